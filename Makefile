@@ -1,0 +1,47 @@
+# Qingshan: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/qingshan
+DEMO_PROBLEMS ?= 20000
+DEMO_SEED ?= 2026
+
+.PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+# Debian's chromium drives the browser tests (Playwright never downloads a browser of its own here).
+browser-deps:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+
+test: venv browser-deps lint test-sqlite test-postgres
+
+test-sqlite: venv
+	$(VENV)/bin/pytest -q
+
+# Runs the suite again on PostgreSQL when it is reachable (DATABASE_URL, else 127.0.0.1:5432).
+test-postgres: venv
+	@url="$${DATABASE_URL:-$(PG_URL)}"; \
+	if $(PY) -c "import sys,psycopg; psycopg.connect(sys.argv[1].replace('/qingshan','/postgres'), connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(VENV)/bin/pytest -q && echo "POSTGRESQL SUITE PASSED"; \
+	else echo "== PostgreSQL not reachable at $$url: skipped"; fi
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --if-empty
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+clean:
+	rm -rf $(VENV) var staticfiles

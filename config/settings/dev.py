@@ -1,0 +1,4 @@
+"""Local development and the demo (make demo)."""
+from .base import *  # noqa: F403
+
+DEBUG = True

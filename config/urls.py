@@ -1,0 +1,18 @@
+"""URL configuration: the web UI, the REST API with its OpenAPI schema, and the admin."""
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "青山 · 系统管理"
+admin.site.site_title = "青山"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="inbox", permanent=False)),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("problems/", include("qingshan.problems.urls")),
+    path("dashboards/", include("qingshan.dashboards.urls")),
+    path("api/", include("qingshan.api.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,133 @@
+"""Who may see and act on problems, their attachments and their reporters' contact details (domain §2)."""
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from qingshan.audit.services import record_event
+from qingshan.core.errors import NotFound, PermissionRefused
+from qingshan.orgs.choices import REPORTER_CONTACT_ROLES
+from qingshan.problems.choices import Action, State
+from qingshan.problems.models import Assignment, Attachment, Problem, Share
+
+from .actors import profile_of
+from .crypto import decrypt
+
+
+def problem_scope_q(user) -> Q:
+    """A Q selecting exactly the problems `user` may see. Nothing at all for an unknown or inactive user."""
+    profile = profile_of(user)
+    scope = Q(pk__in=[])
+    for path in profile.jurisdiction_paths:
+        scope |= Q(region_path__startswith=path)
+    if profile.group_unit_ids:
+        scope |= Q(lead_unit_id__in=profile.group_unit_ids) | Exists(
+            Assignment.objects.filter(problem=OuterRef("pk"), unit_id__in=profile.group_unit_ids, is_active=True))
+    if profile.group_ids:
+        scope |= Q(supervising_org_id__in=profile.group_ids)
+    if profile.unit_ids:
+        # A unit sees what is addressed to it now: as lead or as co-unit, never before dispatch.
+        scope |= Q(lead_unit_id__in=profile.unit_ids) | Exists(
+            Assignment.objects.filter(problem=OuterRef("pk"), unit_id__in=profile.unit_ids, is_active=True))
+    if profile.partner_ids:
+        scope |= Exists(Share.objects.filter(problem=OuterRef("pk"), partner_id__in=profile.partner_ids))
+    # Per-item restriction to named people overrides every role.
+    named = Exists(Problem.restricted_to.through.objects.filter(problem_id=OuterRef("pk"), user_id=user.pk))
+    return scope & (Q(is_restricted=False) | named)
+
+
+def visible_problems(user) -> QuerySet[Problem]:
+    """All problems `user` may see."""
+    return Problem.objects.filter(problem_scope_q(user))
+
+
+def access_problem(user, pk) -> Problem:
+    """The problem `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
+    try:
+        return visible_problems(user).select_related(
+            "source", "category", "region", "lead_unit", "supervising_org", "created_by", "merged_into",
+        ).get(pk=pk)
+    except (Problem.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """In what capacity a user may act on one problem, and in whose name."""
+
+    supervisor_org: object = None  # the organisation the user supervises it for
+    lead_unit: object = None  # the user's unit, when it is the current lead unit
+    co_unit: object = None
+
+    @property
+    def acting_org(self):
+        return self.supervisor_org or self.lead_unit or self.co_unit
+
+
+def capacity_for(user, problem: Problem) -> Capacity:
+    """The capacity in which `user` may act on `problem` (empty when the user may only look, or not even that)."""
+    profile = profile_of(user)
+    if problem.is_restricted and not problem.restricted_to.filter(pk=user.pk).exists():
+        return Capacity()
+    supervisor_org = None
+    for org in profile.supervising:
+        commission = org if org.kind == "commission" else (org.parent if org.kind == "office" else None)
+        if commission is not None and problem.region_path.startswith(commission.region.path):
+            supervisor_org = org
+            break
+        if org.kind == "stationed_group" and (
+            problem.supervising_org_id == org.pk
+            or (problem.lead_unit_id and problem.lead_unit_id in profile.group_unit_ids)
+        ):
+            supervisor_org = org
+            break
+    lead = problem.lead_unit if problem.lead_unit_id in profile.unit_ids else None
+    co = None
+    if lead is None and profile.unit_ids:
+        co_assignment = problem.assignments.filter(unit_id__in=profile.unit_ids, is_active=True).first()
+        co = co_assignment.unit if co_assignment else None
+    return Capacity(supervisor_org=supervisor_org, lead_unit=lead, co_unit=co)
+
+
+def may_see_internal(user) -> bool:
+    """Whether internal review comments and events are shown to `user`."""
+    return profile_of(user).sees_internal
+
+
+def may_reveal_reporter(user, problem: Problem) -> bool:
+    """Only supervising staff with a need (回访, verification) may reveal a reporter's contact details."""
+    profile = profile_of(user)
+    return bool(profile.roles & REPORTER_CONTACT_ROLES) and capacity_for(user, problem).supervisor_org is not None
+
+
+def reveal_problem_reporter(*, user, problem: Problem, reason: str) -> dict:
+    """Decrypt the reporter's contact details for `user`, logging who, when and why in the audit chain."""
+    if not reason or not reason.strip():
+        raise PermissionRefused("查看来电人联系方式须填写事由。", field="reason")
+    if not may_reveal_reporter(user, problem):
+        raise PermissionRefused("您无权查看该问题来电人的联系方式。")
+    reporter = getattr(problem, "reporter", None)
+    if reporter is None:
+        raise NotFound
+    capacity = capacity_for(user, problem)
+    with transaction.atomic():
+        record_event(object_type="problems.problem", object_id=problem.pk, action=Action.REVEAL_REPORTER,
+                     actor=user, actor_org=capacity.supervisor_org, reason=reason.strip(), internal=True,
+                     from_state=problem.state, to_state=problem.state)
+    return {"name": decrypt(reporter.name_encrypted), "phone": decrypt(reporter.phone_encrypted)}
+
+
+def access_attachment(user, pk) -> Attachment:
+    """An attachment whose problem `user` may see; otherwise NotFound."""
+    try:
+        attachment = Attachment.objects.select_related("problem").get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+    if not visible_problems(user).filter(pk=attachment.problem_id).exists():
+        raise NotFound
+    return attachment
+
+
+def states_visible_to_units() -> frozenset[str]:
+    """States in which a problem can be addressed to a unit at all (before dispatch no unit sees it)."""
+    return frozenset(State.values) - {State.RECEIVED}

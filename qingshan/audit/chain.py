@@ -1,0 +1,30 @@
+"""How an event's hash is computed. Kept apart so that writing and verifying cannot drift."""
+import hashlib
+import hmac
+import json
+
+from django.conf import settings
+
+GENESIS = "0" * 64
+
+
+def event_digest(*, prev_hash: str, created_at: str, actor_id, actor_org_id, object_type: str, object_id: int,
+                 action: str, from_state: str, to_state: str, reason: str, payload: dict, internal: bool,
+                 request_id: str) -> str:
+    """HMAC-SHA256 over the event's content and the previous hash (the key lives outside the database)."""
+    body = json.dumps(
+        [prev_hash, created_at, actor_id, actor_org_id, object_type, object_id, action, from_state, to_state,
+         reason, payload, internal, request_id],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
+    )
+    return hmac.new(settings.AUDIT_HMAC_KEY.encode(), body.encode(), hashlib.sha256).hexdigest()
+
+
+def digest_of(event) -> str:
+    """Recompute the digest of a stored event."""
+    return event_digest(
+        prev_hash=event.prev_hash, created_at=event.created_at.isoformat(timespec="microseconds"),
+        actor_id=event.actor_id, actor_org_id=event.actor_org_id, object_type=event.object_type,
+        object_id=event.object_id, action=event.action, from_state=event.from_state, to_state=event.to_state,
+        reason=event.reason, payload=event.payload, internal=event.internal, request_id=event.request_id,
+    )

@@ -1,0 +1,20 @@
+"""manage.py verify_audit: exit 1 and list every finding when the audit chain was tampered with."""
+from django.core.management.base import BaseCommand
+
+from qingshan.audit.models import AuditEvent
+from qingshan.audit.verify import verify_chain
+
+
+class Command(BaseCommand):
+    help = "校验审计日志哈希链：报告被篡改、删除、插入或调换顺序的事件。"
+
+    def handle(self, *args, **options):
+        findings = verify_chain()
+        total = AuditEvent.objects.count()
+        if not findings:
+            self.stdout.write(self.style.SUCCESS(f"审计链完整：共 {total} 条事件，未发现篡改。"))
+            return
+        for finding in findings:
+            self.stdout.write(self.style.ERROR(f"[{finding.kind}] {finding.message}"))
+        self.stdout.write(self.style.ERROR(f"审计链校验失败：{len(findings)} 处异常（共 {total} 条事件）。"))
+        raise SystemExit(1)

@@ -1,0 +1,45 @@
+"""The append-only, hash-chained audit log (domain §11)."""
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One state change or sensitive read. Never updated or deleted; `hash` chains it to the event before."""
+
+    seq = models.BigIntegerField("序号", unique=True)
+    created_at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_name = models.CharField("操作人姓名", max_length=50, blank=True)
+    actor_org = models.ForeignKey("orgs.Organisation", verbose_name="操作单位", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    object_type = models.CharField("对象类型", max_length=50)
+    object_id = models.BigIntegerField("对象编号")
+    action = models.CharField("动作", max_length=40)
+    from_state = models.CharField("原状态", max_length=30, blank=True)
+    to_state = models.CharField("新状态", max_length=30, blank=True)
+    reason = models.TextField("理由/说明", blank=True)
+    payload = models.JSONField("详情", default=dict, blank=True)
+    internal = models.BooleanField("内部", default=False, help_text="内部事件不向责任单位显示")
+    request_id = models.CharField("请求编号", max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计事件"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last event's seq and hash, written with each event, so deleting the newest events is detected too."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计链头"

@@ -1,0 +1,18 @@
+"""Errors that services raise; their message is shown to the user as it is, so it is in Chinese."""
+
+
+class ServiceError(Exception):
+    """A refused action: the message says why. Nothing was changed."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class PermissionRefused(ServiceError):
+    """The actor may not do this to this object."""
+
+
+class NotFound(Exception):
+    """The object does not exist or the user may not see it (the two are indistinguishable on purpose)."""

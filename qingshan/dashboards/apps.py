@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DashboardsConfig(AppConfig):
+    name = "qingshan.dashboards"
+    verbose_name = "统计分析"

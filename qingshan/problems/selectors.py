@@ -1,0 +1,89 @@
+"""Every read of problems a user can see. Each selector starts from the access-scoped queryset."""
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.utils import timezone
+
+from qingshan.access.actors import profile_of
+from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
+from qingshan.audit.models import AuditEvent
+
+from . import kpis
+from .choices import ExtensionStatus, State
+from .filters import ProblemFilter
+from .models import Assignment, Problem
+
+LIST_RELATED = ("source", "category", "region", "lead_unit")
+
+
+def problem_list(*, user, params=None) -> tuple[QuerySet[Problem], ProblemFilter]:
+    """The problems `user` may see, filtered by `params` (query parameters); returns the queryset and the filter."""
+    base = visible_problems(user).select_related(*LIST_RELATED)
+    filterset = ProblemFilter(params or {}, queryset=base)
+    queryset = filterset.qs if filterset.is_valid() else base.none()
+    return queryset, filterset
+
+
+def problem_detail(*, user, pk) -> Problem:
+    """One problem with what its page shows, or NotFound."""
+    problem = access_problem(user, pk)
+    # Prefetch onto the instance so the page and allowed_actions() use one query each.
+    prefetch_related_objects(
+        [problem],
+        Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("assigned_at", "id")),
+        "extensions__requested_by", "extensions__decided_by", "attachments__uploaded_by", "duplicates",
+        "shares__partner",
+    )
+    return problem
+
+
+def problem_timeline(*, user, problem: Problem) -> QuerySet[AuditEvent]:
+    """The problem's events, oldest first; internal ones only for the supervising side."""
+    events = AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk).select_related(
+        "actor_org").order_by("seq")
+    if not may_see_internal(user):
+        events = events.filter(internal=False)
+    return events
+
+
+def reporter_for_display(*, user, problem: Problem) -> dict | None:
+    """The masked reporter for those who may know a reporter exists; None for everyone else (units included)."""
+    reporter = getattr(problem, "reporter", None) if hasattr(problem, "reporter") else None
+    if reporter is None or not may_see_internal(user):
+        return None
+    return {"name": reporter.name_masked, "phone": reporter.phone_masked,
+            "can_reveal": may_reveal_reporter(user, problem)}
+
+
+@dataclass
+class Queue:
+    key: str
+    label: str
+    queryset: QuerySet
+
+
+def inbox_queues(*, user) -> list[Queue]:
+    """我的待办: the queues of work waiting for `user`, by what the user may do."""
+    profile = profile_of(user)
+    visible = visible_problems(user).select_related(*LIST_RELATED)
+    today = timezone.localdate()
+    queues: list[Queue] = []
+    if profile.unit_ids:
+        mine = visible.filter(lead_unit_id__in=profile.unit_ids)
+        queues += [
+            Queue("to_sign", "待签收", mine.filter(state=State.DISPATCHED)),
+            Queue("to_handle", "办理中", mine.filter(state__in=[State.SIGNED, State.IN_PROGRESS])),
+            Queue("rejected", "被发回重办", mine.filter(state=State.IN_PROGRESS, rejection_count__gte=1)),
+            Queue("unit_overdue", "已超期", mine.filter(kpis.overdue(today))),
+        ]
+    if profile.supervising:
+        queues += [
+            Queue("to_dispatch", "待交办", visible.filter(state__in=[State.RECEIVED, State.RETURNED])),
+            Queue("to_review", "待审核", visible.filter(state=State.REPLIED)),
+            Queue("extensions", "延期待审批",
+                  visible.filter(extensions__status=ExtensionStatus.PENDING).distinct()),
+            Queue("overdue", "已超期", visible.filter(kpis.overdue(today))),
+        ]
+    if profile.partner_ids:
+        queues.append(Queue("shared", "移送本单位", visible))
+    return queues

@@ -1,0 +1,545 @@
+"""Every change to a problem: permission, transition check, the write and its audit event, in one transaction."""
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from contextlib import contextmanager
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from qingshan.access.crypto import encrypt, mask_name, mask_phone
+from qingshan.access.problems import Capacity, capacity_for
+from qingshan.audit.services import record_event
+from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.orgs.choices import OrgKind
+from qingshan.orgs.models import Organisation
+from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
+
+from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
+from .models import Assignment, Attachment, Extension, NumberCounter, Problem, Reporter, Share
+from .timelimits import rule_for
+from .transitions import LEAD_UNIT, SUPERVISOR, TRANSITIONS
+from .uploads import check_upload
+
+OBJECT_TYPE = "problems.problem"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _locked(problem: Problem) -> Problem:
+    """Re-read the problem under a row lock so concurrent actions cannot both pass the state check."""
+    return Problem.objects.select_for_update(of=("self",)).select_related("lead_unit", "region").get(pk=problem.pk)
+
+
+def _authorise(actor, problem: Problem, action: str) -> Capacity:
+    """Check the transition table for `action` now; raise a clear refusal otherwise. Changes nothing."""
+    rule = TRANSITIONS[action]
+    label = Action(action).label
+    if problem.state not in rule.from_states:
+        raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能{label}。")
+    capacity = capacity_for(actor, problem)
+    if rule.who == SUPERVISOR and capacity.supervisor_org is None:
+        raise PermissionRefused(f"只有负责督办该问题的纪检监察机构人员可以{label}。")
+    if rule.who == LEAD_UNIT and capacity.lead_unit is None:
+        raise PermissionRefused(f"只有该问题主办单位的经办人或负责人可以{label}。")
+    return capacity
+
+
+def allowed_actions(user, problem: Problem) -> list[str]:
+    """The actions `user` may take on `problem` now, in table order (what the UI offers and the API accepts)."""
+    capacity = capacity_for(user, problem)
+    result = []
+    for action, rule in TRANSITIONS.items():
+        if problem.state not in rule.from_states:
+            continue
+        if (rule.who == SUPERVISOR and capacity.supervisor_org) or (rule.who == LEAD_UNIT and capacity.lead_unit):
+            result.append(action)
+    pending = any(e.status == ExtensionStatus.PENDING for e in problem.extensions.all())
+    if pending:
+        result = [a for a in result if a != Action.REQUEST_EXTENSION]
+    else:
+        result = [a for a in result if a not in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION)]
+    return result
+
+
+def _require(text: str | None, message: str, field: str) -> str:
+    if not text or not text.strip():
+        raise ServiceError(message, field=field)
+    return text.strip()
+
+
+def _audit(problem: Problem, *, actor, capacity: Capacity | None, action: str, from_state: str, reason: str = "",
+           payload: dict | None = None, internal: bool = False) -> None:
+    record_event(object_type=OBJECT_TYPE, object_id=problem.pk, action=action, actor=actor,
+                 actor_org=capacity.acting_org if capacity else None, from_state=from_state, to_state=problem.state,
+                 reason=reason, payload=payload, internal=internal)
+
+
+def _deadline(start: dt.date, days: int) -> dt.date:
+    try:
+        return add_working_days(start, days)
+    except CalendarNotAvailable as exc:
+        raise ServiceError(str(exc)) from exc
+
+
+def _next_number(year: int) -> str:
+    counter, _ = NumberCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"QS-{year}-{counter.last:06d}"
+
+
+def _supervising_org_for(actor, region) -> Organisation:
+    from qingshan.access.actors import profile_of
+
+    profile = profile_of(actor)
+    for org in profile.supervising:
+        commission = org if org.kind == OrgKind.COMMISSION else (org.parent if org.kind == OrgKind.OFFICE else None)
+        if commission is not None and region.path.startswith(commission.region.path):
+            return org
+    for org in profile.supervising:
+        if org.kind == OrgKind.STATIONED_GROUP:
+            return org
+    raise PermissionRefused("只有纪检监察机构的工作人员可以在其管辖范围内登记问题。")
+
+
+def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, purpose: str,
+                      stored: list[str]) -> Attachment:
+    """Save one checked upload; its storage name is added to `stored` so a failed service can remove it."""
+    check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],
+        content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+        sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
+    )
+    attachment.file.save(attachment.stored_token, upload, save=False)
+    stored.append(attachment.file.name)
+    attachment.save()
+    return attachment
+
+
+@contextmanager
+def _files_removed_on_failure():
+    """All-or-nothing uploads: files stored by a service that then fails are deleted again."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+# ---------------------------------------------------------------- creation
+
+
+def problem_create(*, actor, title: str, description: str, source, category, region, location: str = "",
+                   lng=None, lat=None, urgency: str = "normal", reporter_name: str = "", reporter_phone: str = "",
+                   files: Iterable[UploadedFile] = (), restricted_to: Iterable = ()) -> Problem:
+    """Register a problem (登记). The registering supervisor's organisation becomes its supervising body."""
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        return _create(actor=actor, title=title, description=description, source=source, category=category,
+                       region=region, location=location, lng=lng, lat=lat, urgency=urgency,
+                       reporter_name=reporter_name, reporter_phone=reporter_phone, files=files,
+                       restricted_to=restricted_to, stored=stored)
+
+
+def _create(*, actor, title, description, source, category, region, location, lng, lat, urgency, reporter_name,
+            reporter_phone, files, restricted_to, stored) -> Problem:
+    supervising_org = _supervising_org_for(actor, region)
+    now = timezone.now()
+    problem = Problem(
+        number=_next_number(timezone.localdate(now).year),
+        title=_require(title, "请填写问题标题。", "title"),
+        description=_require(description, "请填写问题描述。", "description"),
+        source=source, category=category, region=region, region_path=region.path, location=location.strip(),
+        lng=lng, lat=lat, urgency=urgency, state=State.RECEIVED, received_at=now, received_on=timezone.localdate(now),
+        created_by=actor, supervising_org=supervising_org,
+    )
+    if (reporter_name or reporter_phone) and not (reporter_name.strip() and reporter_phone.strip()):
+        raise ServiceError("来电人姓名和电话须同时填写。", field="reporter_phone")
+    restricted = list(restricted_to)
+    problem.is_restricted = bool(restricted)
+    problem.save()
+    if restricted:
+        problem.restricted_to.set([*restricted, actor])
+    if reporter_name.strip():
+        Reporter.objects.create(
+            problem=problem, name_encrypted=encrypt(reporter_name.strip()),
+            phone_encrypted=encrypt(reporter_phone.strip()), name_masked=mask_name(reporter_name),
+            phone_masked=mask_phone(reporter_phone),
+        )
+    names = []
+    for upload in files:
+        names.append(_store_attachment(actor=actor, org=supervising_org, problem=problem, upload=upload,
+                                       purpose=AttachmentPurpose.REGISTRATION, stored=stored).original_name)
+    record_event(object_type=OBJECT_TYPE, object_id=problem.pk, action=Action.CREATE, actor=actor,
+                 actor_org=supervising_org, to_state=problem.state,
+                 payload={"number": problem.number, "attachments": names, "restricted": problem.is_restricted})
+    return problem
+
+
+# ---------------------------------------------------------------- dispatch and units
+
+
+def _check_units(lead_unit: Organisation, co_units: Iterable[Organisation]) -> list[Organisation]:
+    if lead_unit is None:
+        raise ServiceError("请选择主办单位。", field="lead_unit")
+    co = [u for u in co_units if u.pk != lead_unit.pk]
+    for unit in [lead_unit, *co]:
+        if unit.kind != OrgKind.UNIT or not unit.is_active:
+            raise ServiceError(f"“{unit}”不是有效的责任单位。", field="lead_unit")
+    return co
+
+
+def _assign(problem: Problem, lead_unit, co_units, now, end_reason: str) -> None:
+    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason)
+    Assignment.objects.bulk_create(
+        [Assignment(problem=problem, unit=lead_unit, role=AssignmentRole.LEAD, assigned_at=now)]
+        + [Assignment(problem=problem, unit=u, role=AssignmentRole.CO, assigned_at=now) for u in co_units]
+    )
+
+
+def _set_deadlines(problem: Problem, handle_deadline: dt.date | None) -> None:
+    rule = rule_for(problem)
+    today = _today()
+    problem.sign_deadline = _deadline(today, rule.sign_days)
+    if handle_deadline is None:
+        handle_deadline = _deadline(today, rule.handle_days)
+    elif handle_deadline < today:
+        raise ServiceError("办理期限不能早于今天。", field="handle_deadline")
+    problem.handle_deadline = problem.original_handle_deadline = handle_deadline
+    problem.signed_at = problem.signed_on_time = None
+
+
+@transaction.atomic
+def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
+                     handle_deadline: dt.date | None = None, note: str = "") -> Problem:
+    """Dispatch (交办) to a lead unit and co-units; deadlines in working days from today unless given."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.DISPATCH)
+    co = _check_units(lead_unit, co_units)
+    from_state, now = problem.state, timezone.now()
+    _set_deadlines(problem, handle_deadline)
+    _assign(problem, lead_unit, co, now, "重新交办")
+    problem.lead_unit, problem.state, problem.dispatched_at = lead_unit, State.DISPATCHED, now
+    problem.first_dispatched_at = problem.first_dispatched_at or now
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=Action.DISPATCH, from_state=from_state, reason=note,
+           payload={"lead_unit": str(lead_unit), "co_units": [str(u) for u in co],
+                    "sign_deadline": str(problem.sign_deadline), "handle_deadline": str(problem.handle_deadline)})
+    return problem
+
+
+@transaction.atomic
+def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
+                     reason: str, handle_deadline: dt.date | None = None) -> Problem:
+    """Reassign (改派) to another lead unit while a unit holds it; the clock starts again."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.REASSIGN)
+    reason = _require(reason, "请填写改派理由。", "reason")
+    co = _check_units(lead_unit, co_units)
+    if lead_unit.pk == problem.lead_unit_id:
+        raise ServiceError("新的主办单位与当前主办单位相同。", field="lead_unit")
+    from_state, now, old = problem.state, timezone.now(), problem.lead_unit
+    _set_deadlines(problem, handle_deadline)
+    _assign(problem, lead_unit, co, now, f"改派：{reason}")
+    problem.lead_unit, problem.state, problem.dispatched_at = lead_unit, State.DISPATCHED, now
+    problem.reassign_count += 1
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=Action.REASSIGN, from_state=from_state, reason=reason,
+           payload={"from_unit": str(old), "lead_unit": str(lead_unit), "co_units": [str(u) for u in co],
+                    "handle_deadline": str(problem.handle_deadline)})
+    return problem
+
+
+@transaction.atomic
+def problem_sign(*, actor, problem: Problem) -> Problem:
+    """Sign for (签收) a dispatched problem; whether it was on time is frozen now."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.SIGN)
+    from_state = problem.state
+    problem.state, problem.signed_at = State.SIGNED, timezone.now()
+    problem.signed_on_time = _today() <= problem.sign_deadline
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=Action.SIGN, from_state=from_state,
+           payload={"on_time": problem.signed_on_time})
+    return problem
+
+
+@transaction.atomic
+def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
+    """Return (退回) as not this unit's remit, with the basis; the supervisor then re-dispatches it."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.RETURN)
+    reason = _require(reason, "退回须说明不属于本单位职责的依据。", "reason")
+    from_state, now = problem.state, timezone.now()
+    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}")
+    problem.state, problem.lead_unit = State.RETURNED, None
+    problem.reassign_count += 1
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=Action.RETURN, from_state=from_state, reason=reason,
+           payload={"unit": str(capacity.lead_unit)})
+    return problem
+
+
+@transaction.atomic
+def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
+    """Start handling (开始办理) a signed problem."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.START)
+    from_state = problem.state
+    problem.state = State.IN_PROGRESS
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=Action.START, from_state=from_state, reason=note)
+    return problem
+
+
+# ---------------------------------------------------------------- extensions
+
+
+@transaction.atomic
+def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt.date, reason: str) -> Extension:
+    """Ask to move the handling deadline; allowed only up to the configured working days before it expires."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.REQUEST_EXTENSION)
+    reason = _require(reason, "请填写延期理由。", "reason")
+    if problem.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise ServiceError("已有一项延期申请待审批，不能重复申请。")
+    if requested_deadline is None or requested_deadline <= problem.handle_deadline:
+        raise ServiceError("申请延至的日期须晚于当前办理期限。", field="requested_deadline")
+    notice = rule_for(problem).extension_notice_days
+    try:
+        left = working_days_between(_today(), problem.handle_deadline)
+    except CalendarNotAvailable as exc:
+        raise ServiceError(str(exc)) from exc
+    if left < notice:
+        raise ServiceError(f"延期须在办理期限届满前至少 {notice} 个工作日提出（期限：{problem.handle_deadline}）。")
+    extension = Extension.objects.create(
+        problem=problem, requested_by=actor, requested_at=timezone.now(), old_deadline=problem.handle_deadline,
+        requested_deadline=requested_deadline, reason=reason,
+    )
+    _audit(problem, actor=actor, capacity=capacity, action=Action.REQUEST_EXTENSION, from_state=problem.state,
+           reason=reason, payload={"requested_deadline": str(requested_deadline)})
+    return extension
+
+
+@transaction.atomic
+def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: str = "",
+                             deadline: dt.date | None = None) -> Extension:
+    """Approve (with the requested or another later date) or refuse the pending extension."""
+    problem = _locked(problem)
+    action = Action.APPROVE_EXTENSION if approve else Action.REJECT_EXTENSION
+    capacity = _authorise(actor, problem, action)
+    extension = problem.extensions.select_for_update().filter(status=ExtensionStatus.PENDING).first()
+    if extension is None:
+        raise ServiceError("该问题没有待审批的延期申请。")
+    if not approve:
+        reason = _require(reason, "不予延期须说明理由。", "reason")
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by, extension.decided_at, extension.decision_reason = actor, timezone.now(), reason.strip()
+    payload = {}
+    if approve:
+        new_deadline = deadline or extension.requested_deadline
+        if new_deadline <= problem.handle_deadline:
+            raise ServiceError("批准的期限须晚于当前办理期限。", field="deadline")
+        payload = {"old_deadline": str(problem.handle_deadline), "new_deadline": str(new_deadline)}
+        problem.handle_deadline = new_deadline
+        problem.save(update_fields=["handle_deadline", "updated_at"])
+    extension.save()
+    _audit(problem, actor=actor, capacity=capacity, action=action, from_state=problem.state, reason=reason,
+           payload=payload)
+    return extension
+
+
+# ---------------------------------------------------------------- reply and review
+
+
+def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
+    """Reply (申请办结) with what was done and at least one piece of evidence."""
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        problem = _locked(problem)
+        capacity = _authorise(actor, problem, Action.REPLY)
+        text = _require(text, "请填写办理情况。", "text")
+        files = list(files)
+        has_evidence = problem.attachments.filter(purpose=AttachmentPurpose.EVIDENCE).exists()
+        if not files and not has_evidence:
+            raise ServiceError("申请办结须上传至少一份佐证材料（照片、文件等）。", field="files")
+        names = [_store_attachment(actor=actor, org=capacity.lead_unit, problem=problem, upload=f,
+                                   purpose=AttachmentPurpose.EVIDENCE, stored=stored).original_name for f in files]
+        from_state = problem.state
+        problem.state, problem.reply_text, problem.replied_at = State.REPLIED, text, timezone.now()
+        problem.replied_on_time = _today() <= problem.handle_deadline
+        problem.save()
+        _audit(problem, actor=actor, capacity=capacity, action=Action.REPLY, from_state=from_state, reason=text,
+               payload={"attachments": names, "on_time": problem.replied_on_time})
+        return problem
+
+
+@transaction.atomic
+def problem_review(*, actor, problem: Problem, decision: str, comment: str = "", internal: bool = False) -> Problem:
+    """Review a reply: approve (办结), approve as stage-closed (阶段性办结) or reject (发回重办, comment required).
+
+    An internal comment is shown only to the supervising side, never to the unit.
+    """
+    if decision not in (Action.APPROVE, Action.APPROVE_STAGE, Action.REJECT):
+        raise ServiceError("审核结论无效。", field="decision")
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, decision)
+    if decision == Action.REJECT:
+        comment = _require(comment, "发回重办须写明理由。", "comment")
+    from_state = problem.state
+    problem.review_count += 1
+    if decision == Action.REJECT:
+        problem.rejection_count += 1
+        problem.state = State.IN_PROGRESS
+    else:
+        problem.state = State(TRANSITIONS[decision].to_state)
+        problem.closed_at = timezone.now()
+        # "On time" is whether the approved reply came in by the deadline, frozen now.
+        problem.closed_on_time = bool(problem.replied_on_time)
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=decision, from_state=from_state, reason=comment.strip(),
+           internal=internal, payload={"on_time": problem.closed_on_time} if decision != Action.REJECT else {})
+    return problem
+
+
+@transaction.atomic
+def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool, note: str = "") -> Problem:
+    """Record the follow-up visit or call (回访) with the reporter's satisfaction and whether it is resolved."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.REVISIT)
+    from_state = problem.state
+    problem.state, problem.revisit_satisfied, problem.revisit_resolved = State.REVISITED, satisfied, resolved
+    problem.save()
+    _audit(problem, actor=actor, capacity=capacity, action=Action.REVISIT, from_state=from_state, reason=note,
+           payload={"satisfied": satisfied, "resolved": resolved})
+    return problem
+
+
+# ---------------------------------------------------------------- side steps
+
+
+@transaction.atomic
+def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
+    """Urge (催办) the lead unit; counted on the problem."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.URGE)
+    note = _require(note, "请填写催办内容。", "note")
+    problem.urge_count += 1
+    problem.save(update_fields=["urge_count", "updated_at"])
+    _audit(problem, actor=actor, capacity=capacity, action=Action.URGE, from_state=problem.state, reason=note,
+           payload={"count": problem.urge_count})
+    return problem
+
+
+@transaction.atomic
+def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Problem:
+    """Escalate (督办) to a colour level; levels only go up."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.ESCALATE)
+    reason = _require(reason, "请填写督办理由。", "reason")
+    if level not in EscalationLevel.values or level <= problem.escalation_level:
+        raise ServiceError("督办等级只能提高。", field="level")
+    old = problem.escalation_level
+    problem.escalation_level = level
+    problem.save(update_fields=["escalation_level", "updated_at"])
+    _audit(problem, actor=actor, capacity=capacity, action=Action.ESCALATE, from_state=problem.state, reason=reason,
+           payload={"from_level": old, "level": level, "label": EscalationLevel(level).label})
+    return problem
+
+
+@transaction.atomic
+def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -> Problem:
+    """Merge a duplicate (并单) into a primary problem; both stay and are linked both ways."""
+    if duplicate.pk == primary.pk:
+        raise ServiceError("不能将问题并入其自身。", field="primary")
+    first, second = sorted([duplicate.pk, primary.pk])
+    locked = {p.pk: p for p in Problem.objects.select_for_update(of=("self",)).filter(pk__in=[first, second])
+              .select_related("lead_unit", "region")}
+    duplicate, primary = locked[duplicate.pk], locked[primary.pk]
+    capacity = _authorise(actor, duplicate, Action.MERGE)
+    reason = _require(reason, "请填写并单理由。", "reason")
+    if primary.state == State.MERGED:
+        raise ServiceError(f"问题 {primary.number} 本身已并入其他问题，请并入主问题。", field="primary")
+    if capacity_for(actor, primary).supervisor_org is None:
+        raise PermissionRefused("您无权督办目标问题，不能并单。")
+    from_state = duplicate.state
+    duplicate.state, duplicate.merged_into = State.MERGED, primary
+    duplicate.assignments.filter(is_active=True).update(is_active=False, ended_at=timezone.now(), end_reason="并单")
+    duplicate.save()
+    _audit(duplicate, actor=actor, capacity=capacity, action=Action.MERGE, from_state=from_state, reason=reason,
+           payload={"primary": primary.number})
+    _audit(primary, actor=actor, capacity=capacity, action=Action.MERGE, from_state=primary.state, reason=reason,
+           payload={"duplicate": duplicate.number})
+    return duplicate
+
+
+@transaction.atomic
+def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str) -> Share:
+    """Transfer (移送) a problem to a partner body, which can then see it."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.SHARE)
+    reason = _require(reason, "请填写移送理由。", "reason")
+    if partner.kind != OrgKind.PARTNER:
+        raise ServiceError(f"“{partner}”不是协作单位。", field="partner")
+    if problem.shares.filter(partner=partner).exists():
+        raise ServiceError(f"该问题已移送给“{partner}”。", field="partner")
+    share = Share.objects.create(problem=problem, partner=partner, shared_by=actor, shared_at=timezone.now(),
+                                 reason=reason)
+    _audit(problem, actor=actor, capacity=capacity, action=Action.SHARE, from_state=problem.state, reason=reason,
+           payload={"partner": str(partner)})
+    return share
+
+
+@transaction.atomic
+def problem_restrict(*, actor, problem: Problem, users: Iterable, reason: str) -> Problem:
+    """Restrict the problem to named people (the actor stays among them), or lift it with an empty list."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.RESTRICT)
+    reason = _require(reason, "请填写限定知悉范围的理由。", "reason")
+    people = list(users)
+    problem.is_restricted = bool(people)
+    problem.save(update_fields=["is_restricted", "updated_at"])
+    problem.restricted_to.set([*people, actor] if people else [])
+    _audit(problem, actor=actor, capacity=capacity, action=Action.RESTRICT, from_state=problem.state, reason=reason,
+           internal=True, payload={"people": sorted(str(u) for u in people)})
+    return problem
+
+
+def attachment_add(*, actor, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER
+                   ) -> Attachment:
+    """Add a file to an open problem: its supervisor or a unit working on it may."""
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        problem = _locked(problem)
+        capacity = capacity_for(actor, problem)
+        if capacity.acting_org is None:
+            raise PermissionRefused("只有督办人员或承办单位可以上传附件。")
+        if problem.state in (State.MERGED, State.REVISITED):
+            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能再上传附件。")
+        attachment = _store_attachment(actor=actor, org=capacity.acting_org, problem=problem, upload=upload,
+                                       purpose=purpose, stored=stored)
+        _audit(problem, actor=actor, capacity=capacity, action=Action.ATTACH, from_state=problem.state,
+               payload={"name": attachment.original_name, "purpose": purpose})
+        return attachment
+
+
+@transaction.atomic
+def attachment_record_download(*, actor, attachment: Attachment) -> None:
+    """Log a download of an attachment (a sensitive read)."""
+    capacity = capacity_for(actor, attachment.problem)
+    record_event(object_type=OBJECT_TYPE, object_id=attachment.problem_id, action=Action.DOWNLOAD, actor=actor,
+                 actor_org=capacity.acting_org, from_state=attachment.problem.state,
+                 to_state=attachment.problem.state, internal=True, payload={"attachment": attachment.original_name})

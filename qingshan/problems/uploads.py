@@ -1,0 +1,40 @@
+"""Checks on uploaded files: allowed type by extension and by content, size limit, not empty."""
+from pathlib import PurePath
+
+from django.conf import settings
+
+from qingshan.core.errors import ServiceError
+
+# The first bytes each allowed type must start with (a renamed .exe is refused, not stored as "报告.pdf").
+_MAGIC = {
+    "pdf": [b"%PDF"],
+    "png": [b"\x89PNG\r\n\x1a\n"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "docx": [b"PK\x03\x04"],
+    "xlsx": [b"PK\x03\x04"],
+    "zip": [b"PK\x03\x04"],
+    "ofd": [b"PK\x03\x04"],
+    "doc": [b"\xd0\xcf\x11\xe0"],
+    "xls": [b"\xd0\xcf\x11\xe0"],
+}
+
+
+def check_upload(upload) -> None:
+    """Raise ServiceError with a clear Chinese message when the file may not be stored."""
+    name = upload.name or ""
+    ext = PurePath(name).suffix.lower().lstrip(".")
+    allowed = settings.ATTACHMENT_ALLOWED_EXTENSIONS
+    if ext not in allowed:
+        raise ServiceError(f"附件“{name}”的类型不允许上传。允许的类型：{'、'.join(sorted(allowed))}。", field="files")
+    if upload.size == 0:
+        raise ServiceError(f"附件“{name}”是空文件。", field="files")
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ServiceError(f"附件“{name}”超过大小限制（{limit // (1024 * 1024)} MB）。", field="files")
+    signatures = _MAGIC.get(ext)
+    if signatures:
+        head = upload.read(8)
+        upload.seek(0)
+        if not any(head.startswith(sig) for sig in signatures):
+            raise ServiceError(f"附件“{name}”的内容与扩展名不符，可能已损坏或被改名。", field="files")

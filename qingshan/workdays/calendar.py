@@ -1,0 +1,99 @@
+"""Working-day arithmetic: chinesecalendar for the years it covers, the admin table for the rest.
+
+A year covered by neither is refused with `CalendarNotAvailable`: a deadline guessed from weekends alone could be
+wrong by a whole Golden Week, and a wrong deadline is worse than a loud error.
+"""
+import datetime as dt
+import threading
+
+import chinese_calendar
+from django.db.models.signals import post_delete, post_save
+
+from .models import CalendarYear, SpecialDay
+
+_BUILTIN_YEARS = frozenset(d.year for d in chinese_calendar.constants.holidays)
+_lock = threading.Lock()
+_table: tuple[frozenset[int], dict[dt.date, bool]] | None = None  # (entered years, {date: is_working_day})
+
+
+class CalendarNotAvailable(Exception):
+    """Asked to count working days in a year for which no holiday arrangement is known."""
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(f"{year}年的节假日安排尚未录入，无法按工作日计算期限。请管理员在“工作日历”中录入{year}年的放假与调休安排。")
+
+
+def _load_table() -> tuple[frozenset[int], dict[dt.date, bool]]:
+    global _table
+    with _lock:
+        if _table is None:
+            entered = frozenset(CalendarYear.objects.values_list("year", flat=True))
+            days = {d.date: d.kind == SpecialDay.WORKDAY for d in SpecialDay.objects.all()}
+            _table = (entered, days)
+        return _table
+
+
+def reset_cache(**_kwargs) -> None:
+    """Forget the cached table; called whenever the table changes (any write path, admin included)."""
+    global _table
+    with _lock:
+        _table = None
+
+
+for _model in (CalendarYear, SpecialDay):
+    post_save.connect(reset_cache, sender=_model, dispatch_uid=f"workdays-reset-save-{_model.__name__}")
+    post_delete.connect(reset_cache, sender=_model, dispatch_uid=f"workdays-reset-del-{_model.__name__}")
+
+
+def covered_years() -> set[int]:
+    """Years for which working days can be counted."""
+    return set(_BUILTIN_YEARS) | set(_load_table()[0])
+
+
+def is_working_day(day: dt.date) -> bool:
+    """True when `day` is a working day (make-up working days included).
+
+    An entry in the admin table wins (it can correct the package); otherwise the package decides for the years it
+    covers, and the Monday–Friday rule for entered years.
+    """
+    entered, days = _load_table()
+    if day in days:
+        return days[day]
+    if day.year in _BUILTIN_YEARS:
+        return chinese_calendar.is_workday(day)
+    if day.year in entered:
+        return day.weekday() < 5
+    raise CalendarNotAvailable(day.year)
+
+
+def add_working_days(start: dt.date, days: int) -> dt.date:
+    """The date `days` working days after `start`, counting from the next day (domain §4).
+
+    `days == 0` means the same day (emergencies): `start` itself if it is a working day, else the next one.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = start
+    if days == 0:
+        while not is_working_day(current):
+            current += dt.timedelta(days=1)
+        return current
+    remaining = days
+    while remaining:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]; negative when end is before start."""
+    if end < start:
+        return -working_days_between(end, start)
+    count, current = 0, start
+    while current < end:
+        current += dt.timedelta(days=1)
+        if is_working_day(current):
+            count += 1
+    return count
