@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from qingshan.problems.views import inbox_view
+
 admin.site.site_header = "青山 · 系统管理"
 admin.site.site_title = "青山"
 
@@ -11,6 +13,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False)),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("inbox/", inbox_view, name="inbox"),
     path("problems/", include("qingshan.problems.urls")),
     path("dashboards/", include("qingshan.dashboards.urls")),
     path("api/", include("qingshan.api.urls")),

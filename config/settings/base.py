@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "qingshan.problems",
     "qingshan.dashboards",
     "qingshan.api",
+    "qingshan.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,2 +1,10 @@
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "problems"
+urlpatterns = [
+    path("", views.problem_list_view, name="list"),
+    path("new/", views.problem_create_view, name="create"),
+    path("<int:pk>/", views.problem_detail_view, name="detail"),
+]

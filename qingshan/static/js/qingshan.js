@@ -1,0 +1,9 @@
+// Small progressive enhancements; every page works without JavaScript.
+document.addEventListener("DOMContentLoaded", () => {
+  // "Select all" checkbox for bulk actions on lists.
+  document.querySelectorAll("[data-select-all]").forEach((box) => {
+    box.addEventListener("change", () => {
+      document.querySelectorAll(box.dataset.selectAll).forEach((item) => { item.checked = box.checked; });
+    });
+  });
+});
