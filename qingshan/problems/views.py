@@ -1,23 +1,205 @@
-"""Web pages of the work loop (stubs, being built)."""
+"""Web pages of the work loop. Each view parses input, calls a selector or a service, and renders."""
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from qingshan.access.actors import profile_of
+from qingshan.access.problems import access_attachment, reveal_problem_reporter, visible_problems
+from qingshan.core.errors import NotFound, ServiceError
+
+from . import kpis, selectors, services
+from .actions import run_action
+from .choices import ESCALATION_COLOURS, Action, State
+from .forms import ACTION_FORMS, AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
+
+PAGE_SIZE = 30
+
+
+def _get_problem_or_404(user, pk):
+    try:
+        return selectors.problem_detail(user=user, pk=pk)
+    except NotFound as exc:
+        raise Http404("未找到该问题，或您无权查看。") from exc
 
 
 @login_required
 def inbox_view(request):
-    return HttpResponse("我的待办")
+    """我的待办: one count per queue; the chosen queue's items below."""
+    queues = selectors.inbox_queues(user=request.user)
+    chosen = next((q for q in queues if q.key == request.GET.get("queue")), None)
+    if chosen is None:
+        chosen = next((q for q in queues if q.queryset.exists()), queues[0] if queues else None)
+    items = chosen.queryset.order_by("handle_deadline", "-id")[:50] if chosen else []
+    return render(request, "problems/inbox.html", {
+        "nav": "inbox", "queues": [(q, q.queryset.count()) for q in queues], "chosen": chosen, "items": items,
+        "today": timezone.localdate(),
+    })
 
 
 @login_required
 def problem_list_view(request):
-    return HttpResponse("问题清单")
+    """问题清单: filters, search, sort, pagination, bulk dispatch."""
+    queryset, filterset = selectors.problem_list(user=request.user, params=request.GET)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    can_dispatch = bool(profile_of(request.user).supervising)
+    context = {
+        "nav": "problems", "filter": filterset, "page": page, "querystring": params.urlencode(),
+        "today": timezone.localdate(), "can_dispatch": can_dispatch,
+        "bulk_form": BulkDispatchForm() if can_dispatch else None,
+        "kpi_label": kpis.CONDITIONS.get(request.GET.get("kpi", ""), (None, ""))[1],
+    }
+    return render(request, "problems/list.html", context)
+
+
+@login_required
+@require_POST
+def bulk_dispatch_view(request):
+    """Dispatch several registered problems to one lead unit: all or none."""
+    form = BulkDispatchForm(request.POST, visible=visible_problems(request.user))
+    back = request.POST.get("next") or reverse("problems:list")
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    problems = list(form.cleaned_data["problems"])
+    try:
+        with transaction.atomic():
+            for problem in problems:
+                try:
+                    services.problem_dispatch(actor=request.user, problem=problem,
+                                              lead_unit=form.cleaned_data["lead_unit"])
+                except ServiceError as exc:
+                    raise ServiceError(f"{problem.number}：{exc.message}（本次批量交办未执行）") from exc
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(request, f"已将 {len(problems)} 个问题交办给{form.cleaned_data['lead_unit']}。")
+    return redirect(back)
 
 
 @login_required
 def problem_create_view(request):
-    return HttpResponse("登记问题")
+    """登记问题."""
+    if not profile_of(request.user).supervising:
+        raise PermissionDenied("只有纪检监察机构的工作人员可以登记问题。")
+    form = ProblemCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            problem = services.problem_create(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"问题 {problem.number} 已登记。")
+            return redirect("problems:detail", pk=problem.pk)
+    return render(request, "problems/create.html", {"nav": "create", "form": form})
 
 
 @login_required
 def problem_detail_view(request, pk):
-    return HttpResponse("问题详情")
+    """One problem: facts, units, deadlines, files, timeline, and the actions this user may take now."""
+    problem = _get_problem_or_404(request.user, pk)
+    actions = services.allowed_actions(request.user, problem)
+    return render(request, "problems/detail.html", {
+        "nav": "problems", "problem": problem, "actions": [(a, Action(a).label) for a in actions],
+        "can_attach": bool(actions), "timeline": selectors.problem_timeline(user=request.user, problem=problem),
+        "reporter": selectors.reporter_for_display(user=request.user, problem=problem),
+        "today": timezone.localdate(), "escalation_colour": ESCALATION_COLOURS[problem.escalation_level],
+        "attach_form": AttachForm(), "reveal_form": RevealForm(), "State": State,
+        "pending_extension": next((e for e in problem.extensions.all() if e.status == "pending"), None),
+    })
+
+
+@login_required
+def problem_action_view(request, pk, action):
+    """GET: the form of one action (a fragment for htmx); POST: carry it out through its service."""
+    if action not in ACTION_FORMS:
+        raise Http404("没有这个操作。")
+    problem = _get_problem_or_404(request.user, pk)
+    form_class = ACTION_FORMS[action]
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run_action(action=action, actor=request.user, problem=problem, data=form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已{Action(action).label}：{problem.number}")
+            # After a write, re-check that the user may still see it (a unit that returned it no longer does).
+            if not visible_problems(request.user).filter(pk=problem.pk).exists():
+                return redirect("inbox")
+            return redirect("problems:detail", pk=problem.pk)
+    template = "problems/_action_form.html" if request.htmx else "problems/action.html"
+    status = 400 if request.method == "POST" else 200
+    return render(request, template, {"nav": "problems", "problem": problem, "form": form, "action": action,
+                                      "action_label": Action(action).label}, status=status)
+
+
+@login_required
+@require_POST
+def attachment_upload_view(request, pk):
+    problem = _get_problem_or_404(request.user, pk)
+    form = AttachForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(actor=request.user, problem=problem, upload=form.cleaned_data["file"],
+                                    purpose=form.cleaned_data["purpose"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "附件已上传。")
+    else:
+        messages.error(request, "请选择要上传的文件。")
+    return redirect("problems:detail", pk=problem.pk)
+
+
+@login_required
+def attachment_download_view(request, pk):
+    """Serve a private file only after the access check; the download is logged."""
+    try:
+        attachment = access_attachment(request.user, pk)
+    except NotFound as exc:
+        raise Http404("未找到该附件，或您无权查看。") from exc
+    services.attachment_record_download(actor=request.user, attachment=attachment)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                        content_type=attachment.content_type)
+
+
+@login_required
+@require_POST
+def reveal_reporter_view(request, pk):
+    """Show the reporter's contact details once, after a reason is given (logged as a sensitive read)."""
+    problem = _get_problem_or_404(request.user, pk)
+    form = RevealForm(request.POST)
+    revealed, error = None, None
+    if form.is_valid():
+        try:
+            revealed = reveal_problem_reporter(user=request.user, problem=problem, reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            error = exc.message
+        except NotFound as exc:
+            raise Http404("该问题没有来电人信息。") from exc
+    else:
+        error = "查看来电人联系方式须填写事由。"
+    context = {"problem": problem, "revealed": revealed, "error": error, "reveal_form": form,
+               "reporter": selectors.reporter_for_display(user=request.user, problem=problem)}
+    if request.htmx:
+        return render(request, "problems/_reporter.html", context)
+    if error:
+        messages.error(request, error)
+        return redirect("problems:detail", pk=problem.pk)
+    return render(request, "problems/reporter.html", {**context, "nav": "problems"})
+
+
+def list_url(**params) -> str:
+    """A link to the problem list with the given filters (used by other pages' drill-downs)."""
+    return f"{reverse('problems:list')}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"

@@ -1,0 +1,187 @@
+"""Input forms of the work loop's pages. They check shape and types only; the rules live in services."""
+from django import forms
+
+from qingshan.orgs.choices import OrgKind
+from qingshan.orgs.models import Organisation, Region, User
+
+from .choices import Action, AttachmentPurpose, EscalationLevel, Urgency
+from .models import Category, Problem, Source
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more uploaded files."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class StyledForm(forms.Form):
+    """Adds Bootstrap classes to every widget, so templates render fields as they are."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+def _units():
+    return Organisation.objects.filter(kind=OrgKind.UNIT, is_active=True).order_by("region__path", "sort_order", "id")
+
+
+class ProblemCreateForm(StyledForm):
+    title = forms.CharField(label="标题", max_length=200)
+    description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 5}))
+    source = forms.ModelChoiceField(label="来源", queryset=Source.objects.all())
+    category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all())
+    region = forms.ModelChoiceField(label="所在区划", queryset=Region.objects.all())
+    location = forms.CharField(label="具体位置", max_length=200, required=False)
+    lng = forms.DecimalField(label="经度", max_digits=9, decimal_places=6, required=False, min_value=-180,
+                             max_value=180)
+    lat = forms.DecimalField(label="纬度", max_digits=9, decimal_places=6, required=False, min_value=-90,
+                             max_value=90)
+    urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
+    reporter_name = forms.CharField(label="来电人姓名", max_length=50, required=False)
+    reporter_phone = forms.RegexField(label="来电人电话", regex=r"^[0-9\-+ ]{5,20}$", required=False,
+                                      error_messages={"invalid": "请输入有效的电话号码。"})
+    files = MultipleFileField(label="登记材料")
+
+
+class DispatchForm(StyledForm):
+    lead_unit = forms.ModelChoiceField(label="主办单位", queryset=_units())
+    co_units = forms.ModelMultipleChoiceField(label="协办单位", queryset=_units(), required=False,
+                                              widget=forms.SelectMultiple(attrs={"size": 5}))
+    handle_deadline = forms.DateField(label="办理期限", required=False, help_text="留空则按办理时限规则以工作日计算",
+                                      widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="交办意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReassignForm(DispatchForm):
+    note = None
+    reason = forms.CharField(label="改派理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OptionalNoteForm(StyledForm):
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExtensionRequestForm(StyledForm):
+    requested_deadline = forms.DateField(label="申请延至", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionDecisionForm(StyledForm):
+    deadline = forms.DateField(label="批准延至", required=False, help_text="留空则按申请日期",
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(StyledForm):
+    text = forms.CharField(label="办理情况", widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField(label="佐证材料")
+
+
+class ReviewForm(StyledForm):
+    comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    internal = forms.BooleanField(label="仅内部可见（不向责任单位显示）", required=False)
+
+
+class RevisitForm(StyledForm):
+    satisfied = forms.TypedChoiceField(label="群众是否满意", choices=[("1", "满意"), ("0", "不满意")],
+                                       coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    resolved = forms.TypedChoiceField(label="问题是否解决", choices=[("1", "已解决"), ("0", "未解决")],
+                                      coerce=lambda v: v == "1", widget=forms.RadioSelect)
+    note = forms.CharField(label="回访记录", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UrgeForm(StyledForm):
+    note = forms.CharField(label="催办内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EscalateForm(StyledForm):
+    level = forms.TypedChoiceField(label="督办等级", coerce=int,
+                                   choices=[c for c in EscalationLevel.choices if c[0] > 0])
+    reason = forms.CharField(label="督办理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MergeForm(StyledForm):
+    primary_number = forms.CharField(label="并入的主问题编号", max_length=20, help_text="如 QS-2026-000123")
+    reason = forms.CharField(label="并单理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_primary_number(self):
+        return self.cleaned_data["primary_number"].strip().upper()
+
+
+class ShareForm(StyledForm):
+    partner = forms.ModelChoiceField(label="协作单位", queryset=Organisation.objects.filter(kind=OrgKind.PARTNER))
+    reason = forms.CharField(label="移送理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RestrictForm(StyledForm):
+    users = forms.ModelMultipleChoiceField(label="知悉人员（留空则取消限定）", required=False,
+                                           queryset=User.objects.filter(is_active=True).order_by("full_name"),
+                                           widget=forms.SelectMultiple(attrs={"size": 8}))
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachForm(StyledForm):
+    file = forms.FileField(label="文件")
+    purpose = forms.ChoiceField(label="用途", choices=AttachmentPurpose.choices, initial=AttachmentPurpose.OTHER)
+
+
+class RevealForm(StyledForm):
+    reason = forms.CharField(label="查看事由", max_length=200)
+
+
+class BulkDispatchForm(StyledForm):
+    problems = forms.ModelMultipleChoiceField(queryset=Problem.objects.none(), error_messages={
+        "required": "请至少勾选一个问题。", "invalid_choice": "所选问题不存在或无权操作。"})
+    lead_unit = forms.ModelChoiceField(label="主办单位", queryset=_units(),
+                                       error_messages={"required": "请选择主办单位。"})
+
+    def __init__(self, *args, visible=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["problems"].queryset = visible if visible is not None else Problem.objects.none()
+
+
+# Action → (form, label of the submit button). The review actions share one form.
+ACTION_FORMS = {
+    Action.DISPATCH: DispatchForm,
+    Action.REASSIGN: ReassignForm,
+    Action.SIGN: OptionalNoteForm,
+    Action.RETURN: ReasonForm,
+    Action.START: OptionalNoteForm,
+    Action.REQUEST_EXTENSION: ExtensionRequestForm,
+    Action.APPROVE_EXTENSION: ExtensionDecisionForm,
+    Action.REJECT_EXTENSION: ExtensionDecisionForm,
+    Action.REPLY: ReplyForm,
+    Action.APPROVE: ReviewForm,
+    Action.APPROVE_STAGE: ReviewForm,
+    Action.REJECT: ReviewForm,
+    Action.REVISIT: RevisitForm,
+    Action.URGE: UrgeForm,
+    Action.ESCALATE: EscalateForm,
+    Action.MERGE: MergeForm,
+    Action.SHARE: ShareForm,
+    Action.RESTRICT: RestrictForm,
+}
