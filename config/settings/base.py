@@ -69,7 +69,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingshan.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,7 +129,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = DATA_DIR / "static"  # filled by collectstatic in production
+STATIC_ROOT.mkdir(exist_ok=True)
+# Serve static files from the app directories in development and tests (no collectstatic needed there).
+WHITENOISE_USE_FINDERS = True
 STATICFILES_DIRS = [BASE_DIR / "qingshan" / "static"]
 STORAGES = {
     # Attachments are private: stored under DATA_DIR and served only by a view that checks access.

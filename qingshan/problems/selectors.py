@@ -1,7 +1,7 @@
 """Every read of problems a user can see. Each selector starts from the access-scoped queryset."""
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
@@ -11,14 +11,15 @@ from qingshan.audit.models import AuditEvent
 from . import kpis
 from .choices import ExtensionStatus, State
 from .filters import ProblemFilter
-from .models import Assignment, Problem
+from .models import Assignment, Extension, Problem
 
 LIST_RELATED = ("source", "category", "region", "lead_unit")
 
 
 def problem_list(*, user, params=None) -> tuple[QuerySet[Problem], ProblemFilter]:
     """The problems `user` may see, filtered by `params` (query parameters); returns the queryset and the filter."""
-    base = visible_problems(user).select_related(*LIST_RELATED)
+    # Long texts are not shown in lists; leaving them out keeps a page of rows small.
+    base = visible_problems(user).select_related(*LIST_RELATED).defer("description", "reply_text")
     filterset = ProblemFilter(params or {}, queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     return queryset, filterset
@@ -80,8 +81,8 @@ def inbox_queues(*, user) -> list[Queue]:
         queues += [
             Queue("to_dispatch", "待交办", visible.filter(state__in=[State.RECEIVED, State.RETURNED])),
             Queue("to_review", "待审核", visible.filter(state=State.REPLIED)),
-            Queue("extensions", "延期待审批",
-                  visible.filter(extensions__status=ExtensionStatus.PENDING).distinct()),
+            Queue("extensions", "延期待审批", visible.filter(Exists(Extension.objects.filter(
+                problem=OuterRef("pk"), status=ExtensionStatus.PENDING)))),
             Queue("overdue", "已超期", visible.filter(kpis.overdue(today))),
         ]
     if profile.partner_ids:

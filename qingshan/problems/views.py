@@ -92,7 +92,7 @@ def problem_create_view(request):
     """登记问题."""
     if not profile_of(request.user).supervising:
         raise PermissionDenied("只有纪检监察机构的工作人员可以登记问题。")
-    form = ProblemCreateForm(request.POST or None, request.FILES or None)
+    form = ProblemCreateForm(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
         try:
             problem = services.problem_create(actor=request.user, **form.cleaned_data)
@@ -126,7 +126,7 @@ def problem_action_view(request, pk, action):
         raise Http404("没有这个操作。")
     problem = _get_problem_or_404(request.user, pk)
     form_class = ACTION_FORMS[action]
-    form = form_class(request.POST or None, request.FILES or None)
+    form = form_class(*((request.POST, request.FILES) if request.method == "POST" else ()))
     if request.method == "POST" and form.is_valid():
         try:
             run_action(action=action, actor=request.user, problem=problem, data=form.cleaned_data)
