@@ -1,0 +1,49 @@
+"""Browser tests: Playwright from PyPI driving Debian's chromium against the live test server."""
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("QINGSHAN_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "Qingshan#2026"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-gpu",
+        ])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    # The intranet has no internet: any request that leaves the app is a bug, so make it fail loudly.
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
+                  else route.abort())
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page, live_server):
+    def _login(username: str):
+        page.context.clear_cookies()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/inbox/**")
+        return page
+    return _login
