@@ -83,6 +83,15 @@ def _audit(problem: Problem, *, actor, capacity: Capacity | None, action: str, f
                  reason=reason, payload=payload, internal=internal)
 
 
+def _lapse_pending_extension(problem: Problem, now, why: str) -> bool:
+    """A pending extension was asked by one unit about one deadline: it lapses when the unit or the deadline goes.
+
+    Otherwise it would wait in the supervisors' queue on a problem where nobody can decide it any more.
+    """
+    return bool(problem.extensions.filter(status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.REJECTED, decided_at=now, decision_reason=why))
+
+
 def _deadline(start: dt.date, days: int) -> dt.date:
     try:
         return add_working_days(start, days)
@@ -256,12 +265,13 @@ def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_uni
     from_state, now, old = problem.state, timezone.now(), problem.lead_unit
     _set_deadlines(problem, handle_deadline)
     _assign(problem, lead_unit, co, now, f"改派：{reason}")
+    lapsed = _lapse_pending_extension(problem, now, "问题已改派，原延期申请失效。")
     problem.lead_unit, problem.state, problem.dispatched_at = lead_unit, State.DISPATCHED, now
     problem.reassign_count += 1
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.REASSIGN, from_state=from_state, reason=reason,
            payload={"from_unit": str(old), "lead_unit": str(lead_unit), "co_units": [str(u) for u in co],
-                    "handle_deadline": str(problem.handle_deadline)})
+                    "handle_deadline": str(problem.handle_deadline), "extension_lapsed": lapsed})
     return problem
 
 
@@ -287,11 +297,12 @@ def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
     reason = _require(reason, "退回须说明不属于本单位职责的依据。", "reason")
     from_state, now = problem.state, timezone.now()
     problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}")
+    lapsed = _lapse_pending_extension(problem, now, "问题已退回，原延期申请失效。")
     problem.state, problem.lead_unit = State.RETURNED, None
     problem.reassign_count += 1
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.RETURN, from_state=from_state, reason=reason,
-           payload={"unit": str(capacity.lead_unit)})
+           payload={"unit": str(capacity.lead_unit), "extension_lapsed": lapsed})
     return problem
 
 
@@ -410,6 +421,7 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
         problem.closed_at = timezone.now()
         # "On time" is whether the approved reply came in by the deadline, frozen now.
         problem.closed_on_time = bool(problem.replied_on_time)
+        _lapse_pending_extension(problem, problem.closed_at, "问题已办结，延期申请失效。")
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=decision, from_state=from_state, reason=comment.strip(),
            internal=internal, payload={"on_time": problem.closed_on_time} if decision != Action.REJECT else {})
@@ -476,9 +488,10 @@ def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -
         raise ServiceError(f"问题 {primary.number} 本身已并入其他问题，请并入主问题。", field="primary")
     if capacity_for(actor, primary).supervisor_org is None:
         raise PermissionRefused("您无权督办目标问题，不能并单。")
-    from_state = duplicate.state
+    from_state, now = duplicate.state, timezone.now()
     duplicate.state, duplicate.merged_into = State.MERGED, primary
-    duplicate.assignments.filter(is_active=True).update(is_active=False, ended_at=timezone.now(), end_reason="并单")
+    duplicate.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason="并单")
+    _lapse_pending_extension(duplicate, now, "问题已并单，延期申请失效。")
     duplicate.save()
     _audit(duplicate, actor=actor, capacity=capacity, action=Action.MERGE, from_state=from_state, reason=reason,
            payload={"primary": primary.number})

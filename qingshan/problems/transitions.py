@@ -16,6 +16,7 @@ class Rule:
 
 UNIT_HOLDS = frozenset({State.DISPATCHED, State.SIGNED, State.IN_PROGRESS})
 NOT_TERMINAL = frozenset({State.RECEIVED}) | OPEN_STATES
+EXTENSION_DECIDABLE = frozenset({State.SIGNED, State.IN_PROGRESS, State.REPLIED})
 
 TRANSITIONS: dict[str, Rule] = {
     Action.DISPATCH: Rule(frozenset({State.RECEIVED, State.RETURNED}), SUPERVISOR, State.DISPATCHED),
@@ -24,8 +25,10 @@ TRANSITIONS: dict[str, Rule] = {
     Action.RETURN: Rule(frozenset({State.DISPATCHED, State.SIGNED}), LEAD_UNIT, State.RETURNED),
     Action.START: Rule(frozenset({State.SIGNED}), LEAD_UNIT, State.IN_PROGRESS),
     Action.REQUEST_EXTENSION: Rule(frozenset({State.SIGNED, State.IN_PROGRESS}), LEAD_UNIT),
-    Action.APPROVE_EXTENSION: Rule(UNIT_HOLDS | {State.REPLIED}, SUPERVISOR),
-    Action.REJECT_EXTENSION: Rule(UNIT_HOLDS | {State.REPLIED}, SUPERVISOR),
+    # A pending extension exists only from signing until the problem leaves its unit (it lapses on return,
+    # reassignment, merging and closing), so it is decided while signed, in progress or awaiting review.
+    Action.APPROVE_EXTENSION: Rule(EXTENSION_DECIDABLE, SUPERVISOR),
+    Action.REJECT_EXTENSION: Rule(EXTENSION_DECIDABLE, SUPERVISOR),
     Action.REPLY: Rule(frozenset({State.IN_PROGRESS}), LEAD_UNIT, State.REPLIED),
     Action.APPROVE: Rule(frozenset({State.REPLIED}), SUPERVISOR, State.CLOSED),
     Action.APPROVE_STAGE: Rule(frozenset({State.REPLIED}), SUPERVISOR, State.STAGE_CLOSED),

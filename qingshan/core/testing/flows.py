@@ -1,4 +1,6 @@
 """Drive a problem through the real services to a wanted state (tests never write states directly)."""
+import datetime as dt
+
 from qingshan.problems import services
 from qingshan.problems.choices import Action, State
 
@@ -6,6 +8,7 @@ from .world import png
 
 
 def new_problem(w, *, actor=None, region=None, source=None, title="河道排污口异常排放", **kwargs):
+    """Register a problem through the real service (by default: 李监督, in the city, from a site inspection)."""
     return services.problem_create(
         actor=actor or w.officer, title=title, description="群众反映夜间有污水直排入河。",
         source=source or w.inspection, category=w.water_pollution, region=region or w.city,
@@ -42,3 +45,15 @@ def drive_to(w, state: str, *, lead=None, handler=None, region=None, **kwargs):
     if state in (State.CLOSED, State.STAGE_CLOSED):
         return problem
     return services.problem_revisit(actor=w.officer, problem=problem, satisfied=True, resolved=True)
+
+
+def with_pending_extension(w, state: str, *, handler=None, **kwargs):
+    """A problem in `state` (signed, in progress or replied) with an extension request awaiting decision."""
+    handler = handler or w.eco_handler
+    problem = drive_to(w, State.IN_PROGRESS if state == State.REPLIED else state, handler=handler, **kwargs)
+    services.problem_request_extension(actor=handler, problem=problem, reason="需协调上游企业停产整治",
+                                       requested_deadline=problem.handle_deadline + dt.timedelta(days=14))
+    if state == State.REPLIED:
+        problem = services.problem_reply(actor=handler, problem=problem, text="已完成整治。", files=[png()])
+    problem.refresh_from_db()
+    return problem
