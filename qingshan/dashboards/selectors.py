@@ -1,0 +1,165 @@
+"""KPI reads (domain §10): every figure is a count of a named condition of problems.kpis over visible problems.
+
+Each grouping is ONE aggregate query (a conditional Count per condition), started from the access-scoped
+queryset and narrowed by the same ProblemFilter the problem list uses, so a figure and its drill-down list can
+only disagree if the list's parameters disagree with the group's (see `KpiRow.params`).
+"""
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, QuerySet, Value
+from django.db.models.functions import StrIndex, Substr
+
+from qingshan.access.problems import visible_problems
+from qingshan.orgs.models import Organisation, Region
+from qingshan.problems import kpis
+from qingshan.problems.filters import ProblemFilter
+from qingshan.problems.models import Category, Problem, Source
+
+GROUP_BY_CHOICES = [
+    ("region", "区划"),
+    ("unit", "主办单位"),
+    ("source", "来源"),
+    ("category", "类别"),
+]
+GROUP_BY_LABELS = dict(GROUP_BY_CHOICES)
+
+# Problem-list query parameters that select one group. The two marked below need ProblemFilter support that it
+# does not have yet (see the dashboards report): exact region, and "no lead unit" via django-filter's null value.
+PARAM_REGION = "region"
+PARAM_REGION_EXACT = "region_exact"
+PARAM_UNIT = "lead_unit"
+PARAM_SOURCE = "source"
+PARAM_CATEGORY = "category"
+NULL_VALUE = "null"
+
+CITY_LEVEL_LABEL = "市本级"
+NO_LEAD_UNIT_LABEL = "无主办单位"
+TOTAL_LABEL = "合计"
+
+
+@dataclass
+class KpiRow:
+    """One line of the KPI table: a group (or the total), its count per condition and its rate per KPI rate."""
+
+    label: str
+    params: dict[str, str] | None  # problem-list query parameters selecting exactly this group; None: no list
+    counts: dict[str, int] = field(default_factory=dict)
+    rates: dict[str, Decimal | None] = field(default_factory=dict)
+    is_total: bool = False
+
+
+def _district_path():
+    """The region_path cut after its second segment: the district's path, or the city's own for city-level rows.
+
+    Works at any depth and any code length: "/3399/339901/33990101/" → "/3399/339901/", "/3399/" → "/3399/".
+    """
+    # Position (within the remainder after the leading "/") of the slash that ends the city segment.
+    end_city = StrIndex(Substr("region_path", 2), Value("/"))
+    # Position, within what follows the city segment, of the slash ending the district segment; 0 when none.
+    end_district = StrIndex(Substr("region_path", end_city + 2), Value("/"))
+    return Substr("region_path", 1, end_city + 1 + end_district)
+
+
+def _aggregates(as_of: dt.date) -> dict:
+    return {name: Count("pk", filter=kpis.condition(name, as_of)) for name in kpis.CONDITIONS}
+
+
+def _rates(counts: dict[str, int]) -> dict[str, Decimal | None]:
+    result = {}
+    for rate in kpis.RATES:
+        denominator = counts[rate.denominator]
+        result[rate.key] = Decimal(counts[rate.numerator]) / Decimal(denominator) if denominator else None
+    return result
+
+
+def _counts(values: dict) -> dict[str, int]:
+    return {name: values[name] for name in kpis.CONDITIONS}
+
+
+def _period_problems(*, user, received_from: dt.date | None, received_to: dt.date | None) -> QuerySet[Problem]:
+    """Visible problems received in the period, narrowed by the list's own filter so both agree by construction."""
+    params = {}
+    if received_from:
+        params["received_from"] = received_from.isoformat()
+    if received_to:
+        params["received_to"] = received_to.isoformat()
+    filterset = ProblemFilter(params, queryset=visible_problems(user))
+    if not filterset.is_valid():  # only ISO dates are passed in, so this means a programming error
+        raise ValueError(filterset.errors)
+    return filterset.qs.order_by()
+
+
+def _region_rows(grouped: list[dict]) -> list[KpiRow]:
+    paths = [g["kpi_group"] for g in grouped]
+    regions = {r.path: r for r in Region.objects.filter(path__in=paths)}
+    top_level = [r for r in regions.values() if r.parent_id is None]
+    rows = []
+    for values in sorted(grouped, key=lambda g: g["kpi_group"]):
+        region = regions.get(values["kpi_group"])
+        if region is None:  # a problem whose region path no longer exists: keep it countable in the total
+            rows.append(KpiRow(label="未知区划", params=None, counts=_counts(values)))
+            continue
+        if region.parent_id is None:
+            label = CITY_LEVEL_LABEL if len(top_level) == 1 else f"{region.name}（{CITY_LEVEL_LABEL}）"
+            params = {PARAM_REGION_EXACT: str(region.pk)}
+        else:
+            label, params = region.name, {PARAM_REGION: str(region.pk)}
+        rows.append(KpiRow(label=label, params=params, counts=_counts(values)))
+    return rows
+
+
+def _unit_rows(grouped: list[dict]) -> list[KpiRow]:
+    units = Organisation.objects.in_bulk([g["kpi_group"] for g in grouped if g["kpi_group"] is not None])
+    known = sorted((g for g in grouped if g["kpi_group"] in units),
+                   key=lambda g: (units[g["kpi_group"]].sort_order, units[g["kpi_group"]].pk))
+    rows = [KpiRow(label=str(units[g["kpi_group"]]), params={PARAM_UNIT: str(g["kpi_group"])},
+                   counts=_counts(g)) for g in known]
+    rows += [KpiRow(label=NO_LEAD_UNIT_LABEL, params={PARAM_UNIT: NULL_VALUE}, counts=_counts(g))
+             for g in grouped if g["kpi_group"] is None]
+    return rows
+
+
+def _reference_rows(grouped: list[dict], model, param: str) -> list[KpiRow]:
+    objects = model.objects.in_bulk([g["kpi_group"] for g in grouped])
+    ordered = sorted(grouped, key=lambda g: (objects[g["kpi_group"]].sort_order, g["kpi_group"]))
+    return [KpiRow(label=str(objects[g["kpi_group"]]), params={param: str(g["kpi_group"])}, counts=_counts(g))
+            for g in ordered]
+
+
+GROUP_KEYS = {
+    "region": _district_path,
+    "unit": lambda: F("lead_unit_id"),
+    "source": lambda: F("source_id"),
+    "category": lambda: F("category_id"),
+}
+
+
+def kpi_table(*, user, group_by: str, received_from: dt.date | None, received_to: dt.date | None,
+              as_of: dt.date) -> list[KpiRow]:
+    """The KPI rows of problems `user` may see, received in the period, as of `as_of`: one per group, total last.
+
+    Groups: "region" (district; city-level problems as 市本级), "unit" (lead unit), "source", "category".
+    Groups with nothing to count are left out. Two queries: the aggregate, and the groups' names.
+    """
+    if group_by not in GROUP_KEYS:
+        raise ValueError(f"unknown grouping {group_by!r}")
+    problems = _period_problems(user=user, received_from=received_from, received_to=received_to)
+    grouped = list(problems.values(kpi_group=GROUP_KEYS[group_by]()).annotate(**_aggregates(as_of)))
+    # Every condition implies received or duplicate as of `as_of`; a group of only later problems has nothing.
+    grouped = [g for g in grouped if any(g[name] for name in kpis.CONDITIONS)]
+    if group_by == "region":
+        rows = _region_rows(grouped)
+    elif group_by == "unit":
+        rows = _unit_rows(grouped)
+    elif group_by == "source":
+        rows = _reference_rows(grouped, Source, PARAM_SOURCE)
+    else:
+        rows = _reference_rows(grouped, Category, PARAM_CATEGORY)
+    # The groups partition the problems (each has exactly one group key), so the total is their sum.
+    total = KpiRow(label=TOTAL_LABEL, params={}, is_total=True,
+                   counts={name: sum(g[name] for g in grouped) for name in kpis.CONDITIONS})
+    for row in [*rows, total]:
+        row.rates = _rates(row.counts)
+    return [*rows, total]

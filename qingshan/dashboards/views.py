@@ -1,0 +1,65 @@
+"""The KPI page (domain §10) and its Excel export; only the supervising side and leaders may open them."""
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from qingshan.access.problems import may_see_internal
+
+from .definitions import GENERAL_NOTES, kpi_definitions
+from .excel import kpi_workbook
+from .forms import KpiFilterForm
+from .selectors import GROUP_BY_LABELS, kpi_table
+from .tables import COLUMNS, display_rows
+
+FORBIDDEN_MESSAGE = "统计分析仅向纪检监察机构工作人员和委领导开放，您的账号无权查看。"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _forbidden(request):
+    return render(request, "dashboards/forbidden.html", {"message": FORBIDDEN_MESSAGE}, status=403)
+
+
+@require_GET
+@login_required
+def kpi_view(request):
+    """考核指标: the KPI table for the chosen grouping, period and as-of date; every number links to its list."""
+    if not may_see_internal(request.user):
+        return _forbidden(request)
+    form = KpiFilterForm.from_query(request.GET)
+    context = {"nav": "kpi", "form": form, "columns": COLUMNS}
+    if form.is_valid():
+        filters = form.filters()
+        rows = kpi_table(user=request.user, group_by=filters.group_by, received_from=filters.received_from,
+                         received_to=filters.received_to, as_of=filters.as_of)
+        context.update(filters=filters, rows=display_rows(rows, filters), group_label=GROUP_BY_LABELS[filters.group_by],
+                       export_url=f"{reverse('dashboards:kpi_export')}?{urlencode(filters.query())}")
+    if request.htmx:
+        return render(request, "dashboards/_kpi_table.html", context)
+    rates, counts = kpi_definitions()
+    context.update(rate_definitions=rates, count_definitions=counts, general_notes=GENERAL_NOTES)
+    return render(request, "dashboards/kpi.html", context)
+
+
+@require_GET
+@login_required
+def kpi_export_view(request):
+    """The same KPI table as an Excel file, for the same filters."""
+    if not may_see_internal(request.user):
+        return _forbidden(request)
+    form = KpiFilterForm.from_query(request.GET)
+    if not form.is_valid():
+        messages = [m for errors in form.errors.values() for m in errors]
+        return HttpResponseBadRequest("筛选条件有误，未能导出：" + "；".join(messages),
+                                      content_type="text/plain; charset=utf-8")
+    filters = form.filters()
+    rows = kpi_table(user=request.user, group_by=filters.group_by, received_from=filters.received_from,
+                     received_to=filters.received_to, as_of=filters.as_of)
+    response = HttpResponse(kpi_workbook(rows, filters), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"问题办理情况统计_截至{filters.as_of.isoformat()}.xlsx")
+    return response
