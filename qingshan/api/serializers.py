@@ -27,7 +27,7 @@ def _ref(queryset, label: str, noun: str, **kwargs) -> serializers.PrimaryKeyRel
 def _refs(queryset, label: str, noun: str) -> serializers.ListField:
     """A list of references by id; an empty list is allowed (the services decide whether it may be empty)."""
     return serializers.ListField(child=_ref(queryset, label, noun), label=label, required=False, default=list,
-                                 error_messages={"not_a_list": f"{label}须为 ID 列表。"})
+                                 error_messages={"not_a_list": "须为 ID 列表。"})
 
 
 def _text(label: str, *, required: bool = True, help_text: str = "") -> serializers.CharField:
