@@ -15,6 +15,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"审计链完整：共 {total} 条事件，未发现篡改。"))
             return
         for finding in findings:
-            self.stdout.write(self.style.ERROR(f"[{finding.kind}] {finding.message}"))
-        self.stdout.write(self.style.ERROR(f"审计链校验失败：{len(findings)} 处异常（共 {total} 条事件）。"))
+            self.stderr.write(f"[{finding.label}] {finding.message}")
+        self.stderr.write(f"审计链校验失败：{len(findings)} 处异常（共 {total} 条事件）。")
+        # A non-zero exit lets cron and monitoring raise the alarm.
         raise SystemExit(1)
