@@ -5,6 +5,7 @@ wrong by a whole Golden Week, and a wrong deadline is worse than a loud error.
 """
 import datetime as dt
 import threading
+import time
 
 import chinese_calendar
 from django.db.models.signals import post_delete, post_save
@@ -14,6 +15,11 @@ from .models import CalendarYear, SpecialDay
 _BUILTIN_YEARS = frozenset(d.year for d in chinese_calendar.constants.holidays)
 _lock = threading.Lock()
 _table: tuple[frozenset[int], dict[dt.date, bool]] | None = None  # (entered years, {date: is_working_day})
+_loaded_at = 0.0
+# This process's own writes reset the cache at once (signals below); a write in another process (another web
+# worker, the long-running sweep) is picked up when the cached table is older than this.
+TABLE_MAX_AGE_SECONDS = 60
+_clock = time.monotonic
 
 
 class CalendarNotAvailable(Exception):
@@ -25,12 +31,12 @@ class CalendarNotAvailable(Exception):
 
 
 def _load_table() -> tuple[frozenset[int], dict[dt.date, bool]]:
-    global _table
+    global _table, _loaded_at
     with _lock:
-        if _table is None:
+        if _table is None or _clock() - _loaded_at > TABLE_MAX_AGE_SECONDS:
             entered = frozenset(CalendarYear.objects.values_list("year", flat=True))
-            days = {d.date: d.kind == SpecialDay.WORKDAY for d in SpecialDay.objects.all()}
-            _table = (entered, days)
+            days = {d: kind == SpecialDay.WORKDAY for d, kind in SpecialDay.objects.values_list("date", "kind")}
+            _table, _loaded_at = (entered, days), _clock()
         return _table
 
 
