@@ -63,6 +63,7 @@ class VisibleProblemField(serializers.Field):
             self.fail("not_found", pk=data)
 
     def to_representation(self, value):
+        """The problem's id."""
         return value.pk
 
 
@@ -191,6 +192,7 @@ class RevealReporterInput(serializers.Serializer):
 class ErrorOutput(serializers.Serializer):
     detail = serializers.CharField(help_text="错误说明（中文）")
     field = serializers.CharField(allow_null=True, help_text="出错的字段，无则为 null")
+    errors = serializers.DictField(required=False, help_text="输入有误时：各字段的全部错误")
 
 
 class RefOutput(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
@@ -127,22 +128,56 @@ class ProblemViewSet(GenericViewSet):
 
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # JSON only: the interactive documentation is Swagger UI; DRF's browsable forms would list every user and unit.
+    renderer_classes = [JSONRenderer]
     pagination_class = ProblemPagination
     filter_backends = [SelectorFilterBackend]
     filterset_class = ProblemFilter
     lookup_value_regex = r"\d+"
+    # The input serializer of each write; the one place that says which shape each endpoint accepts.
+    input_serializers = {
+        "create": s.ProblemCreateMultipartInput,
+        "reveal_reporter": s.RevealReporterInput,
+        "act_dispatch": s.DispatchInput,
+        "act_reassign": s.ReassignInput,
+        "act_sign": s.EmptyInput,
+        "act_return": s.ReturnInput,
+        "act_start": s.NoteInput,
+        "act_request_extension": s.RequestExtensionInput,
+        "act_decide_extension": s.DecideExtensionInput,
+        "act_reply": s.ReplyMultipartInput,
+        "act_review": s.ReviewInput,
+        "act_revisit": s.RevisitInput,
+        "act_urge": s.UrgeInput,
+        "act_escalate": s.EscalateInput,
+        "act_merge": s.MergeInput,
+        "act_share": s.ShareInput,
+        "act_restrict": s.RestrictInput,
+        "act_attach": s.AttachmentInput,
+    }
 
     def get_queryset(self):
-        """Only for schema generation and the browsable API: the real reads go through the selectors."""
+        """Only for schema generation: the real reads go through the selectors."""
         if getattr(self, "swagger_fake_view", False):
             return Problem.objects.none()
         queryset, _ = problem_list(user=self.request.user)
         return queryset
 
-    def _act(self, request, pk, input_class, perform) -> Response:
+    def get_serializer_class(self):
+        """The input serializer of the current write (also what an OPTIONS request describes)."""
+        # OPTIONS ("metadata") describes POST with a cloned request: the action then comes from that method.
+        action_name = self.action
+        if action_name in (None, "metadata"):
+            action_name = self.action_map.get(self.request.method.lower())
+        return self.input_serializers.get(action_name, s.EmptyInput)
+
+    def _input(self, request) -> dict:
+        return _validated(self.get_serializer_class(), request)
+
+    def _act(self, request, pk, perform) -> Response:
         """Fetch the problem through access (404 if not visible), validate input, call the service, re-read."""
         problem = access_problem(request.user, pk)
-        data = _validated(input_class, request)
+        data = self._input(request)
         return _result(request, perform(problem, data))
 
     # ------------------------------------------------------------ list, create, detail
@@ -168,7 +203,7 @@ class ProblemViewSet(GenericViewSet):
     )
     def create(self, request):
         """POST /api/problems/: register a problem through services.problem_create."""
-        data = _validated(s.ProblemCreateMultipartInput, request)
+        data = self._input(request)
         problem = services.problem_create(actor=request.user, **data)
         return Response(_detail(request, problem_detail(user=request.user, pk=problem.pk)),
                         status=status.HTTP_201_CREATED)
@@ -189,7 +224,7 @@ class ProblemViewSet(GenericViewSet):
     def reveal_reporter(self, request, pk=None):
         """POST /api/problems/{id}/reveal-reporter/: access.reveal_problem_reporter, audited."""
         problem = access_problem(request.user, pk)
-        data = _validated(s.RevealReporterInput, request)
+        data = self._input(request)
         revealed = reveal_problem_reporter(user=request.user, problem=problem, reason=data["reason"])
         response = Response(s.RevealedReporterOutput(revealed).data)
         response["Cache-Control"] = "no-store"
@@ -202,7 +237,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def act_dispatch(self, request, pk=None):
         """POST /api/problems/{id}/dispatch/."""
-        return self._act(request, pk, s.DispatchInput, lambda p, d: services.problem_dispatch(
+        return self._act(request, pk, lambda p, d: services.problem_dispatch(
             actor=request.user, problem=p, lead_unit=d["lead_unit"], co_units=d["co_units"],
             handle_deadline=d["handle_deadline"], note=d["note"]))
 
@@ -211,7 +246,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="reassign", url_name="reassign")
     def act_reassign(self, request, pk=None):
         """POST /api/problems/{id}/reassign/."""
-        return self._act(request, pk, s.ReassignInput, lambda p, d: services.problem_reassign(
+        return self._act(request, pk, lambda p, d: services.problem_reassign(
             actor=request.user, problem=p, lead_unit=d["lead_unit"], co_units=d["co_units"], reason=d["reason"],
             handle_deadline=d["handle_deadline"]))
 
@@ -220,7 +255,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="sign", url_name="sign")
     def act_sign(self, request, pk=None):
         """POST /api/problems/{id}/sign/."""
-        return self._act(request, pk, s.EmptyInput, lambda p, d: services.problem_sign(actor=request.user, problem=p))
+        return self._act(request, pk, lambda p, d: services.problem_sign(actor=request.user, problem=p))
 
     @extend_schema(summary="退回", tags=[PROBLEMS_TAG], request=s.ReturnInput, responses=ACTION_RESPONSES,
                    description="主办单位以不属于本单位职责为由退回问题（须说明依据），由督办人员改派。"
@@ -228,7 +263,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def act_return(self, request, pk=None):
         """POST /api/problems/{id}/return/."""
-        return self._act(request, pk, s.ReturnInput, lambda p, d: services.problem_return(
+        return self._act(request, pk, lambda p, d: services.problem_return(
             actor=request.user, problem=p, reason=d["reason"]))
 
     @extend_schema(summary="开始办理", tags=[PROBLEMS_TAG], request=s.NoteInput, responses=ACTION_RESPONSES,
@@ -236,7 +271,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="start", url_name="start")
     def act_start(self, request, pk=None):
         """POST /api/problems/{id}/start/."""
-        return self._act(request, pk, s.NoteInput, lambda p, d: services.problem_start(
+        return self._act(request, pk, lambda p, d: services.problem_start(
             actor=request.user, problem=p, note=d["note"]))
 
     @extend_schema(summary="申请延期", tags=[PROBLEMS_TAG], request=s.RequestExtensionInput,
@@ -244,7 +279,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="request-extension", url_name="request-extension")
     def act_request_extension(self, request, pk=None):
         """POST /api/problems/{id}/request-extension/."""
-        return self._act(request, pk, s.RequestExtensionInput, lambda p, d: services.problem_request_extension(
+        return self._act(request, pk, lambda p, d: services.problem_request_extension(
             actor=request.user, problem=p, requested_deadline=d["requested_deadline"], reason=d["reason"]).problem)
 
     @extend_schema(summary="审批延期", tags=[PROBLEMS_TAG], request=s.DecideExtensionInput,
@@ -252,7 +287,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="decide-extension", url_name="decide-extension")
     def act_decide_extension(self, request, pk=None):
         """POST /api/problems/{id}/decide-extension/."""
-        return self._act(request, pk, s.DecideExtensionInput, lambda p, d: services.problem_decide_extension(
+        return self._act(request, pk, lambda p, d: services.problem_decide_extension(
             actor=request.user, problem=p, approve=d["approve"], reason=d["reason"], deadline=d["deadline"]).problem)
 
     @extend_schema(summary="申请办结", tags=[PROBLEMS_TAG], responses=ACTION_RESPONSES,
@@ -261,7 +296,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="reply", url_name="reply")
     def act_reply(self, request, pk=None):
         """POST /api/problems/{id}/reply/."""
-        return self._act(request, pk, s.ReplyMultipartInput, lambda p, d: services.problem_reply(
+        return self._act(request, pk, lambda p, d: services.problem_reply(
             actor=request.user, problem=p, text=d["text"], files=d["files"]))
 
     @extend_schema(summary="审核", tags=[PROBLEMS_TAG], request=s.ReviewInput, responses=ACTION_RESPONSES,
@@ -269,7 +304,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="review", url_name="review")
     def act_review(self, request, pk=None):
         """POST /api/problems/{id}/review/."""
-        return self._act(request, pk, s.ReviewInput, lambda p, d: services.problem_review(
+        return self._act(request, pk, lambda p, d: services.problem_review(
             actor=request.user, problem=p, decision=d["decision"], comment=d["comment"], internal=d["internal"]))
 
     @extend_schema(summary="回访", tags=[PROBLEMS_TAG], request=s.RevisitInput, responses=ACTION_RESPONSES,
@@ -277,7 +312,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="revisit", url_name="revisit")
     def act_revisit(self, request, pk=None):
         """POST /api/problems/{id}/revisit/."""
-        return self._act(request, pk, s.RevisitInput, lambda p, d: services.problem_revisit(
+        return self._act(request, pk, lambda p, d: services.problem_revisit(
             actor=request.user, problem=p, satisfied=d["satisfied"], resolved=d["resolved"], note=d["note"]))
 
     @extend_schema(summary="催办", tags=[PROBLEMS_TAG], request=s.UrgeInput, responses=ACTION_RESPONSES,
@@ -285,7 +320,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="urge", url_name="urge")
     def act_urge(self, request, pk=None):
         """POST /api/problems/{id}/urge/."""
-        return self._act(request, pk, s.UrgeInput, lambda p, d: services.problem_urge(
+        return self._act(request, pk, lambda p, d: services.problem_urge(
             actor=request.user, problem=p, note=d["note"]))
 
     @extend_schema(summary="督办", tags=[PROBLEMS_TAG], request=s.EscalateInput, responses=ACTION_RESPONSES,
@@ -293,7 +328,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="escalate", url_name="escalate")
     def act_escalate(self, request, pk=None):
         """POST /api/problems/{id}/escalate/."""
-        return self._act(request, pk, s.EscalateInput, lambda p, d: services.problem_escalate(
+        return self._act(request, pk, lambda p, d: services.problem_escalate(
             actor=request.user, problem=p, level=d["level"], reason=d["reason"]))
 
     @extend_schema(summary="并单", tags=[PROBLEMS_TAG], request=s.MergeInput, responses=ACTION_RESPONSES,
@@ -301,7 +336,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="merge", url_name="merge")
     def act_merge(self, request, pk=None):
         """POST /api/problems/{id}/merge/."""
-        return self._act(request, pk, s.MergeInput, lambda p, d: services.problem_merge(
+        return self._act(request, pk, lambda p, d: services.problem_merge(
             actor=request.user, duplicate=p, primary=d["primary"], reason=d["reason"]))
 
     @extend_schema(summary="移送协作单位", tags=[PROBLEMS_TAG], request=s.ShareInput, responses=ACTION_RESPONSES,
@@ -309,7 +344,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="share", url_name="share")
     def act_share(self, request, pk=None):
         """POST /api/problems/{id}/share/."""
-        return self._act(request, pk, s.ShareInput, lambda p, d: services.problem_share(
+        return self._act(request, pk, lambda p, d: services.problem_share(
             actor=request.user, problem=p, partner=d["partner"], reason=d["reason"]).problem)
 
     @extend_schema(summary="限定知悉范围", tags=[PROBLEMS_TAG], request=s.RestrictInput, responses=ACTION_RESPONSES,
@@ -317,7 +352,7 @@ class ProblemViewSet(GenericViewSet):
     @action(detail=True, methods=["post"], url_path="restrict", url_name="restrict")
     def act_restrict(self, request, pk=None):
         """POST /api/problems/{id}/restrict/."""
-        return self._act(request, pk, s.RestrictInput, lambda p, d: services.problem_restrict(
+        return self._act(request, pk, lambda p, d: services.problem_restrict(
             actor=request.user, problem=p, users=d["users"], reason=d["reason"]))
 
     @extend_schema(summary="上传附件", tags=[PROBLEMS_TAG], request={"multipart/form-data": s.AttachmentInput},
@@ -327,7 +362,7 @@ class ProblemViewSet(GenericViewSet):
     def act_attach(self, request, pk=None):
         """POST /api/problems/{id}/attachments/."""
         problem = access_problem(request.user, pk)
-        data = _validated(s.AttachmentInput, request)
+        data = self._input(request)
         attachment = services.attachment_add(actor=request.user, problem=problem, upload=data["file"],
                                              purpose=data["purpose"])
         return Response(s.AttachmentOutput(attachment, context={"request": request}).data,
@@ -338,9 +373,10 @@ class AttachmentDownloadView(APIView):
     """GET /api/attachments/{id}/download/: the file, if the caller may see its problem; each download is logged."""
 
     permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
 
     def perform_content_negotiation(self, request, force=False):
-        # A download client may send `Accept: application/octet-stream`; errors are still rendered as JSON.
+        """Never refuse with 406: a download client may send `Accept: application/octet-stream`; errors stay JSON."""
         return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(summary="下载附件", tags=["附件"],
@@ -365,6 +401,7 @@ class InboxView(APIView):
     """GET /api/inbox/: the caller's work queues (我的待办) with their counts."""
 
     permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(summary="我的待办", tags=["待办"], responses={200: s.InboxQueueOutput(many=True), 401: ERRORS[401]},
                    description="当前用户各待办队列（待签收、待审核、已超期等）的数量。")

@@ -58,6 +58,7 @@ CASES = [
      "“市生态环境局”不是协作单位。"),
     (State.DISPATCHED, "officer", "restrict", {"users": [999999], "reason": "敏感"}, "users",
      "知悉人员：ID 为 999999 的用户不存在。"),
+    (State.DISPATCHED, "officer", "reveal-reporter", {"reason": "  "}, "reason", "查看事由：该字段不能为空。"),
     (State.IN_PROGRESS, "officer", "decide-extension", {"approve": True}, None, "该问题没有待审批的延期申请。"),
 ]
 

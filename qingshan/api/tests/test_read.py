@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from qingshan.core.testing.flows import drive_to, new_problem
 from qingshan.core.testing.world import png
@@ -161,6 +162,24 @@ def test_detail_query_count_does_not_grow_with_attachments_extensions_or_history
             client.get(f"/api/problems/{big.pk}/")
 
 
+def test_download_names_the_file_and_logs_an_internal_event(world, api):
+    problem = drive_to(world, State.DISPATCHED, files=[png("排口 照片.png")])
+    attachment = problem.attachments.get()
+    client = api(world.eco_handler)
+    response = client.get(f"/api/attachments/{attachment.pk}/download/", HTTP_ACCEPT="application/octet-stream")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert "filename*=utf-8''%E6%8E%92%E5%8F%A3%20%E7%85%A7%E7%89%87.png" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+    # The download is in the supervisors' timeline, not in the unit's.
+    def actions(c):
+        return [e["action"] for e in c.get(f"/api/problems/{problem.pk}/").json()["timeline"]]
+
+    assert "download" in actions(api(world.officer)) and "download" not in actions(client)
+    # An error is still JSON, whatever the client asked for.
+    assert_error(client.get("/api/attachments/999999/download/", HTTP_ACCEPT="application/octet-stream"), 404)
+
+
 # ---------------------------------------------------------------- create
 
 
@@ -221,3 +240,22 @@ def test_inbox_counts_the_callers_queues(world, api):
 @pytest.mark.parametrize("path", ["/api/problems/abc/", "/api/problems/1/nonsense/"])
 def test_malformed_paths_are_404(world, api, path):
     assert api(world.officer).get(path).status_code == 404
+
+
+def test_options_describe_each_input_without_listing_people_or_units(world, api):
+    problem = drive_to(world, State.DISPATCHED)
+    client = api(world.eco_handler)
+    fields = client.options(f"/api/problems/{problem.pk}/restrict/").json()["actions"]["POST"]
+    assert set(fields) == {"users", "reason"} and fields["reason"]["label"] == "理由"
+    assert "孙经办" not in str(fields) and "choices" not in str(fields["users"])
+    assert set(client.options(f"/api/problems/{problem.pk}/dispatch/").json()["actions"]["POST"]) == {
+        "lead_unit", "co_units", "handle_deadline", "note"}
+
+
+def test_a_browser_gets_json_not_a_form_page(world):
+    drive_to(world, State.DISPATCHED)
+    client = APIClient()
+    client.force_login(world.officer)
+    response = client.get("/api/problems/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json()["count"] == 1

@@ -15,6 +15,7 @@ class Command(BaseCommand):
     help = "为用户签发、更换或吊销接口令牌（Token）。新令牌只显示一次。"
 
     def add_arguments(self, parser):
+        """username, and at most one of --rotate / --revoke."""
         parser.add_argument("username", help="用户名")
         group = parser.add_mutually_exclusive_group()
         group.add_argument("--rotate", action="store_true", help="更换令牌：旧令牌立即失效")
