@@ -75,9 +75,10 @@ def capacity_for(user, problem: Problem) -> Capacity:
         if commission is not None and problem.region_path.startswith(commission.region.path):
             supervisor_org = org
             break
+        # Each group for its own units (prefetched by profile_of), so a person in two groups acts for the right one.
         if org.kind == "stationed_group" and (
             problem.supervising_org_id == org.pk
-            or (problem.lead_unit_id and problem.lead_unit_id in profile.group_unit_ids)
+            or (problem.lead_unit_id and any(u.pk == problem.lead_unit_id for u in org.supervised_units.all()))
         ):
             supervisor_org = org
             break

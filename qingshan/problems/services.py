@@ -403,7 +403,8 @@ def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[Uploade
 def problem_review(*, actor, problem: Problem, decision: str, comment: str = "", internal: bool = False) -> Problem:
     """Review a reply: approve (办结), approve as stage-closed (阶段性办结) or reject (发回重办, comment required).
 
-    An internal comment is shown only to the supervising side, never to the unit.
+    An internal comment is kept in an internal event of its own, shown only to the supervising side, never to the
+    unit; the decision itself stays visible to the unit.
     """
     if decision not in (Action.APPROVE, Action.APPROVE_STAGE, Action.REJECT):
         raise ServiceError("审核结论无效。", field="decision")
@@ -423,8 +424,14 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
         problem.closed_on_time = bool(problem.replied_on_time)
         _lapse_pending_extension(problem, problem.closed_at, "问题已办结，延期申请失效。")
     problem.save()
-    _audit(problem, actor=actor, capacity=capacity, action=decision, from_state=from_state, reason=comment.strip(),
-           internal=internal, payload={"on_time": problem.closed_on_time} if decision != Action.REJECT else {})
+    # "Internal" hides the comment, not the decision: the unit must still see that it was closed or sent back.
+    comment = comment.strip()
+    _audit(problem, actor=actor, capacity=capacity, action=decision, from_state=from_state,
+           reason="" if internal else comment,
+           payload={"on_time": problem.closed_on_time} if decision != Action.REJECT else {})
+    if internal and comment:
+        _audit(problem, actor=actor, capacity=capacity, action=Action.COMMENT, from_state=problem.state,
+               reason=comment, internal=True, payload={"decision": decision})
     return problem
 
 

@@ -18,7 +18,8 @@ from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.core.testing.flows import new_problem
 from qingshan.core.testing.world import WORLD_NOW, png
-from qingshan.orgs.models import User
+from qingshan.orgs.choices import OrgKind, Role
+from qingshan.orgs.models import Membership, Organisation, User
 from qingshan.problems import services
 from qingshan.problems.choices import Action
 from qingshan.problems.selectors import problem_timeline, reporter_for_display
@@ -191,14 +192,18 @@ def test_units_and_partners_never_see_internal_events(world, scene):
     services.problem_review(actor=w.officer, problem=problem, decision=Action.REJECT, comment="该单位一贯敷衍",
                             internal=True)
     reveal_problem_reporter(user=w.officer, problem=problem, reason="回访核实")
-    internal = {Action.REJECT, Action.REVEAL_REPORTER}
+    internal = {Action.COMMENT, Action.REVEAL_REPORTER}
     for role in ("eco_handler", "eco_head", "water_handler"):
-        actions = set(problem_timeline(user=getattr(w, role), problem=problem).values_list("action", flat=True))
-        assert actions == {Action.CREATE, Action.DISPATCH, Action.ATTACH, Action.SIGN, Action.START, Action.REPLY}
-        assert not actions & internal
+        timeline = problem_timeline(user=getattr(w, role), problem=problem)
+        actions = set(timeline.values_list("action", flat=True))
+        # The unit sees that its reply was sent back, but not the internal comment nor the reveal.
+        assert actions == {Action.CREATE, Action.DISPATCH, Action.ATTACH, Action.SIGN, Action.START, Action.REPLY,
+                           Action.REJECT}
+        assert "该单位一贯敷衍" not in str(list(timeline.values_list("reason", "payload")))
     for role in ("officer", "leader", "readonly", "group_staff"):
-        actions = set(problem_timeline(user=getattr(w, role), problem=problem).values_list("action", flat=True))
-        assert internal <= actions, role
+        timeline = problem_timeline(user=getattr(w, role), problem=problem)
+        assert internal <= set(timeline.values_list("action", flat=True)), role
+        assert timeline.get(action=Action.COMMENT).reason == "该单位一贯敷衍"
     shared = scene.shared
     services.attachment_record_download(actor=w.officer, attachment=scene.attachments["shared"])
     actions = set(problem_timeline(user=w.partner_staff, problem=shared).values_list("action", flat=True))
@@ -215,3 +220,19 @@ def test_units_and_partners_never_see_the_reporter(world, scene):
         assert reporter_for_display(user=getattr(w, role), problem=problem)["phone"] == "138****5678"
     # The leader is told a reporter exists, masked, but may not reveal it.
     assert reporter_for_display(user=w.leader, problem=problem)["can_reveal"] is False
+
+
+def test_a_person_in_two_stationed_groups_acts_for_the_group_of_the_lead_unit(world, scene,
+                                                                             django_assert_max_num_queries):
+    w = world
+    water_group = Organisation.objects.create(name="驻市水务局纪检监察组", kind=OrgKind.STATIONED_GROUP,
+                                              region=w.city, parent=w.commission)
+    water_group.supervised_units.add(w.water)
+    both = User.objects.create_user(username="two_groups", full_name="两组兼职")
+    Membership.objects.create(user=both, organisation=w.group, role=Role.GROUP_STAFF)
+    Membership.objects.create(user=both, organisation=water_group, role=Role.GROUP_STAFF)
+    assert capacity_for(both, scene.city_eco).supervisor_org == w.group
+    with django_assert_max_num_queries(0):  # the groups' units come with the profile
+        assert capacity_for(both, scene.shared).supervisor_org == water_group
+    services.problem_urge(actor=both, problem=scene.shared, note="请加快办理")
+    assert AuditEvent.objects.filter(object_id=scene.shared.pk).latest("seq").actor_org == water_group
