@@ -34,7 +34,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, reset_queries
 from django.db.models import Max
 
 from qingshan.access.crypto import encrypt, mask_name, mask_phone
@@ -63,6 +63,8 @@ EVENT_BATCH = 10_000  # audit events per record_events call
 
 # ---------------------------------------------------------------- tunables (shares of all problems)
 P_DUPLICATE = 0.012
+DUPLICATE_WINDOW_DAYS = 10
+GOLDEN = (5 ** 0.5 - 1) / 2
 P_CO_UNITS = 0.15
 P_URGENT = 0.025
 P_RETURN = 0.035
@@ -314,7 +316,8 @@ class HistoryGenerator:
         self.stats = Stats()
         self.rows: dict[str, list] = {k: [] for k in ("problems", "assignments", "reporters", "attachments",
                                                       "extensions", "shares", "restricted")}
-        self.candidates: dict[tuple, deque] = {}
+        self.candidates: dict[int, deque] = {}
+        self.sequences: dict[str, list[float]] = {}  # kind → [offset, last value]
         self.inserters = {kind: Inserter(model, fields) for kind, (model, fields) in TABLES.items()}
         self._prepare_tables()
 
@@ -338,9 +341,9 @@ class HistoryGenerator:
         self.by_kind = {d.index: {**d.bureaus, "gov": d.government} for d in city.districts}
         self.group_units: dict[int, set[int]] = {}
         for unit_pk, group in city.group_of_unit.items():
-            self.group_units.setdefault(group.pk, set()).add(unit_pk)
+            self.group_units.setdefault(group.id, set()).add(unit_pk)
         regions = [city.region] + [r for d in city.districts for r in (d.region, *d.towns)]
-        self.centres = {r.pk: (float(r.centre_lng), float(r.centre_lat)) for r in regions}
+        self.centres = {r.id: (float(r.centre_lng), float(r.centre_lat)) for r in regions}
         evidence = []
         for i, (name, colour) in enumerate(zip(EVIDENCE_NAMES, EVIDENCE_COLOURS, strict=True)):
             content = _png(48, 32, colour)
@@ -350,6 +353,23 @@ class HistoryGenerator:
             evidence.append(_Evidence(path, name, len(content), hashlib.sha256(content).hexdigest()))
         self.evidence = evidence
 
+    def _draw(self, kind: str) -> float:
+        """The next value in [0, 1) of an equidistributed (golden-ratio) sequence of its own for `kind`.
+
+        Rare steps and the handling fate are drawn from these rather than independently, so that every stretch of
+        problems gets its share: the ~2–3 % overdue and every kind of side step show in a few hundred problems as
+        well as in a million. Each sequence starts at an offset drawn from the seeded generator.
+        """
+        state = self.sequences.get(kind)
+        if state is None:
+            state = self.sequences[kind] = [self.rng.random(), 0.0]
+        state[1] = (state[1] + GOLDEN) % 1.0
+        return (state[0] + state[1]) % 1.0
+
+    def _chance(self, kind: str, probability: float) -> bool:
+        """True for a `probability` share of the calls for `kind`, evenly spread."""
+        return self._draw(kind) < probability
+
     def _deadline(self, day: dt.date, n: int) -> dt.date:
         key = (day, n)
         found = self._deadline_cache.get(key)
@@ -358,10 +378,10 @@ class HistoryGenerator:
         return found
 
     def _limits(self, p: _P) -> tuple[int, int]:
-        key = (p.source.pk, p.category.pk, p.urgency)
+        key = (p.source.id, p.category.id, p.urgency)
         found = self._rule_cache.get(key)
         if found is None:
-            rule = rule_for(Problem(source_id=p.source.pk, category_id=p.category.pk, urgency=p.urgency))
+            rule = rule_for(Problem(source_id=p.source.id, category_id=p.category.id, urgency=p.urgency))
             found = self._rule_cache[key] = (rule.sign_days, rule.handle_days)
         return found
 
@@ -384,6 +404,7 @@ class HistoryGenerator:
             self._collect(p)
             if len(self.rows["problems"]) >= CHUNK:
                 self._write_rows()
+                reset_queries()  # with DEBUG on, the logged bulk statements would otherwise pile up in memory
                 if i + 1 < self.count:
                     self.progress(i + 1, self.count)
         self._write_rows()
@@ -407,10 +428,10 @@ class HistoryGenerator:
         times = []
         for day in chosen:
             if self.days.is_working(day):
-                minute = rng.randint(8 * 60, 19 * 60) if rng.random() < 0.85 else rng.randint(7 * 60, 22 * 60)
+                minute = _between(rng, 8 * 60, 19 * 60) if rng.random() < 0.85 else _between(rng, 7 * 60, 22 * 60)
             else:
-                minute = rng.randint(7 * 60, 22 * 60)
-            times.append(dt.datetime.combine(day, dt.time(minute // 60, minute % 60, rng.randint(0, 59)), CST))
+                minute = _between(rng, 7 * 60, 22 * 60)
+            times.append(dt.datetime.combine(day, dt.time(minute // 60, minute % 60, _between(rng, 0, 59)), CST))
         times.sort()
         return times
 
@@ -434,7 +455,7 @@ class HistoryGenerator:
         district = city.districts[bisect.bisect(self.district_cum, rng.random() * self.district_cum[-1])]
         p.district = district
         city_lead = rng.random() < CITY_LEAD_SHARE.get(code, 0.1) + CITY_LEAD_CATEGORY_BONUS.get(cat, 0)
-        town_index = rng.randrange(len(district.towns)) if rng.random() < 0.8 else None
+        town_index = int(rng.random() * len(district.towns)) if rng.random() < 0.8 else None
         if city_lead and cat in ("duty", "approval") and rng.random() < 0.35:
             p.region, town_index, p.district = city.region, None, None
         elif town_index is None:
@@ -444,13 +465,14 @@ class HistoryGenerator:
         p.lead_kind, lead = self._pick_lead(cat, district, town_index, city_lead)
         p.lead_unit = None
         p.supervising_org = self._pick_supervisor(code, cat, lead, district if p.district else None)
-        p.created_by = rng.choice(city.staff[p.supervising_org.pk])
+        p.created_by = _pick(rng, city.staff[p.supervising_org.id])
         p.planned_lead = lead
         self._texts(p, cat, district, town_index, lead)
-        lng, lat = self.centres[p.region.pk]
+        lng, lat = self.centres[p.region.id]
         p.lng = Decimal(f"{lng + rng.uniform(-0.03, 0.03):.6f}")
         p.lat = Decimal(f"{lat + rng.uniform(-0.025, 0.025):.6f}")
-        p.is_restricted = rng.random() < (0.08 if code == "12388" else P_RESTRICTED)
+        p.is_restricted = self._chance("restricted_12388", 0.08) if code == "12388" else \
+            self._chance("restricted", P_RESTRICTED)
         return p
 
     def _pick_lead(self, cat: str, district: District, town_index: int | None, city_lead: bool):
@@ -469,32 +491,33 @@ class HistoryGenerator:
         rng, city = self.rng, self.city
         if code == "12388" and rng.random() < 0.5:
             return city.offices["xinfang"]
-        if lead.region_id == city.region.pk:
-            group = city.group_of_unit.get(lead.pk)
+        if lead.region_id == city.region.id:
+            group = city.group_of_unit.get(lead.id)
             if group is not None and rng.random() < 0.65:
                 return group
             if cat == "duty" and rng.random() < 0.5:
                 return city.offices["style"]
             if district is not None:
                 return district.inspection_office
-            return city.offices[f"insp{rng.randint(1, 4)}"]
+            return city.offices[f"insp{_between(rng, 1, 4)}"]
         return district.commission if rng.random() < 0.75 else district.inspection_office
 
     def _texts(self, p: _P, cat: str, district: District, town_index, lead) -> None:
         rng = self.rng
         town = district.towns[town_index].name if town_index is not None else ""
         place = f"{district.name}{town}" if p.district else "青山市"
-        road = rng.choice(ROADS)
-        p.title = rng.choice(TITLES[cat]).format(
-            place=place, river=rng.choice(RIVERS), road=f"{place}{road}",
-            firm=f"{place}{rng.choice(FIRMS)}{rng.choice(TRADES)}有限公司", unit=lead.short_name or lead.name,
+        road = _pick(rng, ROADS)
+        p.title = _pick(rng, TITLES[cat]).format(
+            place=place, river=_pick(rng, RIVERS), road=f"{place}{road}",
+            firm=f"{place}{_pick(rng, FIRMS)}{_pick(rng, TRADES)}有限公司", unit=lead.short_name or lead.name,
         )[:200]
-        p.location = f"{place}{road}{rng.randint(1, 399)}号附近" if cat not in ("duty", "consult") else ""
-        if cat == "consult":
-            detail = "请予以答复。"
-        else:
-            detail = rng.choice(CITIZEN_DETAILS if p.source.has_citizen_reporter else OFFICIAL_DETAILS)
-        p.description = f"{INTRO[p.source.code]}{p.title}。{detail}"
+        p.location = f"{place}{road}{_between(rng, 1, 399)}号附近" if cat not in ("duty", "consult") else ""
+        p.description = f"{INTRO[p.source.code]}{p.title}。{self._detail(p)}"
+
+    def _detail(self, p: _P) -> str:
+        if p.category.code == "consult":
+            return "请予以答复。"
+        return _pick(self.rng, CITIZEN_DETAILS if p.source.has_citizen_reporter else OFFICIAL_DETAILS)
 
     # ------------------------------------------------------------ one problem: its history
 
@@ -525,8 +548,8 @@ class HistoryGenerator:
             if day == after.date():
                 lo = max(lo, after.hour * 60 + after.minute + 3)
             if lo <= 17 * 60 + 50 and self.days.is_working(day):
-                minute = rng.randint(lo, min(17 * 60 + 55, lo + 240) if day == after.date() else 17 * 60 + 30)
-                return dt.datetime.combine(day, dt.time(minute // 60, minute % 60, rng.randint(0, 59)), CST)
+                minute = _between(rng, lo, min(17 * 60 + 55, lo + 240) if day == after.date() else 17 * 60 + 30)
+                return dt.datetime.combine(day, dt.time(minute // 60, minute % 60, _between(rng, 0, 59)), CST)
             day = self.days.add(day, 1)
 
     def _later(self, p: _P, wd: int) -> dt.datetime:
@@ -536,25 +559,26 @@ class HistoryGenerator:
     def _simulate(self, p: _P) -> None:
         rng = self.rng
         officer, org = p.created_by, p.supervising_org
+        primary = self._duplicate_of(p) if self._chance("duplicate", P_DUPLICATE) else None
+        if primary is not None:
+            self._copy_from(primary, p)
         self._emit(p, p.received_at, Action.CREATE, officer, org, State.RECEIVED,
                    payload={"number": p.number, "attachments": [], "restricted": p.is_restricted})
-        primary = self._duplicate_of(p) if rng.random() < P_DUPLICATE else None
-        key = (org.pk, p.category.pk, p.district.index if p.district else -1)
         if primary is not None:
             self._merge(p, primary)
             return
         if not p.is_restricted:
-            self._remember(key, p)
+            self._remember(p)
         lead = p.planned_lead
         t = self._later(p, 0 if (p.urgency == "urgent" or rng.random() < 0.65) else (1 if rng.random() < 0.8 else 2))
         co = self._co_units(p, lead)
         self._dispatch(p, t, lead, co, Action.DISPATCH)
-        if rng.random() < P_SHARE and p.category.code in ("water", "air", "solid_waste", "ecology"):
+        if p.category.code in ("water", "air", "solid_waste", "ecology") and self._chance("share", P_SHARE):
             self._share(p)
-        if rng.random() < P_RETURN and p.urgency == "normal":
+        if p.urgency == "normal" and self._chance("return", P_RETURN):
             self._return_and_redispatch(p)
         self._sign(p)
-        if rng.random() < P_REASSIGN and p.urgency == "normal":
+        if p.urgency == "normal" and self._chance("reassign", P_REASSIGN):
             self._reassign(p)
             self._sign(p)
         self._emit(p, self._at(p.last.date(), p.last), Action.START, p.handler, p.lead_unit, State.IN_PROGRESS)
@@ -577,8 +601,8 @@ class HistoryGenerator:
         for a in p.assignments:
             if a[3]:
                 a[3], a[5], a[6] = False, t, ("重新交办" if action == Action.DISPATCH else f"改派：{reason}")
-        p.assignments.append([p.id, lead.pk, AssignmentRole.LEAD, True, t, None, ""])
-        p.assignments += [[p.id, u.pk, AssignmentRole.CO, True, t, None, ""] for u in co]
+        p.assignments.append([p.id, lead.id, AssignmentRole.LEAD, True, t, None, ""])
+        p.assignments += [[p.id, u.id, AssignmentRole.CO, True, t, None, ""] for u in co]
         p.sign_deadline, p.handle_deadline = sign_deadline, handle_deadline
         p.original_handle_deadline = handle_deadline
         p.signed_at = p.signed_on_time = None
@@ -586,7 +610,7 @@ class HistoryGenerator:
         p.first_dispatched_at = p.first_dispatched_at or t
         if action == Action.REASSIGN:
             p.reassign_count += 1
-        p.handler = self.rng.choice(self.city.handlers[lead.pk])
+        p.handler = _pick(self.rng, self.city.handlers[lead.id])
         if p.is_restricted and p.handler not in p.actors:
             p.actors.append(p.handler)  # the unit's handler must be able to see a restricted problem to sign it
 
@@ -595,13 +619,13 @@ class HistoryGenerator:
         if rng.random() >= P_CO_UNITS:
             return []
         district_options, city_options = LEADS[p.category.code]
-        if lead.region_id == self.city.region.pk or p.district is None:
+        if lead.region_id == self.city.region.id or p.district is None:
             pool = [self.city.city_units[k] for k, _w in city_options]
             pool += [self.city.city_units[k] for k in ("water", "urban", "land") if k not in dict(city_options)]
         else:
             pool = [self.by_kind[p.district.index][k] for k, _w in district_options if k not in ("town", "gov")]
-            pool += [u for u in p.district.town_units if u.region_id == p.region.pk]
-        pool = [u for u in dict.fromkeys(pool) if u.pk != lead.pk]
+            pool += [u for u in p.district.town_units if u.region_id == p.region.id]
+        pool = [u for u in dict.fromkeys(pool) if u.id != lead.id]
         return rng.sample(pool, min(len(pool), 1 if rng.random() < 0.8 else 2))
 
     def _share(self, p: _P) -> None:
@@ -610,20 +634,20 @@ class HistoryGenerator:
         t = self._later(p, 0)
         self._emit(p, t, Action.SHARE, p.created_by, p.supervising_org, reason=reason,
                    payload={"partner": str(partner)})
-        self.rows["shares"].append((p.id, partner.pk, p.created_by.pk, t, reason))
+        self.rows["shares"].append((p.id, partner.id, p.created_by.id, t, reason))
 
     def _other_lead(self, p: _P):
         district_options, city_options = LEADS[p.category.code]
-        if p.lead_unit.region_id == self.city.region.pk or p.district is None:
+        if p.lead_unit.region_id == self.city.region.id or p.district is None:
             pool = [self.city.city_units[k] for k, _w in city_options] + [self.city.city_units["water"]]
         else:
             pool = [self.by_kind[p.district.index][k] for k, _w in district_options if k != "town"]
             pool += [self.by_kind[p.district.index]["gov"]]
-        pool = [u for u in dict.fromkeys(pool) if u.pk != p.lead_unit.pk]
+        pool = [u for u in dict.fromkeys(pool) if u.id != p.lead_unit.id]
         if p.supervising_org.kind == "stationed_group":
             # A stationed group may act only on its own problems or its units' ones: keep it in its lane.
-            pool = [u for u in pool if u.pk in self.group_units.get(p.supervising_org.pk, ())] or pool
-        return self.rng.choice(pool) if pool else None
+            pool = [u for u in pool if u.id in self.group_units.get(p.supervising_org.id, ())] or pool
+        return _pick(self.rng, pool) if pool else None
 
     def _return_and_redispatch(self, p: _P) -> None:
         rng = self.rng
@@ -632,8 +656,8 @@ class HistoryGenerator:
             return
         if rng.random() < 0.3:
             self._sign(p)
-        reason = rng.choice(RETURN_REASONS)
-        t = self._later(p, rng.choice((0, 1, 1, 2)))
+        reason = _pick(rng, RETURN_REASONS)
+        t = self._later(p, _pick(rng, (0, 1, 1, 2)))
         unit = p.lead_unit
         self._emit(p, t, Action.RETURN, p.handler, unit, State.RETURNED, reason=reason, payload={"unit": str(unit)})
         for a in p.assignments:
@@ -641,7 +665,7 @@ class HistoryGenerator:
                 a[3], a[5], a[6] = False, t, f"退回：{reason}"
         p.lead_unit = None
         p.reassign_count += 1
-        self._dispatch(p, self._later(p, rng.choice((0, 1, 1, 2))), new_lead, [], Action.DISPATCH,
+        self._dispatch(p, self._later(p, _pick(rng, (0, 1, 1, 2))), new_lead, [], Action.DISPATCH,
                        reason=f"原承办单位退回，重新交办{new_lead}。")
 
     def _reassign(self, p: _P) -> None:
@@ -651,13 +675,13 @@ class HistoryGenerator:
         if p.state == State.SIGNED and self.rng.random() < 0.5:
             self._emit(p, self._later(p, 0), Action.START, p.handler, p.lead_unit, State.IN_PROGRESS)
         reason = "经研判，该问题由新承办单位牵头办理更为适宜。"
-        self._dispatch(p, self._later(p, self.rng.randint(1, 3)), new_lead, [], Action.REASSIGN, reason=reason)
+        self._dispatch(p, self._later(p, _between(self.rng, 1, 3)), new_lead, [], Action.REASSIGN, reason=reason)
 
     def _sign(self, p: _P) -> None:
         rng = self.rng
         dispatch_day = p.dispatched_at.date()
         if rng.random() < P_SIGN_LATE:
-            day = self.days.add(p.sign_deadline, rng.randint(1, 3))
+            day = self.days.add(p.sign_deadline, _between(rng, 1, 3))
         elif p.sign_deadline == dispatch_day or rng.random() < 0.6:
             day = dispatch_day
         else:
@@ -671,13 +695,13 @@ class HistoryGenerator:
         """From 办理中 to the reply, with extensions, urgings and escalations, then review and revisit."""
         rng = self.rng
         start_day = p.last.date()
-        fate = rng.random()
+        fate = self._draw("fate")
         if p.urgency == "urgent":
             reply_day = start_day if rng.random() < 0.85 else self.days.add(start_day, 1)
         elif fate < P_STUCK:
             reply_day = None
         elif fate < P_STUCK + P_LATE:
-            late = rng.randint(1, 10) if rng.random() < 0.7 else 11 + int(rng.expovariate(1 / 60))
+            late = _between(rng, 1, 10) if rng.random() < 0.7 else 11 + int(rng.expovariate(1 / 60))
             reply_day = self.days.add(p.handle_deadline, late)
         else:
             left = self.days.between(start_day, p.handle_deadline)
@@ -693,16 +717,16 @@ class HistoryGenerator:
 
     def _extension(self, p: _P, start_day: dt.date, left: int) -> None:
         rng = self.rng
-        request_day = self.days.add(start_day, rng.randint(1, left - 2))
+        request_day = self.days.add(start_day, _between(rng, 1, left - 2))
         old = p.handle_deadline
-        wanted = self.days.add(old, rng.choice((5, 10, 15)))
+        wanted = self.days.add(old, _pick(rng, (5, 10, 15)))
         reason = "涉及多部门协调，整改工程需时较长，申请延期。"
         t = self._at(request_day, p.last)
         self._emit(p, t, Action.REQUEST_EXTENSION, p.handler, p.lead_unit, reason=reason,
                    payload={"requested_deadline": str(wanted)})
         approve = rng.random() < 0.8
-        decided = self._later(p, rng.choice((0, 1)))
-        head = self.city.heads[p.supervising_org.pk]
+        decided = self._later(p, _pick(rng, (0, 1)))
+        head = self.city.heads[p.supervising_org.id]
         if approve:
             self._emit(p, decided, Action.APPROVE_EXTENSION, head, p.supervising_org,
                        payload={"old_deadline": str(old), "new_deadline": str(wanted)})
@@ -712,7 +736,7 @@ class HistoryGenerator:
             note = "整改任务可在原期限内完成，不予延期。"
             self._emit(p, decided, Action.REJECT_EXTENSION, head, p.supervising_org, reason=note, payload={})
             status = ExtensionStatus.REJECTED
-        self.rows["extensions"].append((p.id, p.handler.pk, t, old, wanted, reason, status, head.pk, decided, note))
+        self.rows["extensions"].append((p.id, p.handler.id, t, old, wanted, reason, status, head.id, decided, note))
 
     def _chase(self, p: _P, reply_day: dt.date | None) -> None:
         """Urgings and escalations while the unit holds the problem: one before the deadline, then when overdue."""
@@ -727,7 +751,7 @@ class HistoryGenerator:
             steps += [(self.days.add(deadline, n), 0) for n in URGE_AFTER]
             steps += [(self.days.add(deadline, n), level) for n, level in ESCALATE_AFTER]
             steps.sort()
-        head = self.city.heads[p.supervising_org.pk]
+        head = self.city.heads[p.supervising_org.id]
         for day, level in steps:
             if reply_day is not None and day >= reply_day:
                 break
@@ -735,7 +759,7 @@ class HistoryGenerator:
                 continue
             t = self._at(day, p.last)
             if level == 0:
-                self._emit(p, t, Action.URGE, p.created_by, p.supervising_org, reason=rng.choice(URGE_NOTES),
+                self._emit(p, t, Action.URGE, p.created_by, p.supervising_org, reason=_pick(rng, URGE_NOTES),
                            payload={"count": p.urge_count + 1})
                 p.urge_count += 1
             elif level > p.escalation_level:
@@ -749,35 +773,35 @@ class HistoryGenerator:
     def _reply(self, p: _P, reply_day: dt.date) -> None:
         rng = self.rng
         t = self._at(reply_day, p.last)
-        text = rng.choice(REPLIES.get(p.category.code, REPLY_DEFAULT))
+        text = _pick(rng, REPLIES.get(p.category.code, REPLY_DEFAULT))
         # The unit's head sometimes signs the reply off personally (the services allow handler or head).
-        author = self.city.heads[p.lead_unit.pk] if rng.random() < 0.2 else p.handler
-        evidence = self.evidence[rng.randrange(len(self.evidence))]
+        author = self.city.heads[p.lead_unit.id] if rng.random() < 0.2 else p.handler
+        evidence = self.evidence[int(rng.random() * len(self.evidence))]
         on_time = t.date() <= p.handle_deadline
         self._emit(p, t, Action.REPLY, author, p.lead_unit, State.REPLIED, reason=text,
                    payload={"attachments": [evidence.original_name], "on_time": on_time})
         p.replied_at, p.replied_on_time, p.reply_text = t, on_time, text
         self.rows["attachments"].append((
             p.id, AttachmentPurpose.EVIDENCE, evidence.name, f"{rng.getrandbits(128):032x}", evidence.original_name,
-            "image/png", evidence.size, evidence.sha256, author.pk, p.lead_unit.pk, t,
+            "image/png", evidence.size, evidence.sha256, author.id, p.lead_unit.id, t,
         ))
 
     def _review(self, p: _P) -> None:
         rng = self.rng
-        head = self.city.heads[p.supervising_org.pk]
+        head = self.city.heads[p.supervising_org.id]
         for round_ in range(3):
             reviewer = head if rng.random() < 0.7 else p.created_by
-            t = self._later(p, rng.choice((0, 1, 1, 2, 3)))
+            t = self._later(p, _pick(rng, (0, 1, 1, 2, 3)))
             if round_ < 2 and rng.random() < P_REJECT[round_]:
                 self._emit(p, t, Action.REJECT, reviewer, p.supervising_org, State.IN_PROGRESS,
-                           reason=rng.choice(REJECT_COMMENTS), payload={})
+                           reason=_pick(rng, REJECT_COMMENTS), payload={})
                 p.review_count += 1
                 p.rejection_count += 1
-                redo = self.days.add(t.date(), rng.randint(2, 8))
+                redo = self.days.add(t.date(), _between(rng, 2, 8))
                 self._chase(p, redo)
                 self._reply(p, redo)
                 continue
-            stage = rng.random() < P_STAGE * (3 if p.category.code in ("ecology", "soil") else 1)
+            stage = self._chance("stage", P_STAGE * (3 if p.category.code in ("ecology", "soil") else 1))
             decision, state = (Action.APPROVE_STAGE, State.STAGE_CLOSED) if stage else (Action.APPROVE, State.CLOSED)
             on_time = bool(p.replied_on_time)
             self._emit(p, t, decision, reviewer, p.supervising_org, state, payload={"on_time": on_time})
@@ -788,31 +812,39 @@ class HistoryGenerator:
         if rng.random() < revisit:
             satisfied = rng.random() < (0.92 if p.closed_on_time else 0.7)
             resolved = rng.random() < (0.9 if satisfied else 0.5)
-            t = self._later(p, rng.randint(1, 5))
+            t = self._later(p, _between(rng, 1, 5))
             self._emit(p, t, Action.REVISIT, p.created_by, p.supervising_org, State.REVISITED,
-                       reason=rng.choice(REVISIT_NOTES), payload={"satisfied": satisfied, "resolved": resolved})
+                       reason=_pick(rng, REVISIT_NOTES), payload={"satisfied": satisfied, "resolved": resolved})
             p.revisit_satisfied, p.revisit_resolved = satisfied, resolved
 
     # ------------------------------------------------------------ duplicates
 
-    def _remember(self, key: tuple, p: _P) -> None:
-        queue = self.candidates.setdefault(key, deque())
+    def _remember(self, p: _P) -> None:
+        """Keep recent problems per supervising body: a later report of the same thing may be merged into them."""
+        queue = self.candidates.setdefault(p.supervising_org.id, deque())
         queue.append(p)
-        while queue and (p.received_at - queue[0].received_at).days > 7:
+        while queue and (p.received_at - queue[0].received_at).days > DUPLICATE_WINDOW_DAYS:
             queue.popleft()
 
     def _duplicate_of(self, p: _P) -> _P | None:
-        key = (p.supervising_org.pk, p.category.pk, p.district.index if p.district else -1)
-        queue = self.candidates.get(key)
-        if not queue or p.is_restricted:
+        """A recent problem of the same supervising body that `p` will turn out to repeat, if any."""
+        queue = self.candidates.get(p.supervising_org.id)
+        if not queue:
             return None
-        primary = queue[-1]
-        return primary if (p.received_at - primary.received_at).days <= 7 else None
+        recent = [q for q in queue if (p.received_at - q.received_at).days <= DUPLICATE_WINDOW_DAYS]
+        return _pick(self.rng, recent) if recent else None
+
+    def _copy_from(self, primary: _P, p: _P) -> None:
+        """A duplicate reports the same thing at the same place as its primary (another caller, another day)."""
+        p.category, p.region, p.district, p.urgency = primary.category, primary.region, primary.district, "normal"
+        p.title, p.location, p.lng, p.lat = primary.title, primary.location, primary.lng, primary.lat
+        p.description = f"{INTRO[p.source.code]}{primary.title}。{self._detail(p)}"
+        p.is_restricted = False
 
     def _merge(self, p: _P, primary: _P) -> None:
         """并单 while the duplicate is still 已登记: both keep their records and are linked both ways."""
         reason = f"与 {primary.number} 反映的为同一问题，并单办理。"
-        t = self._later(p, self.rng.choice((0, 0, 1)))
+        t = self._later(p, _pick(self.rng, (0, 0, 1)))
         if t > self.end_dt:
             raise _Stop
         primary_state = primary.states[bisect.bisect_right(primary.times, t) - 1]
@@ -834,9 +866,9 @@ class HistoryGenerator:
                 and p.handle_deadline < as_of and not p.replied_on_time):
             self.stats.overdue_open += 1
         self.rows["problems"].append((
-            p.id, p.number, p.title, p.description, p.source.pk, p.category.pk, p.region.pk, p.region.path,
-            p.location, p.lng, p.lat, p.urgency, p.state, p.received_at, p.received_at.date(), p.created_by.pk,
-            p.supervising_org.pk, p.lead_unit.pk if p.lead_unit else None, p.sign_deadline, p.handle_deadline,
+            p.id, p.number, p.title, p.description, p.source.id, p.category.id, p.region.id, p.region.path,
+            p.location, p.lng, p.lat, p.urgency, p.state, p.received_at, p.received_at.date(), p.created_by.id,
+            p.supervising_org.id, p.lead_unit.id if p.lead_unit else None, p.sign_deadline, p.handle_deadline,
             p.original_handle_deadline, p.first_dispatched_at, p.dispatched_at, p.signed_at, p.replied_at,
             p.closed_at, p.signed_on_time, p.replied_on_time, p.closed_on_time, p.review_count, p.rejection_count,
             p.urge_count, p.reassign_count, p.escalation_level, p.reply_text, p.revisit_satisfied,
@@ -845,10 +877,10 @@ class HistoryGenerator:
         self.rows["assignments"] += [tuple(a) for a in p.assignments]
         if p.source.has_citizen_reporter:
             name = _reporter_name(rng)
-            phone = f"1{rng.choice('35789')}{rng.randint(0, 999_999_999):09d}"
+            phone = f"1{_pick(rng, '35789')}{_between(rng, 0, 999_999_999):09d}"
             self.rows["reporters"].append((p.id, encrypt(name), encrypt(phone), mask_name(name), mask_phone(phone)))
         if p.is_restricted:
-            self.rows["restricted"] += [(p.id, u.pk) for u in p.actors]
+            self.rows["restricted"] += [(p.id, u.id) for u in p.actors]
 
     def _write_rows(self) -> None:
         began = time.perf_counter()
@@ -887,11 +919,21 @@ class HistoryGenerator:
                     cursor.execute(sql)
 
 
+def _pick(rng: random.Random, options):
+    """rng.choice, without its overhead (a million problems make a few hundred million draws)."""
+    return options[int(rng.random() * len(options))]
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """rng.randint(low, high), without its overhead."""
+    return low + int(rng.random() * (high - low + 1))
+
+
 def _reporter_name(rng: random.Random) -> str:
     """A citizen's name as a hotline operator records it: a full name, or a surname with 先生/女士."""
     if rng.random() < 0.3:
-        return rng.choice(SURNAMES) + rng.choice(("先生", "女士"))
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN_CHARS) for _ in range(2 if rng.random() < 0.75 else 1))
+        return _pick(rng, SURNAMES) + _pick(rng, ("先生", "女士"))
+    return _pick(rng, SURNAMES) + "".join(_pick(rng, GIVEN_CHARS) for _ in range(2 if rng.random() < 0.75 else 1))
 
 
 def _cumulative(weights: list[float]) -> list[float]:
