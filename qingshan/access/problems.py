@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qingshan.audit.services import record_event
-from qingshan.core.errors import NotFound, PermissionRefused
+from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.orgs.choices import REPORTER_CONTACT_ROLES
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Assignment, Attachment, Problem, Share
@@ -104,7 +104,7 @@ def may_reveal_reporter(user, problem: Problem) -> bool:
 def reveal_problem_reporter(*, user, problem: Problem, reason: str) -> dict:
     """Decrypt the reporter's contact details for `user`, logging who, when and why in the audit chain."""
     if not reason or not reason.strip():
-        raise PermissionRefused("查看来电人联系方式须填写事由。", field="reason")
+        raise ServiceError("查看来电人联系方式须填写事由。", field="reason")
     if not may_reveal_reporter(user, problem):
         raise PermissionRefused("您无权查看该问题来电人的联系方式。")
     reporter = getattr(problem, "reporter", None)

@@ -25,7 +25,9 @@ class ProblemFilter(django_filters.FilterSet):
     source = django_filters.ModelChoiceFilter(label="来源", queryset=Source.objects.all())
     category = django_filters.ModelChoiceFilter(label="类别", queryset=Category.objects.all())
     region = django_filters.ModelChoiceFilter(label="区划", queryset=Region.objects.all(), method="filter_region")
-    lead_unit = django_filters.ModelChoiceFilter(label="主办单位",
+    region_exact = django_filters.ModelChoiceFilter(label="区划（仅本级）", field_name="region",
+                                                    queryset=Region.objects.all())
+    lead_unit = django_filters.ModelChoiceFilter(label="主办单位", null_label="无主办单位",
                                                  queryset=Organisation.objects.filter(kind=OrgKind.UNIT))
     urgency = django_filters.ChoiceFilter(label="紧急程度", choices=Urgency.choices)
     escalation_level = django_filters.ChoiceFilter(label="督办等级", choices=EscalationLevel.choices)

@@ -417,6 +417,8 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
     if decision == Action.REJECT:
         problem.rejection_count += 1
         problem.state = State.IN_PROGRESS
+        # The rejected reply no longer meets the deadline: the clock runs on until the next reply.
+        problem.replied_at = problem.replied_on_time = None
     else:
         problem.state = State(TRANSITIONS[decision].to_state)
         problem.closed_at = timezone.now()

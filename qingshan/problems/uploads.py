@@ -31,10 +31,17 @@ def check_upload(upload) -> None:
         raise ServiceError(f"附件“{name}”是空文件。", field="files")
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        raise ServiceError(f"附件“{name}”超过大小限制（{limit // (1024 * 1024)} MB）。", field="files")
+        raise ServiceError(f"附件“{name}”超过大小限制（{_human_size(limit)}）。", field="files")
     signatures = _MAGIC.get(ext)
     if signatures:
         head = upload.read(8)
         upload.seek(0)
         if not any(head.startswith(sig) for sig in signatures):
             raise ServiceError(f"附件“{name}”的内容与扩展名不符，可能已损坏或被改名。", field="files")
+
+
+def _human_size(size: int) -> str:
+    """20971520 → "20 MB", 512000 → "500 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{size / 1024:.3g} KB"

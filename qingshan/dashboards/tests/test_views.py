@@ -121,7 +121,6 @@ def test_following_links_opens_lists_of_that_many_problems(client, history):
     assert followed == 28
 
 
-@pytest.mark.xfail(strict=True, reason="ProblemFilter has no region_exact parameter and no null lead_unit yet")
 def test_city_level_and_unassigned_rows_drill_down(client, history):
     for group_by, label in [("region", "市本级"), ("unit", "无主办单位")]:
         response = get(client, history.leader, group_by=group_by, **PERIOD)

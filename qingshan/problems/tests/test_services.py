@@ -468,7 +468,7 @@ def test_reveal_is_refused_to_units_and_leaders_and_without_a_reason(world):
         with pytest.raises(PermissionRefused) as refused:
             reveal_problem_reporter(user=person, problem=problem, reason="核实")
         assert refused.value.message == "您无权查看该问题来电人的联系方式。"
-    with pytest.raises(PermissionRefused) as refused:
+    with pytest.raises(ServiceError) as refused:
         reveal_problem_reporter(user=w.officer, problem=problem, reason="  ")
     assert refused.value.message == "查看来电人联系方式须填写事由。"
     assert AuditEvent.objects.count() == events

@@ -1,14 +1,22 @@
 """The work loop's pages as a user meets them: what is listed, which actions are offered, what a refusal says."""
 import pytest
+import time_machine
 from django.urls import reverse
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import png
+from qingshan.core.testing.world import WORLD_NOW, png
 from qingshan.problems.choices import State
 from qingshan.problems.models import Problem
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fixed_today():
+    # Deadlines are counted in working days; a fixed date keeps them inside years with a holiday calendar.
+    with time_machine.travel(WORLD_NOW, tick=True):
+        yield
 
 
 def login(client, user):
