@@ -278,8 +278,8 @@ class _P:
         "handle_deadline", "original_handle_deadline", "first_dispatched_at", "dispatched_at", "signed_at",
         "replied_at", "closed_at", "signed_on_time", "replied_on_time", "closed_on_time", "review_count",
         "rejection_count", "urge_count", "reassign_count", "escalation_level", "reply_text", "revisit_satisfied",
-        "revisit_resolved", "merged_into_id", "is_restricted", "last", "actors", "assignments", "handler", "rule",
-        "times", "states", "lead_kind", "planned_lead",
+        "revisit_resolved", "merged_into_id", "is_restricted", "last", "actors", "assignments", "handler",
+        "times", "states", "planned_lead",
     )
 
     def __init__(self):
@@ -293,7 +293,7 @@ class _P:
         self.revisit_satisfied = self.revisit_resolved = self.merged_into_id = self.handler = None
         self.is_restricted = False
         self.actors: list = []
-        self.assignments: list[Assignment] = []
+        self.assignments: list[list] = []  # [problem, unit, role, is_active, assigned_at, ended_at, end_reason]
         self.times: list[dt.datetime] = []
         self.states: list[str] = []
 
@@ -462,7 +462,7 @@ class HistoryGenerator:
             p.region = district.region
         else:
             p.region = district.towns[town_index]
-        p.lead_kind, lead = self._pick_lead(cat, district, town_index, city_lead)
+        lead = self._pick_lead(cat, district, town_index, city_lead)
         p.lead_unit = None
         p.supervising_org = self._pick_supervisor(code, cat, lead, district if p.district else None)
         p.created_by = _pick(rng, city.staff[p.supervising_org.id])
@@ -479,13 +479,12 @@ class HistoryGenerator:
         rng = self.rng
         district_options, city_options = LEADS[cat]
         if city_lead:
-            key = _weighted(rng, city_options)
-            return key, self.city.city_units[key]
+            return self.city.city_units[_weighted(rng, city_options)]
         options = [(k, w) for k, w in district_options if k != "town" or town_index is not None]
         key = _weighted(rng, options)
         if key == "town":
-            return key, district.town_units[town_index]
-        return key, self.by_kind[district.index][key]
+            return district.town_units[town_index]
+        return self.by_kind[district.index][key]
 
     def _pick_supervisor(self, code: str, cat: str, lead, district: District | None):
         rng, city = self.rng, self.city
