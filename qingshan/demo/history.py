@@ -591,12 +591,11 @@ class HistoryGenerator:
         if action == Action.DISPATCH:
             payload = {"lead_unit": str(lead), "co_units": [str(u) for u in co], "sign_deadline": str(sign_deadline),
                        "handle_deadline": str(handle_deadline)}
-            actor = p.created_by
         else:
+            # Extensions are always decided at once here, so none is pending to lapse.
             payload = {"from_unit": str(old), "lead_unit": str(lead), "co_units": [str(u) for u in co],
-                       "handle_deadline": str(handle_deadline)}
-            actor = p.created_by
-        self._emit(p, t, action, actor, p.supervising_org, State.DISPATCHED, reason=reason, payload=payload)
+                       "handle_deadline": str(handle_deadline), "extension_lapsed": False}
+        self._emit(p, t, action, p.created_by, p.supervising_org, State.DISPATCHED, reason=reason, payload=payload)
         for a in p.assignments:
             if a[3]:
                 a[3], a[5], a[6] = False, t, ("重新交办" if action == Action.DISPATCH else f"改派：{reason}")
@@ -658,7 +657,8 @@ class HistoryGenerator:
         reason = _pick(rng, RETURN_REASONS)
         t = self._later(p, _pick(rng, (0, 1, 1, 2)))
         unit = p.lead_unit
-        self._emit(p, t, Action.RETURN, p.handler, unit, State.RETURNED, reason=reason, payload={"unit": str(unit)})
+        self._emit(p, t, Action.RETURN, p.handler, unit, State.RETURNED, reason=reason,
+                   payload={"unit": str(unit), "extension_lapsed": False})
         for a in p.assignments:
             if a[3]:
                 a[3], a[5], a[6] = False, t, f"退回：{reason}"
@@ -796,6 +796,8 @@ class HistoryGenerator:
                            reason=_pick(rng, REJECT_COMMENTS), payload={})
                 p.review_count += 1
                 p.rejection_count += 1
+                # As problem_review does: a rejected reply no longer meets the deadline; the clock runs on.
+                p.replied_at = p.replied_on_time = None
                 redo = self.days.add(t.date(), _between(rng, 2, 8))
                 self._chase(p, redo)
                 self._reply(p, redo)

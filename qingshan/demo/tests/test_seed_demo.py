@@ -223,6 +223,9 @@ def test_states_timestamps_deadlines_and_frozen_flags_agree(db):
             assert p.state in (State.DISPATCHED, State.RETURNED) and p.signed_on_time is None
         if p.replied_at:
             assert p.replied_on_time == (local(p.replied_at) <= p.handle_deadline), p.number
+        if p.state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS):
+            # Not replied yet, or the reply was sent back (发回重办 clears it): the deadline still runs.
+            assert p.replied_at is None and p.replied_on_time is None, p.number
         if p.state in CLOSED_STATES:
             assert p.closed_at > p.replied_at and p.closed_on_time == p.replied_on_time
             assert p.review_count == p.rejection_count + 1
