@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/qingshan
 DEMO_PROBLEMS ?= 20000
 DEMO_SEED ?= 2026
+# The demo's history ends today, so "overdue" and 我的待办 look as they would on a live system.
+DEMO_END ?= $(shell date +%F)
 
 .PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench clean
 
@@ -34,13 +36,13 @@ test-sqlite: venv
 # Runs the suite again on PostgreSQL when it is reachable (DATABASE_URL, else 127.0.0.1:5432).
 test-postgres: venv
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
-	if $(PY) -c "import sys,psycopg; psycopg.connect(sys.argv[1].replace('/qingshan','/postgres'), connect_timeout=3).close()" "$$url" 2>/dev/null; then \
+	if $(PY) -c "import sys,psycopg; from psycopg.conninfo import make_conninfo; psycopg.connect(make_conninfo(sys.argv[1], dbname='postgres', connect_timeout=3)).close()" "$$url" 2>/dev/null; then \
 		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(VENV)/bin/pytest -q && echo "POSTGRESQL SUITE PASSED"; \
 	else echo "== PostgreSQL not reachable at $$url: skipped"; fi
 
 demo: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --if-empty
+	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --end $(DEMO_END) --if-empty
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 clean:
