@@ -6,8 +6,8 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/qingshan
 DEMO_PROBLEMS ?= 20000
 DEMO_SEED ?= 2026
-# The demo's history ends today, so "overdue" and 我的待办 look as they would on a live system.
-DEMO_END ?= $(shell date +%F)
+# The demo's history ends yesterday (no event later than now), so "overdue" and 我的待办 look as they would on a live system.
+DEMO_END ?= $(shell date -d yesterday +%F)
 
 .PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench clean
 

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
-from qingshan.orgs.choices import REPORTER_CONTACT_ROLES
+from qingshan.orgs.choices import REPORTER_CONTACT_ROLES, Role
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Assignment, Attachment, Problem, Share
 
@@ -96,9 +96,15 @@ def may_see_internal(user) -> bool:
 
 
 def may_reveal_reporter(user, problem: Problem) -> bool:
-    """Only supervising staff with a need (回访, verification) may reveal a reporter's contact details."""
+    """Only those with a need may reveal a reporter's contact details: 信访 and 案管 staff with jurisdiction over the
+    problem, or the team of the organisation supervising it (for 回访 and verification)."""
     profile = profile_of(user)
-    return bool(profile.roles & REPORTER_CONTACT_ROLES) and capacity_for(user, problem).supervisor_org is not None
+    if capacity_for(user, problem).supervisor_org is None:
+        return False
+    if profile.roles & {Role.XINFANG_STAFF, Role.ANGUAN_STAFF}:
+        return True
+    return any(m.organisation_id == problem.supervising_org_id and m.role in REPORTER_CONTACT_ROLES
+               for m in profile.memberships)
 
 
 def reveal_problem_reporter(*, user, problem: Problem, reason: str) -> dict:

@@ -1,6 +1,6 @@
 """One filter set for the problem list page, its export and the API's query parameters."""
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qingshan.orgs.choices import OrgKind
@@ -68,4 +68,9 @@ class ProblemFilter(django_filters.FilterSet):
         return queryset
 
     def filter_ordering(self, queryset, name, value):
-        return queryset.order_by(value, "-id") if value in ORDERINGS else queryset
+        if value not in ORDERINGS:
+            return queryset
+        field = F(value.lstrip("-"))
+        # Problems without a deadline (not yet dispatched) go last in either direction.
+        return queryset.order_by(field.desc(nulls_last=True) if value.startswith("-") else field.asc(nulls_last=True),
+                                 "-id")

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.http import QueryDict
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
@@ -9,7 +10,7 @@ from qingshan.access.problems import access_problem, may_reveal_reporter, may_se
 from qingshan.audit.models import AuditEvent
 
 from . import kpis
-from .choices import ExtensionStatus, State
+from .choices import TERMINAL_STATES, ExtensionStatus, State
 from .filters import ProblemFilter
 from .models import Assignment, Extension, Problem
 
@@ -20,9 +21,19 @@ def problem_list(*, user, params=None) -> tuple[QuerySet[Problem], ProblemFilter
     """The problems `user` may see, filtered by `params` (query parameters); returns the queryset and the filter."""
     # Long texts are not shown in lists; leaving them out keeps a page of rows small.
     base = visible_problems(user).select_related(*LIST_RELATED).defer("description", "reply_text")
-    filterset = ProblemFilter(params or {}, queryset=base)
+    filterset = ProblemFilter(_without_blanks(params), queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     return queryset, filterset
+
+
+def _without_blanks(params) -> QueryDict:
+    """Drop empty values: a form's "全部" option sends `state=`, which means no filter, not an invalid state."""
+    cleaned = QueryDict(mutable=True)
+    for key, values in (params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in (params or {}).items())):
+        kept = [v for v in values if v not in ("", None)]
+        if kept:
+            cleaned.setlist(key, kept)
+    return cleaned
 
 
 def problem_detail(*, user, pk) -> Problem:
@@ -86,5 +97,5 @@ def inbox_queues(*, user) -> list[Queue]:
             Queue("overdue", "已超期", visible.filter(kpis.overdue(today))),
         ]
     if profile.partner_ids:
-        queues.append(Queue("shared", "移送本单位", visible))
+        queues.append(Queue("shared", "移送本单位（未办结）", visible.exclude(state__in=TERMINAL_STATES)))
     return queues

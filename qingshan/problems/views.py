@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,9 +39,12 @@ def inbox_view(request):
     chosen = next((q for q in queues if q.key == request.GET.get("queue")), None)
     if chosen is None:
         chosen = next((q for q in queues if q.queryset.exists()), queues[0] if queues else None)
-    items = chosen.queryset.order_by("handle_deadline", "-id")[:50] if chosen else []
+    page = None
+    if chosen:
+        ordered = chosen.queryset.order_by(F("handle_deadline").asc(nulls_last=True), "-id")
+        page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "problems/inbox.html", {
-        "nav": "inbox", "queues": [(q, q.queryset.count()) for q in queues], "chosen": chosen, "items": items,
+        "nav": "inbox", "queues": [(q, q.queryset.count()) for q in queues], "chosen": chosen, "items": page,
         "today": timezone.localdate(),
     })
 

@@ -192,3 +192,38 @@ def test_list_detail_and_inbox_query_counts_do_not_grow_with_rows(client, world,
         client.get(reverse("problems:detail", args=[problem.pk]))
     with django_assert_max_num_queries(16):
         client.get(reverse("inbox"))
+
+
+def test_the_filter_form_with_all_states_searches_by_keyword(client, world):
+    # The form sends `state=` and `source=` for "全部": that means no filter, not an invalid choice.
+    problem = new_problem(world, title="工地扬尘")
+    body = login(client, world.officer).get(reverse("problems:list"), {
+        "q": "扬尘", "state": "", "source": "", "ordering": "-received_at"}).content.decode()
+    assert problem.number in body and "筛选条件有误" not in body
+
+
+def test_sorting_by_deadline_puts_undispatched_problems_last(client, world):
+    undispatched = new_problem(world, title="未交办")
+    dispatched = drive_to(world, State.DISPATCHED, title="已交办")
+    body = login(client, world.officer).get(reverse("problems:list"), {"ordering": "handle_deadline"}).content.decode()
+    assert body.index(dispatched.number) < body.index(undispatched.number)
+
+
+def test_reporter_contact_is_revealed_only_to_xinfang_or_the_supervising_team(client, world):
+    from qingshan.access.problems import may_reveal_reporter
+
+    problem = new_problem(world, actor=world.group_staff, source=world.hotline, reporter_name="张三丰",
+                          reporter_phone="13812345678")
+    assert may_reveal_reporter(world.xinfang, problem)
+    assert may_reveal_reporter(world.group_staff, problem)  # the stationed group supervises it
+    assert not may_reveal_reporter(world.officer, problem)  # another office, though in jurisdiction
+
+
+def test_partner_queue_lists_only_open_shared_problems(client, world):
+    from qingshan.problems import services
+
+    open_one, closed_one = drive_to(world, State.IN_PROGRESS), drive_to(world, State.CLOSED)
+    for problem in (open_one, closed_one):
+        services.problem_share(actor=world.officer, problem=problem, partner=world.partner, reason="联合督办")
+    body = login(client, world.partner_staff).get(reverse("inbox")).content.decode()
+    assert open_one.number in body and closed_one.number not in body
