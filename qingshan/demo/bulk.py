@@ -5,10 +5,15 @@ of the cost of writing a million problems. The generator already holds values of
 writes them directly, converting only what the backend needs in the form Django itself stores it (on SQLite:
 datetimes as naive UTC text, dates as ISO text, decimals as text).
 """
+import contextvars
 import datetime as dt
+import threading
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 
 def _sqlite_datetime(value):
@@ -68,3 +73,87 @@ class Inserter:
                 rows = converted
             marks = ", ".join(["%s"] * len(self.fields))
             cursor.executemany(f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", rows)
+
+
+class BackgroundWriter:
+    """Runs bulk writes on a second thread, on the caller's own connection and transaction (PostgreSQL only).
+
+    PostgreSQL spends about as long indexing a batch of rows as Python takes to generate the next one; with the writes
+    on their own thread the two overlap. Jobs run one at a time in submission order, so the database sees exactly the
+    writes it would have seen inline. While the writer is open the calling thread may touch the database only inside
+    `database()`: a query sent while a COPY is under way on the same connection would break the wire protocol, so any
+    other query is refused. On SQLite (in-process, nothing to overlap) jobs run inline and nothing is refused.
+    """
+
+    MAX_PENDING = 2  # jobs queued or running; bounds the memory held by rows not yet written
+
+    def __init__(self):
+        self.threaded = connection.vendor == "postgresql"
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+        self._pending: deque[Future] = deque()
+        self._executor: ThreadPoolExecutor | None = None
+        self._guard = None
+        self._connection = None
+
+    def __enter__(self) -> "BackgroundWriter":
+        if self.threaded:
+            self._connection = connections[DEFAULT_DB_ALIAS]
+            self._connection.inc_thread_sharing()
+            self._guard = self._connection.execute_wrapper(self._refuse_unlocked)
+            self._guard.__enter__()
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-writer")
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            # Always wait for the jobs under way: the transaction must not end (or roll back) beneath them.
+            self.drain(raise_errors=exc_type is None)
+        finally:
+            if self.threaded:
+                self._executor.shutdown(wait=True)
+                self._guard.__exit__(None, None, None)
+                self._connection.dec_thread_sharing()
+
+    def submit(self, job: Callable, *args) -> None:
+        """Run `job(*args)` after the jobs submitted before it; inline when not threaded."""
+        if not self.threaded:
+            job(*args)
+            return
+        while len(self._pending) >= self.MAX_PENDING:
+            self._pending.popleft().result()
+        self._pending.append(self._executor.submit(contextvars.copy_context().run, self._run, job, args))
+
+    def drain(self, raise_errors: bool = True) -> None:
+        """Wait until every submitted job has run; re-raise the first error unless told not to."""
+        error = None
+        while self._pending:
+            try:
+                self._pending.popleft().result()
+            except BaseException as exc:  # noqa: BLE001 - kept and re-raised once every job has stopped
+                error = error or exc
+        if error is not None and raise_errors:
+            raise error
+
+    @contextmanager
+    def database(self):
+        """Hold the connection for the calling thread's own queries (waits for the job under way)."""
+        if not self.threaded:
+            yield
+            return
+        with self._lock:
+            self._holder = threading.get_ident()
+            try:
+                yield
+            finally:
+                self._holder = None
+
+    def _run(self, job: Callable, args: tuple) -> None:
+        connections[DEFAULT_DB_ALIAS] = self._connection  # this thread works in the caller's transaction
+        with self.database():
+            job(*args)
+
+    def _refuse_unlocked(self, execute, sql, params, many, context):
+        if self._holder != threading.get_ident():
+            raise RuntimeError("bulk writer open: query the database only inside BackgroundWriter.database()")
+        return execute(sql, params, many, context)
