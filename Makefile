@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/qingshan
 DEMO_PROBLEMS ?= 20000
 DEMO_SEED ?= 2026
+BENCH_PROBLEMS ?= 1000000
 # The demo's history ends yesterday (no event later than now), so "overdue" and 我的待办 look as they would on a live system.
 DEMO_END ?= $(shell date -d yesterday +%F)
 
@@ -44,6 +45,10 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --end $(DEMO_END) --if-empty
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Page timings on a large PostgreSQL database (BENCH_DATABASE_URL, default qingshan_bench; see bench/RESULTS.md).
+bench: venv
+	$(PY) bench/bench_pages.py --problems $(BENCH_PROBLEMS)
 
 clean:
 	rm -rf $(VENV) var staticfiles
