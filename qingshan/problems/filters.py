@@ -21,7 +21,7 @@ ORDERINGS = {
 
 class ProblemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
-    state = django_filters.MultipleChoiceFilter(label="状态", choices=State.choices)
+    state = django_filters.MultipleChoiceFilter(label="状态", choices=State.choices, distinct=False)
     source = django_filters.ModelChoiceFilter(label="来源", queryset=Source.objects.all())
     category = django_filters.ModelChoiceFilter(label="类别", queryset=Category.objects.all())
     region = django_filters.ModelChoiceFilter(label="区划", queryset=Region.objects.all(), method="filter_region")
