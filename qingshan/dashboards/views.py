@@ -20,6 +20,12 @@ FORBIDDEN_MESSAGE = "统计分析仅向纪检监察机构工作人员和委领�
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _table_rows(user, filters):
+    """The KPI rows for validated filters: the page and its export show the same table."""
+    return kpi_table(user=user, group_by=filters.group_by, received_from=filters.received_from,
+                     received_to=filters.received_to, as_of=filters.as_of)
+
+
 def _forbidden(request):
     return render(request, "dashboards/forbidden.html", {"message": FORBIDDEN_MESSAGE}, status=403)
 
@@ -34,8 +40,7 @@ def kpi_view(request):
     context = {"nav": "kpi", "form": form, "columns": COLUMNS}
     if form.is_valid():
         filters = form.filters()
-        rows = kpi_table(user=request.user, group_by=filters.group_by, received_from=filters.received_from,
-                         received_to=filters.received_to, as_of=filters.as_of)
+        rows = _table_rows(request.user, filters)
         context.update(filters=filters, rows=display_rows(rows, filters), group_label=GROUP_BY_LABELS[filters.group_by],
                        export_url=f"{reverse('dashboards:kpi_export')}?{urlencode(filters.query())}")
     if request.htmx:
@@ -57,8 +62,7 @@ def kpi_export_view(request):
         return HttpResponseBadRequest("筛选条件有误，未能导出：" + "；".join(messages),
                                       content_type="text/plain; charset=utf-8")
     filters = form.filters()
-    rows = kpi_table(user=request.user, group_by=filters.group_by, received_from=filters.received_from,
-                     received_to=filters.received_to, as_of=filters.as_of)
+    rows = _table_rows(request.user, filters)
     response = HttpResponse(kpi_workbook(rows, filters), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"问题办理情况统计_截至{filters.as_of.isoformat()}.xlsx")
