@@ -40,7 +40,8 @@ class ActorProfile:
         return bool(self.roles & (SUPERVISOR_ROLES | LEADER_ROLES | READONLY_ROLES))
 
 
-def _commission_of(org: Organisation) -> Organisation | None:
+def commission_of(org: Organisation) -> Organisation | None:
+    """The commission an organisation acts in the name of: itself, or the commission of an office; else None."""
     if org.kind == OrgKind.COMMISSION:
         return org
     if org.kind == OrgKind.OFFICE and org.parent_id and org.parent.kind == OrgKind.COMMISSION:
@@ -66,7 +67,7 @@ def profile_of(user) -> ActorProfile:
         profile.memberships.append(m)
         profile.roles.add(m.role)
         profile.org_ids.add(org.pk)
-        commission = _commission_of(org)
+        commission = commission_of(org)
         if m.role in SUPERVISOR_ROLES | LEADER_ROLES | READONLY_ROLES:
             if commission is not None:
                 profile.jurisdiction_paths.add(commission.region.path)

@@ -468,9 +468,15 @@ def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
 
 @transaction.atomic
 def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Problem:
-    """Escalate (督办) to a colour level; levels only go up."""
+    """Escalate (督办) to a colour level; levels only go up. `actor=None` is the system under a reminder rule."""
     problem = _locked(problem)
-    capacity = _authorise(actor, problem, Action.ESCALATE)
+    if actor is None:
+        # The reminder engine escalates on a configured rule: no person, so no capacity; the state must still allow.
+        if problem.state not in TRANSITIONS[Action.ESCALATE].from_states:
+            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能督办。")
+        capacity = None
+    else:
+        capacity = _authorise(actor, problem, Action.ESCALATE)
     reason = _require(reason, "请填写督办理由。", "reason")
     if level not in EscalationLevel.values or level <= problem.escalation_level:
         raise ServiceError("督办等级只能提高。", field="level")

@@ -1,0 +1,41 @@
+"""The one registration point for watched deadlines (domain §8).
+
+Each domain app declares the deadlines it owns in ``<app>/deadlines.py`` as ``DEADLINE_KINDS: list[DeadlineKind]``.
+The reminder engine (``qingshan.reminders``) discovers them in INSTALLED_APPS order, so a domain app never imports
+the engine and a later kind needs no change in the engine.
+"""
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+# Escalation levels shared by every kind (the problems' EscalationLevel uses the same numbers).
+ESCALATION_BLUE, ESCALATION_YELLOW, ESCALATION_RED = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    """A kind of deadline the reminder engine watches, and how the owning domain app answers its questions."""
+
+    code: str  # stable, stored on every reminder, e.g. "supervision.report_slot"
+    label: str  # shown to users, e.g. "报送期限"
+    # Unscoped queryset of the items whose deadline is still to be met (open ones only).
+    watched: Callable[[], QuerySet]
+    deadline_field: str  # the DateField on the watched model that holds the current deadline
+    title: Callable[[Any], str]  # one line naming the item in a reminder
+    url: Callable[[Any], str]  # path of the item's page
+    # Bulk: item pk -> ids of the users to remind (few queries for any number of items).
+    recipients: Callable[[Sequence[Any]], Mapping[int, Collection[int]]]
+    # Bulk: item pk -> ids of the heads/leaders who receive an escalation (提级督办).
+    escalation_recipients: Callable[[Sequence[Any]], Mapping[int, Collection[int]]]
+    # Apply 督办 in the owning domain through its service: (item, level, reason); the actor is the system (None).
+    escalate: Callable[[Any, int, str], None] | None = None
+    # Field counting urgings (催办), for "K urgings without answer" escalation; None if the kind has none.
+    urge_count_field: str | None = None
+    # Items to show yellow before their due date because they are behind schedule (e.g. an off-track indicator).
+    behind_schedule: Callable[[], Q] | None = None
+    # Defaults of the per-kind rule (local practice, editable in the admin of the reminder engine).
+    default_blue_days: int = 2  # blue N working days before the deadline
+    default_escalate_after_days: int = 3  # escalate after M overdue working days
+    default_escalate_after_urges: int | None = None  # or after K urgings without answer
