@@ -1,0 +1,186 @@
+"""Every read of the supervision lists. Each selector starts from the access-scoped queryset."""
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from qingshan.access import supervision as access
+from qingshan.access.problems import visible_problems
+from qingshan.audit.models import AuditEvent
+from qingshan.problems.models import Problem
+
+from .choices import OPEN_SLOT_STATES, SlotState
+from .models import (
+    Finding,
+    Indicator,
+    KeyProject,
+    KeyTask,
+    Plan,
+    ProjectStageChange,
+    Rectification,
+    Report,
+    ReportSlot,
+    SupervisionItem,
+    Theme,
+)
+
+
+def _value(filters, key):
+    value = (filters or {}).get(key)
+    return None if value in (None, "") else value
+
+
+def plan_list(*, user) -> QuerySet[Plan]:
+    """Plans `user` may see, newest year first."""
+    return access.visible_plans(user).select_related("commission")
+
+
+def plan_overview(*, user, plan: Plan) -> list[Theme]:
+    """The plan's themes with their visible tasks and indicators, in three queries."""
+    tasks = access.visible_tasks(user).select_related("office", "lead_unit").prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("id")))
+    return list(plan.themes.prefetch_related(Prefetch("tasks", queryset=tasks)))
+
+
+def indicator_readings(*, user, indicator: Indicator) -> QuerySet:
+    """An indicator's readings, newest first (the indicator was fetched through access)."""
+    return indicator.readings.select_related("recorded_by").order_by("-read_on", "-id")
+
+
+def project_list(*, user, filters=None) -> QuerySet[KeyProject]:
+    """Key projects `user` may see; filters: plan, stage, unit, q."""
+    qs = access.visible_projects(user).select_related("responsible_unit", "region", "leader", "theme")
+    if _value(filters, "plan"):
+        qs = qs.filter(plan_id=_value(filters, "plan"))
+    if _value(filters, "stage"):
+        qs = qs.filter(stage=_value(filters, "stage"))
+    if _value(filters, "unit"):
+        qs = qs.filter(responsible_unit_id=_value(filters, "unit"))
+    if _value(filters, "q"):
+        qs = qs.filter(name__icontains=_value(filters, "q"))
+    return qs.order_by("id")
+
+
+def supervision_item_list(*, user, filters=None) -> QuerySet[SupervisionItem]:
+    """Supervision items `user` may see (监督清单); filters: plan, office, org (assignee), task, project, q."""
+    qs = access.visible_items(user).select_related("plan", "office", "task", "project")
+    for key, lookup in (("plan", "plan_id"), ("office", "office_id"), ("task", "task_id"),
+                        ("project", "project_id"), ("org", "assignments__org_id")):
+        if _value(filters, key):
+            qs = qs.filter(**{lookup: _value(filters, key)})
+    if _value(filters, "q"):
+        qs = qs.filter(title__icontains=_value(filters, "q"))
+    return qs.order_by("-id").distinct() if _value(filters, "org") else qs.order_by("-id")
+
+
+def report_slot_list(*, user, filters=None) -> QuerySet[ReportSlot]:
+    """Report slots `user` may see; filters: item, org, state ("open" = owing a report), overdue (truthy), mine
+    (truthy: only the user's own assignee organisations), to_review (truthy: submitted to the user's office)."""
+    qs = access.visible_slots(user).select_related("item", "org")
+    if _value(filters, "item"):
+        qs = qs.filter(item_id=_value(filters, "item"))
+    if _value(filters, "org"):
+        qs = qs.filter(org_id=_value(filters, "org"))
+    state = _value(filters, "state")
+    if state == "open":
+        qs = qs.filter(state__in=OPEN_SLOT_STATES)
+    elif state in SlotState.values:
+        qs = qs.filter(state=state)
+    if _value(filters, "overdue"):
+        qs = qs.filter(state__in=OPEN_SLOT_STATES, due_date__lt=timezone.localdate())
+    if _value(filters, "mine"):
+        qs = qs.filter(org_id__in=access.assignee_org_ids(user))
+    if _value(filters, "to_review"):
+        qs = qs.filter(state=SlotState.SUBMITTED, item__office_id__in=access.office_org_ids(user))
+    return qs.order_by("due_date", "id")
+
+
+def rectification_list(*, user, filters=None) -> QuerySet[Rectification]:
+    """Entries of the rectification list (整改清单) `user` may see; filters: item, status, unit, open (truthy)."""
+    qs = access.visible_rectifications(user).select_related("item", "slot__org", "responsible_unit", "problem")
+    for key, lookup in (("item", "item_id"), ("status", "status"), ("unit", "responsible_unit_id")):
+        if _value(filters, key):
+            qs = qs.filter(**{lookup: _value(filters, key)})
+    if _value(filters, "open"):
+        qs = qs.filter(closed_on__isnull=True)
+    return qs.order_by("-id")
+
+
+def item_detail(*, user, item: SupervisionItem) -> tuple[list, list[ReportSlot]]:
+    """An item's assignments (only the user's own for an assignee) and their slots, ordered for the grid."""
+    slots = list(report_slot_list(user=user, filters={"item": item.pk}).order_by("org_id", "period_start"))
+    orgs = list(dict.fromkeys(s.org for s in slots))
+    if not slots:
+        # An item without slots still shows whom it is assigned to (to those who see the whole item).
+        orgs = [a.org for a in item.assignments.select_related("org")] if _sees_whole_item(user, item) else []
+    return orgs, slots
+
+
+def _sees_whole_item(user, item) -> bool:
+    return access.visible_slots(user).filter(item=item).exists() or access.reviewer_org(user, item) is not None or \
+        access.visible_plans(user).filter(pk=item.plan_id).exists()
+
+
+def slot_reports(*, user, slot: ReportSlot) -> list[Report]:
+    """All versions of a slot's report, newest first, with activities, findings and rectifications."""
+    return list(slot.reports.select_related("submitted_by", "reviewed_by").prefetch_related(
+        # A finding's problem may be restricted to named people: only the problems the user may see are listed.
+        "activities", Prefetch("findings", queryset=Finding.objects.filter(
+            problem__in=visible_problems(user)).select_related("problem")),
+        Prefetch("rectifications", queryset=Rectification.objects.select_related("responsible_unit")),
+    ).order_by("-version"))
+
+
+SLOT_EVENT_TYPES = ("supervision.slot", "supervision.report", "supervision.rectification")
+
+
+def _events_of_items(item_ids: list[int], extra: Q, slot_ids: set[int]) -> list[AuditEvent]:
+    """The events of some items (建账, 分派), of their slots, reports and rectification entries, and `extra`, oldest
+    first; slot-level events only of the slots in `slot_ids` (an assignee sees none of another's)."""
+    q = extra | Q(object_type="supervision.item", object_id__in=item_ids) | Q(
+        object_type__in=SLOT_EVENT_TYPES, payload__item_id__in=item_ids)
+    events = AuditEvent.objects.filter(q).select_related("actor_org").order_by("seq")
+    return [e for e in events if e.object_type not in SLOT_EVENT_TYPES
+            or (e.payload or {}).get("slot_id", e.object_id if e.object_type == "supervision.slot" else None)
+            in slot_ids]
+
+
+def item_timeline(*, user, item: SupervisionItem, slots: list[ReportSlot]) -> list[AuditEvent]:
+    """An item's audit trail (建账 → 分派 → 报送 → 审核 → 整改销号) as far as the user sees its slots."""
+    return _events_of_items([item.pk], Q(pk__in=[]), {s.pk for s in slots})
+
+
+@dataclass
+class Dossier:
+    """一项目一档案: everything linked to one key project."""
+
+    project: KeyProject
+    tasks: list[KeyTask] = field(default_factory=list)
+    stage_history: list[ProjectStageChange] = field(default_factory=list)
+    items: list[SupervisionItem] = field(default_factory=list)
+    slots: list[ReportSlot] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rectifications: list[Rectification] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
+
+
+def project_dossier(*, user, project: KeyProject) -> Dossier:
+    """One project's dossier: its tasks, items, reports, findings→problems, rectifications, stage history and audit
+    timeline, each read through the user's scope (the project was fetched through access)."""
+    dossier = Dossier(project=project)
+    dossier.tasks = list(project.tasks.prefetch_related("indicators"))
+    dossier.stage_history = list(project.stage_changes.select_related("changed_by"))
+    dossier.items = list(supervision_item_list(user=user, filters={"project": project.pk}).annotate(
+        slot_count=Count("slots")))
+    item_ids = [i.pk for i in dossier.items]
+    dossier.slots = list(access.visible_slots(user).filter(item_id__in=item_ids).select_related("item", "org")
+                         .order_by("period_start", "org_id"))
+    dossier.reports = list(Report.objects.filter(slot__in=dossier.slots).select_related(
+        "slot__org", "slot__item", "submitted_by").order_by("-submitted_at"))
+    dossier.problems = list(visible_problems(user).filter(
+        supervision_finding__report__in=dossier.reports).select_related("lead_unit").order_by("-id"))
+    dossier.rectifications = list(rectification_list(user=user).filter(item_id__in=item_ids))
+    dossier.events = _events_of_items(item_ids, Q(object_type="supervision.project", object_id=project.pk),
+                                      {s.pk for s in dossier.slots})
+    return dossier
