@@ -1,0 +1,62 @@
+"""Admin: rules per deadline kind and organisations' group robots (the secret is write-only, stored encrypted)."""
+from django import forms
+from django.contrib import admin
+
+from .models import Delivery, OrgChannel, ReminderRule
+from .services import org_channel_save, reminder_rule_save
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    list_display = ("label", "kind", "enabled", "blue_days", "escalate_after_days", "escalate_after_urges",
+                    "send_email", "send_wecom", "send_dingtalk")
+    list_editable = ("enabled",)
+    readonly_fields = ("kind",)
+
+    def has_add_permission(self, request):
+        return False  # rules appear when the sweep first sees a kind
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        reminder_rule_save(actor=request.user, rule=obj)
+
+
+class OrgChannelForm(forms.ModelForm):
+    webhook_url = forms.URLField(label="Webhook 地址", max_length=500, assume_scheme="https")
+    secret = forms.CharField(label="加签密钥", required=False, widget=forms.PasswordInput(render_value=False),
+                             help_text="钉钉“加签”密钥；留空表示不修改（新建时留空表示不加签）。加密保存，不再显示。")
+
+    class Meta:
+        model = OrgChannel
+        fields = ("organisation", "channel", "webhook_url", "enabled")
+
+
+@admin.register(OrgChannel)
+class OrgChannelAdmin(admin.ModelAdmin):
+    form = OrgChannelForm
+    list_display = ("organisation", "channel", "enabled", "signed")
+    list_filter = ("channel", "enabled")
+
+    @admin.display(boolean=True, description="已加签")
+    def signed(self, obj):
+        return bool(obj.secret_encrypted)
+
+    def save_model(self, request, obj, form, change):
+        org_channel_save(actor=request.user, channel=obj, secret=form.cleaned_data.get("secret") or None)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("channel", "target", "status", "attempts", "next_attempt_at", "created_at")
+    list_filter = ("channel", "status")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,45 @@
+"""Stages, channels and delivery states of the deadline engine (domain §8), each stage with its colour."""
+from django.db import models
+
+from qingshan.core.choices import ColouredChoices, with_colours
+
+
+class Stage(ColouredChoices):
+    BLUE = "blue", "蓝色提醒"
+    YELLOW = "yellow", "黄色预警"
+    RED = "red", "红色超期"
+    ESCALATED = "escalated", "提级督办"
+
+
+with_colours(Stage, {Stage.BLUE: "primary", Stage.YELLOW: "warning", Stage.RED: "danger",
+                     Stage.ESCALATED: "dark"})
+
+# Urgent stages go out at once on every channel; the others wait for the person's daily digest (besides the inbox).
+URGENT_STAGES = frozenset({Stage.RED, Stage.ESCALATED})
+
+
+class ReminderStatus(models.TextChoices):
+    PENDING = "pending", "待分发"
+    DONE = "done", "已分发"
+    VOID = "void", "已失效"  # the item was no longer open when the reminder was fanned out
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "电子邮件"
+    DIGEST = "digest", "每日汇总邮件"
+    WECOM = "wecom", "企业微信群机器人"
+    DINGTALK = "dingtalk", "钉钉群机器人"
+
+
+ROBOT_CHANNELS = (Channel.WECOM, Channel.DINGTALK)
+
+
+class DeliveryStatus(ColouredChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+with_colours(DeliveryStatus, {DeliveryStatus.PENDING: "secondary", DeliveryStatus.SENDING: "info",
+                              DeliveryStatus.SENT: "success", DeliveryStatus.FAILED: "danger"})

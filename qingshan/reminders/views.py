@@ -1,0 +1,122 @@
+"""Pages of 提醒督办: the personal inbox and the delivery failures page. Views parse, call, render."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from qingshan.access.reminders import access_notification, can_manage_deliveries, visible_deliveries
+from qingshan.core.errors import NotFound, ServiceError
+
+from . import selectors, services
+from .forms import SnoozeForm
+from .models import Delivery
+from .registry import deadline_kinds
+
+PAGE_SIZE = 30
+
+
+def _htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _notification_or_404(request, pk):
+    try:
+        return access_notification(request.user, pk)
+    except NotFound as exc:
+        raise Http404("未找到该提醒。") from exc
+
+
+def _back(request):
+    tab = request.POST.get("tab") or "unread"
+    return redirect(f"{reverse('reminders:inbox')}?tab={tab}")
+
+
+def _row(request, notification, form=None, error=None):
+    notification.refresh_from_db()
+    return render(request, "reminders/_row.html", {
+        "n": notification, "form": form or SnoozeForm(), "error": error, "today": timezone.localdate(),
+        "tab": request.POST.get("tab") or "unread", "oob_count": selectors.unread_count(user=request.user),
+    })
+
+
+@login_required
+def inbox_view(request):
+    """提醒: tabs 未读/全部/已暂缓, one row per reminder with its stage colour."""
+    tabs = dict(selectors.TABS)
+    tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "unread"
+    page = Paginator(selectors.notification_list(user=request.user, tab=tab), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, "reminders/inbox.html", {
+        "nav": "reminders", "tabs": selectors.TABS, "tab": tab, "items": page, "form": SnoozeForm(),
+        "today": timezone.localdate(), "can_manage": can_manage_deliveries(request.user),
+    })
+
+
+@login_required
+@require_POST
+def mark_read_view(request, pk):
+    """标为已读."""
+    notification = _notification_or_404(request, pk)
+    services.notification_mark_read(actor=request.user, notification=notification)
+    if _htmx(request):
+        return _row(request, notification)
+    messages.success(request, "已标为已读。")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def snooze_view(request, pk):
+    """暂缓 until a date, with a reason."""
+    notification = _notification_or_404(request, pk)
+    form = SnoozeForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.notification_snooze(actor=request.user, notification=notification,
+                                         until=form.cleaned_data["until"], reason=form.cleaned_data["reason"])
+        except ServiceError as exc:
+            error = exc.message
+    else:
+        error = next(iter(form.errors.values()))[0]
+    if _htmx(request):
+        return _row(request, notification, form if error else None, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"已暂缓至 {form.cleaned_data['until']:%Y-%m-%d}。")
+    return _back(request)
+
+
+@login_required
+def deliveries_view(request):
+    """发送失败: failed and retrying deliveries, for the commission's leaders and office heads."""
+    if not can_manage_deliveries(request.user):
+        raise PermissionDenied("只有委领导或部室负责人可以查看发送记录。")
+    page = Paginator(selectors.delivery_failures(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = {kind.code: kind.label for kind in deadline_kinds()}
+    for delivery in page:
+        # A record about a problem restricted from this admin names the kind of deadline, never the item.
+        delivery.kind_label = labels.get(delivery.reminder.kind, "事项期限") if delivery.reminder_id else ""
+    return render(request, "reminders/deliveries.html", {"nav": "reminders", "items": page})
+
+
+@login_required
+@require_POST
+def retry_view(request, pk):
+    """重新发送 one failed delivery."""
+    try:
+        delivery = visible_deliveries(request.user).get(pk=pk)
+    except (Delivery.DoesNotExist, ValueError) as exc:
+        raise Http404("未找到该发送记录。") from exc
+    try:
+        services.delivery_retry(actor=request.user, delivery=delivery)
+        messages.success(request, f"已重新发送：{delivery}。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("reminders:deliveries")
