@@ -1,0 +1,12 @@
+"""URLs of 台账."""
+from django.urls import path
+
+from . import views
+
+app_name = "ledgers"
+urlpatterns = [
+    path("", views.index_view, name="index"),
+    path("<slug:code>/", views.ledger_view, name="ledger"),
+    path("<slug:code>/export/", views.export_view, name="export"),
+    path("<slug:code>/<int:pk>/", views.entry_view, name="entry"),
+]
