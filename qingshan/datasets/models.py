@@ -1,0 +1,87 @@
+"""Data sets (their schemas and where their rows are kept) and the import batches that fill them (domain §9)."""
+from django.conf import settings
+from django.db import models
+
+from .catalog import table_name
+from .choices import BatchStatus, ImportMode, Storage
+
+
+class Dataset(models.Model):
+    """A named table of rows with a typed schema, stored in the embedded DuckDB file (or an external Parquet file)."""
+
+    code = models.CharField("代码", max_length=63, unique=True, help_text="小写字母、数字和下划线，以字母开头")
+    name = models.CharField("名称", max_length=100)
+    description = models.TextField("说明", blank=True)
+    # [{name, type, label, required, min?, max?, choices?}, ...] in column order; validated by schema.parse_spec().
+    columns = models.JSONField("字段", default=list)
+    key = models.JSONField("主键字段", default=list, blank=True)
+    subject = models.JSONField("对象字段", default=list, blank=True, help_text="问题线索指向的对象，如断面、车辆、企业")
+    lng_column = models.CharField("经度字段", max_length=63, blank=True)
+    lat_column = models.CharField("纬度字段", max_length=63, blank=True)
+    storage = models.CharField("存储方式", max_length=10, choices=Storage.choices, default=Storage.TABLE)
+    external_path = models.CharField("外部文件路径", max_length=500, blank=True)
+    owner_org = models.ForeignKey("orgs.Organisation", verbose_name="管理单位", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    schema_version = models.PositiveIntegerField("结构版本", default=1)
+    row_count = models.BigIntegerField("行数", default=0)
+    last_import_at = models.DateTimeField("最近导入时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据集"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def table(self) -> str:
+        return table_name(self.code)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c["name"] for c in self.columns]
+
+    def label_of(self, column: str) -> str:
+        return next((c.get("label") or column for c in self.columns if c["name"] == column), column)
+
+
+class ImportBatch(models.Model):
+    """One uploaded file imported into a data set, all or nothing, with its checksum, progress and error report."""
+
+    dataset = models.ForeignKey(Dataset, verbose_name="数据集", on_delete=models.CASCADE, related_name="batches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    original_name = models.CharField("原文件名", max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False,
+                                   help_text="the uploaded file kept under DATASETS_DIR until the import ends")
+    file_format = models.CharField("文件格式", max_length=10, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.BigIntegerField("文件大小（字节）", default=0)
+    encoding = models.CharField("文件编码", max_length=20, blank=True)
+    mode = models.CharField("导入方式", max_length=10, choices=ImportMode.choices, default=ImportMode.APPEND)
+    status = models.CharField("状态", max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED,
+                              db_index=True)
+    phase = models.CharField("当前步骤", max_length=30, blank=True)
+    rows_done = models.BigIntegerField("已处理行数", default=0)
+    rows_total = models.BigIntegerField("总行数", default=0)
+    percent = models.PositiveSmallIntegerField("进度（%）", default=0)
+    row_count = models.BigIntegerField("导入行数", default=0)
+    error_summary = models.CharField("失败原因", max_length=500, blank=True)
+    errors = models.JSONField("错误明细", default=list, blank=True)  # at most MAX_LISTED_ERRORS messages
+    error_count = models.BigIntegerField("错误数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导入批次"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.dataset.code} #{self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BatchStatus.DONE, BatchStatus.FAILED)

@@ -1,0 +1,64 @@
+"""Reads of data sets, scoped by `access`, and the catalogue the comparison-model engines query."""
+from django.db.models import QuerySet
+
+from qingshan.access.datasets import access_batch, access_dataset, visible_batches, visible_datasets
+
+from .catalog import Catalog, DatasetInfo
+from .models import Dataset, ImportBatch
+from .storage import duckdb_connect, quote_ident
+
+__all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "duckdb_connect",
+           "engine_catalog"]
+
+
+def dataset_list(*, user) -> QuerySet[Dataset]:
+    """The data sets `user` may see, by code."""
+    return visible_datasets(user).select_related("owner_org").order_by("code")
+
+
+def dataset_detail(*, user, code: str) -> Dataset:
+    """One data set `user` may see (NotFound otherwise)."""
+    return access_dataset(user, code)
+
+
+def batch_list(*, user, dataset: Dataset | None = None) -> QuerySet[ImportBatch]:
+    """Import batches `user` may see, newest first; those of one data set when given."""
+    batches = visible_batches(user).select_related("dataset", "created_by")
+    if dataset is not None:
+        batches = batches.filter(dataset=dataset)
+    return batches.order_by("-created_at", "-id")
+
+
+def batch_detail(*, user, pk) -> ImportBatch:
+    """One import batch `user` may see (NotFound otherwise)."""
+    return access_batch(user, pk)
+
+
+def dataset_preview(*, user, dataset: Dataset, limit: int = 50) -> tuple[list[dict], list[tuple]]:
+    """The schema columns and up to `limit` stored rows of a data set `user` may see (its first rows, in load
+    order), for the UI."""
+    access_dataset(user, dataset.code)
+    columns = dataset.columns
+    names = ", ".join(quote_ident(c["name"]) for c in columns)
+    with duckdb_connect(read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [dataset.table]).fetchone()[0]
+        if not found:
+            return columns, []
+        rows = con.execute(f"SELECT {names} FROM {quote_ident(dataset.table)} LIMIT ?", [int(limit)]).fetchall()
+    return columns, rows
+
+
+def dataset_info(dataset: Dataset) -> DatasetInfo:
+    """The engine's view of one data set."""
+    return DatasetInfo(
+        code=dataset.code, table=dataset.table, label=dataset.name,
+        columns={c["name"]: c["type"] for c in dataset.columns},
+        key=tuple(dataset.key), subject=tuple(dataset.subject),
+        column_labels={c["name"]: c["label"] for c in dataset.columns},
+    )
+
+
+def engine_catalog() -> Catalog:
+    """Every data set as DatasetInfo by code (for the model engines; not user-scoped: runs are system work)."""
+    return {d.code: dataset_info(d) for d in Dataset.objects.order_by("code")}

@@ -1,0 +1,363 @@
+"""Every change to data sets: define or evolve a schema, start and run an import batch, bulk-load rows.
+
+Each checks permission, changes DuckDB under the writer lock and records the audit event in the same Django
+transaction as the record it changes.
+"""
+import hashlib
+import logging
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from qingshan.access.datasets import require_manager, visible_datasets
+from qingshan.audit.services import record_event
+from qingshan.core.errors import ServiceError
+
+from .catalog import COLUMN_TYPES
+from .choices import Action, BatchStatus, ImportMode, Storage
+from .importing import ImportRefused, import_file, rows_to_csv
+from .models import Dataset, ImportBatch
+from .schema import load_spec_file, parse_spec
+from .storage import duckdb_connect, quote_ident, quote_literal, writer_lock
+
+log = logging.getLogger(__name__)
+
+DATASET = "datasets.dataset"
+BATCH = "datasets.importbatch"
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
+WAITING = "等待其他导入完成"
+INTERRUPTED = "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
+
+
+def _actor_org(actor):
+    """The organisation an actor acts for in the audit log: the first it supervises in, if any."""
+    if actor is None:
+        return None
+    from qingshan.access.actors import profile_of
+
+    profile = profile_of(actor)
+    return profile.supervising[0] if profile.supervising else None
+
+
+# ---------------------------------------------------------------- schema
+
+
+def _table_rows(con, table: str) -> int:
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0] if found else 0
+
+
+def _drop(con, name: str) -> None:
+    """Drop the table or view `name`, whichever it is (DuckDB refuses DROP VIEW on a table and vice versa)."""
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? AND "
+                       "table_schema = 'main'", [name]).fetchone()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {quote_ident(name)}")
+
+
+def _apply_schema(con, dataset: Dataset, old_columns: list[dict], new: dict) -> None:
+    """Bring the DuckDB table (or Parquet view) in line with a new schema; refuse changes that would lose data."""
+    table = dataset.table
+    if new["parquet"]:
+        path = Path(new["parquet"])
+        if not path.is_file():
+            raise ServiceError(f"外部 Parquet 文件“{path}”不存在。")
+        names = ", ".join(quote_ident(c["name"]) for c in new["columns"])
+        try:
+            _drop(con, table)
+            con.execute(f"CREATE VIEW {quote_ident(table)} AS SELECT {names} FROM "
+                        f"read_parquet({quote_literal(str(path))})")
+            con.execute(f"SELECT * FROM {quote_ident(table)} LIMIT 0")
+        except duckdb.Error as exc:
+            raise ServiceError(f"外部 Parquet 文件“{path.name}”无法读取或缺少数据集定义的字段。") from exc
+        return
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_type = 'VIEW'",
+                   [table]).fetchone()[0]:
+        _drop(con, table)  # was registered external Parquet; now stored here
+    rows = _table_rows(con, table)
+    old = {c["name"]: c for c in old_columns}
+    new_names = {c["name"] for c in new["columns"]}
+    if rows:
+        removed = [c["label"] for n, c in old.items() if n not in new_names]
+        retyped = [c["label"] for c in new["columns"] if c["name"] in old and old[c["name"]]["type"] != c["type"]]
+        added_required = [c["label"] for c in new["columns"] if c["name"] not in old and c["required"]]
+        problems = []
+        if removed:
+            problems.append(f"删除字段（{'、'.join(removed)}）")
+        if retyped:
+            problems.append(f"修改字段类型（{'、'.join(retyped)}）")
+        if added_required:
+            problems.append(f"新增必填字段（{'、'.join(added_required)}）")
+        if problems:
+            raise ServiceError(f"数据集“{dataset.name}”已有 {rows} 行数据，不能{'、'.join(problems)}。"
+                               "请先以“替换全部数据”方式导入空表或另建数据集。")
+    else:
+        _drop(con, table)
+    defs = ", ".join(f"{quote_ident(c['name'])} {COLUMN_TYPES[c['type']]}" for c in new["columns"])
+    con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table)} ({defs})")
+    for c in new["columns"]:
+        if c["name"] not in old or not rows:
+            con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS {quote_ident(c['name'])} "
+                        f"{COLUMN_TYPES[c['type']]}")
+
+
+def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
+    new = parse_spec(spec)
+    with writer_lock(), transaction.atomic():
+        dataset = Dataset.objects.select_for_update().filter(code=new["code"]).first()
+        created = dataset is None
+        if created:
+            dataset = Dataset(code=new["code"], owner_org=owner_org or _actor_org(actor))
+            old_columns = []
+        else:
+            old_columns = list(dataset.columns)
+        shape = (new["columns"], new["key"], new["subject"], new["lng"], new["lat"], new["parquet"])
+        if not created and shape == (dataset.columns, dataset.key, dataset.subject, dataset.lng_column,
+                                     dataset.lat_column, dataset.external_path) \
+                and (new["name"], new["description"]) == (dataset.name, dataset.description):
+            return dataset  # nothing changed: no new version, no event
+        if not created and shape[:1] != (dataset.columns,):
+            dataset.schema_version += 1
+        dataset.name, dataset.description = new["name"], new["description"]
+        dataset.columns, dataset.key, dataset.subject = new["columns"], new["key"], new["subject"]
+        dataset.lng_column, dataset.lat_column = new["lng"], new["lat"]
+        dataset.storage = Storage.PARQUET if new["parquet"] else Storage.TABLE
+        dataset.external_path = new["parquet"]
+        with duckdb_connect(read_only=False) as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _apply_schema(con, dataset, old_columns, new)
+                dataset.row_count = _table_rows(con, dataset.table) if not new["parquet"] else \
+                    con.execute(f"SELECT count(*) FROM {quote_ident(dataset.table)}").fetchone()[0]
+                dataset.save()
+                record_event(object_type=DATASET, object_id=dataset.pk,
+                             action=Action.DEFINE if created else Action.EVOLVE, actor=actor,
+                             actor_org=_actor_org(actor),
+                             payload={"code": dataset.code, "schema_version": dataset.schema_version,
+                                      "columns": [c["name"] for c in dataset.columns]})
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+    return dataset
+
+
+def dataset_define(*, actor, spec: dict) -> Dataset:
+    """Create a data set from a spec dict, or evolve an existing one (same code); validated and audited."""
+    require_manager(actor, "定义数据集")
+    code = spec.get("code") if isinstance(spec, dict) else None
+    # Evolving someone else's data set (another commission's, outside the actor's jurisdiction) is refused as the
+    # code being taken, which says no more than the list of codes already does.
+    if code and Dataset.objects.filter(code=code).exists() and not visible_datasets(actor).filter(code=code).exists():
+        raise ServiceError(f"数据集代码“{code}”已被使用。", field="code")
+    return _define(actor=actor, spec=spec)
+
+
+def sync_schema_files(paths: Iterable[Path | str], *, actor=None) -> list[Dataset]:
+    """Define or evolve the data sets described in YAML/JSON files (the catalogue's schemas); a system action."""
+    if actor is not None:
+        require_manager(actor, "定义数据集")
+    datasets = []
+    for path in paths:
+        for spec in load_spec_file(path):
+            datasets.append(_define(actor=actor, spec=spec))
+    return datasets
+
+
+# ---------------------------------------------------------------- import batches
+
+
+def _incoming_dir() -> Path:
+    folder = settings.DATASETS_DIR / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _runs_in_background() -> bool:
+    return not getattr(settings, "DATASETS_IMPORT_SYNC", False)
+
+
+def batch_create(*, actor, dataset: Dataset, upload, mode: str = ImportMode.APPEND,
+                 background: bool | None = None) -> ImportBatch:
+    """Accept an uploaded file for import into `dataset`: keep it with its checksum, queue the batch (audited) and
+    start the import after commit — in a background thread, or right away when `background` is False."""
+    require_manager(actor)
+    if dataset.storage != Storage.TABLE:
+        raise ServiceError(f"数据集“{dataset.name}”登记为外部 Parquet 文件，不能导入数据。")
+    batches_recover_interrupted()
+    if mode not in ImportMode.values:
+        raise ServiceError("导入方式只能是“追加”或“替换全部数据”。", field="mode")
+    name = Path(getattr(upload, "name", "") or "upload.csv").name
+    if not name.lower().endswith(UPLOAD_SUFFIXES + (".xls",)):
+        raise ServiceError("只能导入 CSV、Excel（.xlsx）或 Parquet 文件。", field="file")
+    size = getattr(upload, "size", None) or 0
+    if size > MAX_UPLOAD_BYTES:
+        raise ServiceError("文件超过 2 GB，请拆分后导入，或登记为外部 Parquet 文件。", field="file")
+    stored = _incoming_dir() / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    digest = hashlib.sha256()
+    size = 0
+    with open(stored, "wb") as out:
+        for chunk in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(dataset=dataset, created_by=actor, original_name=name[:255],
+                                           stored_path=str(stored), sha256=digest.hexdigest(), size=size, mode=mode,
+                                           status=BatchStatus.QUEUED, phase="排队等待")
+        record_event(object_type=BATCH, object_id=batch.pk, action=Action.IMPORT_START, actor=actor,
+                     actor_org=_actor_org(actor), to_state=BatchStatus.QUEUED,
+                     payload={"dataset": dataset.code, "file": name, "sha256": batch.sha256, "size": size,
+                              "mode": mode})
+        in_background = _runs_in_background() if background is None else background
+        if in_background:
+            transaction.on_commit(lambda: start_in_background(batch.pk))
+    if not in_background:
+        batch_run(batch.pk)
+        batch.refresh_from_db()
+    return batch
+
+
+def start_in_background(batch_id: int) -> threading.Thread:
+    """Run the import of `batch_id` in a daemon thread with its own database connection."""
+    def target():
+        close_old_connections()
+        try:
+            batch_run(batch_id)
+        except Exception:  # the batch has been marked failed already when possible; keep the thread quiet
+            log.exception("import batch %s crashed", batch_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=target, name=f"dataset-import-{batch_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def _progress_updater(batch_id: int):
+    def update(**fields):
+        ImportBatch.objects.filter(pk=batch_id).update(**fields)
+    return update
+
+
+def batch_run(batch_id: int) -> ImportBatch:
+    """Run one queued import to its end: 已完成 with the table changed, or 失败 with its report and nothing changed."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now(), phase=WAITING, percent=1)
+    batch = ImportBatch.objects.select_related("dataset", "created_by").get(pk=batch_id)
+    if not claimed:
+        return batch  # another worker took it, or it has already finished
+    update = _progress_updater(batch_id)
+
+    def on_format(file_format: str, encoding: str):
+        update(file_format=file_format, encoding=encoding)
+
+    try:
+        # Failures are recorded while the lock is still held, so a free lock with a batch 导入中 means a dead import.
+        with writer_lock():
+            try:
+                _run_locked(batch, update, on_format)
+            except ImportRefused as refused:
+                _fail(batch, refused.summary, refused.errors, refused.count)
+            except Exception as exc:
+                log.exception("import batch %s failed unexpectedly", batch_id)
+                _fail(batch, f"导入时发生系统错误（{type(exc).__name__}），数据未做任何修改。请联系管理员。", [], 0)
+    finally:
+        Path(batch.stored_path).unlink(missing_ok=True)
+    batch.refresh_from_db()
+    return batch
+
+
+def _run_locked(batch: ImportBatch, update, on_format) -> None:
+    """The import itself, under the writer lock: DuckDB first, then the batch, counts and event in one transaction."""
+    dataset, batch_id = batch.dataset, batch.pk
+    with duckdb_connect(read_only=False) as con:
+        # Progress is written outside any transaction, so the page polling this batch sees it as it happens (on
+        # PostgreSQL an open transaction would hide it until the end; on SQLite it would lock the table).
+        outcome = import_file(con, path=Path(batch.stored_path), original_name=batch.original_name,
+                              table=dataset.table, columns=dataset.columns, key=dataset.key,
+                              mode=batch.mode, progress=update, on_format=on_format)
+        # The batch, the counts and the event are saved together once DuckDB has committed the data.
+        with transaction.atomic():
+            now = timezone.now()
+            ImportBatch.objects.filter(pk=batch_id).update(
+                status=BatchStatus.DONE, finished_at=now, phase="完成", percent=100, rows_done=outcome.rows,
+                rows_total=outcome.rows, row_count=outcome.rows, file_format=outcome.file_format,
+                encoding=outcome.encoding)
+            Dataset.objects.filter(pk=dataset.pk).update(row_count=outcome.table_rows, last_import_at=now,
+                                                         updated_at=now)
+            record_event(object_type=BATCH, object_id=batch_id, action=Action.IMPORT_DONE,
+                         actor=batch.created_by, actor_org=_actor_org(batch.created_by),
+                         from_state=BatchStatus.RUNNING, to_state=BatchStatus.DONE,
+                         payload={"dataset": dataset.code, "rows": outcome.rows, "mode": batch.mode,
+                                  "table_rows": outcome.table_rows, "encoding": outcome.encoding})
+
+
+def batches_recover_interrupted() -> int:
+    """Mark 失败 the batches left 导入中 by an import that died (server restart): when no writer holds the lock, a
+    batch past its waiting phase cannot be running any more. Returns how many were marked."""
+    with writer_lock(blocking=False) as held:
+        if not held:
+            return 0
+        stale = list(ImportBatch.objects.filter(status=BatchStatus.RUNNING).exclude(phase=WAITING)
+                     .select_related("dataset", "created_by"))
+        for batch in stale:
+            _fail(batch, INTERRUPTED, [], 0)
+        return len(stale)
+
+
+def _fail(batch: ImportBatch, summary: str, errors: list[str], count: int) -> None:
+    """Record the batch as 失败 with its report and the audit event (nothing else has changed)."""
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, finished_at=timezone.now(), phase="失败", error_summary=summary[:500],
+            errors=errors, error_count=max(count, len(errors), 1))
+        record_event(object_type=BATCH, object_id=batch.pk, action=Action.IMPORT_FAILED, actor=batch.created_by,
+                     actor_org=_actor_org(batch.created_by), from_state=BatchStatus.RUNNING,
+                     to_state=BatchStatus.FAILED, reason=summary[:500],
+                     payload={"dataset": batch.dataset.code, "errors": count})
+
+
+# ---------------------------------------------------------------- bulk load (demo generator, tests)
+
+
+def dataset_load_rows(*, actor, dataset: Dataset, rows: Iterable | None = None,
+                      relation: "duckdb.DuckDBPyRelation | None" = None, mode: str = ImportMode.APPEND) -> int:
+    """Load rows (sequences in schema order, or dicts by column name) or a DuckDB relation into `dataset`, through
+    the same validation as an import, all or nothing; returns the number of rows loaded. `actor=None` is the system
+    (demo generator). Raises ServiceError with the first problems listed when the rows do not fit the schema."""
+    if actor is not None:
+        require_manager(actor)
+    if (rows is None) == (relation is None):
+        raise ValueError("give exactly one of rows or relation")
+    if dataset.storage != Storage.TABLE:
+        raise ServiceError(f"数据集“{dataset.name}”登记为外部 Parquet 文件，不能装载数据。")
+    with tempfile.TemporaryDirectory(dir=_incoming_dir()) as scratch:
+        if relation is not None:
+            path, name = Path(scratch) / "rows.parquet", "rows.parquet"
+            relation.write_parquet(str(path))
+        else:
+            path, name = Path(scratch) / "rows.csv", "rows.csv"
+            rows_to_csv(rows, dataset.column_names, path)
+        with writer_lock(), duckdb_connect(read_only=False) as con, transaction.atomic():
+            try:
+                outcome = import_file(con, path=path, original_name=name, table=dataset.table,
+                                      columns=dataset.columns, key=dataset.key, mode=mode)
+            except ImportRefused as refused:
+                detail = "；".join(refused.errors[:5])
+                raise ServiceError(refused.summary + (f"（{detail}）" if detail else "")) from refused
+            now = timezone.now()
+            Dataset.objects.filter(pk=dataset.pk).update(row_count=outcome.table_rows, last_import_at=now,
+                                                         updated_at=now)
+            record_event(object_type=DATASET, object_id=dataset.pk, action=Action.LOAD, actor=actor,
+                         actor_org=_actor_org(actor), payload={"rows": outcome.rows, "mode": mode})
+    dataset.row_count = outcome.table_rows
+    return outcome.rows
