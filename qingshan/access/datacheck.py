@@ -1,0 +1,77 @@
+"""Who may see and act on data-comparison models, their runs and hits (domain §9).
+
+Models belong to a commission's jurisdiction (through their owner organisation). Supervisors of that commission
+(its offices: the data officers) and its leaders and read-only leaders see them; units and partners see none.
+Acting (editing, running, triage) needs a supervisor role there. Once a hit is a problem, the problem follows the
+problems' own visibility.
+"""
+from django.db.models import Q, QuerySet
+
+from qingshan.core.errors import NotFound
+from qingshan.datacheck.models import CheckModel, Hit, Run
+from qingshan.orgs.models import Organisation
+
+from .actors import commission_of, profile_of
+
+
+def _paths_q(user, prefix: str) -> Q:
+    scope = Q(pk__in=[])
+    for path in profile_of(user).jurisdiction_paths:
+        scope |= Q(**{f"{prefix}owner_org__region__path__startswith": path})
+    return scope
+
+
+def may_see_datacheck(user) -> bool:
+    """Whether the 数据比对 pages open for `user` at all: the supervising side (the menu shows them the entry);
+    units, partners and people without a role get "not found". Which models they list is `visible_models`."""
+    return profile_of(user).sees_internal
+
+
+def visible_models(user) -> QuerySet[CheckModel]:
+    """The models `user` may see."""
+    return CheckModel.objects.filter(_paths_q(user, ""))
+
+
+def visible_runs(user) -> QuerySet[Run]:
+    """The runs of the models `user` may see."""
+    return Run.objects.filter(_paths_q(user, "model__"))
+
+
+def visible_hits(user) -> QuerySet[Hit]:
+    """The hits of the models `user` may see."""
+    return Hit.objects.filter(_paths_q(user, "model__"))
+
+
+def _get(queryset, pk, *related):
+    try:
+        return queryset.select_related(*related).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+
+
+def access_model(user, pk) -> CheckModel:
+    """The model `pk` if `user` may see it, else NotFound."""
+    return _get(visible_models(user), pk, "owner", "owner_org__region", "problem_category")
+
+
+def access_run(user, pk) -> Run:
+    """The run `pk` if `user` may see it, else NotFound."""
+    return _get(visible_runs(user), pk, "model", "version", "started_by")
+
+
+def access_hit(user, pk) -> Hit:
+    """The hit `pk` if `user` may see it, else NotFound."""
+    return _get(visible_hits(user), pk, "model__owner_org__region", "first_run", "last_run", "problem", "region",
+                "decided_by", "previous")
+
+
+def acting_org(user, model: CheckModel | None = None) -> Organisation | None:
+    """The organisation `user` acts for on `model` (any model when None): a supervisor role in a commission or one
+    of its offices whose region covers the model's owner. None means the user may only look, or not even that."""
+    for org in profile_of(user).supervising:
+        commission = commission_of(org)
+        if commission is None:
+            continue
+        if model is None or model.owner_org.region.path.startswith(commission.region.path):
+            return org
+    return None

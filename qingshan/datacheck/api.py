@@ -1,0 +1,108 @@
+"""The 数据比对 API under /datacheck/api/: start a run, read a run's status, list hits (token or session auth).
+
+Thin views over the same selectors and services as the pages: an id the caller may not see is 404, a refusal is the
+service's own Chinese message (400/403, see qingshan.api.errors).
+"""
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from qingshan.api.errors import InputInvalid, first_error
+from qingshan.api.serializers import ErrorOutput
+
+from . import selectors, services
+from .choices import Trigger
+from .models import Hit, Run
+
+TAG = "数据比对"
+
+
+class DatacheckRunStartInput(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False, label="试运行")
+
+
+class DatacheckRunOutput(serializers.ModelSerializer):
+    model_code = serializers.CharField(source="model.code")
+    version = serializers.IntegerField(source="version.number")
+
+    class Meta:
+        model = Run
+        fields = ["id", "model_code", "version", "engine", "trigger", "dry_run", "status", "started_at",
+                  "finished_at", "rows_scanned", "hit_rows", "subjects", "new_hits", "recurrences",
+                  "problems_created", "seconds", "error", "preview"]
+
+
+class DatacheckHitOutput(serializers.ModelSerializer):
+    model_code = serializers.CharField(source="model.code")
+    problem_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Hit
+        fields = ["id", "model_code", "subject_key", "subject_label", "state", "queue", "occurrences",
+                  "absent_in_last_run", "first_seen_at", "last_seen_at", "hit_rows", "lng", "lat",
+                  "problem_number", "reason"]
+
+    def get_problem_number(self, hit) -> str | None:
+        """The problem's number, only when the caller may see the problem (it may be restricted to named people)."""
+        return hit.problem.number if hit.problem_id and getattr(hit, "problem_visible", False) else None
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorOutput, description="输入有误或模型未启用（未作任何更改）"),
+    403: OpenApiResponse(ErrorOutput, description="您无权运行该模型"),
+    404: OpenApiResponse(ErrorOutput, description="记录不存在，或您无权查看"),
+}
+
+
+class _Base(APIView):
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+
+class RunStartView(_Base):
+    """Start a run of a model now (trigger 接口); answers with the recorded run."""
+
+    @extend_schema(tags=[TAG], request=DatacheckRunStartInput, responses={201: DatacheckRunOutput, **ERRORS},
+                   summary="运行模型")
+    def post(self, request, pk):
+        model = selectors.checkmodel_detail(user=request.user, pk=pk)  # 404 before anything else
+        serializer = DatacheckRunStartInput(data=request.data)
+        if not serializer.is_valid():
+            field, message = first_error(serializer.errors, {"dry_run": "试运行"})
+            raise InputInvalid(message, field=field, errors=serializer.errors)
+        run = services.run_start(actor=request.user, model=model, dry_run=serializer.validated_data["dry_run"],
+                                 trigger=Trigger.API)
+        return Response(DatacheckRunOutput(run).data, status=status.HTTP_201_CREATED)
+
+
+class RunStatusView(_Base):
+    """A run's status and figures."""
+
+    @extend_schema(tags=[TAG], responses={200: DatacheckRunOutput, **ERRORS}, summary="运行状态")
+    def get(self, request, pk):
+        return Response(DatacheckRunOutput(selectors.run_detail(user=request.user, pk=pk)).data)
+
+
+class HitPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class HitListView(_Base):
+    """Hits the caller may see, filtered like the triage queue (queue, model, state, q, kpi)."""
+
+    @extend_schema(tags=[TAG], responses={200: DatacheckHitOutput(many=True), **ERRORS}, summary="命中线索列表")
+    def get(self, request):
+        queryset, filterset = selectors.hit_list(user=request.user, params=request.query_params)
+        if filterset.errors:
+            field, message = first_error(filterset.errors)
+            raise InputInvalid(message, field=field, errors=filterset.errors)
+        paginator = HitPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(DatacheckHitOutput(page, many=True).data)

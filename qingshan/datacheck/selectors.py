@@ -1,0 +1,115 @@
+"""Every read of 数据比对模型 a user can see. Each selector starts from the access-scoped queryset."""
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+
+from qingshan.access.datacheck import access_hit, access_model, access_run, visible_hits, visible_models, visible_runs
+from qingshan.access.problems import visible_problems
+from qingshan.audit.models import AuditEvent
+from qingshan.problems.selectors import _without_blanks
+
+from .choices import HitState
+from .filters import HitFilter
+from .models import CheckModel, CheckModelVersion, Hit, Run
+
+HIT_LIST_RELATED = ("model", "problem", "region", "last_run")
+
+
+def checkmodel_list(*, user) -> QuerySet[CheckModel]:
+    """The models `user` may see, each with its open hits, all hits and its last real run."""
+    last = Run.objects.filter(model=OuterRef("pk"), dry_run=False).order_by("-started_at", "-id")
+    return visible_models(user).select_related("owner", "owner_org").annotate(
+        open_hits=Count("hits", filter=Q(hits__state__in=[HitState.NEW, HitState.VERIFYING])),
+        all_hits=Count("hits"),
+        converted_hits=Count("hits", filter=Q(hits__state=HitState.CONVERTED)),
+        last_run_id=Subquery(last.values("pk")[:1]),
+        last_run_at=Subquery(last.values("started_at")[:1]),
+        last_run_status=Subquery(last.values("status")[:1]),
+    ).order_by("code")
+
+
+def checkmodel_detail(*, user, pk) -> CheckModel:
+    """One model, or NotFound."""
+    return access_model(user, pk)
+
+
+def checkmodel_versions(*, model: CheckModel) -> QuerySet[CheckModelVersion]:
+    """Every saved spec of a model, newest first."""
+    return model.versions.select_related("created_by").order_by("-number")
+
+
+def checkmodel_runs(*, user, model: CheckModel) -> QuerySet[Run]:
+    """The model's runs, newest first."""
+    return visible_runs(user).filter(model=model).select_related("version", "started_by").defer("preview")
+
+
+def run_detail(*, user, pk) -> Run:
+    """One run, or NotFound."""
+    return access_run(user, pk)
+
+
+def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
+    """The hits `user` may see, filtered by `params` (queue, model, state, keyword, KPI); queryset and filter."""
+    # A hit's problem may be restricted to named people: its number and link only for those who may see it.
+    base = visible_hits(user).select_related(*HIT_LIST_RELATED).defer("evidence", "last_run__preview").annotate(
+        problem_visible=Exists(visible_problems(user).filter(pk=OuterRef("problem_id"))))
+    filterset = HitFilter(_without_blanks(params), queryset=base, models=visible_models(user))
+    queryset = filterset.qs if filterset.is_valid() else base.none()
+    return queryset.order_by("-last_seen_at", "-id"), filterset
+
+
+def hit_detail(*, user, pk) -> Hit:
+    """One hit with its evidence, or NotFound; `problem_visible` says whether `user` may see its problem."""
+    hit = access_hit(user, pk)
+    hit.problem_visible = bool(hit.problem_id) and visible_problems(user).filter(pk=hit.problem_id).exists()
+    return hit
+
+
+def hit_history(*, hit: Hit) -> QuerySet[AuditEvent]:
+    """The decisions taken on a hit, oldest first."""
+    return AuditEvent.objects.filter(object_type="datacheck.hit", object_id=hit.pk).order_by("seq")
+
+
+@dataclass
+class Kpis:
+    """Model KPIs (domain §10): hits, the share turned into problems, the share confirmed among those judged."""
+
+    hits: int
+    converted: int
+    decided: int
+    open: int
+
+    @property
+    def converted_share(self) -> float | None:
+        """Percent of hits turned into problems."""
+        return round(100 * self.converted / self.hits, 1) if self.hits else None
+
+    @property
+    def confirmed_share(self) -> float | None:
+        """Percent of judged hits (turned into problems or dismissed) that were confirmed."""
+        return round(100 * self.converted / self.decided, 1) if self.decided else None
+
+
+def datacheck_kpis(*, user, model: CheckModel | None = None) -> Kpis:
+    """The KPIs over the hits `user` may see (of one model when given), in one query."""
+    hits = visible_hits(user)
+    if model is not None:
+        hits = hits.filter(model=model)
+    figures = hits.aggregate(
+        hits=Count("pk"),
+        converted=Count("pk", filter=Q(state=HitState.CONVERTED)),
+        decided=Count("pk", filter=Q(state__in=[HitState.CONVERTED, HitState.DISMISSED])),
+        open=Count("pk", filter=Q(state__in=[HitState.NEW, HitState.VERIFYING])),
+    )
+    return Kpis(**figures)
+
+
+def evidence_labels(columns: list[str]) -> dict[str, str]:
+    """Chinese headings for evidence columns, from the registered data sets' column labels (the name if none)."""
+    from qingshan.datasets.selectors import engine_catalog
+
+    labels: dict[str, str] = {}
+    for info in engine_catalog().values():
+        for name, label in info.column_labels.items():
+            labels.setdefault(name, label)
+    return {c: labels.get(c.rsplit(".", 1)[-1], c) for c in columns}

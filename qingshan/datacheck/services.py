@@ -1,0 +1,551 @@
+"""Every change in 数据比对模型: permission, validation, the write and its audit event, in one transaction.
+
+Models are validated by the engine (``qingshan.datacheck.engine``: ``parse_spec`` and ``compile_model`` against the
+data sets' ``engine_catalog()``) and run through its ``execute``; only counts and a bounded sample per subject come
+back, and hits are upserted in batches from ``outcome.iter_subjects()`` so a run never holds all rows in memory.
+"""
+import datetime as dt
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from qingshan.access.datacheck import acting_org
+from qingshan.audit.services import record_event
+from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.orgs.models import Region
+
+from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
+from .models import CheckModel, CheckModelVersion, Hit, Run
+
+MODEL_TYPE, RUN_TYPE, HIT_TYPE = "datacheck.checkmodel", "datacheck.run", "datacheck.hit"
+BATCH_SIZE = 500  # subjects upserted per round trip
+EVIDENCE_ROWS = 20  # evidence rows kept on a hit (the full set stays in the engine's run table)
+EVIDENCE_TEXT = 200  # characters kept of one evidence value
+PREVIEW_SUBJECTS = 20  # subjects a dry run shows in the editor
+COMPILED_CACHE_SIZE = 64
+SCHEDULE_HOUR = 2  # scheduled runs start at 02:00 local time, when nobody imports
+_COMPILED: dict = {}  # (spec text, catalogue) -> compiled model, per process
+
+
+# ---------------------------------------------------------------- the engine, as this app uses it
+
+
+@dataclass
+class Subject:
+    """One flagged subject as the app stores it (normalised from whatever the engine yields)."""
+
+    key: str
+    label: str
+    rows: int
+    evidence: list
+    lng: Decimal | None = None
+    lat: Decimal | None = None
+
+
+def _engine():
+    from qingshan.datacheck import engine
+
+    return engine
+
+
+def _catalog():
+    from qingshan.datasets.selectors import engine_catalog
+
+    return engine_catalog()
+
+
+def compile_spec(spec_text: str, spec_format: str):
+    """Parse and compile a spec against the registered data sets; a ServiceError (Chinese, on `spec_text`) if not."""
+    if not spec_text or not spec_text.strip():
+        raise ServiceError("请填写模型定义。", field="spec_text")
+    if spec_format not in SpecFormat.values:
+        raise ServiceError("模型定义格式只能是 YAML 或 JSON。", field="spec_format")
+    engine = _engine()
+    catalog = _catalog()
+    # Compiling a standards model builds large expression trees (seconds); a save and the run after it, or a
+    # schedule running the same version again, reuse the result while the data sets' schemas are unchanged.
+    key = (spec_text, repr(sorted(catalog.items())))
+    if key in _COMPILED:
+        return _COMPILED[key]
+    try:
+        spec = engine.parse_spec(spec_text)
+        compiled = engine.compile_model(spec, catalog)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, field="spec_text") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ServiceError(f"模型定义有误：{exc}", field="spec_text") from exc
+    if len(_COMPILED) >= COMPILED_CACHE_SIZE:
+        _COMPILED.clear()
+    _COMPILED[key] = compiled
+    return compiled
+
+
+def _require_datasets_visible(actor, compiled) -> None:
+    """Refuse a spec reading a data set `actor` may not see: a model's run shows its evidence rows, so a model
+    must not be a way round the data sets' own visibility (a district commission and the city's data)."""
+    from qingshan.access.datasets import visible_datasets
+
+    used = set(compiled.datasets_used)
+    seen = set(visible_datasets(actor).filter(code__in=used).values_list("code", flat=True))
+    for code in sorted(used - seen):
+        raise ServiceError(f"数据集“{code}”不存在或您无权使用。", field="spec_text")
+
+
+def _execute(compiled, *, run: Run, dry_run: bool):
+    """Run the compiled model in the configured engine; the caller closes `outcome.engine`."""
+    engine = _engine()
+    try:
+        runner = engine.get_engine(run.engine)
+    except ValueError as exc:
+        raise ServiceError(f"未知的计算引擎“{run.engine}”，请检查 QINGSHAN_DATACHECK_ENGINE 配置"
+                           "（可选 duckdb、spark、postgresql）。") from exc
+    try:
+        return engine.execute(compiled, runner, run_id=run.pk, dry_run=dry_run,
+                              sample_subjects=PREVIEW_SUBJECTS if dry_run else 0,
+                              sample_rows_per_subject=EVIDENCE_ROWS)
+    except BaseException:
+        runner.close()
+        raise
+
+
+def _decimal(value) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.000001"))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _plain(value):
+    """An evidence value as JSON can hold it, bounded in length."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    text = str(value)
+    return text if len(text) <= EVIDENCE_TEXT else text[:EVIDENCE_TEXT] + "…"
+
+
+def _subject(raw) -> Subject:
+    """Normalise one subject from the engine (its SubjectHit) to what a hit stores, evidence bounded."""
+    rows = [{str(k): _plain(v) for k, v in dict(row).items()} for row in list(raw.sample_rows or [])[:EVIDENCE_ROWS]]
+    key = str(raw.subject_key or "")[:200]
+    label = str(raw.subject_label or "")[:200] or key
+    return Subject(key=key, label=label, rows=int(raw.hit_rows or 0), evidence=rows, lng=_decimal(raw.lng),
+                   lat=_decimal(raw.lat))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _require_actor(actor, model: CheckModel | None, what: str):
+    org = acting_org(actor, model)
+    if org is None:
+        raise PermissionRefused(f"只有本级纪检监察机关的监督人员可以{what}。")
+    return org
+
+
+def _text(value: str | None, message: str, field: str, max_length: int | None = None) -> str:
+    if not value or not value.strip():
+        raise ServiceError(message, field=field)
+    value = value.strip()
+    if max_length and len(value) > max_length:
+        raise ServiceError(f"{message.removeprefix('请填写').rstrip('。')}不能超过 {max_length} 个字。", field=field)
+    return value
+
+
+def next_run_after(schedule: str, now: dt.datetime) -> dt.datetime | None:
+    """When a model on `schedule` next runs after `now`: 02:00 local time the next day (daily) or next Monday."""
+    if schedule == Schedule.NONE:
+        return None
+    local = timezone.localtime(now, ZoneInfo(settings.TIME_ZONE))
+    days = 1 if schedule == Schedule.DAILY else 7 - local.weekday()
+    day = local.date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(SCHEDULE_HOUR), tzinfo=local.tzinfo)
+
+
+def _audit_model(model, *, actor, org, action, from_state="", to_state="", reason="", payload=None):
+    record_event(object_type=MODEL_TYPE, object_id=model.pk, action=action, actor=actor, actor_org=org,
+                 from_state=from_state, to_state=to_state, reason=reason, payload=payload, internal=True)
+
+
+def _state(model: CheckModel) -> str:
+    return "enabled" if model.enabled else "disabled"
+
+
+# ---------------------------------------------------------------- models
+
+
+def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
+                      description: str = "", default_queue: str = Queue.VERIFY, create_problems: bool = False,
+                      problem_category=None, origin: str = Origin.CUSTOM, owner=None) -> CheckModel:
+    """Create a model from a validated spec (version 1). New models start disabled."""
+    org = _require_actor(actor, None, "新建数据比对模型")
+    code = _text(code, "请填写模型代码。", "code", 64)
+    if CheckModel.objects.filter(code=code).exists():
+        raise ServiceError(f"模型代码“{code}”已被使用。", field="code")
+    if default_queue not in Queue.values:
+        raise ServiceError("请选择默认研判队列。", field="default_queue")
+    name = _text(name, "请填写模型名称。", "name", 100)
+    _require_datasets_visible(actor, compile_spec(spec_text, spec_format))
+    now = timezone.now()
+    with transaction.atomic():
+        model = CheckModel.objects.create(
+            code=code, name=name, description=(description or "").strip(), owner=owner or actor, owner_org=org,
+            spec_text=spec_text, spec_format=spec_format, version=1, enabled=False, default_queue=default_queue,
+            create_problems=bool(create_problems), problem_category=problem_category, origin=origin,
+            created_at=now, updated_at=now,
+        )
+        CheckModelVersion.objects.create(model=model, number=1, spec_text=spec_text, spec_format=spec_format,
+                                         created_by=actor, created_at=now, note="新建")
+        _audit_model(model, actor=actor, org=org, action=Action.CREATE, to_state=_state(model),
+                     payload={"code": code, "version": 1})
+    return model
+
+
+def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: str, name: str | None = None,
+                      description: str | None = None, default_queue: str | None = None,
+                      create_problems: bool | None = None, problem_category=None, note: str = "") -> CheckModel:
+    """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
+    org = _require_actor(actor, model, "修改数据比对模型")
+    _require_datasets_visible(actor, compile_spec(spec_text, spec_format))
+    if default_queue is not None and default_queue not in Queue.values:
+        raise ServiceError("请选择默认研判队列。", field="default_queue")
+    with transaction.atomic():
+        model = CheckModel.objects.select_for_update().select_related("owner_org__region").get(pk=model.pk)
+        changed_spec = (spec_text, spec_format) != (model.spec_text, model.spec_format)
+        if name is not None:
+            model.name = _text(name, "请填写模型名称。", "name", 100)
+        if description is not None:
+            model.description = description.strip()
+        if default_queue is not None:
+            model.default_queue = default_queue
+        if create_problems is not None:
+            model.create_problems = bool(create_problems)
+        if problem_category is not None:
+            model.problem_category = problem_category
+        if changed_spec:
+            model.version += 1
+            model.spec_text, model.spec_format = spec_text, spec_format
+            CheckModelVersion.objects.create(model=model, number=model.version, spec_text=spec_text,
+                                             spec_format=spec_format, created_by=actor, created_at=timezone.now(),
+                                             note=(note or "").strip()[:200])
+        model.updated_at = timezone.now()
+        model.save()
+        _audit_model(model, actor=actor, org=org, action=Action.UPDATE, from_state=_state(model),
+                     to_state=_state(model), reason=(note or "").strip(),
+                     payload={"version": model.version, "new_version": changed_spec})
+    return model
+
+
+def checkmodel_set_enabled(*, actor, model: CheckModel, enabled: bool, reason: str = "") -> CheckModel:
+    """Enable or disable a model; enabling a scheduled model sets its next run."""
+    org = _require_actor(actor, model, "启用或停用数据比对模型")
+    with transaction.atomic():
+        model = CheckModel.objects.select_for_update().select_related("owner_org__region").get(pk=model.pk)
+        if model.enabled == enabled:
+            raise ServiceError("模型已经是启用状态。" if enabled else "模型已经是停用状态。")
+        before = _state(model)
+        model.enabled = enabled
+        model.next_run_at = next_run_after(model.schedule, timezone.now()) if enabled else None
+        model.updated_at = timezone.now()
+        model.save(update_fields=["enabled", "next_run_at", "updated_at"])
+        _audit_model(model, actor=actor, org=org, action=Action.ENABLE if enabled else Action.DISABLE,
+                     from_state=before, to_state=_state(model), reason=(reason or "").strip())
+    return model
+
+
+def checkmodel_schedule(*, actor, model: CheckModel, schedule: str) -> CheckModel:
+    """Set how often the model runs (不定时 / 每日 / 每周)."""
+    org = _require_actor(actor, model, "设置模型运行计划")
+    if schedule not in Schedule.values:
+        raise ServiceError("请选择运行计划：不定时、每日或每周。", field="schedule")
+    with transaction.atomic():
+        model = CheckModel.objects.select_for_update().select_related("owner_org__region").get(pk=model.pk)
+        before = model.schedule
+        model.schedule = schedule
+        model.next_run_at = next_run_after(schedule, timezone.now()) if model.enabled else None
+        model.updated_at = timezone.now()
+        model.save(update_fields=["schedule", "next_run_at", "updated_at"])
+        _audit_model(model, actor=actor, org=org, action=Action.SCHEDULE, from_state=_state(model),
+                     to_state=_state(model), payload={"from": before, "to": schedule})
+    return model
+
+
+# ---------------------------------------------------------------- runs
+
+
+def run_start(*, actor, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL) -> Run:
+    """Run a model now through the engine, record the run and upsert its hits (a dry run keeps only a preview).
+
+    `actor` None is the scheduler (trigger 定时). A failed run is recorded with its Chinese error and changes no hit.
+    """
+    org = None
+    if actor is not None:
+        org = _require_actor(actor, model, "运行数据比对模型")
+    elif trigger != Trigger.SCHEDULED:
+        raise PermissionRefused("只有本级纪检监察机关的监督人员可以运行数据比对模型。")
+    if not dry_run and not model.enabled:
+        raise ServiceError("模型尚未启用，只能试运行。请先试运行检查结果，再启用模型。")
+    version = model.versions.get(number=model.version)
+    started = time.perf_counter()
+    # Recorded first (and committed) so the run page shows it while the engine works.
+    run = Run.objects.create(model=model, version=version, engine=settings.DATACHECK_ENGINE, trigger=trigger,
+                             dry_run=dry_run, status=RunStatus.RUNNING, started_by=actor, started_at=timezone.now())
+    try:
+        compiled = compile_spec(version.spec_text, version.spec_format)
+        outcome = _execute(compiled, run=run, dry_run=dry_run)
+    except ServiceError as exc:
+        return _run_failed(run, actor=actor, org=org, message=exc.message, started=started)
+    except Exception as exc:  # noqa: BLE001 - an engine failure is recorded on the run, in Chinese, not a 500
+        return _run_failed(run, actor=actor, org=org, message=f"模型运行失败：{exc}", started=started)
+    try:
+        locked = _record_run(run, outcome, actor=actor, org=org, version=version, started=started)
+    except Exception as exc:  # noqa: BLE001 - the hits' transaction rolled back whole; say why on the run
+        return _run_failed(run, actor=actor, org=org, message=f"模型运行结果保存失败：{exc}", started=started)
+    finally:
+        outcome.engine.close()
+    if not dry_run and locked.create_problems and run.new_hits:
+        _create_problems_directly(locked, run)
+    return run
+
+
+def _record_run(run: Run, outcome, *, actor, org, version, started: float) -> CheckModel:
+    """Store the run's figures and upsert its hits (or keep a dry run's preview), audited, in one transaction."""
+    model, dry_run = run.model, run.dry_run
+    with transaction.atomic():
+        locked = CheckModel.objects.select_for_update().select_related("owner_org__region", "owner").get(pk=model.pk)
+        run.rows_scanned = int(outcome.rows_scanned or 0)
+        run.hit_rows = int(outcome.hit_rows or 0)
+        subjects = (_subject(raw) for raw in outcome.iter_subjects(BATCH_SIZE))
+        if dry_run:
+            run.preview = [vars(s) | {"lng": _str(s.lng), "lat": _str(s.lat)}
+                           for s in islice(subjects, PREVIEW_SUBJECTS)]
+            run.subjects = int(outcome.subject_count or 0)
+        else:
+            _upsert_hits(locked, run, subjects)
+        run.status = RunStatus.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.seconds = round(time.perf_counter() - started, 3)
+        run.save()
+        record_event(object_type=RUN_TYPE, object_id=run.pk, action=Action.RUN, actor=actor, actor_org=org,
+                     to_state=run.status, internal=True, payload={
+                         "model": model.code, "version": version.number, "dry_run": dry_run, "trigger": run.trigger,
+                         "rows_scanned": run.rows_scanned, "subjects": run.subjects, "new_hits": run.new_hits,
+                         "recurrences": run.recurrences})
+    return locked
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _run_failed(run: Run, *, actor, org, message: str, started: float) -> Run:
+    with transaction.atomic():
+        run.status = RunStatus.FAILED
+        run.subjects = run.new_hits = run.recurrences = 0  # nothing of a failed run was kept
+        run.error = message[:2000]
+        run.finished_at = timezone.now()
+        run.seconds = round(time.perf_counter() - started, 3)
+        run.save()
+        record_event(object_type=RUN_TYPE, object_id=run.pk, action=Action.RUN, actor=actor, actor_org=org,
+                     to_state=run.status, reason=run.error, internal=True, payload={"model": run.model.code})
+    return run
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _upsert_hits(model: CheckModel, run: Run, subjects: Iterable[Subject]) -> None:
+    """Dedup by (model, subject key) among open hits: a recurrence updates the open hit and counts; a subject last
+    dismissed opens a new hit linked to the dismissed one. Open hits the run did not show stay open, flagged."""
+    now = run.started_at
+    regions = _district_centres(model)
+    for batch in _batches(subjects, BATCH_SIZE):
+        by_key: dict[str, Subject] = {}
+        for subject in batch:
+            if subject.key:  # the engine groups by subject; a repeated key in one run is the same subject
+                by_key.setdefault(subject.key, subject)
+        run.subjects += len(by_key)
+        open_hits = {h.subject_key: h for h in Hit.objects.filter(
+            model=model, subject_key__in=list(by_key), state__in=[HitState.NEW, HitState.VERIFYING,
+                                                                   HitState.CONVERTED])}
+        dismissed = {}
+        for hit in Hit.objects.filter(model=model, subject_key__in=[k for k in by_key if k not in open_hits],
+                                      state=HitState.DISMISSED).order_by("subject_key", "-id"):
+            dismissed.setdefault(hit.subject_key, hit)
+        updated, created = [], []
+        for key, subject in by_key.items():
+            hit = open_hits.get(key)
+            if hit is not None:
+                hit.last_run, hit.last_seen_at = run, now
+                hit.occurrences += 1
+                hit.absent_in_last_run = False
+                hit.hit_rows, hit.evidence = subject.rows, subject.evidence
+                hit.subject_label = subject.label or hit.subject_label
+                if subject.lng is not None:
+                    hit.lng, hit.lat = subject.lng, subject.lat
+                updated.append(hit)
+            else:
+                created.append(Hit(
+                    model=model, subject_key=key, subject_label=subject.label, state=HitState.NEW,
+                    queue=model.default_queue, first_run=run, last_run=run, first_seen_at=now, last_seen_at=now,
+                    occurrences=1, hit_rows=subject.rows, evidence=subject.evidence, lng=subject.lng,
+                    lat=subject.lat, region=_region_near(regions, subject), previous=dismissed.get(key),
+                ))
+        Hit.objects.bulk_update(updated, ["last_run", "last_seen_at", "occurrences", "absent_in_last_run",
+                                          "hit_rows", "evidence", "subject_label", "lng", "lat"])
+        Hit.objects.bulk_create(created)
+        run.new_hits += len(created)
+        run.recurrences += len(updated)
+    # Never closed because the data stopped showing it: only flagged for the person deciding.
+    Hit.objects.filter(model=model, state__in=UNDECIDED_HIT_STATES).exclude(last_run=run).update(
+        absent_in_last_run=True)
+
+
+def _district_centres(model: CheckModel) -> list[Region]:
+    """The located regions within the model owner's jurisdiction, deepest first (a town beats its district)."""
+    path = model.owner_org.region.path
+    return sorted(Region.objects.filter(path__startswith=path, centre_lng__isnull=False, level__lte=2),
+                  key=lambda r: -r.level)
+
+
+def _region_near(regions: list[Region], subject: Subject) -> Region | None:
+    """The district whose centre is nearest to a located subject (a suggestion; the person confirming may change it)."""
+    if subject.lng is None or subject.lat is None or not regions:
+        return None
+    deepest = regions[0].level
+    candidates = [r for r in regions if r.level == deepest]
+    return min(candidates, key=lambda r: (float(r.centre_lng) - float(subject.lng)) ** 2
+               + (float(r.centre_lat) - float(subject.lat)) ** 2)
+
+
+def _create_problems_directly(model: CheckModel, run: Run) -> None:
+    """For models set to create problems directly: each new hit of this run becomes a problem, in the owner's name.
+
+    A hit that cannot be turned into a problem (e.g. the owner lost the role) stays in the triage queue.
+    """
+    created = 0
+    for hit in Hit.objects.filter(model=model, first_run=run, state=HitState.NEW).select_related(
+            "model__owner_org__region", "region"):
+        try:
+            hit_confirm(actor=model.owner, hit=hit, category=model.problem_category,
+                        reason="模型设置为命中直接生成问题")
+            created += 1
+        except ServiceError:
+            continue
+    Run.objects.filter(pk=run.pk).update(problems_created=F("problems_created") + created)
+    run.problems_created += created
+
+
+# ---------------------------------------------------------------- triage (研判)
+
+
+def _locked_hit(hit: Hit) -> Hit:
+    return Hit.objects.select_for_update(of=("self",)).select_related(
+        "model__owner_org__region", "region", "model__problem_category").get(pk=hit.pk)
+
+
+def _check_undecided(hit: Hit, verb: str) -> None:
+    if hit.state not in UNDECIDED_HIT_STATES:
+        raise ServiceError(f"该线索当前状态为“{HitState(hit.state).label}”，不能{verb}。")
+
+
+def _audit_hit(hit: Hit, *, actor, org, action, from_state, reason="", payload=None):
+    record_event(object_type=HIT_TYPE, object_id=hit.pk, action=action, actor=actor, actor_org=org,
+                 from_state=from_state, to_state=hit.state, reason=reason, payload=payload, internal=True)
+
+
+def hit_description(hit: Hit) -> str:
+    """The problem description built from a hit: the model, the subject, how often it showed, its evidence rows."""
+    lines = [
+        f"数据比对模型“{hit.model.name}”（{hit.model.code}）命中：{hit.subject_label or hit.subject_key}。",
+        f"对象标识：{hit.subject_key}；首次发现：{timezone.localtime(hit.first_seen_at):%Y-%m-%d %H:%M}；"
+        f"最近发现：{timezone.localtime(hit.last_seen_at):%Y-%m-%d %H:%M}；出现次数：{hit.occurrences}；"
+        f"命中行数：{hit.hit_rows}。",
+    ]
+    if hit.model.description:
+        lines.append(f"模型说明：{hit.model.description}")
+    if hit.evidence:
+        lines.append(f"证据（前 {min(len(hit.evidence), 10)} 行）：")
+        for row in hit.evidence[:10]:
+            lines.append("；".join(f"{k}={v}" for k, v in row.items()))
+    return "\n".join(lines)
+
+
+def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "", reason: str = "") -> Hit:
+    """Confirm a hit (研判确认): register a problem (source 数据比对模型) from it and link the two; audit both."""
+    from qingshan.problems.models import Source
+    from qingshan.problems.services import problem_create
+
+    with transaction.atomic():
+        hit = _locked_hit(hit)
+        org = _require_actor(actor, hit.model, "确认线索并转为问题")
+        _check_undecided(hit, "转为问题")
+        category = category or hit.model.problem_category
+        if category is None:
+            raise ServiceError("请选择问题类别。", field="category")
+        region = region or hit.region or hit.model.owner_org.region
+        source = Source.objects.filter(code="model").first()
+        if source is None:
+            raise ServiceError("系统中没有“数据比对模型”问题来源，请管理员在问题来源中添加（代码 model）。")
+        before = hit.state
+        problem = problem_create(
+            actor=actor,
+            title=(title or "").strip() or f"{hit.model.name}：{hit.subject_label or hit.subject_key}"[:200],
+            description=hit_description(hit), source=source, category=category, region=region,
+            location=(hit.subject_label or "")[:200], lng=hit.lng, lat=hit.lat,
+            urgency="urgent" if hit.queue == Queue.URGENT else "normal",
+        )
+        hit.state, hit.problem = HitState.CONVERTED, problem
+        hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), (reason or "").strip()
+        hit.save(update_fields=["state", "problem", "decided_by", "decided_at", "reason"])
+        _audit_hit(hit, actor=actor, org=org, action=Action.CONFIRM, from_state=before, reason=hit.reason,
+                   payload={"problem": problem.number, "problem_id": problem.pk})
+    return hit
+
+
+def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -> Hit:
+    """Mark a hit for verification (转核查): it stays open in the 核查中 state until someone confirms or dismisses."""
+    with transaction.atomic():
+        hit = _locked_hit(hit)
+        org = _require_actor(actor, hit.model, "将线索转核查")
+        if hit.state != HitState.NEW:
+            raise ServiceError(f"该线索当前状态为“{HitState(hit.state).label}”，不能转核查。")
+        before = hit.state
+        hit.state = HitState.VERIFYING
+        if queue:
+            if queue not in Queue.values:
+                raise ServiceError("请选择研判队列。", field="queue")
+            hit.queue = queue
+        hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), (reason or "").strip()
+        hit.save(update_fields=["state", "queue", "decided_by", "decided_at", "reason"])
+        _audit_hit(hit, actor=actor, org=org, action=Action.VERIFY, from_state=before, reason=hit.reason)
+    return hit
+
+
+def hit_dismiss(*, actor, hit: Hit, reason: str) -> Hit:
+    """Dismiss a hit (排除) with a reason; if the subject shows again later, a new hit links back to this one."""
+    reason = _text(reason, "排除线索须填写理由。", "reason")
+    with transaction.atomic():
+        hit = _locked_hit(hit)
+        org = _require_actor(actor, hit.model, "排除线索")
+        _check_undecided(hit, "排除")
+        before = hit.state
+        hit.state = HitState.DISMISSED
+        hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), reason
+        hit.save(update_fields=["state", "decided_by", "decided_at", "reason"])
+        _audit_hit(hit, actor=actor, org=org, action=Action.DISMISS, from_state=before, reason=reason)
+    return hit

@@ -1,0 +1,141 @@
+"""SQL in any spec field is refused with a clear message before anything runs; nothing in the data changes."""
+
+import duckdb
+import pytest
+
+from qingshan.datacheck.engine import SpecError, compile_model, execute, parse_spec
+
+from .conftest import MODELS
+
+THRESHOLD = MODELS["threshold_decimal"]
+
+
+def refused(spec, catalog) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        compile_model(spec, catalog)
+    return caught.value.messages
+
+
+def with_value(value: str) -> dict:
+    return dict(THRESHOLD, threshold={"value": value, "op": ">", "limit": 0})
+
+
+def with_sql(sql: str) -> dict:
+    return dict(MODELS["custom_sql"], custom_sql={"sql": sql})
+
+
+NAME_RULE = "不合法，只能使用小写字母、数字和下划线，并以字母开头"
+
+SPEC_FIELD_ATTACKS = [
+    (dict(THRESHOLD, code="x; DROP TABLE ds_readings"), f"spec.code：“x; DROP TABLE ds_readings”{NAME_RULE}"),
+    (
+        dict(THRESHOLD, dataset='readings"; DROP TABLE ds_readings; --'),
+        f'spec.dataset：“readings"; DROP TABLE ds_readings; --”{NAME_RULE}',
+    ),
+    (
+        dict(THRESHOLD, subject={"columns": ['section" FROM x; --']}),
+        f'spec.subject.columns[0]：“section" FROM x; --”{NAME_RULE}',
+    ),
+    (
+        dict(THRESHOLD, evidence=["cod); DELETE FROM ds_readings"]),
+        f"spec.evidence[0]：“cod); DELETE FROM ds_readings”{NAME_RULE}",
+    ),
+    (dict(THRESHOLD, params={"x; drop": 1}), f"spec.params：“x; drop”{NAME_RULE}"),
+    (
+        dict(
+            MODELS["missing_in_other"], missing_in_other={"other": "licences", "join": {"receiver": "1=1 OR receiver"}}
+        ),
+        f"spec.missing_in_other.join.receiver：“1=1 OR receiver”{NAME_RULE}",
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "message"), SPEC_FIELD_ATTACKS)
+def test_names_with_sql_in_them_are_refused(spec, message, world):
+    with pytest.raises(SpecError) as caught:
+        parse_spec(spec)
+
+    assert caught.value.messages == [message]
+
+
+EXPRESSION_ATTACKS = [
+    ("tp > 0; DROP TABLE ds_readings", "spec.threshold.value：不允许分号（只能是一条查询）"),
+    ("tp -- the rest is a comment", "spec.threshold.value：不允许注释"),
+    ("tp /* hidden */ + 1", "spec.threshold.value：不允许注释"),
+    ("(SELECT max(cod) FROM ds_sections)", "spec.threshold.value：不允许的语法“子查询”"),
+    ("read_csv('/etc/passwd')", "spec.threshold.value：不允许使用函数“read_csv”"),
+    ("getenv('HOME')", "spec.threshold.value：不允许使用函数“getenv”"),
+    ('"tp"" OR 1=1 --"', 'spec.threshold.value：数据集“readings”没有列“tp" OR 1=1 --”'),
+    ('"tp"" OR ""1"', 'spec.threshold.value：数据集“readings”没有列“tp" OR "1”'),
+    ("ds_readings.tp", "spec.threshold.value：未知的数据集“ds_readings”"),
+    ("main.ds_readings.tp", "spec.threshold.value：列名“main.ds_readings.tp”不合法"),
+    ("CAST(tp AS BLOB)", "spec.threshold.value：不允许转换为该类型"),
+    ("tp IN (SELECT 1)", "spec.threshold.value：不允许的语法“子查询”"),
+]
+
+
+@pytest.mark.parametrize(("value", "message"), EXPRESSION_ATTACKS)
+def test_expressions_with_sql_in_them_are_refused(value, message, world):
+    assert refused(with_value(value), world[1]) == [message]
+
+
+CUSTOM_SQL_ATTACKS = [
+    ("SELECT payee_id FROM subsidies; DROP TABLE ds_subsidies", "不允许分号（只能是一条查询）"),
+    ("SELECT payee_id FROM subsidies;", "不允许分号（只能是一条查询）"),
+    ("ATTACH '/tmp/evil.duckdb' AS evil", "只允许 SELECT 查询"),
+    ("COPY ds_subsidies TO '/tmp/out.csv'", "只允许 SELECT 查询"),
+    ("DROP TABLE ds_subsidies", "只允许 SELECT 查询"),
+    ("INSERT INTO subsidies VALUES ('x')", "只允许 SELECT 查询"),
+    ("PRAGMA database_list", "只允许 SELECT 查询"),
+    ("SELECT * FROM read_csv('/etc/passwd')", "只能查询已登记的数据集（不允许“READ_CSV('/etc/passwd')”）"),
+    ("SELECT payee_id FROM read_parquet('x.parquet')", "只能查询已登记的数据集（不允许“READ_PARQUET('x.parquet')”）"),
+    ("SELECT payee_id FROM ds_subsidies", "未知的数据集“ds_subsidies”"),
+    ("SELECT payee_id FROM main.subsidies", "只能查询已登记的数据集（不允许“main.subsidies”）"),
+    ("SELECT payee_id FROM subsidies -- trailing", "不允许注释"),
+    ("SELECT payee_id, getenv('HOME') AS h FROM subsidies", "不允许使用函数“getenv”"),
+    ("SELECT payee_id FROM subsidies QUALIFY row_number() OVER () = 1", "不允许 QUALIFY / INTO"),
+    (
+        "SELECT payee_id FROM (SELECT * FROM duckdb_settings()) AS s",
+        "只能查询已登记的数据集（不允许“DUCKDB_SETTINGS()”）",
+    ),
+    ('SELECT payee_id FROM "subsidies; DROP TABLE x"', "未知的数据集“subsidies; DROP TABLE x”"),
+]
+
+
+@pytest.mark.parametrize(("sql", "message"), CUSTOM_SQL_ATTACKS)
+def test_custom_sql_that_is_not_a_plain_select_over_data_sets_is_refused(sql, message, world):
+    assert refused(with_sql(sql), world[1]) == [f"spec.custom_sql.sql：{message}"]
+
+
+def test_a_value_with_sql_in_it_is_only_ever_a_value(world, duck):
+    spec = dict(MODELS["threshold"], filter="name != :who", params={"who": "x'; DROP TABLE ds_readings; --"})
+
+    outcome = execute(compile_model(spec, world[1]), duck, run_id="param")
+
+    assert outcome.subject_count == 2  # the odd text matched no name and harmed nothing
+    con = duckdb.connect(str(world[0]), read_only=True)
+    assert con.execute("SELECT count(*) FROM ds_readings").fetchone() == (6,)
+    con.close()
+
+
+def test_refusals_leave_the_data_untouched(world):
+    for spec in [with_value(v) for v, _ in EXPRESSION_ATTACKS] + [with_sql(s) for s, _ in CUSTOM_SQL_ATTACKS]:
+        with pytest.raises(SpecError):
+            compile_model(spec, world[1])
+
+    con = duckdb.connect(str(world[0]), read_only=True)
+    tables = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables()").fetchall())
+    assert con.execute("SELECT count(*) FROM ds_subsidies").fetchone() == (8,)
+    con.close()
+    assert set(tables) == {f"ds_{code}" for code in world[1]}
+
+
+def test_custom_sql_may_combine_conditions_with_and_or_and_case(world, duck):
+    """SQLGlot models AND, OR and CASE as functions: they are syntax, and an analyst's WHERE needs them."""
+    sql = ("SELECT s.payee_id, s.paid_on, d.died_on, CASE WHEN s.paid_on > d.died_on THEN '死亡后发放' END AS why "
+           "FROM subsidies AS s JOIN deaths AS d ON s.payee_id = d.person_id "
+           "WHERE (s.paid_on > d.died_on AND s.payee_id IS NOT NULL) OR 1 = 0")
+
+    outcome = execute(compile_model(with_sql(sql), world[1]), duck, run_id="and_or")
+
+    assert {s.subject_key: s.hit_rows for s in outcome.iter_subjects()} == {"A": 1, "C": 3}

@@ -1,0 +1,19 @@
+"""URLs of 数据比对模型: pages, and the API under /datacheck/api/."""
+from django.urls import path
+
+from . import api, views
+
+app_name = "datacheck"
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("models/new/", views.model_create_view, name="model_create"),
+    path("models/<int:pk>/", views.model_detail_view, name="model"),
+    path("models/<int:pk>/do/<str:action>/", views.model_action_view, name="model_action"),
+    path("runs/<int:pk>/", views.run_detail_view, name="run"),
+    path("triage/", views.triage_view, name="triage"),
+    path("hits/<int:pk>/", views.hit_detail_view, name="hit"),
+    path("hits/<int:pk>/do/<str:action>/", views.hit_action_view, name="hit_action"),
+    path("api/models/<int:pk>/runs/", api.RunStartView.as_view(), name="api_run_start"),
+    path("api/runs/<int:pk>/", api.RunStatusView.as_view(), name="api_run"),
+    path("api/hits/", api.HitListView.as_view(), name="api_hits"),
+]

@@ -1,0 +1,255 @@
+"""Pages of 数据比对: home with KPIs, models (editor, dry run, versions, runs), run page, triage queue, hit page.
+
+Each view parses input, calls a selector or a service, and renders. Units and partners get 404 everywhere.
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from qingshan.access.datacheck import acting_org, may_see_datacheck
+from qingshan.core.errors import NotFound, ServiceError
+from qingshan.problems.models import Category
+
+from . import selectors, services
+from .catalogue import catalogue_models
+from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, Trigger
+from .filters import KPI_CONDITIONS, HitFilter
+from .forms import (
+    HIT_ACTION_FORMS,
+    CheckModelEditForm,
+    CheckModelForm,
+    ConfirmForm,
+    DismissForm,
+    ScheduleForm,
+    VerifyForm,
+)
+from .maps import hit_map
+
+PAGE_SIZE = 30
+NOT_FOUND = "未找到该记录，或您无权查看。"
+
+
+def _visible_or_404(user):
+    if not may_see_datacheck(user):
+        raise Http404(NOT_FOUND)
+
+
+def _or_404(getter, **kwargs):
+    try:
+        return getter(**kwargs)
+    except NotFound as exc:
+        raise Http404(NOT_FOUND) from exc
+
+
+@login_required
+def home_view(request):
+    """数据比对: KPIs (each a link to its list), the models with their last run and open hits."""
+    _visible_or_404(request.user)
+    return render(request, "datacheck/home.html", {
+        "nav": "datacheck", "kpis": selectors.datacheck_kpis(user=request.user),
+        "models": selectors.checkmodel_list(user=request.user), "can_act": acting_org(request.user) is not None,
+    })
+
+
+def _form_errors(form, exc: ServiceError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+def model_create_view(request):
+    """新建模型: from the catalogue (prefilled) or written here; it starts disabled."""
+    _visible_or_404(request.user)
+    if acting_org(request.user) is None:
+        raise Http404(NOT_FOUND)
+    shipped = {m.code: m for m in catalogue_models()}
+    chosen = shipped.get(request.GET.get("catalogue", ""))
+    initial = {"code": chosen.code, "name": chosen.name, "description": chosen.description,
+               "spec_text": chosen.spec_text, "default_queue": chosen.queue} if chosen else {}
+    form = CheckModelForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        data.pop("note")
+        entry = shipped.get(data["code"])
+        origin = Origin.CATALOGUE if entry and entry.spec_text == data["spec_text"] else Origin.CUSTOM
+        try:
+            model = services.checkmodel_create(actor=request.user, origin=origin, **data)
+        except ServiceError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"模型“{model.name}”已创建（未启用）。请先试运行，确认结果后再启用。")
+            return redirect("datacheck:model", pk=model.pk)
+    registered = set(selectors.checkmodel_list(user=request.user).values_list("code", flat=True))
+    return render(request, "datacheck/model_create.html", {
+        "nav": "datacheck", "form": form, "chosen": chosen,
+        "catalogue": [m for m in shipped.values() if m.code not in registered],
+    })
+
+
+def _model_page(request, model, *, form=None, preview_run=None, status=200):
+    can_act = acting_org(request.user, model) is not None
+    form = form or CheckModelEditForm(initial={
+        "name": model.name, "description": model.description, "spec_format": model.spec_format,
+        "spec_text": model.spec_text, "default_queue": model.default_queue,
+        "problem_category": model.problem_category_id, "create_problems": model.create_problems})
+    runs = selectors.checkmodel_runs(user=request.user, model=model)[:20]
+    return render(request, "datacheck/model.html", {
+        "nav": "datacheck", "model": model, "form": form, "can_act": can_act, "runs": runs,
+        "versions": selectors.checkmodel_versions(model=model)[:20], "preview_run": preview_run,
+        "schedule_form": ScheduleForm(initial={"schedule": model.schedule}),
+        "kpis": selectors.datacheck_kpis(user=request.user, model=model),
+    }, status=status)
+
+
+@login_required
+def model_detail_view(request, pk):
+    """One model: the spec editor (save = new version), dry run, enable/disable, schedule, run now, versions, runs."""
+    model = _or_404(selectors.checkmodel_detail, user=request.user, pk=pk)
+    if request.method != "POST":
+        return _model_page(request, model)
+    form = CheckModelEditForm(request.POST)
+    if form.is_valid():
+        try:
+            services.checkmodel_update(actor=request.user, model=model, **form.cleaned_data)
+        except ServiceError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "模型已保存。")
+            return redirect("datacheck:model", pk=model.pk)
+    return _model_page(request, model, form=form, status=400)
+
+
+@login_required
+@require_POST
+def model_action_view(request, pk, action):
+    """试运行 / 立即运行 / 启用 / 停用 / 运行计划 on one model."""
+    model = _or_404(selectors.checkmodel_detail, user=request.user, pk=pk)
+    try:
+        if action == "dry_run":
+            run = services.run_start(actor=request.user, model=model, dry_run=True, trigger=Trigger.MANUAL)
+            if request.htmx:
+                return render(request, "datacheck/_preview.html", {"preview_run": run})
+            return _model_page(request, model, preview_run=run)
+        if action == "run":
+            run = services.run_start(actor=request.user, model=model, trigger=Trigger.MANUAL)
+            if run.error:
+                messages.error(request, run.error)
+            else:
+                messages.success(request, f"运行完成：命中 {run.subjects} 个对象，新增线索 {run.new_hits} 条，"
+                                          f"再次出现 {run.recurrences} 条。")
+            return redirect("datacheck:run", pk=run.pk)
+        if action in ("enable", "disable"):
+            services.checkmodel_set_enabled(actor=request.user, model=model, enabled=action == "enable")
+            messages.success(request, "模型已启用。" if action == "enable" else "模型已停用。")
+        elif action == "schedule":
+            form = ScheduleForm(request.POST)
+            services.checkmodel_schedule(actor=request.user, model=model,
+                                         schedule=form.data.get("schedule", ""))
+            messages.success(request, "运行计划已保存。")
+        else:
+            raise Http404(NOT_FOUND)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("datacheck:model", pk=model.pk)
+
+
+@login_required
+def run_detail_view(request, pk):
+    """One run: status, rows scanned, hits, time, error; a dry run's preview."""
+    run = _or_404(selectors.run_detail, user=request.user, pk=pk)
+    return render(request, "datacheck/run.html", {"nav": "datacheck", "run": run, "preview_run": run})
+
+
+@login_required
+def triage_view(request):
+    """研判: the hits to judge, filtered by queue, model, state; confirm / verify / dismiss on each row (htmx)."""
+    _visible_or_404(request.user)
+    params = request.GET.copy()
+    if not any(params.get(name) for name in HitFilter.base_filters):
+        params.setlist("state", [str(s) for s in UNDECIDED_HIT_STATES])  # the queue proper: what waits for a person
+    queryset, filterset = selectors.hit_list(user=request.user, params=params)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    params.pop("page", None)
+    kpi = request.GET.get("kpi", "")
+    return render(request, "datacheck/triage.html", {
+        "nav": "datacheck", "filter": filterset, "page": page, "querystring": params.urlencode(),
+        "can_act": acting_org(request.user) is not None, "queues": Queue.choices, "states": HitState.choices,
+        "chosen_states": params.getlist("state"), "kpi_label": KPI_CONDITIONS.get(kpi, (None, ""))[1],
+        "categories": list(Category.objects.all()),
+    })
+
+
+@login_required
+def hit_detail_view(request, pk):
+    """One hit: subject, occurrences, evidence rows, a map when located, the decision forms."""
+    hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
+    return _hit_page(request, hit)
+
+
+def _hit_page(request, hit, *, forms=None, status=200):
+    can_act = acting_org(request.user, hit.model) is not None and hit.state in UNDECIDED_HIT_STATES
+    forms = forms or {}
+    columns = list(dict.fromkeys(k for row in hit.evidence for k in row)) if hit.evidence else []
+    return render(request, "datacheck/hit.html", {
+        "nav": "datacheck", "hit": hit, "can_act": can_act,
+        "columns": list(selectors.evidence_labels(columns).items()),
+        "rows": [[row.get(c) for c in columns] for row in hit.evidence], "map": hit_map(hit),
+        "confirm_form": forms.get("confirm") or ConfirmForm(initial={
+            "category": hit.model.problem_category_id, "region": hit.region_id or hit.model.owner_org.region_id}),
+        "verify_form": forms.get("verify") or VerifyForm(), "dismiss_form": forms.get("dismiss") or DismissForm(),
+        "history": [(e, _action_label(e.action)) for e in selectors.hit_history(hit=hit)],
+        "can_see_problem": hit.problem_visible,
+    }, status=status)
+
+
+def _action_label(action: str) -> str:
+    return Action(action).label if action in Action.values else action
+
+
+@login_required
+@require_POST
+def hit_action_view(request, pk, action):
+    """确认转问题 / 转核查 / 排除 on one hit. With htmx, answers with the triage row; otherwise redirects."""
+    hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
+    form_class = HIT_ACTION_FORMS.get(action)
+    if form_class is None:
+        raise Http404(NOT_FOUND)
+    form = form_class(request.POST)
+    error = None
+    if not form.is_valid():
+        error = "；".join(e for errors in form.errors.values() for e in errors)
+    else:
+        try:
+            if action == "confirm":
+                hit = services.hit_confirm(actor=request.user, hit=hit, **form.cleaned_data)
+            elif action == "verify":
+                hit = services.hit_verify(actor=request.user, hit=hit, **form.cleaned_data)
+            else:
+                hit = services.hit_dismiss(actor=request.user, hit=hit, **form.cleaned_data)
+        except ServiceError as exc:
+            error = exc.message
+            _form_errors(form, exc)
+    if request.htmx:
+        hit = selectors.hit_detail(user=request.user, pk=hit.pk)
+        return render(request, "datacheck/_hit_row.html", {
+            "hit": hit, "can_act": acting_org(request.user, hit.model) is not None, "row_error": error,
+            "categories": list(Category.objects.all()),
+        }, status=400 if error else 200)
+    if error:
+        if request.POST.get("next", "").startswith(reverse("datacheck:triage")):
+            messages.error(request, error)
+            return redirect(request.POST["next"])
+        return _hit_page(request, selectors.hit_detail(user=request.user, pk=hit.pk), forms={action: form},
+                         status=400)
+    messages.success(request, _done_message(action, hit))
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/datacheck/") else reverse("datacheck:hit", args=[hit.pk]))
+
+
+def _done_message(action: str, hit) -> str:
+    if action == "confirm":
+        return f"已确认并转为问题 {hit.problem.number}。"
+    return "已转核查。" if action == "verify" else "已排除该线索。"
