@@ -10,7 +10,7 @@ BENCH_PROBLEMS ?= 1000000
 # The demo's history ends yesterday (no event later than now), so "overdue" and 我的待办 look as they would on a live system.
 DEMO_END ?= $(shell date -d yesterday +%F)
 
-.PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench clean
+.PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench bench-sweep bench-ledger bench-import bench-models clean
 
 venv: $(VENV)/.installed
 
@@ -44,11 +44,29 @@ test-postgres: venv
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --end $(DEMO_END) --if-empty
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "后台运行提醒督办（manage.py sweep --loop）和数据比对定时运行（manage.py run_models --loop），随网页服务一起退出"
+	@$(PY) manage.py sweep --loop & sweep=$$!; $(PY) manage.py run_models --loop & models=$$!; \
+		trap "kill $$sweep $$models 2>/dev/null" EXIT INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:8000
 
 # Page timings on a large PostgreSQL database (BENCH_DATABASE_URL, default qingshan_bench; see bench/RESULTS.md).
 bench: venv
 	$(PY) bench/bench_pages.py --problems $(BENCH_PROBLEMS)
+
+# Issue 3 and 4 benchmarks, each recorded in its own bench/RESULTS_*.md (indexed from bench/RESULTS.md).
+bench-sweep: venv
+	$(PY) bench/bench_sweep.py --problems $(BENCH_PROBLEMS)
+
+bench-ledger: venv
+	$(PY) bench/bench_ledger_export.py --rows $(BENCH_PROBLEMS) --no-trace
+
+bench-import: venv
+	$(PY) bench/bench_import.py
+
+# pandas is the analyst's baseline only, never a dependency of the app.
+bench-models: venv
+	$(VENV)/bin/pip install -q pandas
+	$(PY) bench/bench_models.py --scale 1
 
 clean:
 	rm -rf $(VENV) var staticfiles

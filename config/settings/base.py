@@ -59,6 +59,11 @@ INSTALLED_APPS = [
     "qingshan.audit",
     "qingshan.access",
     "qingshan.problems",
+    "qingshan.supervision",
+    "qingshan.datasets",
+    "qingshan.datacheck",
+    "qingshan.reminders",
+    "qingshan.ledgers",
     "qingshan.dashboards",
     "qingshan.api",
     "qingshan.demo",
@@ -91,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qingshan.core.context_processors.navigation",
+                "qingshan.reminders.context_processors.unread_reminders",
             ],
         },
     },
@@ -187,3 +193,20 @@ LOGGING = {
 # SQLite cannot enforce "one time-limit rule per (source, category, urgency)" with NULLs; PostgreSQL does, and the
 # admin form validates uniqueness on both.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+
+# ---- Reminders (domain §8). Mail goes through Django's mail backend; robots' webhook URLs are set per organisation.
+DEFAULT_FROM_EMAIL = os.environ.get("QINGSHAN_FROM_EMAIL", "青山平台 <noreply@qingshan.local>")
+EMAIL_HOST = os.environ.get("QINGSHAN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("QINGSHAN_EMAIL_PORT", "25"))
+# Seconds between two passes of `manage.py sweep --loop`.
+REMINDER_SWEEP_INTERVAL = int(os.environ.get("QINGSHAN_SWEEP_INTERVAL", "60"))
+# Seconds a webhook call may take before it counts as failed (and is retried with back-off).
+REMINDER_WEBHOOK_TIMEOUT = float(os.environ.get("QINGSHAN_WEBHOOK_TIMEOUT", "5"))
+
+# ---- Data sets and comparison models (domain §9): an embedded DuckDB file under the data directory by default.
+DATASETS_DIR = Path(os.environ.get("QINGSHAN_DATASETS_DIR", DATA_DIR / "datasets")).resolve()
+# Which engine runs the comparison models: duckdb (default), spark or postgresql.
+DATACHECK_ENGINE = os.environ.get("QINGSHAN_DATACHECK_ENGINE", "duckdb")
+SPARK_MASTER = os.environ.get("QINGSHAN_SPARK_MASTER", "local[2]")
+# PostgreSQL database the models run in when DATACHECK_ENGINE=postgresql (defaults to the app's own database).
+DATACHECK_POSTGRES_URL = os.environ.get("QINGSHAN_DATACHECK_POSTGRES_URL", "")

@@ -9,3 +9,14 @@ import tempfile  # noqa: E402
 # Each test run writes attachments to its own throw-away folder.
 STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {  # noqa: F405
     "location": tempfile.mkdtemp(prefix="qingshan-test-files-"), "base_url": None}}}
+
+# Each test run keeps its data sets (DuckDB file, Parquet) in its own throw-away folder.
+DATASETS_DIR = Path(tempfile.mkdtemp(prefix="qingshan-test-datasets-"))  # noqa: F405
+
+# SQLite's test database is a file, not Django's shared-cache memory database: threads of the live server and
+# background imports then get SQLite's real locking (WAL readers never wait, a writer waits busy_timeout) instead of
+# failing at once with "database table is locked". /dev/shm keeps it in memory where the machine has it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    _test_db_dir = Path(tempfile.mkdtemp(prefix="qingshan-test-db-",  # noqa: F405
+                                         dir="/dev/shm" if Path("/dev/shm").is_dir() else None))  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / "test.sqlite3")}  # noqa: F405
