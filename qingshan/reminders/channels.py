@@ -26,6 +26,10 @@ class DeliveryError(Exception):
     """A send that did not succeed; the message is kept as the delivery's last error."""
 
 
+class NothingToSend(Exception):
+    """The message has nothing left its reader may see (a digest whose items were all restricted since)."""
+
+
 def wecom_payload(text: str) -> dict:
     """WeCom group robot markdown message."""
     return {"msgtype": "markdown", "markdown": {"content": text}}
@@ -80,6 +84,8 @@ def compose(delivery: Delivery) -> tuple[str, str]:
         # Read at send time: a problem restricted since the digest was gathered drops out of it.
         items = list(visible_notifications(delivery.user).filter(digest=delivery).select_related("reminder")
                      .order_by("reminder__deadline", "id"))
+        if not items:
+            raise NothingToSend("汇总中的事项已全部不再对收件人可见，未发送。")
         title = f"青山平台每日提醒汇总（{delivery.digest_date:%Y-%m-%d}，共{len(items)}项）"
         lines = [f"- 【{Stage(n.reminder.stage).label}】{n.reminder.title}，期限 {n.reminder.deadline:%Y-%m-%d}"
                  f"（{_link(n.reminder.url)}）" for n in items]

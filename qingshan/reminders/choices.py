@@ -39,7 +39,9 @@ class DeliveryStatus(ColouredChoices):
     SENDING = "sending", "发送中"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
+    CANCELLED = "cancelled", "无需发送"
 
 
 with_colours(DeliveryStatus, {DeliveryStatus.PENDING: "secondary", DeliveryStatus.SENDING: "info",
-                              DeliveryStatus.SENT: "success", DeliveryStatus.FAILED: "danger"})
+                              DeliveryStatus.SENT: "success", DeliveryStatus.FAILED: "danger",
+                              DeliveryStatus.CANCELLED: "light"})

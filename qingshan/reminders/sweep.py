@@ -332,6 +332,9 @@ def deliver_due(*, now: dt.datetime | None = None, stats: SweepStats | None = No
             mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=now)
             try:
                 channels.send(delivery)
+            except channels.NothingToSend as exc:
+                mine.update(status=DeliveryStatus.CANCELLED, last_error=str(exc), next_attempt_at=None)
+                continue
             except channels.DeliveryError as exc:
                 failed = delivery.attempts >= MAX_ATTEMPTS
                 mine.update(status=DeliveryStatus.FAILED if failed else DeliveryStatus.PENDING,

@@ -74,3 +74,16 @@ def test_a_district_admin_sees_none_of_the_city_delivery_records(client, world, 
     client.force_login(world.office_head)  # the city's office head keeps the city's channels
     page = client.get(reverse("reminders:deliveries")).content.decode()
     assert "sun@eco.example" in page and problem.title in page
+
+
+def test_a_digest_whose_every_item_became_restricted_is_not_sent(world, dispatch, sweep_at):
+    User.objects.filter(pk=world.eco_handler.pk).update(email="sun@eco.example")
+    secret = dispatch(D(2026, 3, 24), title="局长亲属承揽工程排污")
+    sweep_at(D(2026, 3, 23), hour=7)  # the blue reminder is in the inbox, the digest not yet built
+    _restrict(secret, world.xinfang)
+    sweep_at(D(2026, 3, 23), hour=9)
+    assert mail.outbox == []  # no empty "共0项" mail
+    digest = Delivery.objects.get(channel=Channel.DIGEST, user=world.eco_handler)
+    assert digest.status == DeliveryStatus.CANCELLED
+    sweep_at(D(2026, 3, 23), hour=10)  # and it is not retried
+    assert mail.outbox == []
