@@ -34,7 +34,7 @@ class DatacheckRunOutput(serializers.ModelSerializer):
         model = Run
         fields = ["id", "model_code", "version", "engine", "trigger", "dry_run", "status", "started_at",
                   "finished_at", "rows_scanned", "hit_rows", "subjects", "new_hits", "recurrences",
-                  "problems_created", "seconds", "error", "preview"]
+                  "problems_created", "seconds", "error", "preview", "draft_spec"]
 
 
 class DatacheckHitOutput(serializers.ModelSerializer):

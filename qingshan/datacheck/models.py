@@ -85,6 +85,9 @@ class Run(models.Model):
     error = models.TextField("错误信息", blank=True)
     # A dry run keeps nothing but this preview of its first subjects (for the editor).
     preview = models.JSONField("试运行预览", default=list, blank=True)
+    # A dry run of unsaved editor text (草稿试运行) keeps the text it ran, {"spec_text", "spec_format"}; `version`
+    # is then the saved version the draft was based on, not what ran. Null for runs of a saved version.
+    draft_spec = models.JSONField("草稿定义", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "模型运行记录"
@@ -97,6 +100,11 @@ class Run(models.Model):
     @property
     def status_colour(self) -> str:
         return RunStatus.colour_of(self.status)
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether this was a dry run of unsaved editor text rather than of a saved version."""
+        return self.draft_spec is not None
 
 
 class Hit(models.Model):

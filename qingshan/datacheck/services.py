@@ -5,6 +5,7 @@ data sets' ``engine_catalog()``) and run through its ``execute``; only counts an
 back, and hits are upserted in batches from ``outcome.iter_subjects()`` so a run never holds all rows in memory.
 """
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -97,6 +98,13 @@ def _require_datasets_visible(actor, compiled) -> None:
     seen = set(visible_datasets(actor).filter(code__in=used).values_list("code", flat=True))
     for code in sorted(used - seen):
         raise ServiceError(f"数据集“{code}”不存在或您无权使用。", field="spec_text")
+
+
+def _validated_spec(actor, spec_text: str, spec_format: str):
+    """A spec checked as saving checks it (parse, compile, data sets visible to `actor`); its compiled model."""
+    compiled = compile_spec(spec_text, spec_format)
+    _require_datasets_visible(actor, compiled)
+    return compiled
 
 
 def _execute(compiled, *, run: Run, dry_run: bool):
@@ -196,7 +204,7 @@ def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_forma
     if default_queue not in Queue.values:
         raise ServiceError("请选择默认研判队列。", field="default_queue")
     name = _text(name, "请填写模型名称。", "name", 100)
-    _require_datasets_visible(actor, compile_spec(spec_text, spec_format))
+    _validated_spec(actor, spec_text, spec_format)
     now = timezone.now()
     with transaction.atomic():
         model = CheckModel.objects.create(
@@ -217,7 +225,7 @@ def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: 
                       create_problems: bool | None = None, problem_category=None, note: str = "") -> CheckModel:
     """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
     org = _require_actor(actor, model, "修改数据比对模型")
-    _require_datasets_visible(actor, compile_spec(spec_text, spec_format))
+    _validated_spec(actor, spec_text, spec_format)
     if default_queue is not None and default_queue not in Queue.values:
         raise ServiceError("请选择默认研判队列。", field="default_queue")
     with transaction.atomic():
@@ -297,12 +305,38 @@ def run_start(*, actor, model: CheckModel, dry_run: bool = False, trigger: str =
     if not dry_run and not model.enabled:
         raise ServiceError("模型尚未启用，只能试运行。请先试运行检查结果，再启用模型。")
     version = model.versions.get(number=model.version)
+    return _run(model, version=version, actor=actor, org=org, trigger=trigger, dry_run=dry_run,
+                spec_text=version.spec_text, spec_format=version.spec_format)
+
+
+def run_draft(*, actor, model: CheckModel, spec_text: str, spec_format: str) -> Run:
+    """Dry-run unsaved editor text (草稿试运行): validated exactly as saving validates it, run as a dry run.
+
+    No version is created; the run keeps the text it ran and the saved version it was based on (text unchanged from
+    that version is recorded as a dry run of it). Text that does not validate raises the save's Chinese
+    ServiceError and records no run.
+    """
+    org = _require_actor(actor, model, "运行数据比对模型")
+    _validated_spec(actor, spec_text, spec_format)
+    version = model.versions.get(number=model.version)
+    # Browsers send a textarea's lines with CRLF: an untouched editor is the saved version, not a draft.
+    unchanged = (spec_text.replace("\r\n", "\n"), spec_format) == (version.spec_text.replace("\r\n", "\n"),
+                                                                    version.spec_format)
+    draft_spec = None if unchanged else {"spec_text": spec_text, "spec_format": spec_format}
+    return _run(model, version=version, actor=actor, org=org, trigger=Trigger.MANUAL, dry_run=True,
+                spec_text=spec_text, spec_format=spec_format, draft_spec=draft_spec)
+
+
+def _run(model: CheckModel, *, version: CheckModelVersion, actor, org, trigger: str, dry_run: bool, spec_text: str,
+         spec_format: str, draft_spec: dict | None = None) -> Run:
+    """Record a run of `spec_text`, execute it, keep its figures and hits (or preview); a failure is recorded."""
     started = time.perf_counter()
     # Recorded first (and committed) so the run page shows it while the engine works.
     run = Run.objects.create(model=model, version=version, engine=settings.DATACHECK_ENGINE, trigger=trigger,
-                             dry_run=dry_run, status=RunStatus.RUNNING, started_by=actor, started_at=timezone.now())
+                             dry_run=dry_run, draft_spec=draft_spec, status=RunStatus.RUNNING, started_by=actor,
+                             started_at=timezone.now())
     try:
-        compiled = compile_spec(version.spec_text, version.spec_format)
+        compiled = compile_spec(spec_text, spec_format)  # a draft's was compiled when validated: cached
         outcome = _execute(compiled, run=run, dry_run=dry_run)
     except ServiceError as exc:
         return _run_failed(run, actor=actor, org=org, message=exc.message, started=started)
@@ -341,8 +375,16 @@ def _record_run(run: Run, outcome, *, actor, org, version, started: float) -> Ch
                      to_state=run.status, internal=True, payload={
                          "model": model.code, "version": version.number, "dry_run": dry_run, "trigger": run.trigger,
                          "rows_scanned": run.rows_scanned, "subjects": run.subjects, "new_hits": run.new_hits,
-                         "recurrences": run.recurrences})
+                         "recurrences": run.recurrences, **_draft_payload(run)})
     return locked
+
+
+def _draft_payload(run: Run) -> dict:
+    """What the audit event of a draft's dry run adds: that the text was unsaved, and its digest to match it later."""
+    if not run.is_draft:
+        return {}
+    digest = hashlib.sha256(run.draft_spec["spec_text"].encode()).hexdigest()
+    return {"draft": True, "draft_sha256": digest}
 
 
 def _str(value) -> str | None:
@@ -358,7 +400,8 @@ def _run_failed(run: Run, *, actor, org, message: str, started: float) -> Run:
         run.seconds = round(time.perf_counter() - started, 3)
         run.save()
         record_event(object_type=RUN_TYPE, object_id=run.pk, action=Action.RUN, actor=actor, actor_org=org,
-                     to_state=run.status, reason=run.error, internal=True, payload={"model": run.model.code})
+                     to_state=run.status, reason=run.error, internal=True,
+                     payload={"model": run.model.code, **_draft_payload(run)})
     return run
 
 

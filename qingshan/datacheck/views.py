@@ -125,8 +125,10 @@ def model_detail_view(request, pk):
 @login_required
 @require_POST
 def model_action_view(request, pk, action):
-    """试运行 / 立即运行 / 启用 / 停用 / 运行计划 on one model."""
+    """试运行 (of the editor's text, or of the saved version) / 立即运行 / 启用 / 停用 / 运行计划 on one model."""
     model = _or_404(selectors.checkmodel_detail, user=request.user, pk=pk)
+    if action == "draft_run":
+        return _draft_run(request, model)
     try:
         if action == "dry_run":
             run = services.run_start(actor=request.user, model=model, dry_run=True, trigger=Trigger.MANUAL)
@@ -154,6 +156,20 @@ def model_action_view(request, pk, action):
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("datacheck:model", pk=model.pk)
+
+
+def _draft_run(request, model):
+    """试运行 of the editor's text, unsaved: the page comes back with the same text and its preview (or the error)."""
+    form = CheckModelEditForm(request.POST)
+    if form.draft_is_valid():
+        try:
+            run = services.run_draft(actor=request.user, model=model, spec_text=form.cleaned_data["spec_text"],
+                                     spec_format=form.cleaned_data["spec_format"])
+        except ServiceError as exc:
+            _form_errors(form, exc)
+        else:
+            return _model_page(request, model, form=form, preview_run=run)
+    return _model_page(request, model, form=form, status=400)
 
 
 @login_required
