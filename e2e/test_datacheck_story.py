@@ -76,6 +76,19 @@ def test_import_run_confirm_and_find_the_problem(world, login, live_server, tmp_
     page.click("text=排口化学需氧量超标")
     page.click("button:has-text('试运行')")
     expect(page.locator("#preview")).to_contain_text("青山河3号排口")
+    expect(page.locator("#preview")).not_to_contain_text("绿水闸排口")
+    assert not Hit.objects.exists()
+
+    # 试运行 previews the text in the editor, unsaved: a lower limit catches the second outfall too, the editor
+    # still holds the edit afterwards, and the model keeps its saved version.
+    edited = SPEC.replace("limit: 50", "limit: 10")
+    page.fill("#id_spec_text", edited)
+    page.click("button:has-text('试运行')")
+    expect(page.locator("#preview")).to_contain_text("草稿试运行")
+    expect(page.locator("#preview")).to_contain_text("绿水闸排口")
+    expect(page.locator("#id_spec_text")).to_have_value(edited)
+    model.refresh_from_db()
+    assert model.version == 1 and "limit: 50" in model.spec_text and model.versions.count() == 1
     assert not Hit.objects.exists()
     page.click("button:has-text('启用')")
     expect(page.locator("#model-state")).to_have_text("已启用")
