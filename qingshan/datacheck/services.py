@@ -193,6 +193,10 @@ def _state(model: CheckModel) -> str:
 # ---------------------------------------------------------------- models
 
 
+def _unix_newlines(text):
+    return text.replace("\r\n", "\n") if isinstance(text, str) else text
+
+
 def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
                       description: str = "", default_queue: str = Queue.VERIFY, create_problems: bool = False,
                       problem_category=None, origin: str = Origin.CUSTOM, owner=None) -> CheckModel:
@@ -204,6 +208,7 @@ def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_forma
     if default_queue not in Queue.values:
         raise ServiceError("请选择默认研判队列。", field="default_queue")
     name = _text(name, "请填写模型名称。", "name", 100)
+    spec_text = _unix_newlines(spec_text)
     _validated_spec(actor, spec_text, spec_format)
     now = timezone.now()
     with transaction.atomic():
@@ -225,6 +230,7 @@ def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: 
                       create_problems: bool | None = None, problem_category=None, note: str = "") -> CheckModel:
     """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
     org = _require_actor(actor, model, "修改数据比对模型")
+    spec_text = _unix_newlines(spec_text)  # a browser's textarea sends CRLF: the same text is not a new version
     _validated_spec(actor, spec_text, spec_format)
     if default_queue is not None and default_queue not in Queue.values:
         raise ServiceError("请选择默认研判队列。", field="default_queue")

@@ -64,6 +64,14 @@ def test_update_keeps_every_version_and_an_invalid_one_changes_nothing(dc):
     assert list(model.versions.values_list("number", flat=True)) == [2, 1]
 
 
+def test_saving_the_same_text_from_a_browser_textarea_is_not_a_new_version(dc):
+    model = make_model(dc)
+    services.checkmodel_update(actor=dc.officer, model=model, spec_text=SPEC.replace("\n", "\r\n"),
+                               spec_format="yaml")
+    model.refresh_from_db()
+    assert model.version == 1 and "\r" not in model.spec_text
+
+
 def test_units_and_readonly_leaders_may_not_create_or_run_models(dc):
     with pytest.raises(PermissionRefused, match="只有本级纪检监察机关的监督人员可以新建数据比对模型"):
         services.checkmodel_create(actor=dc.eco_handler, code="x", name="x", spec_text=SPEC)
