@@ -4,8 +4,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from qingshan.core.errors import NotFound
 from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership
-from qingshan.problems.models import Extension, Problem
 from qingshan.reminders.models import Delivery, Notification
+from qingshan.reminders.registry import deadline_kinds
 
 from .actors import commission_of, profile_of
 
@@ -13,29 +13,32 @@ from .actors import commission_of, profile_of
 DELIVERY_ADMIN_ROLES = frozenset({Role.COMMISSION_LEADER, Role.OFFICE_HEAD})
 
 
-# Reminder kinds whose object is a problem, or an extension request of one (qingshan/problems/deadlines.py).
-PROBLEM_REMINDER_KINDS = ("problems.sign", "problems.handle")
-EXTENSION_REMINDER_KINDS = ("problems.extension",)
+def hidden_reminder_q(user, prefix: str = "") -> Q:
+    """Reminders (under `prefix`) whose item `user` may no longer see, by the visibility each kind declares.
 
-
-def restricted_reminder_q(user, prefix: str = "") -> Q:
-    """Reminders (under `prefix`) about a problem restricted to named people `user` is not one of.
-
-    A problem may be restricted after its reminders went out: their stored titles must not stay in an inbox, a digest
-    or the delivery records of someone it is now restricted from.
+    Visibility can change after a reminder went out (a problem reassigned to another unit, restricted to named
+    people): its stored title must not stay in an inbox, a digest or the delivery records of someone who no longer
+    sees the item. One correlated EXISTS per declared visibility, so the number of queries does not grow with the
+    number of reminders. A kind declaring no visibility (`DeadlineKind.visible` None) is never hidden: its
+    recipients keep it.
     """
-    hidden = Problem.objects.filter(is_restricted=True).exclude(restricted_to__id=user.pk).values("pk")
-    return (Q(**{f"{prefix}kind__in": PROBLEM_REMINDER_KINDS, f"{prefix}object_id__in": hidden})
-            | Q(**{f"{prefix}kind__in": EXTENSION_REMINDER_KINDS,
-                   f"{prefix}object_id__in": Extension.objects.filter(problem__in=hidden).values("pk")}))
+    by_rule: dict = {}  # kinds sharing one visibility (problems' sign and handle) share one EXISTS
+    for kind in deadline_kinds():
+        if kind.visible is not None:
+            by_rule.setdefault(kind.visible, []).append(kind.code)
+    hidden = Q(pk__in=[])
+    for visible, codes in by_rule.items():
+        seen = visible(user).filter(pk=OuterRef(f"{prefix}object_id"))
+        hidden |= Q(**{f"{prefix}kind__in": codes}) & ~Exists(seen)
+    return hidden
 
 
 def visible_notifications(user) -> QuerySet[Notification]:
-    """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about a problem now
-    restricted from the user."""
+    """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
+    may no longer see."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    return Notification.objects.filter(user_id=user.pk).exclude(restricted_reminder_q(user, "reminder__"))
+    return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
 
 
 def access_notification(user, pk) -> Notification:

@@ -35,6 +35,11 @@ class DeadlineKind:
     urge_count_field: str | None = None
     # Items to show yellow before their due date because they are behind schedule (e.g. an off-track indicator).
     behind_schedule: Callable[[], Q] | None = None
+    # Scoped queryset of the watched model's items `user` may see now, built on the access layer's visible_*
+    # selectors. A reminder's stored title stays in a person's inbox, digest and delivery records only while its item
+    # is in it (a problem reassigned or restricted since drops out). None: the kind declares no visibility, and its
+    # notifications stay shown to the recipients it chose.
+    visible: Callable[[Any], QuerySet] | None = None
     # Defaults of the per-kind rule (local practice, editable in the admin of the reminder engine).
     default_blue_days: int = 2  # blue N working days before the deadline
     default_escalate_after_days: int = 3  # escalate after M overdue working days

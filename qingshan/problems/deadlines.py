@@ -1,8 +1,10 @@
 """The work loop's watched deadlines (domain §8): signing, handling, and extension requests awaiting a decision."""
 from collections.abc import Collection, Mapping, Sequence
 
+from django.db.models import QuerySet
 from django.urls import reverse
 
+from qingshan.access.problems import visible_problems
 from qingshan.core.deadlines import DeadlineKind
 from qingshan.orgs.choices import HEAD_ROLES, LEADER_ROLES, SUPERVISOR_ROLES, UNIT_ROLES
 from qingshan.orgs.models import Membership
@@ -78,6 +80,11 @@ def _problem_url(problem: Problem) -> str:
     return reverse("problems:detail", args=[problem.pk])
 
 
+def visible_extensions(user) -> QuerySet[Extension]:
+    """Extension requests of the problems `user` may see (whose reminders stay in the user's inbox)."""
+    return Extension.objects.filter(problem__in=visible_problems(user).values("pk"))
+
+
 def _extension_problems(extensions: Sequence[Extension]) -> list[Problem]:
     return [e.problem for e in extensions]
 
@@ -96,14 +103,14 @@ DEADLINE_KINDS = [
         watched=lambda: Problem.objects.filter(state=State.DISPATCHED),
         deadline_field="sign_deadline", title=_problem_title, url=_problem_url,
         recipients=unit_recipients, escalation_recipients=head_recipients, escalate=_escalate,
-        default_blue_days=0, default_escalate_after_days=2,
+        visible=visible_problems, default_blue_days=0, default_escalate_after_days=2,
     ),
     DeadlineKind(
         code="problems.handle", label="办理期限",
         watched=lambda: Problem.objects.filter(state__in=HANDLING_STATES),
         deadline_field="handle_deadline", title=_problem_title, url=_problem_url,
         recipients=unit_recipients, escalation_recipients=head_recipients, escalate=_escalate,
-        urge_count_field="urge_count", default_blue_days=2, default_escalate_after_days=3,
+        urge_count_field="urge_count", visible=visible_problems, default_blue_days=2, default_escalate_after_days=3,
         default_escalate_after_urges=3,
     ),
     DeadlineKind(
@@ -114,6 +121,6 @@ DEADLINE_KINDS = [
         title=lambda e: f"{_problem_title(e.problem)}（申请延至{e.requested_deadline:%Y-%m-%d}）",
         url=lambda e: _problem_url(e.problem),
         recipients=_by_extension(supervisor_recipients), escalation_recipients=_by_extension(head_recipients),
-        default_blue_days=1, default_escalate_after_days=None,
+        visible=visible_extensions, default_blue_days=1, default_escalate_after_days=None,
     ),
 ]

@@ -27,7 +27,8 @@ class DeliveryError(Exception):
 
 
 class NothingToSend(Exception):
-    """The message has nothing left its reader may see (a digest whose items were all restricted since)."""
+    """The message has nothing left its reader may see (its item, or every item of a digest, hidden from them since:
+    reassigned to another unit, restricted to named people)."""
 
 
 def wecom_payload(text: str) -> dict:
@@ -81,7 +82,7 @@ def _link(path: str) -> str:
 def compose(delivery: Delivery) -> tuple[str, str]:
     """(title, markdown text) of a delivery's message, in Chinese."""
     if delivery.channel == Channel.DIGEST:
-        # Read at send time: a problem restricted since the digest was gathered drops out of it.
+        # Read at send time: an item the reader may no longer see (reassigned, restricted) drops out of the digest.
         items = list(visible_notifications(delivery.user).filter(digest=delivery).select_related("reminder")
                      .order_by("reminder__deadline", "id"))
         if not items:
@@ -90,6 +91,9 @@ def compose(delivery: Delivery) -> tuple[str, str]:
         lines = [f"- 【{Stage(n.reminder.stage).label}】{n.reminder.title}，期限 {n.reminder.deadline:%Y-%m-%d}"
                  f"（{_link(n.reminder.url)}）" for n in items]
         return title, "\n".join([f"### {title}", *lines])
+    if delivery.user_id and not visible_notifications(delivery.user).filter(reminder_id=delivery.reminder_id).exists():
+        # Read at send time too: a retried e-mail about a problem reassigned or restricted since is not sent.
+        raise NothingToSend("该提醒的事项已不再对收件人可见，未发送。")
     reminder = delivery.reminder
     stage = Stage(reminder.stage).label
     title = f"【{stage}】{reminder.title}"

@@ -2,7 +2,7 @@
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from qingshan.access.reminders import restricted_reminder_q, visible_deliveries, visible_notifications
+from qingshan.access.reminders import hidden_reminder_q, visible_deliveries, visible_notifications
 
 from .choices import DeliveryStatus
 from .models import Delivery, Notification
@@ -34,9 +34,9 @@ def unread_count(*, user) -> int:
 
 
 def delivery_failures(*, user) -> QuerySet[Delivery]:
-    """Failed and still-retrying deliveries the user may manage, newest first; `title_hidden` marks those about a
-    problem restricted from the user (the page names the kind of deadline instead of the item)."""
-    hidden = Case(When(restricted_reminder_q(user, "reminder__"), then=Value(True)), default=Value(False),
+    """Failed and still-retrying deliveries the user may manage, newest first; `title_hidden` marks those about an
+    item the user may not see (the page names the kind of deadline instead of the item)."""
+    hidden = Case(When(hidden_reminder_q(user, "reminder__"), then=Value(True)), default=Value(False),
                   output_field=BooleanField())
     failing = Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.PENDING, attempts__gt=0)
     return (visible_deliveries(user).annotate(title_hidden=hidden).filter(failing)

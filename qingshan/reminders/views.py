@@ -101,7 +101,7 @@ def deliveries_view(request):
     page = Paginator(selectors.delivery_failures(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {kind.code: kind.label for kind in deadline_kinds()}
     for delivery in page:
-        # A record about a problem restricted from this admin names the kind of deadline, never the item.
+        # A record about an item this admin may not see (restricted, out of scope) names the kind of deadline only.
         delivery.kind_label = labels.get(delivery.reminder.kind, "事项期限") if delivery.reminder_id else ""
     return render(request, "reminders/deliveries.html", {"nav": "reminders", "items": page})
 

@@ -6,7 +6,13 @@ from collections.abc import Collection, Mapping, Sequence
 from django.db.models import Q
 from django.urls import reverse
 
-from qingshan.access.supervision import ASSIGNEE_HEAD_ROLES, ASSIGNEE_ROLES, OFFICE_ROLES
+from qingshan.access.supervision import (
+    ASSIGNEE_HEAD_ROLES,
+    ASSIGNEE_ROLES,
+    OFFICE_ROLES,
+    visible_indicators,
+    visible_slots,
+)
 from qingshan.core.deadlines import DeadlineKind
 from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership
@@ -112,12 +118,14 @@ DEADLINE_KINDS = [
         code="supervision.report_slot", label="监督事项报送期限", watched=watched_slots, deadline_field="due_date",
         title=slot_title, url=slot_url, recipients=slot_recipients,
         escalation_recipients=slot_escalation_recipients, escalate=slot_escalate, urge_count_field="urge_count",
+        visible=visible_slots,
         default_blue_days=2, default_escalate_after_days=3, default_escalate_after_urges=2,
     ),
     DeadlineKind(
         code="supervision.indicator", label="指标完成期限", watched=watched_indicators, deadline_field="deadline",
         title=indicator_title, url=indicator_url, recipients=indicator_recipients,
         escalation_recipients=indicator_escalation_recipients, escalate=indicator_escalate,
-        behind_schedule=lambda: Q(off_track=True), default_blue_days=10, default_escalate_after_days=5,
+        behind_schedule=lambda: Q(off_track=True), visible=visible_indicators, default_blue_days=10,
+        default_escalate_after_days=5,
     ),
 ]
