@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qingshan.access.problems import visible_problems
-from qingshan.access.supervision import assignee_org, planner_org, reviewer_org
+from qingshan.access.supervision import assignee_org, planner_org, reviewer_org, visible_tasks
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
@@ -152,6 +152,10 @@ def task_create(*, actor, theme: Theme, title: str, office: Organisation, descri
     task = KeyTask.objects.create(theme=theme, title=_require(title, "请填写任务名称。", "title"), office=office,
                                   description=(description or "").strip(), lead_unit=lead_unit, leader=leader,
                                   sort_order=theme.tasks.count())
+    # The 包联领导 receives the task's escalations: one who could not open the task would get reminders of nothing.
+    if leader is not None and not visible_tasks(leader).filter(pk=task.pk).exists():
+        raise ServiceError(f"“{leader}”无权查看本计划，不能担任包联领导，请选择{plan.commission}的领导。",
+                           field="leader")
     _audit("supervision.task", task.pk, Action.CREATE, actor=actor, actor_org=org,
            payload={"plan_id": plan.pk, "title": task.title, "office": str(office)})
     return task

@@ -355,3 +355,13 @@ def test_a_rectification_may_follow_a_problem_the_assignee_sees_only(sw):
         submit(w, rectifications=[rect | {"problem": others}])
     submit(w, rectifications=[rect | {"problem": mine}])
     assert Rectification.objects.get().problem == mine
+
+
+def test_a_task_leader_must_be_able_to_see_the_task_they_receive_escalations_for(sw):
+    w = sw
+    before = w.theme.tasks.count()
+    with pytest.raises(ServiceError, match="无权查看本计划，不能担任包联领导") as refused:
+        services.task_create(actor=w.officer, theme=w.theme, title="岸线复绿", office=w.office, leader=w.eco_handler)
+    assert refused.value.field == "leader"
+    assert w.theme.tasks.count() == before
+    assert not AuditEvent.objects.filter(object_type="supervision.task", payload__title="岸线复绿").exists()
