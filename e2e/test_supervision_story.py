@@ -1,10 +1,14 @@
 """The supervision story of issue 3 in a real browser: an item is opened and assigned, a stationed group reports a
 finding, the office returns the report, the group resubmits, the office approves, and the finding is a problem."""
+import datetime as dt
+import re
+
 import pytest
 import time_machine
 from playwright.sync_api import expect
 
 from qingshan.problems.models import Problem
+from qingshan.supervision import services
 from qingshan.supervision.models import ReportSlot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,14 +18,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def world(transactional_db, settings):
     from qingshan.core.testing.world import WORLD_NOW, build_world
     from qingshan.problems.models import Source
-    from qingshan.supervision.services import plan_create
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     with time_machine.travel(WORLD_NOW, tick=True):
         w = build_world()
         Source.objects.create(code="report", name="监督报告")
-        w.plan = plan_create(actor=w.officer, commission=w.commission, year=2026, title="2026年度生态环境监督计划",
-                             themes=["长江大保护"])
+        w.plan = services.plan_create(actor=w.officer, commission=w.commission, year=2026,
+                                      title="2026年度生态环境监督计划", themes=["长江大保护"])
         yield w
 
 
@@ -103,3 +106,30 @@ def test_item_assigned_reported_returned_resubmitted_approved(world, login, live
     expect(page.locator("table")).to_contain_text("监督报告")
     page.click(f"text={problem.number}")
     expect(page.locator("body")).to_contain_text("暗访发现夜间排放黑水。")
+
+
+def test_add_row_button_answers_a_click_made_the_moment_it_is_back(world, login, live_server):
+    """The add-row button comes back in its row's response as a new button (the next index, out of band). A click on
+    it right after that response must add a row: with htmx's default 20 ms settle delay the new button was in the
+    page, enabled, but not yet wired up, and such a click was silently lost."""
+    item = services.item_create(
+        actor=world.officer, plan=world.plan, title="入河排污口整治监督", content="排污口排查、监测、溯源、整治进展",
+        basis="《长江保护法》", office=world.office, period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 1, 31), cadence="monthly", due_days=5)
+    services.item_assign(actor=world.officer, item=item, orgs=[world.group])
+    slot = item.slots.get(org=world.group)
+    page = login("group_staff")
+    page.goto(f"{live_server.url}/supervision/slots/{slot.pk}/")
+    rows = page.locator("#rows-act .qs-row")
+    expect(rows).to_have_count(2)
+    # The second click is made in the first task after the first row's response, as a quick user's would be.
+    page.evaluate("""() => {
+      document.body.addEventListener("htmx:afterRequest", () => {
+        setTimeout(() => document.querySelector("#add-act").click(), 0);
+      }, {once: true});
+      document.querySelector("#add-act").click();
+    }""")
+    expect(rows).to_have_count(4)
+    for index in (2, 3):
+        expect(page.locator(f"select[name=act-{index}-kind]")).to_have_count(1)
+    expect(page.locator("#add-act")).to_have_attribute("hx-get", re.compile(r"index=4$"))
