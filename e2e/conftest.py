@@ -2,12 +2,19 @@
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("QINGSHAN_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "Qingshan#2026"
+
+# CI runs on 2 cores shared with other work: a page that takes a few seconds is slow, not wrong. Every step waits
+# for its observable result (web-first assertions), so longer timeouts cost nothing when all is well.
+EXPECT_TIMEOUT_MS = 15_000
+ACTION_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +38,7 @@ def page(browser, live_server):
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
                   else route.abort())
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(ACTION_TIMEOUT_MS)
     yield page
     context.close()
 
