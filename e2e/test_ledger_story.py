@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from e2e.support import htmx_ready
 from qingshan.reminders.sweep import run_sweep
 from qingshan.supervision import services
 from qingshan.workdays.calendar import add_working_days
@@ -96,6 +97,9 @@ def test_late_report_reminded_returned_approved_and_traced_in_the_ledger(story, 
     page.goto(f"{live_server.url}/supervision/slots/{w.slot.pk}/")
     expect(page.get_by_text("退回意见：活动记录过于简单，请补充整改进展。")).to_be_visible()
     fill_report(page, "二月份完成排污口核查，3处已封堵。", "实地查看3处排污口并复核封堵情况")
+    # The resubmission has landed before the next person logs in (logging in would cut it off in the browser).
+    expect(page.locator("#report-v2")).to_be_visible()
+    expect(page.locator("#slot-state")).to_contain_text("已报送")
     page = login("office_head")
     page.goto(f"{live_server.url}/supervision/slots/{w.slot.pk}/")
     review(page, "审核通过")
@@ -103,9 +107,18 @@ def test_late_report_reminded_returned_approved_and_traced_in_the_ledger(story, 
 
     # The 监督清单 ledger: the entry is closed, reported late, and its chain runs from 建账 to 销账.
     page.locator(".navbar").get_by_role("link", name="台账").click()
+    expect(page).to_have_url(re.compile(r"/ledgers/$"))
     page.click("#ledger-tabs >> text=监督清单")
+    # 台账 opens on this very ledger: wait for the tab's own page, or the filter is set on the page being replaced.
+    expect(page).to_have_url(re.compile(r"/ledgers/supervision/$"))
+    expect(page.locator("#ledger-tabs [aria-current=page]")).to_have_text("监督清单")
+    expect(page.locator("#ledger-counts")).to_contain_text("共 5 条")  # February to June, one slot a month
+    htmx_ready(page)  # the filter form swaps the results through htmx
     page.select_option("#id_status", label="已销账")
     page.click("#filters button[type=submit]")
+    expect(page).to_have_url(re.compile(r"[?&]status=closed"))
+    expect(page.locator("#ledger-counts")).to_contain_text("共 1 条")
+    expect(page.locator("#ledger-table tbody tr")).to_have_count(1)
     expect(page.locator("#count-closed")).to_have_text("1")
     entry = page.locator(f'#ledger-table tr[data-pk="{w.slot.pk}"]')
     expect(entry).to_contain_text("已通过")

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from e2e.support import htmx_ready
 from qingshan.problems.models import Problem
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,9 +24,13 @@ def world(transactional_db, settings):
 
 
 def act(page, action: str, fields: dict | None = None, files: dict | None = None):
-    """Open an action's form from the detail page (htmx loads it inline), fill it in and submit it."""
-    page.click(f'[data-action="{action}"]')
-    form = page.locator("#action-form")
+    """Open an action's form from the detail page (htmx loads it inline), fill it in and submit it. The caller
+    waits for the outcome it expects (the new state, an error) before the next step."""
+    trigger = page.locator(f'[data-action="{action}"]')
+    expect(trigger).to_be_visible()
+    htmx_ready(page)
+    trigger.click()
+    form = page.locator("#action-panel #action-form")
     expect(form).to_be_visible()
     for selector, value in (fields or {}).items():
         element = form.locator(selector)
@@ -65,7 +70,7 @@ def test_register_dispatch_handle_reject_approve_merge(world, login, live_server
 
     # The unit's handler finds it in 我的待办, signs for it and starts work.
     page = login("eco_handler")
-    expect(page.locator('[data-queue="to_sign"]')).to_contain_text("1")
+    expect(page.locator('[data-queue="to_sign"] .badge')).to_have_text("1")
     page.click(f"text={problem.number}")
     act(page, "sign")
     expect(page.locator("#problem-state")).to_have_text("已签收")
@@ -89,6 +94,7 @@ def test_register_dispatch_handle_reject_approve_merge(world, login, live_server
     # ... the handler sees it among the redone items and replies again ...
     page = login("eco_handler")
     page.click('[data-queue="rejected"]')
+    expect(page).to_have_url(re.compile(r"[?&]queue=rejected"))
     page.click(f"text={problem.number}")
     expect(page.locator("#timeline")).to_contain_text("未附处罚决定书，请补充。")
     act(page, "reply", {"#id_text": "已补充处罚决定书。"}, {"#id_files": str(photo)})
@@ -131,12 +137,13 @@ def test_unit_returns_a_problem_that_is_not_its_remit_and_it_is_reassigned(world
     expect(page).to_have_url(re.compile(r"/inbox/"))
     page = login("officer")
     page.click('[data-queue="to_dispatch"]')
+    expect(page).to_have_url(re.compile(r"[?&]queue=to_dispatch"))
     page.click(f"text={problem.number}")
     expect(page.locator("#problem-state")).to_have_text("已退回待改派")
     act(page, "dispatch", {"#id_lead_unit": "市水务局"})
     expect(page.locator("#problem-state")).to_have_text("已交办")
     page = login("water_handler")
-    expect(page.locator('[data-queue="to_sign"]')).to_contain_text("1")
+    expect(page.locator('[data-queue="to_sign"] .badge')).to_have_text("1")
 
 
 def test_extension_requested_and_approved(world, login, live_server):
@@ -151,6 +158,7 @@ def test_extension_requested_and_approved(world, login, live_server):
     expect(page.locator("body")).to_contain_text("延期记录")
     page = login("officer")
     page.click('[data-queue="extensions"]')
+    expect(page).to_have_url(re.compile(r"[?&]queue=extensions"))
     page.click(f"text={problem.number}")
     act(page, "approve_extension", {"#id_reason": "同意。"})
     expect(page.locator("body")).to_contain_text(f"原期限 {problem.handle_deadline.isoformat()}")
