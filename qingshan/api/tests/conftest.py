@@ -4,8 +4,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from qingshan.api.testing import issue_test_token
 
 # Deadlines are counted in working days from today: a Monday well inside the years chinesecalendar covers keeps
 # every computed deadline (and so every test) independent of the real date.
@@ -24,8 +25,7 @@ def api():
 
     def client_for(user) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_test_token(user)}")
         return client
 
     return client_for

@@ -13,7 +13,8 @@ from qingshan.problems.choices import Action, State
 
 from .utils import assert_error
 
-# Token, the caller's memberships (two queries), the count and the page itself, whatever the number of rows.
+# Token, the caller's memberships (two queries), the count and the page itself, whatever the number of rows. (A
+# token's first use in a minute adds one UPDATE of its last use: the tests warm the client up before counting.)
 LIST_MAX_QUERIES = 5
 # Token, memberships, the problem, each prefetched relation, reporter, co-unit capacity, timeline: fixed sizes.
 DETAIL_MAX_QUERIES = 16
@@ -69,6 +70,7 @@ def test_list_is_paginated(world, api):
 
 def test_list_query_count_does_not_grow_with_the_number_of_rows(world, api, django_assert_max_num_queries):
     client = api(world.eco_handler)
+    client.get("/api/inbox/")  # records the token's last use
     drive_to(world, State.SIGNED, files=[png()])
     few = _queries(client, "/api/problems/")
     for n in range(12):
@@ -157,6 +159,7 @@ def test_detail_query_count_does_not_grow_with_attachments_extensions_or_history
     big = _with_history(world, files=6, rounds=4)
     for user in (world.officer, world.eco_handler, world.water_handler):
         client = api(user)
+        client.get("/api/inbox/")  # records the token's last use
         assert _queries(client, f"/api/problems/{big.pk}/") == _queries(client, f"/api/problems/{small.pk}/")
         with django_assert_max_num_queries(DETAIL_MAX_QUERIES):
             client.get(f"/api/problems/{big.pk}/")

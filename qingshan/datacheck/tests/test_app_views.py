@@ -2,8 +2,8 @@
 import pytest
 import time_machine
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from qingshan.api.testing import issue_test_token
 from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import HitState
@@ -71,8 +71,8 @@ def test_stationed_group_staff_open_the_pages_but_see_no_commission_model(client
 
 
 def test_api_refuses_units_as_not_found_and_lists_nothing(client, with_hits):
-    token = Token.objects.create(user=with_hits.eco_handler)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = issue_test_token(with_hits.eco_handler)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     run = Run.objects.get()
     assert client.get(reverse("datacheck:api_run", args=[run.pk]), **auth).status_code == 404
     assert client.post(reverse("datacheck:api_run_start", args=[run.model_id]), **auth).status_code == 404
@@ -80,8 +80,8 @@ def test_api_refuses_units_as_not_found_and_lists_nothing(client, with_hits):
 
 
 def test_api_starts_a_run_reads_its_status_and_lists_hits_with_a_token(client, with_hits):
-    token = Token.objects.create(user=with_hits.officer)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = issue_test_token(with_hits.officer)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     response = client.post(reverse("datacheck:api_run_start", args=[with_hits.model.pk]), {"dry_run": False},
                            content_type="application/json", **auth)
     assert response.status_code == 201, response.content
@@ -97,21 +97,21 @@ def test_api_starts_a_run_reads_its_status_and_lists_hits_with_a_token(client, w
 def test_api_refuses_a_real_run_of_a_disabled_model_but_allows_a_dry_run(client, dc):
     dc.load(row("A", 9))
     model = make_model(dc, enabled=False)
-    token = Token.objects.create(user=dc.officer)
+    token = issue_test_token(dc.officer)
     url = reverse("datacheck:api_run_start", args=[model.pk])
     refused = client.post(url, {"dry_run": False}, content_type="application/json",
-                          HTTP_AUTHORIZATION=f"Token {token.key}")
+                          HTTP_AUTHORIZATION=f"Token {token}")
     assert refused.status_code == 400
     assert refused.json()["detail"] == "模型尚未启用，只能试运行。请先试运行检查结果，再启用模型。"
     assert not Run.objects.exists()
-    dry = client.post(url, {"dry_run": True}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    dry = client.post(url, {"dry_run": True}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
     assert dry.status_code == 201 and dry.json()["preview"][0]["key"] == "A" and not Hit.objects.exists()
 
 
 def test_api_run_of_a_readonly_leader_is_refused_in_chinese(client, with_hits):
-    token = Token.objects.create(user=with_hits.readonly)
+    token = issue_test_token(with_hits.readonly)
     response = client.post(reverse("datacheck:api_run_start", args=[with_hits.model.pk]),
-                           HTTP_AUTHORIZATION=f"Token {token.key}")
+                           HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 403
     assert response.json()["detail"] == "只有本级纪检监察机关的监督人员可以运行数据比对模型。"
 

@@ -4,8 +4,8 @@ import hashlib
 import pytest
 import time_machine
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from qingshan.api.testing import issue_test_token
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.core.testing.world import WORLD_NOW, build_world
@@ -174,8 +174,8 @@ def test_units_get_not_found(client, dc):
 
 
 def test_the_saved_versions_dry_run_still_works_in_the_api_and_says_it_was_no_draft(client, dc):
-    token = Token.objects.create(user=dc.officer)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = issue_test_token(dc.officer)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     draft = services.run_draft(actor=dc.officer, model=fresh(dc.model), spec_text=LOWER, spec_format="yaml")
     response = client.post(reverse("datacheck:api_run_start", args=[dc.model.pk]), {"dry_run": True},
                            content_type="application/json", **auth)

@@ -3,9 +3,9 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from qingshan.api.testing import issue_test_token
 from qingshan.datasets.choices import BatchStatus
 from qingshan.datasets.models import ImportBatch
 from qingshan.datasets.services import batch_create, dataset_define
@@ -102,8 +102,8 @@ def test_list_query_count_does_not_grow_with_data_sets(client, world, water, dja
 @pytest.fixture
 def api(world):
     client = APIClient()
-    token = Token.objects.create(user=world.officer)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = issue_test_token(world.officer)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
