@@ -2,21 +2,14 @@
 `manage.py issue_api_token`, which audits each step; the admin could not show a key anyway, only its digest."""
 from django.contrib import admin
 
+from qingshan.core.admin import ReadOnlyAdmin
+
 from .models import ApiToken
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ("user", "created_at", "expires_at", "last_used_at")
     search_fields = ("user__username",)
     list_select_related = ("user",)
     exclude = ("digest",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

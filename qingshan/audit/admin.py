@@ -1,11 +1,13 @@
 """The audit log in the admin: read-only, for looking things up. Nothing here can add, change or delete an event."""
 from django.contrib import admin
 
+from qingshan.core.admin import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("seq", "created_at", "actor_name", "actor_org", "action", "object_type", "object_id",
                     "from_state", "to_state")
     list_filter = ("action", "object_type", "internal")
@@ -16,12 +18,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

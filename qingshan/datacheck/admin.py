@@ -1,18 +1,9 @@
 """Admin: models and versions readable; runs and hits read-only (every change goes through the services)."""
 from django.contrib import admin
 
+from qingshan.core.admin import ReadOnlyAdmin
+
 from .models import CheckModel, CheckModelVersion, Hit, Run
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CheckModel)

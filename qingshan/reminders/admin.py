@@ -2,6 +2,8 @@
 from django import forms
 from django.contrib import admin
 
+from qingshan.core.admin import ReadOnlyAdmin
+
 from .models import Delivery, OrgChannel, ReminderRule
 from .services import org_channel_save, reminder_rule_save
 
@@ -48,15 +50,6 @@ class OrgChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("channel", "target", "status", "attempts", "next_attempt_at", "created_at")
     list_filter = ("channel", "status")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
