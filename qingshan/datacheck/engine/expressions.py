@@ -310,6 +310,27 @@ def compile_expression(
     return exp.paren(tree, copy=False) if not isinstance(tree, exp.Column | exp.Paren | exp.Placeholder) else tree
 
 
+def _refers_to_cte(table: exp.Table) -> bool:
+    """Whether ``table`` names a CTE in scope where it stands, as SQL resolves it: a CTE of an enclosing query, and
+    inside a CTE's own body only the CTEs before it (and itself under WITH RECURSIVE). Anywhere else the same name
+    is a table of the database, whatever CTE elsewhere in the text bears it; counting too few as CTEs is safe (the
+    name is then checked against the catalogue), too many is not."""
+    path: list[exp.Expression] = [table]
+    node = table.parent
+    while node is not None:
+        with_ = next((v for v in node.args.values() if isinstance(v, exp.With)), None)
+        if with_ is not None:
+            ctes = list(with_.expressions)
+            if len(path) >= 2 and path[-1] is with_:  # the table is in the body of the CTE path[-2]
+                position = next(i for i, cte in enumerate(ctes) if cte is path[-2])
+                ctes = ctes[: position + 1] if with_.args.get("recursive") else ctes[:position]
+            if any(cte.alias_or_name == table.name for cte in ctes):
+                return True
+        path.append(node)
+        node = node.parent
+    return False
+
+
 def compile_custom_sql(text: str, *, catalog, where: str = "spec.custom_sql.sql") -> tuple[exp.Query, list[str]]:
     """A read-only SELECT over catalogue data sets only, with table names rewritten to ``ds_<code>``.
 
@@ -319,14 +340,13 @@ def compile_custom_sql(text: str, *, catalog, where: str = "spec.custom_sql.sql"
     if not isinstance(tree, exp.Query):
         raise SpecError(f"{where}：只允许 SELECT 查询")
     allowed = _QUERY_NODES + _SCALAR_NODES + _SCALAR_FUNCTIONS + _AGGREGATES + _WINDOW + (exp.Func,)
-    cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     used: list[str] = []
     for node in list(tree.walk()):
         if isinstance(node, exp.Table):
             if node.args.get("db") or node.args.get("catalog") or not isinstance(node.this, exp.Identifier):
                 raise SpecError(f"{where}：只能查询已登记的数据集（不允许“{node.sql()}”）")
             name = node.name
-            if name in cte_names:
+            if _refers_to_cte(node):
                 continue
             if name not in catalog:
                 raise SpecError(f"{where}：未知的数据集“{name}”")
@@ -354,7 +374,7 @@ def compile_custom_sql(text: str, *, catalog, where: str = "spec.custom_sql.sql"
     _check_nodes(tree, allowed, where)
 
     def rename(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Table) and node.name in catalog and node.name not in cte_names:
+        if isinstance(node, exp.Table) and node.name in catalog and not _refers_to_cte(node):
             alias = node.alias or node.name
             return exp.Table(
                 this=exp.to_identifier(table_name(node.name), quoted=True),

@@ -13,7 +13,7 @@ from qingshan.datacheck import services
 from qingshan.datacheck.choices import RunStatus
 from qingshan.datacheck.models import CheckModel, CheckModelVersion, Hit, Run
 
-from .app_world import SPEC, make_model, row, setup_dc
+from .app_world import SITES, SPEC, make_model, row, setup_dc
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +111,25 @@ def test_a_draft_that_fails_in_the_engine_is_recorded_as_a_failed_draft_run(dc, 
     run = services.run_draft(actor=dc.officer, model=fresh(dc.model), spec_text=LOWER, spec_format="yaml")
     assert run.status == RunStatus.FAILED and "未知的计算引擎" in run.error and run.is_draft
     assert run_events().get(object_id=run.pk).payload["draft"] is True
+
+
+def test_a_district_draft_cannot_read_the_citys_data_set_through_a_cte_out_of_scope(dc):
+    """The city's dc_sites is not the district's to read: a CTE named like its table (ds_dc_sites) inside a subquery
+    must not let the same name outside that subquery read the table unchecked into the preview."""
+    from qingshan.datasets.services import dataset_define
+
+    dataset_define(actor=dc.district_staff, spec=dict(SITES, code="lv_sites", name="绿水排口"))
+    own = SPEC.replace("code: dc_high_value", "code: lv_high").replace("dataset: dc_sites", "dataset: lv_sites")
+    model = services.checkmodel_create(actor=dc.district_staff, code="lv_high", name="绿水排口超标", spec_text=own)
+    trick = own.replace("kind: threshold", "kind: custom_sql").replace(
+        'threshold: {value: value, op: ">", limit: 5}',
+        'custom_sql: {sql: "SELECT c.site, c.site_name, c.day FROM lv_sites AS l '
+        'JOIN (WITH ds_dc_sites AS (SELECT 1 AS k) SELECT k FROM ds_dc_sites) AS y ON 1 = 1 '
+        'RIGHT JOIN ds_dc_sites AS c ON 1 = 1"}').replace("location: {lng: lng, lat: lat}\n", "").replace(
+        "dataset: lv_sites\n", "").replace("label: site_name", "label: site")
+    with pytest.raises(ServiceError, match="未知的数据集“ds_dc_sites”"):
+        services.run_draft(actor=dc.district_staff, model=model, spec_text=trick, spec_format="yaml")
+    assert not Run.objects.exists()
 
 
 # ---------------------------------------------------------------- the editor

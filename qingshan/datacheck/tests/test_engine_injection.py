@@ -139,3 +139,48 @@ def test_custom_sql_may_combine_conditions_with_and_or_and_case(world, duck):
     outcome = execute(compile_model(with_sql(sql), world[1]), duck, run_id="and_or")
 
     assert {s.subject_key: s.hit_rows for s in outcome.iter_subjects()} == {"A": 1, "C": 3}
+
+
+# A CTE's name counts only where SQL resolves it to the CTE: elsewhere the same name is a table of the database. A
+# CTE named like a data set's table (ds_<code>) inside a subquery, or after the CTE that uses it, must not make the
+# reference outside its scope skip the catalogue check and read that data set's table unlisted (and so unchecked
+# against the data sets the author may see).
+CTE_OUT_OF_SCOPE = [
+    "SELECT s.payee_id, s.paid_on, x.died_on FROM subsidies AS s "
+    "JOIN (WITH ds_deaths AS (SELECT 1 AS k) SELECT * FROM ds_deaths) AS y ON 1 = 1 "
+    "JOIN ds_deaths AS x ON s.payee_id = x.person_id",
+    "WITH a AS (SELECT person_id, died_on FROM ds_deaths), ds_deaths AS (SELECT 1 AS k) "
+    "SELECT s.payee_id, s.paid_on, a.died_on FROM subsidies AS s JOIN a ON s.payee_id = a.person_id",
+    # DuckDB resolves a later sibling to the table even under WITH RECURSIVE.
+    "WITH RECURSIVE a AS (SELECT person_id, died_on FROM ds_deaths), ds_deaths AS (SELECT 1 AS k) "
+    "SELECT s.payee_id, s.paid_on, a.died_on FROM subsidies AS s JOIN a ON s.payee_id = a.person_id",
+    "WITH ds_deaths AS (SELECT person_id, died_on FROM ds_deaths) "
+    "SELECT s.payee_id, s.paid_on, d.died_on FROM subsidies AS s JOIN ds_deaths AS d ON s.payee_id = d.person_id",
+]
+
+
+@pytest.mark.parametrize("sql", CTE_OUT_OF_SCOPE)
+def test_a_cte_name_used_outside_its_scope_is_no_way_round_the_catalogue(sql, world):
+    assert refused(with_sql(sql), world[1]) == ["spec.custom_sql.sql：未知的数据集“ds_deaths”"]
+
+
+CTE_IN_SCOPE_OR_NOT_A_CTE = {
+    # A data set named outside the subquery whose CTE bears its name: the data set, listed as read.
+    "outside": "SELECT s.payee_id, s.paid_on, d.died_on FROM subsidies AS s "
+    "JOIN (WITH deaths AS (SELECT 1 AS k) SELECT * FROM deaths) AS y ON 1 = 1 "
+    "JOIN deaths AS d ON s.payee_id = d.person_id WHERE s.paid_on > d.died_on",
+    # CTEs used where they are in scope (an earlier sibling, an enclosing query) still work.
+    "in_scope": "WITH d AS (SELECT person_id, died_on FROM deaths), late AS (SELECT s.payee_id, s.paid_on, d.died_on "
+    "FROM subsidies AS s JOIN d ON s.payee_id = d.person_id WHERE s.paid_on > d.died_on) "
+    "SELECT x.payee_id, x.paid_on, x.died_on FROM (WITH again AS (SELECT payee_id, paid_on, died_on FROM late) "
+    "SELECT payee_id, paid_on, died_on FROM again) AS x",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CTE_IN_SCOPE_OR_NOT_A_CTE))
+def test_ctes_resolve_by_scope(case, world, duck):
+    compiled = compile_model(with_sql(CTE_IN_SCOPE_OR_NOT_A_CTE[case]), world[1])
+
+    assert sorted(compiled.datasets_used) == ["deaths", "subsidies"]
+    outcome = execute(compiled, duck, run_id=f"cte_{case}")
+    assert {s.subject_key: s.hit_rows for s in outcome.iter_subjects()} == {"A": 1, "C": 3}
