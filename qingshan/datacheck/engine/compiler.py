@@ -287,6 +287,10 @@ class _Builder:
                 outer.append(condition)
         if len(cross) != 1 or type(cross[0].unnest()) not in _FLIPPED:
             return None
+        # Keys of different types meet through an implicit cast that need not be one-to-one (the other data set's
+        # '1' and '01' both equal 1): grouped by the other's own values, one row would join several groups.
+        if any(src.info.columns.get(scol) != other.info.columns.get(ocol) for scol, ocol in join.items()):
+            return None
         test = cross[0].unnest()
         left, right = test.this.unnest(), test.expression.unnest()
 

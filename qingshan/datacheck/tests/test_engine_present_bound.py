@@ -129,3 +129,27 @@ def test_grouped_join_finds_what_exists_finds(case, engine_name, engines, bound_
 
     assert hit_counts(rewritten) == hit_counts(reference) == expected
     assert rewritten.hit_rows == reference.hit_rows == sum(expected.values())
+
+
+# Keys of different types are compared after an implicit cast (DuckDB casts the string): '1' and '01' in the other
+# data set are two groups of the grouped join that both equal payment 1, which EXISTS counts once.
+MIXED_KEYS = {
+    "payments_no": ({"payee_no": "integer", "paid_on": "date"}, [(1, DAY(2026, 2, 10)), (2, DAY(2026, 2, 10))]),
+    "registry_no": ({"person_no": "string", "died_on": "date"}, [("1", DAY(2026, 1, 1)), ("01", DAY(2026, 1, 5))]),
+}
+
+
+def test_keys_of_different_types_keep_the_exists_form(tmp_path):
+    path = tmp_path / "datasets.duckdb"
+    catalog = write_world(path, MIXED_KEYS)
+    mixed = dict(spec(["registry_no.died_on < paid_on"]), dataset="payments_no", subject={"columns": ["payee_no"]},
+                 evidence=["paid_on"])
+    mixed["missing_in_other"] = dict(mixed["missing_in_other"], other="registry_no", join={"payee_no": "person_no"})
+    compiled = compile_model(mixed, catalog)
+    assert "EXISTS" in compiled.sql("duckdb")
+    engine = DuckDBEngine(path, tmp_path / "runs.duckdb")
+    try:
+        outcome = execute(compiled, engine, run_id="mixed_keys")
+        assert hit_counts(outcome) == {"1": 1} and outcome.hit_rows == 1
+    finally:
+        engine.close()
