@@ -4,7 +4,9 @@ from django.contrib import admin
 
 from qingshan.core.admin import ReadOnlyAdmin
 
+from .choices import Stage
 from .models import Delivery, OrgChannel, ReminderRule
+from .registry import kind_by_code
 from .services import org_channel_save, reminder_rule_save
 
 
@@ -53,3 +55,16 @@ class OrgChannelAdmin(admin.ModelAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("channel", "target", "status", "attempts", "next_attempt_at", "created_at")
     list_filter = ("channel", "status")
+    # The reminder's stored title names the item, which a site administrator may not see (restricted to named
+    # people, another unit's work): the record names the kind of deadline and its stage, as 发送记录 does.
+    exclude = ("reminder",)
+    readonly_fields = ("reminder_kind",)
+
+    @admin.display(description="提醒")
+    def reminder_kind(self, obj):
+        if obj.reminder_id is None:
+            return f"{obj.digest_date:%Y-%m-%d} 每日汇总" if obj.digest_date else "—"
+        reminder = obj.reminder
+        kind = kind_by_code().get(reminder.kind)
+        label = kind.label if kind else "事项期限"
+        return f"{Stage(reminder.stage).label}：{label}（期限 {reminder.deadline:%Y-%m-%d}）"

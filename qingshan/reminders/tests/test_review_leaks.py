@@ -87,3 +87,20 @@ def test_a_digest_whose_every_item_became_restricted_is_not_sent(world, dispatch
     assert digest.status == DeliveryStatus.CANCELLED
     sweep_at(D(2026, 3, 23), hour=10)  # and it is not retried
     assert mail.outbox == []
+
+
+def test_the_django_admin_shows_no_item_title_on_a_delivery_record(client, world, dispatch, sweep_at):
+    """The admin's delivery records are for keeping channels working: they name the kind of deadline, never the item
+    (a site administrator is named on no restricted problem and sees no unit's work)."""
+    User.objects.filter(pk=world.eco_handler.pk).update(email="sun@eco.example")
+    problem = dispatch(D(2026, 3, 20), title="局长亲属承揽工程排污")
+    _restrict(problem, world.eco_handler)
+    sweep_at(D(2026, 3, 23))
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+    client.force_login(User.objects.create_superuser("site_admin", password="admin-password-1"))
+    pages = [client.get(reverse("admin:reminders_delivery_changelist")),
+             client.get(reverse("admin:reminders_delivery_change", args=[delivery.pk]))]
+    assert [p.status_code for p in pages] == [200, 200]
+    assert "办理期限" in pages[1].content.decode()
+    for page in pages:
+        assert "局长亲属承揽工程排污" not in page.content.decode() and problem.number not in page.content.decode()
