@@ -30,6 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.bench_pages import _ensure_database  # noqa: E402 - the path above makes `bench` importable
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/qingshan_bench_ledger"
 CHUNK = 2000
 CASES = ("export", "query (export)", "bare query", "openpyxl")
@@ -277,15 +280,6 @@ def _build(rows: int) -> None:
 
 def _load(values: tuple[float, float, float]) -> str:
     return "/".join(f"{v:.2f}" for v in values)
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
