@@ -1,8 +1,8 @@
 """Input forms of the 数据比对 pages. They check shape and types only; the rules live in services."""
 from django import forms
 
+from qingshan.core.forms import StyledForm
 from qingshan.orgs.models import Region
-from qingshan.problems.forms import StyledForm
 from qingshan.problems.models import Category
 
 from .choices import Queue, Schedule, SpecFormat

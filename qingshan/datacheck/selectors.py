@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from qingshan.access.datacheck import access_hit, access_model, access_run, visible_hits, visible_models, visible_runs
 from qingshan.access.problems import visible_problems
 from qingshan.audit.models import AuditEvent
-from qingshan.problems.selectors import _without_blanks
+from qingshan.core.params import without_blanks
 
 from .choices import HitState
 from .filters import HitFilter
@@ -53,7 +53,7 @@ def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
     # A hit's problem may be restricted to named people: its number and link only for those who may see it.
     base = visible_hits(user).select_related(*HIT_LIST_RELATED).defer("evidence", "last_run__preview").annotate(
         problem_visible=Exists(visible_problems(user).filter(pk=OuterRef("problem_id"))))
-    filterset = HitFilter(_without_blanks(params), queryset=base, models=visible_models(user))
+    filterset = HitFilter(without_blanks(params), queryset=base, models=visible_models(user))
     queryset = filterset.qs if filterset.is_valid() else base.none()
     return queryset.order_by("-last_seen_at", "-id"), filterset
 

@@ -1,44 +1,12 @@
 """Input forms of the work loop's pages. They check shape and types only; the rules live in services."""
 from django import forms
 
+from qingshan.core.forms import MultipleFileField, StyledForm
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User
 
 from .choices import Action, AttachmentPurpose, EscalationLevel, Urgency
 from .models import Category, Problem, Source
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Zero or more uploaded files."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
-        return [super().clean(data, initial)] if data else []
-
-
-class StyledForm(forms.Form):
-    """Adds Bootstrap classes to every widget, so templates render fields as they are."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            else:
-                widget.attrs.setdefault("class", "form-control form-control-sm")
 
 
 def _units():

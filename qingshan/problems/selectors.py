@@ -2,12 +2,12 @@
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
-from django.http import QueryDict
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
 from qingshan.audit.models import AuditEvent
+from qingshan.core.params import without_blanks
 
 from . import kpis
 from .choices import TERMINAL_STATES, ExtensionStatus, State
@@ -21,19 +21,9 @@ def problem_list(*, user, params=None) -> tuple[QuerySet[Problem], ProblemFilter
     """The problems `user` may see, filtered by `params` (query parameters); returns the queryset and the filter."""
     # Long texts are not shown in lists; leaving them out keeps a page of rows small.
     base = visible_problems(user).select_related(*LIST_RELATED).defer("description", "reply_text")
-    filterset = ProblemFilter(_without_blanks(params), queryset=base)
+    filterset = ProblemFilter(without_blanks(params), queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     return queryset, filterset
-
-
-def _without_blanks(params) -> QueryDict:
-    """Drop empty values: a form's "全部" option sends `state=`, which means no filter, not an invalid state."""
-    cleaned = QueryDict(mutable=True)
-    for key, values in (params.lists() if hasattr(params, "lists") else ((k, [v]) for k, v in (params or {}).items())):
-        kept = [v for v in values if v not in ("", None)]
-        if kept:
-            cleaned.setlist(key, kept)
-    return cleaned
 
 
 def problem_detail(*, user, pk) -> Problem:

@@ -1,35 +1,13 @@
 """Discovery of the watched deadline kinds: `DEADLINE_KINDS` of `<app>.deadlines` for every installed app."""
-import functools
-import importlib
-
-from django.apps import apps
-
 from qingshan.core.deadlines import DeadlineKind
+from qingshan.core.registry import declared
 
 from .models import ReminderRule
 
 
-@functools.cache
-def _deadline_modules() -> tuple:
-    """The `<app>.deadlines` modules of the installed apps, looked up once per process (a failed import is costly
-    and the inbox asks for the kinds on every page)."""
-    modules = []
-    for config in apps.get_app_configs():
-        name = f"{config.name}.deadlines"
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return tuple(modules)
-
-
 def deadline_kinds() -> list[DeadlineKind]:
     """Every declared kind, in INSTALLED_APPS order."""
-    kinds: list[DeadlineKind] = []
-    for module in _deadline_modules():
-        kinds.extend(getattr(module, "DEADLINE_KINDS", []))
-    return kinds
+    return declared("deadlines", "DEADLINE_KINDS")
 
 
 def kind_by_code() -> dict[str, DeadlineKind]:

@@ -4,9 +4,9 @@ import re
 
 from django import forms
 
+from qingshan.core.forms import StyledForm
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region
-from qingshan.problems.forms import StyledForm
 from qingshan.problems.models import Category
 
 from .choices import ActivityKind, Cadence, RectificationStatus, Stage

@@ -1,0 +1,40 @@
+"""The one plug-in registry: each installed app may declare a contract in `<app>/<contract>.py`.
+
+Core defines the contracts (deadline kinds, ledgers, worklist queues, demo parts, scheduled jobs, API routes);
+apps declare theirs in a module of that name, and callers ask `plugins(contract)` instead of importing the apps.
+Core itself imports no app: the modules are found through Django's app registry, in INSTALLED_APPS order.
+"""
+import functools
+import importlib
+from types import ModuleType
+
+from django.apps import apps
+
+CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "actions"})
+
+
+@functools.cache
+def plugins(contract: str) -> tuple[ModuleType, ...]:
+    """The `<app>.<contract>` modules of the installed apps, looked up once per process.
+
+    A missing module is normal (the app declares nothing); an import error inside one is raised, never hidden.
+    """
+    if contract not in CONTRACTS:
+        raise ValueError(f"unknown plug-in contract {contract!r}")
+    modules = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.{contract}"
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return tuple(modules)
+
+
+def declared(contract: str, attribute: str) -> list:
+    """Every app's `attribute` of `<app>.<contract>` concatenated, in INSTALLED_APPS order."""
+    found: list = []
+    for module in plugins(contract):
+        found.extend(getattr(module, attribute, ()))
+    return found
