@@ -119,7 +119,7 @@ def test_register_dispatch_handle_reject_approve_merge(world, login, live_server
     page.select_option("#id_category", label="水污染")
     page.select_option("#id_region", label="青山市")
     page.click("button:has-text('登记')")
-    act(page, "merge", {"#id_primary_number": problem.number, "#id_reason": "同一排口重复反映"})
+    act(page, "merge", {"#id_primary": problem.number, "#id_reason": "同一排口重复反映"})
     expect(page.locator("#problem-state")).to_have_text("已并单")
     page.click(f"text={problem.number}")
     expect(page.locator("body")).to_contain_text("重复件：")

@@ -210,3 +210,6 @@ DATACHECK_ENGINE = os.environ.get("QINGSHAN_DATACHECK_ENGINE", "duckdb")
 SPARK_MASTER = os.environ.get("QINGSHAN_SPARK_MASTER", "local[2]")
 # PostgreSQL database the models run in when DATACHECK_ENGINE=postgresql (defaults to the app's own database).
 DATACHECK_POSTGRES_URL = os.environ.get("QINGSHAN_DATACHECK_POSTGRES_URL", "")
+
+# One API under /api/: the first version's /datasets/api/ and /datacheck/api/ paths still answer, undocumented.
+SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["qingshan.api.schema.only_api_paths"]

@@ -1,6 +1,6 @@
 """API errors in one shape: {"detail": "<中文说明>", "field": ...}; service refusals become 400/403, not 500."""
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -55,3 +55,9 @@ def exception_handler(exc, context):
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"]), "field": None}
     return response
+
+
+class ErrorOutput(serializers.Serializer):
+    detail = serializers.CharField(help_text="错误说明（中文）")
+    field = serializers.CharField(allow_null=True, help_text="出错的字段，无则为 null")
+    errors = serializers.DictField(required=False, help_text="输入有误时：各字段的全部错误")

@@ -33,3 +33,11 @@ class StyledForm(forms.Form):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             else:
                 widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class ActionForm(StyledForm):
+    """The page input of one action of an action table; `actor` is who acts, for fields resolved through access."""
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor

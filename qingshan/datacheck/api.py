@@ -1,8 +1,10 @@
-"""The 数据比对 API under /datacheck/api/: start a run, read a run's status, list hits (token or session auth).
+"""The 数据比对 API under /api/datacheck/ (the first version's /datacheck/api/ paths keep working): start a run,
+read a run's status, list hits (token or session auth).
 
 Thin views over the same selectors and services as the pages: an id the caller may not see is 404, a refusal is the
 service's own Chinese message (400/403, see qingshan.api.errors).
 """
+from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -12,8 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from qingshan.api.errors import InputInvalid, first_error
-from qingshan.api.serializers import ErrorOutput
+from qingshan.api.errors import ErrorOutput, InputInvalid, first_error
 
 from . import selectors, services
 from .choices import Trigger
@@ -106,3 +107,11 @@ class HitListView(_Base):
         paginator = HitPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(DatacheckHitOutput(page, many=True).data)
+
+
+# Mounted under /api/ with every app's API; the first version's /datacheck/api/… paths keep working (undocumented).
+urlpatterns = [
+    path("datacheck/models/<int:pk>/runs/", RunStartView.as_view(), name="datacheck-run-start"),
+    path("datacheck/runs/<int:pk>/", RunStatusView.as_view(), name="datacheck-run"),
+    path("datacheck/hits/", HitListView.as_view(), name="datacheck-hits"),
+]

@@ -3,7 +3,7 @@
 Thin views: access decides what a caller sees (404 for a data set or batch it may not see), the services decide
 what it may do, with their own Chinese messages (see qingshan.api.errors for the error shape).
 """
-from django.urls import reverse
+from django.urls import path, reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -38,7 +38,7 @@ class BatchOutput(serializers.ModelSerializer):
                   "created_at", "started_at", "finished_at", "error_summary", "error_count", "errors"]
 
     def get_url(self, batch) -> str:
-        return reverse("datasets:api_batch", args=[batch.pk])
+        return reverse("api:dataset-batch", args=[batch.pk])
 
 
 class BatchCreateAPIView(APIView):
@@ -69,3 +69,10 @@ class BatchStatusAPIView(APIView):
     @extend_schema(tags=[TAG], summary="查询导入批次状态", responses={200: BatchOutput})
     def get(self, request, pk):
         return Response(BatchOutput(selectors.batch_detail(user=request.user, pk=pk)).data)
+
+
+# Mounted under /api/ with every app's API; the first version's /datasets/api/… paths keep working (undocumented).
+urlpatterns = [
+    path("datasets/batches/<int:pk>/", BatchStatusAPIView.as_view(), name="dataset-batch"),
+    path("datasets/<str:code>/batches/", BatchCreateAPIView.as_view(), name="dataset-import"),
+]

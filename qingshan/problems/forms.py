@@ -1,11 +1,12 @@
 """Input forms of the work loop's pages. They check shape and types only; the rules live in services."""
 from django import forms
 
-from qingshan.core.forms import MultipleFileField, StyledForm
+from qingshan.access.problems import visible_problems
+from qingshan.core.forms import ActionForm, MultipleFileField, StyledForm
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User
 
-from .choices import Action, AttachmentPurpose, EscalationLevel, Urgency
+from .choices import AttachmentPurpose, EscalationLevel, Urgency
 from .models import Category, Problem, Source
 
 
@@ -31,7 +32,7 @@ class ProblemCreateForm(StyledForm):
     files = MultipleFileField(label="登记材料")
 
 
-class DispatchForm(StyledForm):
+class DispatchForm(ActionForm):
     lead_unit = forms.ModelChoiceField(label="主办单位", queryset=_units())
     co_units = forms.ModelMultipleChoiceField(label="协办单位", queryset=_units(), required=False,
                                               widget=forms.SelectMultiple(attrs={"size": 5}))
@@ -45,36 +46,40 @@ class ReassignForm(DispatchForm):
     reason = forms.CharField(label="改派理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReasonForm(StyledForm):
+class ReasonForm(ActionForm):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class OptionalNoteForm(StyledForm):
+class OptionalNoteForm(ActionForm):
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ExtensionRequestForm(StyledForm):
+class ExtensionRequestForm(ActionForm):
     requested_deadline = forms.DateField(label="申请延至", widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ExtensionDecisionForm(StyledForm):
+class ExtensionDecisionForm(ActionForm):
     deadline = forms.DateField(label="批准延至", required=False, help_text="留空则按申请日期",
                                widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ReplyForm(StyledForm):
+class ExtensionRejectForm(ActionForm):
+    reason = forms.CharField(label="不予延期的理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReplyForm(ActionForm):
     text = forms.CharField(label="办理情况", widget=forms.Textarea(attrs={"rows": 5}))
     files = MultipleFileField(label="佐证材料")
 
 
-class ReviewForm(StyledForm):
+class ReviewForm(ActionForm):
     comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     internal = forms.BooleanField(label="仅内部可见（不向责任单位显示）", required=False)
 
 
-class RevisitForm(StyledForm):
+class RevisitForm(ActionForm):
     satisfied = forms.TypedChoiceField(label="群众是否满意", choices=[("1", "满意"), ("0", "不满意")],
                                        coerce=lambda v: v == "1", widget=forms.RadioSelect)
     resolved = forms.TypedChoiceField(label="问题是否解决", choices=[("1", "已解决"), ("0", "未解决")],
@@ -82,30 +87,35 @@ class RevisitForm(StyledForm):
     note = forms.CharField(label="回访记录", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class UrgeForm(StyledForm):
+class UrgeForm(ActionForm):
     note = forms.CharField(label="催办内容", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EscalateForm(StyledForm):
+class EscalateForm(ActionForm):
     level = forms.TypedChoiceField(label="督办等级", coerce=int,
                                    choices=[c for c in EscalationLevel.choices if c[0] > 0])
     reason = forms.CharField(label="督办理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MergeForm(StyledForm):
-    primary_number = forms.CharField(label="并入的主问题编号", max_length=20, help_text="如 QS-2026-000123")
+class MergeForm(ActionForm):
+    primary = forms.CharField(label="并入的主问题编号", max_length=20, help_text="如 QS-2026-000123")
     reason = forms.CharField(label="并单理由", widget=forms.Textarea(attrs={"rows": 2}))
 
-    def clean_primary_number(self):
-        return self.cleaned_data["primary_number"].strip().upper()
+    def clean_primary(self):
+        """The primary problem by its number, among those the actor may see (an invisible one reads as missing)."""
+        number = self.cleaned_data["primary"].strip().upper()
+        problem = visible_problems(self.actor).filter(number=number).first() if self.actor else None
+        if problem is None:
+            raise forms.ValidationError(f"没有编号为 {number} 的问题，或您无权查看。")
+        return problem
 
 
-class ShareForm(StyledForm):
+class ShareForm(ActionForm):
     partner = forms.ModelChoiceField(label="协作单位", queryset=Organisation.objects.filter(kind=OrgKind.PARTNER))
     reason = forms.CharField(label="移送理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class RestrictForm(StyledForm):
+class RestrictForm(ActionForm):
     users = forms.ModelMultipleChoiceField(label="知悉人员（留空则取消限定）", required=False,
                                            queryset=User.objects.filter(is_active=True).order_by("full_name"),
                                            widget=forms.SelectMultiple(attrs={"size": 8}))
@@ -130,26 +140,3 @@ class BulkDispatchForm(StyledForm):
     def __init__(self, *args, visible=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["problems"].queryset = visible if visible is not None else Problem.objects.none()
-
-
-# Action → (form, label of the submit button). The review actions share one form.
-ACTION_FORMS = {
-    Action.DISPATCH: DispatchForm,
-    Action.REASSIGN: ReassignForm,
-    Action.SIGN: OptionalNoteForm,
-    Action.RETURN: ReasonForm,
-    Action.START: OptionalNoteForm,
-    Action.REQUEST_EXTENSION: ExtensionRequestForm,
-    Action.APPROVE_EXTENSION: ExtensionDecisionForm,
-    Action.REJECT_EXTENSION: ExtensionDecisionForm,
-    Action.REPLY: ReplyForm,
-    Action.APPROVE: ReviewForm,
-    Action.APPROVE_STAGE: ReviewForm,
-    Action.REJECT: ReviewForm,
-    Action.REVISIT: RevisitForm,
-    Action.URGE: UrgeForm,
-    Action.ESCALATE: EscalateForm,
-    Action.MERGE: MergeForm,
-    Action.SHARE: ShareForm,
-    Action.RESTRICT: RestrictForm,
-}

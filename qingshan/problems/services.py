@@ -21,7 +21,7 @@ from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, w
 from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
 from .models import Assignment, Attachment, Extension, NumberCounter, Problem, Reporter, Share
 from .timelimits import rule_for
-from .transitions import LEAD_UNIT, SUPERVISOR, TRANSITIONS
+from .transitions import LEAD_UNIT, PROBLEM_ACTIONS, SUPERVISOR
 from .uploads import check_upload
 
 OBJECT_TYPE = "problems.problem"
@@ -40,28 +40,26 @@ def _locked(problem: Problem) -> Problem:
 
 
 def _authorise(actor, problem: Problem, action: str) -> Capacity:
-    """Check the transition table for `action` now; raise a clear refusal otherwise. Changes nothing."""
-    rule = TRANSITIONS[action]
-    label = Action(action).label
-    if problem.state not in rule.from_states:
-        raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能{label}。")
+    """Check the action table for `action` now; raise a clear refusal otherwise. Changes nothing."""
+    rule = PROBLEM_ACTIONS.check_state(action, problem.state, ServiceError)
     capacity = capacity_for(actor, problem)
     if rule.who == SUPERVISOR and capacity.supervisor_org is None:
-        raise PermissionRefused(f"只有负责督办该问题的纪检监察机构人员可以{label}。")
+        raise PermissionRefused(f"只有负责督办该问题的纪检监察机构人员可以{rule.label}。")
     if rule.who == LEAD_UNIT and capacity.lead_unit is None:
-        raise PermissionRefused(f"只有该问题主办单位的经办人或负责人可以{label}。")
+        raise PermissionRefused(f"只有该问题主办单位的经办人或负责人可以{rule.label}。")
     return capacity
+
+
+def _move(problem: Problem, action: str) -> None:
+    """Set the state the action table says `action` leads to."""
+    problem.state = State(PROBLEM_ACTIONS[action].to_state)
 
 
 def allowed_actions(user, problem: Problem) -> list[str]:
     """The actions `user` may take on `problem` now, in table order (what the UI offers and the API accepts)."""
     capacity = capacity_for(user, problem)
-    result = []
-    for action, rule in TRANSITIONS.items():
-        if problem.state not in rule.from_states:
-            continue
-        if (rule.who == SUPERVISOR and capacity.supervisor_org) or (rule.who == LEAD_UNIT and capacity.lead_unit):
-            result.append(action)
+    result = PROBLEM_ACTIONS.allowed(problem.state, lambda rule: bool(
+        (rule.who == SUPERVISOR and capacity.supervisor_org) or (rule.who == LEAD_UNIT and capacity.lead_unit)))
     pending = any(e.status == ExtensionStatus.PENDING for e in problem.extensions.all())
     if pending:
         result = [a for a in result if a != Action.REQUEST_EXTENSION]
@@ -233,6 +231,7 @@ def _set_deadlines(problem: Problem, handle_deadline: dt.date | None) -> None:
     problem.signed_at = problem.signed_on_time = None
 
 
+@PROBLEM_ACTIONS.performs(Action.DISPATCH)
 @transaction.atomic
 def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
                      handle_deadline: dt.date | None = None, note: str = "") -> Problem:
@@ -243,7 +242,8 @@ def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_uni
     from_state, now = problem.state, timezone.now()
     _set_deadlines(problem, handle_deadline)
     _assign(problem, lead_unit, co, now, "重新交办")
-    problem.lead_unit, problem.state, problem.dispatched_at = lead_unit, State.DISPATCHED, now
+    problem.lead_unit, problem.dispatched_at = lead_unit, now
+    _move(problem, Action.DISPATCH)
     problem.first_dispatched_at = problem.first_dispatched_at or now
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.DISPATCH, from_state=from_state, reason=note,
@@ -252,6 +252,7 @@ def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_uni
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.REASSIGN)
 @transaction.atomic
 def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
                      reason: str, handle_deadline: dt.date | None = None) -> Problem:
@@ -266,7 +267,8 @@ def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_uni
     _set_deadlines(problem, handle_deadline)
     _assign(problem, lead_unit, co, now, f"改派：{reason}")
     lapsed = _lapse_pending_extension(problem, now, "问题已改派，原延期申请失效。")
-    problem.lead_unit, problem.state, problem.dispatched_at = lead_unit, State.DISPATCHED, now
+    problem.lead_unit, problem.dispatched_at = lead_unit, now
+    _move(problem, Action.REASSIGN)
     problem.reassign_count += 1
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.REASSIGN, from_state=from_state, reason=reason,
@@ -275,20 +277,23 @@ def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_uni
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.SIGN)
 @transaction.atomic
-def problem_sign(*, actor, problem: Problem) -> Problem:
-    """Sign for (签收) a dispatched problem; whether it was on time is frozen now."""
+def problem_sign(*, actor, problem: Problem, note: str = "") -> Problem:
+    """Sign for (签收) a dispatched problem, with an optional note; whether it was on time is frozen now."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SIGN)
     from_state = problem.state
-    problem.state, problem.signed_at = State.SIGNED, timezone.now()
+    _move(problem, Action.SIGN)
+    problem.signed_at = timezone.now()
     problem.signed_on_time = _today() <= problem.sign_deadline
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.SIGN, from_state=from_state,
-           payload={"on_time": problem.signed_on_time})
+           reason=(note or "").strip(), payload={"on_time": problem.signed_on_time})
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.RETURN)
 @transaction.atomic
 def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
     """Return (退回) as not this unit's remit, with the basis; the supervisor then re-dispatches it."""
@@ -298,7 +303,8 @@ def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
     from_state, now = problem.state, timezone.now()
     problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}")
     lapsed = _lapse_pending_extension(problem, now, "问题已退回，原延期申请失效。")
-    problem.state, problem.lead_unit = State.RETURNED, None
+    _move(problem, Action.RETURN)
+    problem.lead_unit = None
     problem.reassign_count += 1
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.RETURN, from_state=from_state, reason=reason,
@@ -306,13 +312,14 @@ def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.START)
 @transaction.atomic
 def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
     """Start handling (开始办理) a signed problem."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.START)
     from_state = problem.state
-    problem.state = State.IN_PROGRESS
+    _move(problem, Action.START)
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.START, from_state=from_state, reason=note)
     return problem
@@ -321,6 +328,7 @@ def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
 # ---------------------------------------------------------------- extensions
 
 
+@PROBLEM_ACTIONS.performs(Action.REQUEST_EXTENSION)
 @transaction.atomic
 def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt.date, reason: str) -> Extension:
     """Ask to move the handling deadline; allowed only up to the configured working days before it expires."""
@@ -347,6 +355,7 @@ def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt
     return extension
 
 
+@PROBLEM_ACTIONS.performs(Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION)
 @transaction.atomic
 def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: str = "",
                              deadline: dt.date | None = None) -> Extension:
@@ -378,6 +387,7 @@ def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: 
 # ---------------------------------------------------------------- reply and review
 
 
+@PROBLEM_ACTIONS.performs(Action.REPLY)
 def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
     """Reply (申请办结) with what was done and at least one piece of evidence."""
     with _files_removed_on_failure() as stored, transaction.atomic():
@@ -391,7 +401,8 @@ def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[Uploade
         names = [_store_attachment(actor=actor, org=capacity.lead_unit, problem=problem, upload=f,
                                    purpose=AttachmentPurpose.EVIDENCE, stored=stored).original_name for f in files]
         from_state = problem.state
-        problem.state, problem.reply_text, problem.replied_at = State.REPLIED, text, timezone.now()
+        _move(problem, Action.REPLY)
+        problem.reply_text, problem.replied_at = text, timezone.now()
         problem.replied_on_time = _today() <= problem.handle_deadline
         problem.save()
         _audit(problem, actor=actor, capacity=capacity, action=Action.REPLY, from_state=from_state, reason=text,
@@ -399,6 +410,7 @@ def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[Uploade
         return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.APPROVE, Action.APPROVE_STAGE, Action.REJECT)
 @transaction.atomic
 def problem_review(*, actor, problem: Problem, decision: str, comment: str = "", internal: bool = False) -> Problem:
     """Review a reply: approve (办结), approve as stage-closed (阶段性办结) or reject (发回重办, comment required).
@@ -414,13 +426,12 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
         comment = _require(comment, "发回重办须写明理由。", "comment")
     from_state = problem.state
     problem.review_count += 1
+    _move(problem, decision)
     if decision == Action.REJECT:
         problem.rejection_count += 1
-        problem.state = State.IN_PROGRESS
         # The rejected reply no longer meets the deadline: the clock runs on until the next reply.
         problem.replied_at = problem.replied_on_time = None
     else:
-        problem.state = State(TRANSITIONS[decision].to_state)
         problem.closed_at = timezone.now()
         # "On time" is whether the approved reply came in by the deadline, frozen now.
         problem.closed_on_time = bool(problem.replied_on_time)
@@ -437,13 +448,15 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.REVISIT)
 @transaction.atomic
 def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool, note: str = "") -> Problem:
     """Record the follow-up visit or call (回访) with the reporter's satisfaction and whether it is resolved."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.REVISIT)
     from_state = problem.state
-    problem.state, problem.revisit_satisfied, problem.revisit_resolved = State.REVISITED, satisfied, resolved
+    _move(problem, Action.REVISIT)
+    problem.revisit_satisfied, problem.revisit_resolved = satisfied, resolved
     problem.save()
     _audit(problem, actor=actor, capacity=capacity, action=Action.REVISIT, from_state=from_state, reason=note,
            payload={"satisfied": satisfied, "resolved": resolved})
@@ -453,6 +466,7 @@ def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool,
 # ---------------------------------------------------------------- side steps
 
 
+@PROBLEM_ACTIONS.performs(Action.URGE)
 @transaction.atomic
 def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
     """Urge (催办) the lead unit; counted on the problem."""
@@ -466,14 +480,14 @@ def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.ESCALATE)
 @transaction.atomic
 def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Problem:
     """Escalate (督办) to a colour level; levels only go up. `actor=None` is the system under a reminder rule."""
     problem = _locked(problem)
     if actor is None:
         # The reminder engine escalates on a configured rule: no person, so no capacity; the state must still allow.
-        if problem.state not in TRANSITIONS[Action.ESCALATE].from_states:
-            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能督办。")
+        PROBLEM_ACTIONS.check_state(Action.ESCALATE, problem.state, ServiceError)
         capacity = None
     else:
         capacity = _authorise(actor, problem, Action.ESCALATE)
@@ -488,6 +502,7 @@ def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Pro
     return problem
 
 
+@PROBLEM_ACTIONS.performs(Action.MERGE)
 @transaction.atomic
 def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -> Problem:
     """Merge a duplicate (并单) into a primary problem; both stay and are linked both ways."""
@@ -504,7 +519,8 @@ def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -
     if capacity_for(actor, primary).supervisor_org is None:
         raise PermissionRefused("您无权督办目标问题，不能并单。")
     from_state, now = duplicate.state, timezone.now()
-    duplicate.state, duplicate.merged_into = State.MERGED, primary
+    _move(duplicate, Action.MERGE)
+    duplicate.merged_into = primary
     duplicate.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason="并单")
     _lapse_pending_extension(duplicate, now, "问题已并单，延期申请失效。")
     duplicate.save()
@@ -515,6 +531,7 @@ def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -
     return duplicate
 
 
+@PROBLEM_ACTIONS.performs(Action.SHARE)
 @transaction.atomic
 def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str) -> Share:
     """Transfer (移送) a problem to a partner body, which can then see it."""
@@ -532,6 +549,7 @@ def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str
     return share
 
 
+@PROBLEM_ACTIONS.performs(Action.RESTRICT)
 @transaction.atomic
 def problem_restrict(*, actor, problem: Problem, users: Iterable, reason: str) -> Problem:
     """Restrict the problem to named people (the actor stays among them), or lift it with an empty list."""

@@ -18,9 +18,9 @@ from qingshan.access.problems import access_attachment, reveal_problem_reporter,
 from qingshan.core.errors import NotFound, ServiceError
 
 from . import kpis, selectors, services
-from .actions import run_action
-from .choices import ESCALATION_COLOURS, Action, State
-from .forms import ACTION_FORMS, AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
+from .choices import ESCALATION_COLOURS, State
+from .forms import AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
+from .transitions import PROBLEM_ACTIONS
 
 PAGE_SIZE = 30
 
@@ -114,7 +114,7 @@ def problem_detail_view(request, pk):
     problem = _get_problem_or_404(request.user, pk)
     actions = services.allowed_actions(request.user, problem)
     return render(request, "problems/detail.html", {
-        "nav": "problems", "problem": problem, "actions": [(a, Action(a).label) for a in actions],
+        "nav": "problems", "problem": problem, "actions": [(a, PROBLEM_ACTIONS[a].label) for a in actions],
         "can_attach": bool(actions), "timeline": selectors.problem_timeline(user=request.user, problem=problem),
         "reporter": selectors.reporter_for_display(user=request.user, problem=problem),
         "today": timezone.localdate(), "escalation_colour": ESCALATION_COLOURS[problem.escalation_level],
@@ -125,19 +125,19 @@ def problem_detail_view(request, pk):
 
 @login_required
 def problem_action_view(request, pk, action):
-    """GET: the form of one action (a fragment for htmx); POST: carry it out through its service."""
-    if action not in ACTION_FORMS:
+    """GET: the form of one action of the table (a fragment for htmx); POST: carry it out through its service."""
+    rule = PROBLEM_ACTIONS.rules.get(action)
+    if rule is None or rule.form is None:
         raise Http404("没有这个操作。")
     problem = _get_problem_or_404(request.user, pk)
-    form_class = ACTION_FORMS[action]
-    form = form_class(*((request.POST, request.FILES) if request.method == "POST" else ()))
+    form = rule.form(*((request.POST, request.FILES) if request.method == "POST" else ()), actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            run_action(action=action, actor=request.user, problem=problem, data=form.cleaned_data)
+            PROBLEM_ACTIONS.run(action, actor=request.user, target=problem, data=form.cleaned_data)
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"已{Action(action).label}：{problem.number}")
+            messages.success(request, f"已{rule.label}：{problem.number}")
             # After a write, re-check that the user may still see it (a unit that returned it no longer does).
             if not visible_problems(request.user).filter(pk=problem.pk).exists():
                 return redirect("inbox")
@@ -145,7 +145,7 @@ def problem_action_view(request, pk, action):
     template = "problems/_action_form.html" if request.htmx else "problems/action.html"
     status = 400 if request.method == "POST" else 200
     return render(request, template, {"nav": "problems", "problem": problem, "form": form, "action": action,
-                                      "action_label": Action(action).label}, status=status)
+                                      "action_label": rule.label}, status=status)
 
 
 @login_required

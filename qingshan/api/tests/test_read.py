@@ -100,7 +100,7 @@ def test_detail_shows_units_extensions_attachments_actions_and_history(world, ap
     assert [a["action"] for a in body["allowed_actions"]] == [
         "reassign", "approve_extension", "reject_extension", "urge", "escalate", "merge", "share", "restrict"]
     decide = next(a for a in body["allowed_actions"] if a["action"] == "approve_extension")
-    assert (decide["label"], decide["endpoint"]) == ("批准延期", f"/api/problems/{problem.pk}/decide-extension/")
+    assert (decide["label"], decide["endpoint"]) == ("批准延期", f"/api/problems/{problem.pk}/approve-extension/")
     assert [e["action"] for e in body["timeline"]] == ["create", "dispatch", "sign", "start", "request_extension"]
     assert body["timeline"][1]["action_display"] == "交办" and body["timeline"][1]["actor_name"] == "李监督"
 

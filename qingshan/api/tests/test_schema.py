@@ -6,10 +6,11 @@ import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from qingshan.api.views import ACTION_ENDPOINTS
+from qingshan.problems.transitions import PROBLEM_ACTIONS
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-ENDPOINTS = sorted({*ACTION_ENDPOINTS.values(), "reveal-reporter", "attachments"})
+ENDPOINTS = sorted({*(rule.path for rule in PROBLEM_ACTIONS), "review", "decide-extension", "reveal-reporter",
+                    "attachments"})
 
 
 @pytest.fixture(scope="module")

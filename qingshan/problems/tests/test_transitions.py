@@ -11,11 +11,12 @@ from django.db.models import Count, Q
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import ServiceError
 from qingshan.core.testing.flows import drive_to, with_pending_extension
+from qingshan.core.testing.transitions import TransitionMatrix
 from qingshan.core.testing.world import WORLD_NOW, png
 from qingshan.problems import services
 from qingshan.problems.choices import Action, EscalationLevel, ExtensionStatus, State
 from qingshan.problems.models import Problem
-from qingshan.problems.transitions import SUPERVISOR, TRANSITIONS
+from qingshan.problems.transitions import PROBLEM_ACTIONS, SUPERVISOR, TRANSITIONS
 
 ROLES = [
     "officer", "office_head", "xinfang", "group_staff", "district_staff", "leader", "readonly",
@@ -36,9 +37,8 @@ def _fixed_day(time_machine):
     time_machine.move_to(WORLD_NOW, tick=False)
 
 
-def may(role: str, action: str, state: str) -> bool:
-    """Whether `role` may take `action` on a drive_to() problem in `state`."""
-    rule = TRANSITIONS[action]
+def may(role: str, rule, state: str) -> bool:
+    """Whether `role` may take `rule`'s action on a drive_to() problem in `state`."""
     if state not in rule.from_states:
         return False
     eco_leads = state not in NO_LEAD_UNIT
@@ -47,49 +47,63 @@ def may(role: str, action: str, state: str) -> bool:
     return role in LEAD_UNIT_PEOPLE and eco_leads
 
 
-ALLOWED = [
-    (action, state, role)
-    for action in TRANSITIONS for state in State.values for role in ROLES if may(role, action, state)
-]
+def example(w, action: str, problem: Problem) -> dict:
+    """A valid input for `action`, as its page form or API endpoint would pass it on, so only the table refuses."""
+    base = problem.handle_deadline or WORLD_NOW.date()
+    return {
+        Action.DISPATCH: lambda: {"lead_unit": w.eco, "co_units": [w.water]},
+        Action.REASSIGN: lambda: {"lead_unit": w.water, "reason": "该排口由水务局管理"},
+        Action.SIGN: lambda: {},
+        Action.RETURN: lambda: {"reason": "不属于本单位职责，依据：三定方案"},
+        Action.START: lambda: {},
+        Action.REQUEST_EXTENSION: lambda: {"reason": "需协调上游企业停产整治",
+                                           "requested_deadline": base + dt.timedelta(days=14)},
+        Action.APPROVE_EXTENSION: lambda: {"reason": "同意"},
+        Action.REJECT_EXTENSION: lambda: {"reason": "理由不充分"},
+        Action.REPLY: lambda: {"text": "已封堵排口。", "files": [png()]},
+        Action.APPROVE: lambda: {"comment": "佐证不足，请补充。"},
+        Action.APPROVE_STAGE: lambda: {"comment": "佐证不足，请补充。"},
+        Action.REJECT: lambda: {"comment": "佐证不足，请补充。"},
+        Action.REVISIT: lambda: {"satisfied": True, "resolved": True, "note": "电话回访"},
+        Action.URGE: lambda: {"note": "请加快办理"},
+        Action.ESCALATE: lambda: {"level": EscalationLevel.YELLOW, "reason": "临近期限"},
+        Action.MERGE: lambda: {"primary": w.primary, "reason": "同一排口"},
+        Action.SHARE: lambda: {"partner": w.partner, "reason": "涉及多部门协作"},
+        Action.RESTRICT: lambda: {"users": [w.office_head], "reason": "涉及敏感人员"},
+    }[action]()
+
+
+def build(w, action: str, state: str) -> Problem:
+    if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
+        return with_pending_extension(w, state)
+    return drive_to(w, state)
+
+
+def expected_refusal(action: str, state: str) -> str:
+    """The message a refused action shows: the state's, else the missing capacity's."""
+    rule, label = TRANSITIONS[action], Action(action).label
+    if state not in rule.from_states:
+        return f"问题当前状态为“{State(state).label}”，不能{label}。"
+    if rule.who == SUPERVISOR:
+        return f"只有负责督办该问题的纪检监察机构人员可以{label}。"
+    return f"只有该问题主办单位的经办人或负责人可以{label}。"
+
+
+MATRIX = TransitionMatrix(
+    table=PROBLEM_ACTIONS, roles=ROLES, states=list(State.values), may=may, build=build, example=example,
+    snapshot=lambda problem: snapshot(problem), events=lambda: AuditEvent.objects.count(), refusal=expected_refusal)
+ALLOWED = MATRIX.allowed()
 
 
 def perform(w, action: str, actor, problem: Problem, *, primary: Problem | None = None):
-    """Take `action` through its service with valid input, so that only the table can refuse it."""
-    s = services
-    if action == Action.DISPATCH:
-        return s.problem_dispatch(actor=actor, problem=problem, lead_unit=w.eco, co_units=[w.water])
-    if action == Action.REASSIGN:
-        return s.problem_reassign(actor=actor, problem=problem, lead_unit=w.water, reason="该排口由水务局管理")
-    if action == Action.SIGN:
-        return s.problem_sign(actor=actor, problem=problem)
-    if action == Action.RETURN:
-        return s.problem_return(actor=actor, problem=problem, reason="不属于本单位职责，依据：三定方案")
-    if action == Action.START:
-        return s.problem_start(actor=actor, problem=problem)
-    if action == Action.REQUEST_EXTENSION:
-        base = problem.handle_deadline or WORLD_NOW.date()
-        return s.problem_request_extension(actor=actor, problem=problem, reason="需协调上游企业停产整治",
-                                           requested_deadline=base + dt.timedelta(days=14))
-    if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
-        return s.problem_decide_extension(actor=actor, problem=problem, approve=action == Action.APPROVE_EXTENSION,
-                                          reason="理由不充分")
-    if action == Action.REPLY:
-        return s.problem_reply(actor=actor, problem=problem, text="已封堵排口。", files=[png()])
-    if action in (Action.APPROVE, Action.APPROVE_STAGE, Action.REJECT):
-        return s.problem_review(actor=actor, problem=problem, decision=action, comment="佐证不足，请补充。")
-    if action == Action.REVISIT:
-        return s.problem_revisit(actor=actor, problem=problem, satisfied=True, resolved=True, note="电话回访")
-    if action == Action.URGE:
-        return s.problem_urge(actor=actor, problem=problem, note="请加快办理")
-    if action == Action.ESCALATE:
-        return s.problem_escalate(actor=actor, problem=problem, level=EscalationLevel.YELLOW, reason="临近期限")
-    if action == Action.MERGE:
-        return s.problem_merge(actor=actor, duplicate=problem, primary=primary, reason="同一排口")
-    if action == Action.SHARE:
-        return s.problem_share(actor=actor, problem=problem, partner=w.partner, reason="涉及多部门协作")
-    if action == Action.RESTRICT:
-        return s.problem_restrict(actor=actor, problem=problem, users=[w.office_head], reason="涉及敏感人员")
-    raise AssertionError(f"no way to perform {action}")
+    """Take `action` through the action table (as the pages and the API do) with valid input."""
+    w.primary = primary
+    return MATRIX.perform(w, action, actor, problem)
+
+
+def test_every_field_of_every_input_reaches_its_service():
+    """A page form or API field that the service does not take would be silently dropped (the old 签收 说明)."""
+    MATRIX.check_inputs_reach_services()
 
 
 def snapshot(problem: Problem) -> tuple:
@@ -104,33 +118,17 @@ def snapshot(problem: Problem) -> tuple:
     return Problem.objects.filter(pk=problem.pk).values().get(), related
 
 
-def expected_refusal(action: str, state: str) -> str:
-    """The message a refused action shows: the state's, else the missing capacity's."""
-    rule, label = TRANSITIONS[action], Action(action).label
-    if state not in rule.from_states:
-        return f"问题当前状态为“{State(state).label}”，不能{label}。"
-    if rule.who == SUPERVISOR:
-        return f"只有负责督办该问题的纪检监察机构人员可以{label}。"
-    return f"只有该问题主办单位的经办人或负责人可以{label}。"
-
-
 def test_the_table_is_tried_by_supervisors_and_the_lead_unit():
     """The oracle covers every action: each one is allowed to someone somewhere (no dead rows in the table)."""
     assert {a for a, _, _ in ALLOWED} == set(TRANSITIONS)
     assert {r for _, _, r in ALLOWED} == CITY_SUPERVISORS | {STATIONED_GROUP} | LEAD_UNIT_PEOPLE
 
 
-def setup_for(w, action: str, state: str) -> Problem:
-    if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
-        return with_pending_extension(w, state)
-    return drive_to(w, state)
-
-
-@pytest.mark.parametrize(("action", "state", "role"), ALLOWED, ids=[f"{a}-{s}-{r}" for a, s, r in ALLOWED])
+@pytest.mark.parametrize(("action", "state", "role"), ALLOWED, ids=MATRIX.ids(ALLOWED))
 def test_allowed_transition_succeeds(world, action, state, role):
     w = world
     actor = getattr(w, role)
-    problem = setup_for(w, action, state)
+    problem = build(w, action, state)
     primary = drive_to(w, State.DISPATCHED, title="主问题") if action == Action.MERGE else None
     events_before = AuditEvent.objects.count()
 
@@ -195,23 +193,19 @@ def check_effect(w, action, problem: Problem, actor, primary):
 def test_everything_else_is_refused_and_changes_nothing(world, role):
     w = world
     actor = getattr(w, role)
-    primary = drive_to(w, State.DISPATCHED, title="主问题")
-    for state in State.values:
-        problem = drive_to(w, state)
-        # What the UI offers is exactly what the table allows (no extension is pending, so none can be decided).
-        offered = set(services.allowed_actions(actor, Problem.objects.get(pk=problem.pk)))
-        assert offered == {a for a in TRANSITIONS if may(role, a, state)} - {
-            Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION}, state
+    w.primary = drive_to(w, State.DISPATCHED, title="主问题")
+    MATRIX.check_refusals(w, role, actor)
 
-        before, events = snapshot(problem), AuditEvent.objects.count()
-        for action in TRANSITIONS:
-            if may(role, action, state):
-                continue
-            with pytest.raises(ServiceError) as refused:
-                perform(w, action, actor, problem, primary=primary)
-            assert refused.value.message == expected_refusal(action, state), (state, action)
-            assert snapshot(problem) == before, (state, action)
-            assert AuditEvent.objects.count() == events, (state, action)
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_ui_offers_exactly_what_the_table_allows(world, role):
+    actor = getattr(world, role)
+    for state in State.values:
+        problem = drive_to(world, state)
+        # No extension is pending, so none can be decided.
+        offered = set(services.allowed_actions(actor, Problem.objects.get(pk=problem.pk)))
+        assert offered == {r.code for r in PROBLEM_ACTIONS if may(role, r, state)} - {
+            Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION}, state
 
 
 @pytest.mark.parametrize(("role", "action", "state", "message"), [

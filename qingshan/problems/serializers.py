@@ -1,4 +1,4 @@
-"""API shapes. Input serializers check shape and types only (every business rule stays in the services);
+"""The problems API's shapes. Input serializers check shape and types only (every business rule stays in the services);
 output serializers render what the selectors return and never carry a reporter's clear contact details."""
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from qingshan.access.problems import access_problem
+from qingshan.api.errors import ErrorOutput  # noqa: F401  (re-exported for the problems API)
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems.choices import Action, AttachmentPurpose, Urgency
@@ -111,6 +112,23 @@ class EmptyInput(serializers.Serializer):
     pass
 
 
+class DecisionCommentInput(serializers.Serializer):
+    """审核通过办结 / 阶段性办结 / 发回重办 each at its own endpoint."""
+
+    comment = _text("审核意见", required=False, help_text="发回重办时必填")
+    internal = serializers.BooleanField(label="内部意见", required=False, default=False,
+                                        help_text="内部意见不向责任单位显示")
+
+
+class ApproveExtensionInput(serializers.Serializer):
+    deadline = _date("批准期限", required=False, help_text="留空则按申请的日期")
+    reason = _text("审批意见", required=False)
+
+
+class RejectExtensionInput(serializers.Serializer):
+    reason = _text("审批意见", help_text="不予延期的理由")
+
+
 class ReturnInput(serializers.Serializer):
     reason = _text("退回理由", help_text="不属于本单位职责的依据")
 
@@ -187,12 +205,6 @@ class RevealReporterInput(serializers.Serializer):
 
 
 # ---------------------------------------------------------------- outputs
-
-
-class ErrorOutput(serializers.Serializer):
-    detail = serializers.CharField(help_text="错误说明（中文）")
-    field = serializers.CharField(allow_null=True, help_text="出错的字段，无则为 null")
-    errors = serializers.DictField(required=False, help_text="输入有误时：各字段的全部错误")
 
 
 class RefOutput(serializers.Serializer):
