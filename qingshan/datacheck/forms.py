@@ -58,4 +58,3 @@ class DismissForm(StyledForm):
     reason = forms.CharField(label="排除理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-HIT_ACTION_FORMS = {"confirm": ConfirmForm, "verify": VerifyForm, "dismiss": DismissForm}

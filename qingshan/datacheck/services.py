@@ -25,6 +25,7 @@ from qingshan.orgs.models import Region
 
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
 from .models import CheckModel, CheckModelVersion, Hit, Run
+from .transitions import HIT_ACTIONS
 
 MODEL_TYPE, RUN_TYPE, HIT_TYPE = "datacheck.checkmodel", "datacheck.run", "datacheck.hit"
 BATCH_SIZE = 500  # subjects upserted per round trip
@@ -507,9 +508,9 @@ def _locked_hit(hit: Hit) -> Hit:
         "model__owner_org__region", "region", "model__problem_category").get(pk=hit.pk)
 
 
-def _check_undecided(hit: Hit, verb: str) -> None:
-    if hit.state not in UNDECIDED_HIT_STATES:
-        raise ServiceError(f"该线索当前状态为“{HitState(hit.state).label}”，不能{verb}。")
+def _check_state(hit: Hit, action: str) -> str:
+    """The state `action` leads to, or the table's refusal when the hit's state does not allow it."""
+    return HIT_ACTIONS.check_state(action, hit.state, ServiceError).to_state
 
 
 def _audit_hit(hit: Hit, *, actor, org, action, from_state, reason="", payload=None):
@@ -534,6 +535,7 @@ def hit_description(hit: Hit) -> str:
     return "\n".join(lines)
 
 
+@HIT_ACTIONS.performs(Action.CONFIRM)
 def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "", reason: str = "") -> Hit:
     """Confirm a hit (研判确认): register a problem (source 数据比对模型) from it and link the two; audit both."""
     from qingshan.problems.models import Source
@@ -542,7 +544,7 @@ def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "",
     with transaction.atomic():
         hit = _locked_hit(hit)
         org = _require_actor(actor, hit.model, "确认线索并转为问题")
-        _check_undecided(hit, "转为问题")
+        to_state = _check_state(hit, Action.CONFIRM)
         category = category or hit.model.problem_category
         if category is None:
             raise ServiceError("请选择问题类别。", field="category")
@@ -558,7 +560,7 @@ def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "",
             location=(hit.subject_label or "")[:200], lng=hit.lng, lat=hit.lat,
             urgency="urgent" if hit.queue == Queue.URGENT else "normal",
         )
-        hit.state, hit.problem = HitState.CONVERTED, problem
+        hit.state, hit.problem = to_state, problem
         hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), (reason or "").strip()
         hit.save(update_fields=["state", "problem", "decided_by", "decided_at", "reason"])
         _audit_hit(hit, actor=actor, org=org, action=Action.CONFIRM, from_state=before, reason=hit.reason,
@@ -566,15 +568,15 @@ def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "",
     return hit
 
 
+@HIT_ACTIONS.performs(Action.VERIFY)
 def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -> Hit:
     """Mark a hit for verification (转核查): it stays open in the 核查中 state until someone confirms or dismisses."""
     with transaction.atomic():
         hit = _locked_hit(hit)
         org = _require_actor(actor, hit.model, "将线索转核查")
-        if hit.state != HitState.NEW:
-            raise ServiceError(f"该线索当前状态为“{HitState(hit.state).label}”，不能转核查。")
+        to_state = _check_state(hit, Action.VERIFY)
         before = hit.state
-        hit.state = HitState.VERIFYING
+        hit.state = to_state
         if queue:
             if queue not in Queue.values:
                 raise ServiceError("请选择研判队列。", field="queue")
@@ -585,15 +587,16 @@ def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -
     return hit
 
 
+@HIT_ACTIONS.performs(Action.DISMISS)
 def hit_dismiss(*, actor, hit: Hit, reason: str) -> Hit:
     """Dismiss a hit (排除) with a reason; if the subject shows again later, a new hit links back to this one."""
     reason = _text(reason, "排除线索须填写理由。", "reason")
     with transaction.atomic():
         hit = _locked_hit(hit)
         org = _require_actor(actor, hit.model, "排除线索")
-        _check_undecided(hit, "排除")
+        to_state = _check_state(hit, Action.DISMISS)
         before = hit.state
-        hit.state = HitState.DISMISSED
+        hit.state = to_state
         hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), reason
         hit.save(update_fields=["state", "decided_by", "decided_at", "reason"])
         _audit_hit(hit, actor=actor, org=org, action=Action.DISMISS, from_state=before, reason=reason)

@@ -19,7 +19,6 @@ from .catalogue import catalogue_models
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, Trigger
 from .filters import KPI_CONDITIONS, HitFilter
 from .forms import (
-    HIT_ACTION_FORMS,
     CheckModelEditForm,
     CheckModelForm,
     ConfirmForm,
@@ -28,6 +27,7 @@ from .forms import (
     VerifyForm,
 )
 from .maps import hit_map
+from .transitions import HIT_ACTIONS
 
 PAGE_SIZE = 30
 NOT_FOUND = "未找到该记录，或您无权查看。"
@@ -206,11 +206,12 @@ def hit_detail_view(request, pk):
 
 
 def _hit_page(request, hit, *, forms=None, status=200):
-    can_act = acting_org(request.user, hit.model) is not None and hit.state in UNDECIDED_HIT_STATES
+    may_triage = acting_org(request.user, hit.model) is not None
+    actions = HIT_ACTIONS.allowed(hit.state, lambda rule: may_triage)
     forms = forms or {}
     columns = list(dict.fromkeys(k for row in hit.evidence for k in row)) if hit.evidence else []
     return render(request, "datacheck/hit.html", {
-        "nav": "datacheck", "hit": hit, "can_act": can_act,
+        "nav": "datacheck", "hit": hit, "can_act": bool(actions), "actions": actions,
         "columns": list(selectors.evidence_labels(columns).items()),
         "rows": [[row.get(c) for c in columns] for row in hit.evidence], "map": hit_map(hit),
         "confirm_form": forms.get("confirm") or ConfirmForm(initial={
@@ -230,21 +231,16 @@ def _action_label(action: str) -> str:
 def hit_action_view(request, pk, action):
     """确认转问题 / 转核查 / 排除 on one hit. With htmx, answers with the triage row; otherwise redirects."""
     hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
-    form_class = HIT_ACTION_FORMS.get(action)
-    if form_class is None:
+    rule = HIT_ACTIONS.rules.get(action)
+    if rule is None:
         raise Http404(NOT_FOUND)
-    form = form_class(request.POST)
+    form = rule.form(request.POST)
     error = None
     if not form.is_valid():
         error = "；".join(e for errors in form.errors.values() for e in errors)
     else:
         try:
-            if action == "confirm":
-                hit = services.hit_confirm(actor=request.user, hit=hit, **form.cleaned_data)
-            elif action == "verify":
-                hit = services.hit_verify(actor=request.user, hit=hit, **form.cleaned_data)
-            else:
-                hit = services.hit_dismiss(actor=request.user, hit=hit, **form.cleaned_data)
+            hit = HIT_ACTIONS.run(action, actor=request.user, target=hit, data=form.cleaned_data)
         except ServiceError as exc:
             error = exc.message
             _form_errors(form, exc)

@@ -1,0 +1,85 @@
+"""The triage table of a model hit, tried by every role from every state through the table (as the pages do)."""
+import itertools
+
+import pytest
+import time_machine
+
+from qingshan.audit.models import AuditEvent
+from qingshan.core.testing.transitions import TransitionMatrix
+from qingshan.core.testing.world import WORLD_NOW, build_world
+from qingshan.datacheck import services
+from qingshan.datacheck.choices import Action, HitState
+from qingshan.datacheck.models import CheckModel, Hit
+from qingshan.datacheck.transitions import HIT_ACTIONS
+
+from .app_world import make_model, row, setup_dc
+
+pytestmark = pytest.mark.django_db
+
+# The city commission's supervisors triage the city's model hits; leaders look only; units never see them.
+TRIAGERS = {"officer", "office_head"}
+ROLES = ["officer", "office_head", "leader", "readonly"]
+_subjects = itertools.count()
+
+
+@pytest.fixture
+def dc(db, settings, tmp_path):
+    world = setup_dc(build_world(), settings, tmp_path)
+    with time_machine.travel(WORLD_NOW, tick=True):
+        world.model = make_model(world)
+        yield world
+
+
+def build(w, action: str, state: str) -> Hit:
+    """A fresh hit (its own subject) brought to `state` by the officer through the services."""
+    site = f"S{next(_subjects)}"
+    w.load(row(site, 9))
+    services.run_start(actor=w.officer, model=CheckModel.objects.get(pk=w.model.pk))
+    hit = Hit.objects.get(subject_key=site)
+    if state == HitState.VERIFYING:
+        hit = services.hit_verify(actor=w.officer, hit=hit)
+    elif state == HitState.CONVERTED:
+        hit = services.hit_confirm(actor=w.officer, hit=hit)
+    elif state == HitState.DISMISSED:
+        hit = services.hit_dismiss(actor=w.officer, hit=hit, reason="数据录入错误")
+    return Hit.objects.get(pk=hit.pk)
+
+
+def may(role: str, rule, state: str) -> bool:
+    return role in TRIAGERS and state in rule.from_states
+
+
+EXAMPLES = {Action.CONFIRM: {"reason": "超标属实"}, Action.VERIFY: {"reason": "请现场核实"},
+            Action.DISMISS: {"reason": "设备校准期间的读数"}}
+
+MATRIX = TransitionMatrix(
+    table=HIT_ACTIONS, roles=ROLES, states=list(HitState.values), may=may, build=build,
+    example=lambda w, action, hit: dict(EXAMPLES[action]),
+    snapshot=lambda hit: (Hit.objects.filter(pk=hit.pk).values().get(), Hit.objects.count()),
+    events=lambda: AuditEvent.objects.count())
+ALLOWED = MATRIX.allowed()
+
+
+def test_every_field_of_every_input_reaches_its_service():
+    MATRIX.check_inputs_reach_services()
+
+
+def test_the_oracle_allows_every_action_to_someone():
+    assert {a for a, _, _ in ALLOWED} == set(HIT_ACTIONS.codes())
+
+
+@pytest.mark.parametrize(("action", "state", "role"), ALLOWED, ids=MATRIX.ids(ALLOWED))
+def test_allowed_triage_succeeds_and_is_audited(dc, action, state, role):
+    hit = build(dc, action, state)
+    events = AuditEvent.objects.filter(object_type="datacheck.hit", object_id=hit.pk).count()
+    MATRIX.perform(dc, action, getattr(dc, role), hit)
+    hit.refresh_from_db()
+    assert hit.state == HIT_ACTIONS[action].to_state
+    event = AuditEvent.objects.filter(object_type="datacheck.hit", object_id=hit.pk).latest("seq")
+    assert (event.action, event.from_state, event.to_state) == (action, state, hit.state)
+    assert AuditEvent.objects.filter(object_type="datacheck.hit", object_id=hit.pk).count() == events + 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everything_else_is_refused_and_changes_nothing(dc, role):
+    MATRIX.check_refusals(dc, role, getattr(dc, role))
