@@ -35,6 +35,7 @@ class ActionRule:
     # Arguments the rule fixes for a service that several rules share (e.g. the decision of a review).
     fixed: Mapping[str, Any] = field(default_factory=dict)
     refusals: Mapping[str, str] = field(default_factory=dict)  # a refusal message per state, else the generic one
+    refused: str = ""  # the refusal message of every other disallowed state, when not the generic one
     target: str = ""  # the service's keyword for the object when it is not the table's (e.g. merge's duplicate)
 
     @property
@@ -46,7 +47,8 @@ class ActionRule:
 
     def refusal(self, state: str, state_label: str, noun: str) -> str:
         """Why the action cannot be taken from `state`, in the user's words."""
-        return self.refusals.get(state) or f"{noun}当前状态为“{state_label}”，不能{self.label}。"
+        return (self.refusals.get(state) or self.refused
+                or f"{noun}当前状态为“{state_label}”，不能{self.label}。")
 
 
 class ActionTable:

@@ -61,10 +61,18 @@ class StageForm(StyledForm):
     note = forms.CharField(label="说明", max_length=300, required=False)
 
 
-class ReviewForm(StyledForm):
+class ReviewCommentForm(StyledForm):
+    """The input of 审核通过 and 退回修改 (the action table's rules)."""
+
+    comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReviewForm(ReviewCommentForm):
+    """The review page's form: the decision chooses the rule, the comment is its input."""
+
     decision = forms.ChoiceField(label="审核结论", choices=[("approve", "审核通过"), ("return", "退回修改")],
                                  widget=forms.RadioSelect)
-    comment = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    field_order = ["decision", "comment"]
 
 
 class UrgeForm(StyledForm):

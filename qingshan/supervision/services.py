@@ -22,7 +22,6 @@ from qingshan.problems.services import problem_create
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
 from .choices import (
-    OPEN_SLOT_STATES,
     STAGE_ORDER,
     Action,
     ActivityKind,
@@ -31,7 +30,6 @@ from .choices import (
     EscalationLevel,
     RectificationStatus,
     ReportStatus,
-    SlotState,
     Stage,
 )
 from .models import (
@@ -50,6 +48,7 @@ from .models import (
     SupervisionItem,
     Theme,
 )
+from .transitions import SLOT_ACTIONS
 
 # Findings become problems of the work loop with this source (监督报告, reference data of problems).
 FINDING_SOURCE_CODE = "report"
@@ -517,6 +516,7 @@ def _clean_rectifications(actor, rectifications) -> list[dict]:
     return result
 
 
+@SLOT_ACTIONS.performs(Action.SUBMIT)
 @transaction.atomic
 def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence[dict] = (),
                   findings: Sequence[dict] = (), rectifications: Sequence[dict] = ()) -> Report:
@@ -530,10 +530,7 @@ def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence
     org = assignee_org(actor, slot)
     if org is None:
         raise PermissionRefused("只有承办该监督事项的派驻组或区县纪委监委人员可以报送。")
-    if slot.state == SlotState.APPROVED:
-        raise ServiceError("该期报送已审核通过，不能再报送。")
-    if slot.state == SlotState.SUBMITTED:
-        raise ServiceError("该期报送正在审核中，不能重复报送。")
+    rule = SLOT_ACTIONS.check_state(Action.SUBMIT, slot.state, ServiceError)
     summary = _require(summary, "请填写工作情况。", "summary")
     clean_activities = _clean_activities(activities)
     clean_rectifications = _clean_rectifications(actor, rectifications)
@@ -547,7 +544,7 @@ def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence
     if slot.first_submitted_at is None:
         slot.first_submitted_at = now
         slot.on_time = timezone.localdate(now) <= slot.due_date
-    slot.state = SlotState.SUBMITTED
+    slot.state = rule.to_state
     slot.save(update_fields=["state", "first_submitted_at", "on_time"])
     base = {"item_id": slot.item_id, "slot_id": slot.pk}
     action = Action.SUBMIT if version == 1 else Action.RESUBMIT
@@ -581,6 +578,7 @@ def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence
     return report
 
 
+@SLOT_ACTIONS.performs(Action.APPROVE, Action.RETURN)
 @transaction.atomic
 def report_review(*, actor, report: Report, approve: bool, comment: str = "") -> Report:
     """Review (审核) the latest submitted version: approve it, or return it with comments for resubmission."""
@@ -591,8 +589,10 @@ def report_review(*, actor, report: Report, approve: bool, comment: str = "") ->
         raise PermissionRefused("只有该监督事项的牵头部室可以审核报送。")
     if report.submitted_by_id == actor.pk:
         raise PermissionRefused("不能审核本人报送的材料。")
-    if report.status != ReportStatus.SUBMITTED or slot.state != SlotState.SUBMITTED:
-        raise ServiceError("该报送不在待审核状态。")
+    action = Action.APPROVE if approve else Action.RETURN
+    if report.status != ReportStatus.SUBMITTED:
+        raise ServiceError(SLOT_ACTIONS[action].refused)
+    rule = SLOT_ACTIONS.check_state(action, slot.state, ServiceError)
     comment = (comment or "").strip()
     if not approve and not comment:
         raise ServiceError("退回修改须填写审核意见。", field="comment")
@@ -601,10 +601,9 @@ def report_review(*, actor, report: Report, approve: bool, comment: str = "") ->
     report.reviewed_by, report.reviewed_at, report.review_comment = actor, now, comment
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
     from_state = slot.state
-    slot.state = SlotState.APPROVED if approve else SlotState.RETURNED
+    slot.state = rule.to_state
     slot.approved_at = now if approve else None
     slot.save(update_fields=["state", "approved_at"])
-    action = Action.APPROVE if approve else Action.RETURN
     base = {"item_id": slot.item_id, "slot_id": slot.pk, "version": report.version}
     _audit("supervision.slot", slot.pk, action, actor=actor, actor_org=org, from_state=from_state,
            to_state=slot.state, reason=comment, payload=base)
@@ -620,14 +619,14 @@ def _slot_supervisor(actor, slot: ReportSlot) -> Organisation:
     return org
 
 
+@SLOT_ACTIONS.performs(Action.URGE)
 @transaction.atomic
 def report_slot_urge(*, actor, slot: ReportSlot, note: str) -> ReportSlot:
     """Urge (催办) the assignee of a slot still owing its report; counted on the slot."""
     slot = _locked_slot(slot)
     org = _slot_supervisor(actor, slot)
     note = _require(note, "请填写催办内容。", "note")
-    if slot.state not in OPEN_SLOT_STATES:
-        raise ServiceError("该期已报送，无需催办。")
+    SLOT_ACTIONS.check_state(Action.URGE, slot.state, ServiceError)
     slot.urge_count += 1
     slot.save(update_fields=["urge_count"])
     _audit("supervision.slot", slot.pk, Action.URGE, actor=actor, actor_org=org, from_state=slot.state,
@@ -635,6 +634,7 @@ def report_slot_urge(*, actor, slot: ReportSlot, note: str) -> ReportSlot:
     return slot
 
 
+@SLOT_ACTIONS.performs(Action.ESCALATE)
 @transaction.atomic
 def report_slot_escalate(*, actor, slot: ReportSlot, level: int, reason: str) -> ReportSlot:
     """Escalate (督办) a slot still owing its report. `actor=None` is the system acting under a reminder rule,
@@ -642,8 +642,7 @@ def report_slot_escalate(*, actor, slot: ReportSlot, level: int, reason: str) ->
     slot = _locked_slot(slot)
     org = None if actor is None else _slot_supervisor(actor, slot)
     reason = _require(reason, "请填写督办理由。", "reason")
-    if slot.state not in OPEN_SLOT_STATES:
-        raise ServiceError("该期已报送，无需督办。")
+    SLOT_ACTIONS.check_state(Action.ESCALATE, slot.state, ServiceError)
     if level not in EscalationLevel.values or level <= slot.escalation_level:
         raise ServiceError("督办等级只能提高。", field="level")
     old = slot.escalation_level

@@ -12,7 +12,7 @@ from qingshan.access import supervision as access
 from qingshan.core.errors import NotFound, ServiceError
 
 from . import excel, selectors, services
-from .choices import ESCALATION_COLOURS, OPEN_SLOT_STATES, RectificationStatus, SlotState, Stage
+from .choices import ESCALATION_COLOURS, OPEN_SLOT_STATES, Action, RectificationStatus, SlotState, Stage
 from .forms import (
     BLANK_ROWS,
     AssignForm,
@@ -27,6 +27,7 @@ from .forms import (
     report_choices,
     report_rows,
 )
+from .transitions import ASSIGNEE, REVIEWER, SLOT_ACTIONS, SUPERVISOR
 
 PAGE_SIZE = 30
 
@@ -186,7 +187,10 @@ def _slot_context(request, slot, *, data=None, errors=None):
     reports = selectors.slot_reports(user=request.user, slot=slot)
     is_assignee = access.assignee_org(request.user, slot) is not None
     is_reviewer = access.reviewer_org(request.user, slot.item) is not None
-    can_submit = is_assignee and slot.state in OPEN_SLOT_STATES
+    is_supervisor = is_reviewer or access.planner_org(request.user, slot.item.plan.commission) is not None
+    roles = {ASSIGNEE: is_assignee, REVIEWER: is_reviewer, SUPERVISOR: is_supervisor}
+    actions = SLOT_ACTIONS.allowed(slot.state, lambda rule: roles[rule.who])
+    can_submit = Action.SUBMIT in actions
     rows = data or {}
     if data is None and can_submit and reports:
         # A resubmission starts from the returned version's activities; its findings are problems already.
@@ -200,9 +204,8 @@ def _slot_context(request, slot, *, data=None, errors=None):
         "rows": {kind: list(rows.get(kind, [])) + [{}] * (blank[kind] - len(rows.get(kind, [])))
                  for kind in BLANK_ROWS},
         "choices": report_choices() if can_submit else {},
-        "review_form": ReviewForm() if is_reviewer and slot.state == SlotState.SUBMITTED else None,
-        "urge_form": UrgeForm() if (is_reviewer or access.planner_org(request.user, slot.item.plan.commission))
-        and slot.state in OPEN_SLOT_STATES else None,
+        "review_form": ReviewForm() if Action.APPROVE in actions else None,
+        "urge_form": UrgeForm() if Action.URGE in actions else None,
         "escalation_colour": ESCALATION_COLOURS[slot.escalation_level],
         "rect_form": RectificationUpdateForm() if is_assignee or is_reviewer else None,
         "rect_statuses": RectificationStatus.choices,
@@ -260,9 +263,9 @@ def report_review_view(request, pk):
     if report is None or not form.is_valid():
         messages.error(request, "请选择审核结论。")
         return redirect("supervision:slot", pk=slot.pk)
+    action = Action.APPROVE if form.cleaned_data["decision"] == "approve" else Action.RETURN
     try:
-        services.report_review(actor=request.user, report=report, approve=form.cleaned_data["decision"] == "approve",
-                               comment=form.cleaned_data["comment"])
+        SLOT_ACTIONS.run(action, actor=request.user, target=report, data={"comment": form.cleaned_data["comment"]})
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -275,7 +278,7 @@ def report_review_view(request, pk):
 def slot_urge_view(request, pk):
     slot = _or_404(access.access_slot, request.user, pk, "报送")
     _run(request, UrgeForm(request.POST),
-         lambda data: services.report_slot_urge(actor=request.user, slot=slot, note=data["note"]),
+         lambda data: SLOT_ACTIONS.run(Action.URGE, actor=request.user, target=slot, data=data),
          done="已催办。", invalid="请填写催办内容。")
     return redirect("supervision:slot", pk=slot.pk)
 

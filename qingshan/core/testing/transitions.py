@@ -32,6 +32,10 @@ class TransitionMatrix:
     snapshot: Callable[[Any], Any]  # object -> everything an action could change, read from the database
     events: Callable[[], int]  # how many audit events exist
     refusal: Callable[[str, str], str] | None = None  # (action, state) -> the expected message of a refusal
+    # (action, object) -> what the action's service takes, when a rule acts on a part (e.g. a slot's latest report)
+    target_of: Callable[[str, Any], Any] = lambda action, obj: obj
+    # (action, state) -> True where the action has nothing to act on at all (no report to review before one exists)
+    inapplicable: Callable[[str, str], bool] = lambda action, state: False
 
     def allowed(self) -> list[tuple[str, str, str]]:
         return [(rule.code, state, role) for rule in self.table for state in self.states for role in self.roles
@@ -43,14 +47,14 @@ class TransitionMatrix:
     def perform(self, world, action: str, actor, target, data: dict | None = None):
         """Take `action` through the table with valid input, so that only the table's rules can refuse it."""
         data = self.example(world, action, target) if data is None else data
-        return self.table.run(action, actor=actor, target=target, data=data)
+        return self.table.run(action, actor=actor, target=self.target_of(action, target), data=data)
 
     def check_refusals(self, world, role: str, actor) -> None:
         """Everything `role` may not do, from every state: refused, nothing changed, no audit event written."""
         for state in self.states:
             target = self.build(world, "", state)
             for rule in self.table:
-                if self.may(role, rule, state):
+                if self.may(role, rule, state) or self.inapplicable(rule.code, state):
                     continue
                 data = self.example(world, rule.code, target)
                 before, events = self.snapshot(target), self.events()
