@@ -14,11 +14,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from qingshan.api.actions import action_urls
 from qingshan.api.errors import ErrorOutput, InputInvalid, first_error
 
 from . import selectors, services
 from .choices import Trigger
 from .models import Hit, Run
+from .transitions import HIT_ACTIONS
 
 TAG = "数据比对"
 
@@ -109,8 +111,19 @@ class HitListView(_Base):
         return paginator.get_paginated_response(DatacheckHitOutput(page, many=True).data)
 
 
+def _hit_result(request, hit: Hit) -> Response:
+    """The hit after a triage action, as the caller now sees it."""
+    return Response(DatacheckHitOutput(selectors.hit_detail(user=request.user, pk=hit.pk)).data)
+
+
+def _hit_for_triage(user, pk) -> Hit:
+    return selectors.hit_detail(user=user, pk=pk)
+
+
 # Mounted under /api/ with every app's API; the first version's /datacheck/api/… paths keep working (undocumented).
 urlpatterns = [
+    *action_urls(HIT_ACTIONS, prefix="datacheck/hits", fetch=_hit_for_triage, respond=_hit_result,
+                 responses={200: DatacheckHitOutput, **ERRORS}, tag=TAG, url_name_prefix="datacheck-hit"),
     path("datacheck/models/<int:pk>/runs/", RunStartView.as_view(), name="datacheck-run-start"),
     path("datacheck/runs/<int:pk>/", RunStatusView.as_view(), name="datacheck-run"),
     path("datacheck/hits/", HitListView.as_view(), name="datacheck-hits"),

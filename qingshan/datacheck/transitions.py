@@ -8,6 +8,7 @@ from types import MappingProxyType
 from qingshan.core.actions import ActionRule, ActionTable
 
 from . import forms as f
+from . import serializers as s
 from .choices import Action, HitState
 
 # The supervisors of the model's commission (datacheck's acting_org); the only role that triages.
@@ -19,10 +20,10 @@ HIT_ACTIONS = ActionTable(
     state_labels=MappingProxyType(dict(HitState.choices)),
     rules=[
         ActionRule(code=Action.CONFIRM.value, label="转为问题", from_states=UNDECIDED, who=TRIAGER,
-                   to_state=HitState.CONVERTED, form=f.ConfirmForm),
+                   to_state=HitState.CONVERTED, form=f.ConfirmForm, api_input=s.HitConfirmInput),
         ActionRule(code=Action.VERIFY.value, label="转核查", from_states=frozenset({HitState.NEW}), who=TRIAGER,
-                   to_state=HitState.VERIFYING, form=f.VerifyForm),
+                   to_state=HitState.VERIFYING, form=f.VerifyForm, api_input=s.HitVerifyInput),
         ActionRule(code=Action.DISMISS.value, label="排除", from_states=UNDECIDED, who=TRIAGER,
-                   to_state=HitState.DISMISSED, form=f.DismissForm),
+                   to_state=HitState.DISMISSED, form=f.DismissForm, api_input=s.HitDismissInput),
     ],
 )

@@ -83,3 +83,23 @@ def test_allowed_triage_succeeds_and_is_audited(dc, action, state, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_everything_else_is_refused_and_changes_nothing(dc, role):
     MATRIX.check_refusals(dc, role, getattr(dc, role))
+
+
+def test_the_api_runs_the_same_table(dc):
+    """POST /api/datacheck/hits/{id}/<action>/: done for a triager, refused in Chinese otherwise, 404 for a unit."""
+    from rest_framework.test import APIClient
+
+    hit = build(dc, "", HitState.NEW)
+    client = APIClient()
+    client.force_authenticate(dc.eco_handler)
+    assert client.post(f"/api/datacheck/hits/{hit.pk}/dismiss/", {"reason": "误报"}, format="json").status_code == 404
+    client.force_authenticate(dc.officer)
+    blank = client.post(f"/api/datacheck/hits/{hit.pk}/dismiss/", {"reason": " "}, format="json")
+    assert (blank.status_code, blank.json()["detail"]) == (400, "排除线索须填写理由。")
+    verified = client.post(f"/api/datacheck/hits/{hit.pk}/verify/", {"queue": "urgent"}, format="json")
+    assert verified.status_code == 200 and (verified.json()["state"], verified.json()["queue"]) == (
+        HitState.VERIFYING, "urgent")
+    again = client.post(f"/api/datacheck/hits/{hit.pk}/verify/", {}, format="json")
+    assert (again.status_code, again.json()["detail"]) == (400, "该线索当前状态为“核查中”，不能转核查。")
+    confirmed = client.post(f"/api/datacheck/hits/{hit.pk}/confirm/", {"reason": "超标属实"}, format="json")
+    assert confirmed.status_code == 200 and confirmed.json()["problem_number"].startswith("QS-")
