@@ -21,11 +21,11 @@ from decimal import Decimal
 
 import duckdb
 
-from qingshan.demo.city import CITY_CENTRE, DISTRICTS
+from qingshan.datacheck.catalogue import dataset_schema_files, dataset_specs
+from qingshan.datacheck.catalogue.duck import create_tables, insert_rows
+from qingshan.datacheck.catalogue.standards import WATER_ITEMS
 
-from . import dataset_schema_files, dataset_specs
-from .duck import create_tables, insert_rows
-from .standards import WATER_ITEMS
+from .city import CITY_CENTRE, DISTRICTS
 
 WATER_ITEMS_SAMPLED = ("ph", "do", "codmn", "cod", "bod5", "nh3n", "tp", "tn")
 PROGRAMME = "耕地地力保护补贴"
