@@ -43,6 +43,7 @@ from qingshan.supervision.services import periods
 from qingshan.workdays.calendar import add_working_days
 
 TZ = ZoneInfo("Asia/Shanghai")
+YEAR = 2026  # the plan year of the demo city
 THEMES = ["长江大保护", "污染防治攻坚", "碳达峰碳中和", "生态保护修复", "发展方式绿色转型", "体制机制创新"]
 # theme index → (task title, lead unit key, [(indicator, unit, baseline, target, direction)])
 TASKS = [
@@ -110,10 +111,12 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 
 class _Seeder:
-    def __init__(self, city, rng: random.Random, end: dt.date):
+    """What both halves share: the city, the random stream, the end date and the audit events to record."""
+
+    def __init__(self, city, rng: random.Random, end: dt.date, events: list[EventSpec]):
         self.city, self.rng, self.end = city, rng, end
         self.users = city.users
-        self.events: list[EventSpec] = []
+        self.events = events
         self.insp = [city.offices[f"insp{i}"] for i in range(1, 5)]
 
     def event(self, object_type, object_id, action, actor, org, when, from_state="", to_state="", reason="",
@@ -125,9 +128,14 @@ class _Seeder:
         pool = self.city.staff.get(org.pk) or [self.users["office_staff"]]
         return pool[0] if self.rng.random() < 0.6 else self.rng.choice(pool)
 
-    def run(self) -> str:
-        city, end = self.city, self.end
-        year = 2026
+
+class _Plans(_Seeder):
+    """The year's plan: themes, key tasks with their indicators and monthly readings, key projects."""
+
+    def run(self) -> tuple[Plan, list[Theme], list[KeyTask], list[KeyProject], int]:
+        """The plan, its themes, tasks and projects, and how many indicators are off track."""
+        city = self.city
+        year = YEAR
         creator, insp1 = self.users["office_staff"], self.insp[0]
         plan_day = dt.date(year, 1, 5)
         plan = Plan.objects.create(year=year, title=f"{city.commission.name}{year}年度生态环境监督计划",
@@ -152,13 +160,7 @@ class _Seeder:
                 off_track += self.indicator(task, name, unit, Decimal(str(base)), Decimal(str(target)), direction,
                                             behind=count % 5 == 2)
                 count += 1
-        projects = self.projects(plan, themes, tasks, leaders)
-        slots = self.items(plan, tasks, projects)
-        record_events(self.events)
-        return (f"监督清单：{year}年度计划 1 个、主题 {len(themes)} 个、重点任务 {len(tasks)} 项"
-                f"（偏离进度指标 {off_track} 个）、重点项目 {len(projects)} 个、监督事项 {len(ITEMS)} 项、"
-                f"报送期次 {slots} 个（截至 {end} 超期未报 "
-                f"{ReportSlot.objects.filter(state__in=['pending', 'returned'], due_date__lt=end).count()} 个）。")
+        return plan, themes, tasks, self.projects(plan, themes, tasks, leaders), off_track
 
     def indicator(self, task, name, unit, base, target, direction, behind: bool) -> int:
         start, deadline = dt.date(2026, 1, 1), dt.date(2026, 12, 31) if self.rng.random() < 0.7 else dt.date(
@@ -224,7 +226,12 @@ class _Seeder:
             projects.append(project)
         return projects
 
+
+class _Reports(_Seeder):
+    """The supervision items, their assignments and report slots, and each slot's reports and reviews up to `end`."""
+
     def items(self, plan, tasks, projects) -> int:
+        """Create every item with its slots and play their histories; the number of slots."""
         rng, city, end = self.rng, self.city, self.end
         groups = city.groups
         districts = [d.commission for d in city.districts]
@@ -384,4 +391,11 @@ class _Seeder:
 
 def seed(*, city, rng: random.Random, end: dt.date, stdout) -> str:
     """Seed the supervision lists of the demo city; returns a one-line summary."""
-    return _Seeder(city, rng, end).run()
+    events: list[EventSpec] = []
+    plan, themes, tasks, projects, off_track = _Plans(city, rng, end, events).run()
+    slots = _Reports(city, rng, end, events).items(plan, tasks, projects)
+    record_events(events)
+    return (f"监督清单：{YEAR}年度计划 1 个、主题 {len(themes)} 个、重点任务 {len(tasks)} 项"
+            f"（偏离进度指标 {off_track} 个）、重点项目 {len(projects)} 个、监督事项 {len(ITEMS)} 项、"
+            f"报送期次 {slots} 个（截至 {end} 超期未报 "
+            f"{ReportSlot.objects.filter(state__in=['pending', 'returned'], due_date__lt=end).count()} 个）。")
