@@ -1,4 +1,4 @@
-"""Small DuckDB helpers for the catalogue's demo data and tests."""
+"""Small DuckDB helpers for the catalogue's data sets: their tables and bulk rows (demo data, tests)."""
 import csv
 import tempfile
 from collections.abc import Iterable, Sequence

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from qingshan.datacheck.catalogue import catalog_infos, catalogue_models, dataset_specs
-from qingshan.datacheck.catalogue.demo_data import generate
 from qingshan.datacheck.engine import DuckDBEngine, compile_model, execute
+from qingshan.demo.catalogue_data import generate
 
 END = dt.date(2026, 11, 20)
 
@@ -65,8 +65,8 @@ def test_loader_target_receives_every_data_set():
 
 @pytest.mark.django_db
 def test_django_loader_defines_and_loads_through_the_datasets_app(settings, tmp_path):
-    from qingshan.datacheck.catalogue.demo_data import django_loader
     from qingshan.datasets.models import Dataset
+    from qingshan.demo.catalogue_data import django_loader
 
     settings.DATASETS_DIR = tmp_path / "datasets"
     settings.DATASETS_IMPORT_SYNC = True

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from qingshan.datacheck.engine import SpecError, compile_model, parse_spec
+from qingshan.datacheck.engine import KINDS, SpecError, compile_model, parse_spec
+from qingshan.datacheck.engine.compiler import BUILDERS
 
 from .conftest import MODELS
 
@@ -133,3 +134,8 @@ def test_registered_functions_expand_to_portable_sql(world):
 
     assert '"src"."tp" * 2' in compiled.sql("duckdb")
     assert wrong.value.messages == ["spec.threshold.value：函数“twice_for_test”的参数个数不对"]
+
+
+def test_every_kind_has_its_builder():
+    assert set(BUILDERS) == set(KINDS)
+    assert all(builder.build is not BUILDERS["threshold"].__mro__[1].build for builder in BUILDERS.values())

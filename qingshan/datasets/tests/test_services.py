@@ -84,14 +84,3 @@ def test_external_parquet_is_registered_as_a_view(world, tmp_path):
     with duckdb_connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM ds_gps").fetchone()[0] == 3
 
-
-def test_demo_registers_the_catalogue_schemas_once(world):
-    pytest.importorskip("qingshan.datacheck.catalogue")
-    from qingshan.datasets.demo import schema_files, seed
-
-    first = seed(city=None, rng=None, end=None, stdout=None)
-    assert first == f"数据集：已登记 {len(engine_catalog())} 个数据集结构（数据由数据比对演示数据生成）。"
-    assert schema_files() and len(engine_catalog()) > 0
-    events = AuditEvent.objects.filter(object_type="datasets.dataset").count()
-    seed(city=None, rng=None, end=None, stdout=None)
-    assert AuditEvent.objects.filter(object_type="datasets.dataset").count() == events  # unchanged: no events

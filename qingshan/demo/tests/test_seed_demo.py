@@ -18,8 +18,8 @@ from qingshan.access.crypto import decrypt, mask_name, mask_phone
 from qingshan.access.problems import capacity_for
 from qingshan.audit.models import AuditEvent
 from qingshan.audit.verify import verify_chain
-from qingshan.demo import history
 from qingshan.demo.city import ADMIN_LOGIN, DEMO_LOGINS, DEMO_PASSWORD
+from qingshan.demo.history import rows as history_rows
 from qingshan.orgs.choices import UNIT_ROLES
 from qingshan.orgs.models import Membership, Organisation, User
 from qingshan.problems import kpis, services
@@ -82,8 +82,8 @@ def demo(django_db_setup, django_db_blocker):
     """One demo city for the whole module (built twice with the same seed, and once with another)."""
     with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as patch:
         # Small batches, so that the chain is appended and the rows are written in several rounds, as at scale.
-        patch.setattr(history, "EVENT_BATCH", 500)
-        patch.setattr(history, "CHUNK", 150)
+        patch.setattr(history_rows, "EVENT_BATCH", 500)
+        patch.setattr(history_rows, "CHUNK", 150)
         runs = []
         for seed, count in ((SEED, COUNT), (SEED + 1, 50)):
             try:

@@ -1,7 +1,5 @@
 """manage.py seed_demo: build the demo city 青山市 and two years of problem history, deterministically from a seed."""
 import datetime as dt
-import importlib
-import importlib.util
 import random
 import time
 import unicodedata
@@ -12,6 +10,7 @@ from django.db import transaction
 from qingshan.demo.calendar2027 import ensure_calendar_2027
 from qingshan.demo.city import ADMIN_LOGIN, DEMO_LOGINS, DEMO_PASSWORD, build_city
 from qingshan.demo.history import DEFAULT_END, HistoryGenerator, default_start
+from qingshan.demo.parts import seed_parts
 from qingshan.orgs.models import Organisation, User
 from qingshan.problems.choices import State
 from qingshan.workdays.calendar import covered_years, reset_cache
@@ -22,23 +21,6 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"日期“{value}”格式不正确，应为 YYYY-MM-DD。") from exc
-
-
-# Each later capability seeds its own part of the demo city, in this order, after the problems: a module with
-# `seed(*, city, rng: random.Random, end: datetime.date, stdout) -> str` that returns a one-line summary.
-DEMO_PARTS = ["qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo",
-              "qingshan.reminders.demo"]
-
-
-def seed_parts(*, city, seed: int, end: dt.date, stdout) -> list[str]:
-    """Run every demo part that exists; each gets its own deterministic random stream."""
-    summaries = []
-    for name in DEMO_PARTS:
-        if importlib.util.find_spec(name) is None:
-            continue
-        module = importlib.import_module(name)
-        summaries.append(module.seed(city=city, rng=random.Random(f"{name}-{seed}"), end=end, stdout=stdout))
-    return summaries
 
 
 def _width(text: str) -> int:

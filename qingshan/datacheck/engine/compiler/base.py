@@ -1,0 +1,224 @@
+"""What every kind's builder shares: the compiled model, SQL node helpers and the base builder (sources, columns,
+expressions, parameters and the common output projection)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from qingshan.datasets.catalog import DatasetInfo, table_name
+
+from ..expressions import Params, Source, compile_expression
+from ..spec import ModelSpec, SpecError
+
+DIALECTS = {"duckdb": "duckdb", "spark": "spark", "postgres": "postgres", "postgresql": "postgres"}
+SUBJECT_SEPARATOR = "|"
+RESERVED = ("subject_key", "subject_label", "lng", "lat")
+
+
+@dataclass
+class CompiledModel:
+    """A spec compiled to SQL: ``query`` returns the offending rows with ``columns`` in this order."""
+
+    spec: ModelSpec
+    query: exp.Query
+    params: dict[str, Any]
+    datasets_used: tuple[str, ...]
+    columns: tuple[str, ...]
+    evidence_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def primary_dataset(self) -> str | None:
+        """The data set whose rows the model judges (sampled in a dry run)."""
+        return self.spec.dataset or (self.datasets_used[0] if self.datasets_used else None)
+
+    def query_for(self, *, sample_limit: int | None = None) -> exp.Query:
+        """The query, optionally reading only the first ``sample_limit`` rows of the primary data set."""
+        query = self.query.copy()
+        if sample_limit is None or self.primary_dataset is None:
+            return query
+        target = table_name(self.primary_dataset)
+        limit = int(sample_limit)
+
+        def sample(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Table) and node.name == target:
+                inner = exp.select(exp.Star()).from_(exp.to_table(target, quoted=True)).limit(limit)
+                return exp.Subquery(
+                    this=inner,
+                    alias=node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(target, quoted=True)),
+                )
+            return node
+
+        return query.transform(sample)
+
+    def sql(self, dialect: str = "duckdb", *, sample_limit: int | None = None, pretty: bool = False) -> str:
+        """The query in the SQL of one engine (placeholders in that engine's style)."""
+        return self.query_for(sample_limit=sample_limit).sql(dialect=DIALECTS[dialect], identify=True, pretty=pretty)
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def qcol(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def qtable(code: str, alias: str) -> exp.Table:
+    return exp.Table(this=ident(table_name(code)), alias=exp.TableAlias(this=ident(alias)))
+
+
+def as_varchar(value: exp.Expression) -> exp.Expression:
+    return exp.cast(value, exp.DataType.build("VARCHAR"))
+
+
+def as_double(value: exp.Expression) -> exp.Expression:
+    return exp.cast(value, exp.DataType.build("DOUBLE"))
+
+
+def all_of(*conditions: exp.Expression | None) -> exp.Expression | None:
+    present = [c for c in conditions if c is not None]
+    return exp.and_(*present) if present else None
+
+
+def subject_key_expr(columns: list[exp.Expression]) -> exp.Expression:
+    """Subject columns as one VARCHAR key: values joined by ``|``, NULL as empty (same text on every engine)."""
+    parts = [exp.func("COALESCE", as_varchar(c), exp.Literal.string("")) for c in columns]
+    key = parts[0]
+    for part in parts[1:]:
+        key = exp.DPipe(this=exp.DPipe(this=key, expression=exp.Literal.string(SUBJECT_SEPARATOR)), expression=part)
+    return key
+
+
+class ModelBuilder:
+    """Builds one spec of one kind; a subclass per kind implements ``build`` and ends with ``finish``."""
+
+    def __init__(self, spec: ModelSpec, catalog: Mapping[str, DatasetInfo]):
+        self.spec = spec
+        self.catalog = catalog
+        self.params = Params(spec_params=dict(spec.params))
+        self.used: list[str] = []
+        self.sources: dict[str, Source] = {}
+        self.evidence_extra: list[tuple[str, exp.Expression]] = []
+
+    # -- helpers -------------------------------------------------------------------------------------------
+    def dataset(self, code: str, where: str) -> DatasetInfo:
+        info = self.catalog.get(code)
+        if info is None:
+            raise SpecError(f"{where}：未知的数据集“{code}”")
+        if code not in self.used:
+            self.used.append(code)
+        return info
+
+    def source(self, code: str, alias: str, where: str) -> Source:
+        if code in self.sources:
+            raise SpecError(f"{where}：参照数据集不能与主数据集相同")
+        src = Source(alias, self.dataset(code, where))
+        self.sources[code] = src
+        return src
+
+    def column(self, source: Source, name: str, where: str) -> exp.Column:
+        if name not in source.info.columns:
+            raise SpecError(f"{where}：数据集“{source.info.code}”没有列“{name}”")
+        return qcol(name, source.alias)
+
+    def expr(self, text: str, default: Source, where: str, bare_names=None) -> exp.Expression:
+        return compile_expression(
+            text, default=default, sources=self.sources, params=self.params, where=where, bare_names=bare_names
+        )
+
+    def value(self, value: Any) -> exp.Expression:
+        if isinstance(value, float):
+            value = Decimal(str(value))
+        return self.params.bind(value)
+
+    def join_on(self, left: Source, right: Source, on: Mapping[str, str], where: str) -> exp.Expression:
+        return exp.and_(
+            *[
+                exp.EQ(this=self.column(left, lcol, where), expression=self.column(right, rcol, where))
+                for lcol, rcol in on.items()
+            ]
+        )
+
+    def main(self) -> Source:
+        return self.source(self.spec.dataset, "src", "spec.dataset")
+
+    def main_filter(self, src: Source) -> exp.Expression | None:
+        return self.expr(self.spec.filter, src, "spec.filter") if self.spec.filter else None
+
+    # -- output --------------------------------------------------------------------------------------------
+    def finish(
+        self,
+        relation: exp.Select,
+        src: Source,
+        computed: list[tuple[str, exp.Expression]],
+        output_names: set[str] | None = None,
+    ) -> CompiledModel:
+        """Project subject, label, location, evidence and the kind's computed columns from ``relation``."""
+        spec = self.spec
+
+        def pick(name: str, where: str) -> exp.Expression:
+            if output_names is not None:
+                if name not in output_names:
+                    raise SpecError(f"{where}：结果中没有列“{name}”")
+                return qcol(name, src.alias)
+            return self.column(src, name, where)
+
+        subject = [pick(c, "spec.subject.columns") for c in spec.subject_columns]
+        label = pick(spec.subject_label, "spec.subject.label") if spec.subject_label else None
+        selects: list[exp.Expression] = [
+            exp.alias_(subject_key_expr(subject), "subject_key", quoted=True),
+            exp.alias_(
+                # Without a label column the label is the key: store NULL rather than the same text twice.
+                as_varchar(label if label is not None else exp.Null()),
+                "subject_label",
+                quoted=True,
+            ),
+        ]
+        names = ["subject_key", "subject_label"]
+        if spec.location and spec.kind != "dwell":
+            lng, lat = spec.location
+            selects += [
+                exp.alias_(as_double(pick(lng, "spec.location.lng")), "lng", quoted=True),
+                exp.alias_(as_double(pick(lat, "spec.location.lat")), "lat", quoted=True),
+            ]
+            names += ["lng", "lat"]
+        evidence = []
+        for ref in spec.evidence:
+            where = "spec.evidence"
+            if "." in ref:
+                code, name = ref.split(".", 1)
+                other = self.sources.get(code)
+                # Only data sets joined into the row (a threshold's reference, a mismatch's other source) can
+                # give evidence; an EXISTS test has no single matching row to show.
+                if (
+                    other is None
+                    or output_names is not None
+                    or other.alias not in ("ref", "oth")
+                    or (spec.kind not in ("threshold", "mismatch"))
+                ):
+                    raise SpecError(f"{where}：“{ref}”不是本模型读取的数据集的列")
+                value, out = self.column(other, name, where), f"{code}_{name}"
+            else:
+                value, out = pick(ref, where), ref
+            evidence.append((out, value))
+        for out, value in evidence + computed:
+            if out in names:
+                raise SpecError(f"spec.evidence：列名“{out}”重复或为保留名")
+            selects.append(exp.alias_(value, out, quoted=True))
+            names.append(out)
+        query = relation.select(*selects, append=False, copy=False)
+        return CompiledModel(
+            spec=spec,
+            query=query,
+            params=self.params.values,
+            datasets_used=tuple(self.used),
+            columns=tuple(names),
+            evidence_columns=tuple(names[2:]),
+        )
+
+    def build(self) -> CompiledModel:
+        """The compiled model of this builder's kind."""
+        raise NotImplementedError

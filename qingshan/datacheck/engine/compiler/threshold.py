@@ -1,0 +1,28 @@
+"""threshold: rows whose value crosses a limit, fixed or read from a reference data set joined to the row."""
+
+from sqlglot import exp
+
+from .base import CompiledModel, ModelBuilder, all_of, qtable
+
+
+class ThresholdBuilder(ModelBuilder):
+    """Rows whose value crosses a fixed limit or a joined reference data set's value."""
+
+    def build(self) -> CompiledModel:
+        body, src = self.spec.body, self.main()
+        relation = exp.select("1").from_(qtable(src.info.code, src.alias))
+        if "reference" in body:
+            ref_spec = body["reference"]
+            ref = self.source(ref_spec["dataset"], "ref", "spec.threshold.reference.dataset")
+            relation = relation.join(
+                qtable(ref.info.code, ref.alias),
+                on=self.join_on(src, ref, ref_spec["join"], "spec.threshold.reference.join"),
+                join_type="inner",
+            )
+            limit = self.expr(ref_spec["value"], ref, "spec.threshold.reference.value")
+        else:
+            limit = self.value(body["limit"])
+        value = self.expr(body["value"], src, "spec.threshold.value")
+        op = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}[body["op"]]
+        relation = relation.where(all_of(self.main_filter(src), op(this=value.copy(), expression=limit.copy())))
+        return self.finish(relation, src, [("value", value), ("limit_value", limit)])
