@@ -10,9 +10,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-# Escalation levels shared by every kind (the problems' EscalationLevel uses the same numbers).
-ESCALATION_BLUE, ESCALATION_YELLOW, ESCALATION_RED = 1, 2, 3
-
 
 @dataclass(frozen=True)
 class DeadlineKind:
