@@ -1,11 +1,11 @@
 """Who sees which reminders: a person sees only their own inbox; delivery failures are for commission admins."""
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from qingshan.core.deadlines import deadline_kinds
 from qingshan.core.errors import NotFound
 from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership, commission_of
 from qingshan.reminders.models import Delivery, Notification
-from qingshan.reminders.registry import deadline_kinds
 
 from .actors import profile_of
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from .registry import declared
+
 
 @dataclass(frozen=True)
 class DeadlineKind:
@@ -41,3 +43,8 @@ class DeadlineKind:
     default_blue_days: int = 2  # blue N working days before the deadline
     default_escalate_after_days: int = 3  # escalate after M overdue working days
     default_escalate_after_urges: int | None = None  # or after K urgings without answer
+
+
+def deadline_kinds() -> list[DeadlineKind]:
+    """Every declared kind, in INSTALLED_APPS order (the engine and the access layer read the same list)."""
+    return declared("deadlines", "DEADLINE_KINDS")
