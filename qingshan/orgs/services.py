@@ -18,11 +18,22 @@ def region_save(*, region: Region) -> Region:
     region.save()
     if old_path and old_path != region.path:
         # Records keep a copy of their region's path for fast jurisdiction filters; move them with the region.
-        Problem = apps.get_model("problems", "Problem")
-        Problem.objects.filter(region=region).update(region_path=region.path)
+        for model in _region_path_copies():
+            model._default_manager.filter(region=region).update(region_path=region.path)
         for child in Region.objects.filter(parent=region):
             region_save(region=child)
     return region
+
+
+def _region_path_copies() -> list:
+    """Models of any app that keep `region_path`, a copy of the path of their `region` (found, not imported: orgs
+    sits below the domain apps)."""
+    result = []
+    for model in apps.get_models():
+        fields = {f.name: f for f in model._meta.concrete_fields}
+        if "region_path" in fields and getattr(fields.get("region"), "related_model", None) is Region:
+            result.append(model)
+    return result
 
 
 def membership_check(*, organisation: Organisation, role: str) -> None:
