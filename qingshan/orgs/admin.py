@@ -38,9 +38,26 @@ class SiteAdminInline(admin.TabularInline):
         return request.user.is_superuser
 
 
+def _refuse_on_form(form: forms.ModelForm, organisation, role) -> None:
+    """Show the service's refusal on the row, before anything is saved."""
+    try:
+        membership_check(organisation=organisation, role=role)
+    except ServiceError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+class MembershipForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("is_active") and "is_active" in self.changed_data:
+            _refuse_on_form(self, self.instance.organisation, self.instance.role)
+        return data
+
+
 class MembershipInline(SiteAdminInline):
     """The person's roles: untick 有效 to end one, tick it again to restore it."""
 
+    form = MembershipForm
     fields = ("organisation", "role", "is_active")
     readonly_fields = ("organisation", "role")
     extra = 0
@@ -53,10 +70,7 @@ class NewMembershipForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("organisation") and data.get("role"):
-            try:
-                membership_check(organisation=data["organisation"], role=data["role"])
-            except ServiceError as exc:
-                self.add_error(exc.field, exc.message)
+            _refuse_on_form(self, data["organisation"], data["role"])
         return data
 
 

@@ -121,3 +121,16 @@ def test_the_admin_shows_a_refused_role_on_the_form_and_changes_nothing(client, 
     assert response.status_code == 200
     assert "“责任单位经办人”只能在责任单位任职" in response.content.decode()
     assert not world.outsider.memberships.exists() and not events("add")
+
+
+def test_the_admin_refuses_to_restore_a_role_in_a_deactivated_organisation(client, world, root):
+    m = membership_end(actor=root, membership=world.water_handler.memberships.get())
+    world.water.is_active = False
+    world.water.save()
+    client.force_login(root)
+    url, data = change_form(client, world.water_handler)
+    data["memberships-0-is_active"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200 and "“市水务局”已停用" in response.content.decode()
+    m.refresh_from_db()
+    assert not m.is_active and not events("add")
