@@ -26,6 +26,7 @@ browser-deps:
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 

@@ -14,6 +14,6 @@ def _fresh_calendar_cache():
 
 @pytest.fixture
 def world(db):
-    from qingshan.core.testing.world import build_world
+    from qingshan.problems.testing.world import build_world
 
     return build_world()

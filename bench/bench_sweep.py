@@ -113,8 +113,8 @@ def _build(connection, n: int) -> None:
               and m._meta.managed and not m._meta.proxy]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t) for t in tables)} RESTART IDENTITY CASCADE")
-    from qingshan.core.testing.world import build_world
     from qingshan.problems.models import Problem
+    from qingshan.problems.testing.world import build_world
 
     w = build_world()
     today = NOW.date()

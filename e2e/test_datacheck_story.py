@@ -43,7 +43,7 @@ threshold: {value: cod, op: ">", limit: 50}
 
 @pytest.fixture
 def world(transactional_db, settings, tmp_path):
-    from qingshan.core.testing.world import WORLD_NOW, build_world
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.DATASETS_DIR = tmp_path / "datasets"

@@ -12,9 +12,9 @@ ROWS = "".join(f"S{i:04d},青山桥{i}号断面,2026-03-01,{i % 90}.5,3,II,117.3
 
 @pytest.fixture
 def water(transactional_db, settings, tmp_path):
-    from qingshan.core.testing.world import build_world
     from qingshan.datasets.services import dataset_define
     from qingshan.datasets.tests.conftest import WATER_SPEC
+    from qingshan.problems.testing.world import build_world
 
     settings.DATASETS_DIR = tmp_path / "datasets"
     settings.DATASETS_IMPORT_SYNC = False  # the real thing: a background thread, polled by the page

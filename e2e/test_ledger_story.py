@@ -19,7 +19,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture
 def story(transactional_db, settings):
-    from qingshan.core.testing.world import WORLD_NOW, build_world
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
 
     # The server runs on a date we move (the live server shares this process's clock); the browser keeps the real
     # clock, so the session cookie must not carry an expiry date computed from the server's date.

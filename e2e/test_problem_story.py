@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def world(transactional_db, settings):
-    from qingshan.core.testing.world import WORLD_NOW, build_world
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
 
     # The server runs on a fixed date (deadlines stay in years with a holiday calendar); the browser keeps the real
     # clock, so the session cookie must not carry an expiry date computed from the server's date.
@@ -127,7 +127,7 @@ def test_register_dispatch_handle_reject_approve_merge(world, login, live_server
 
 
 def test_unit_returns_a_problem_that_is_not_its_remit_and_it_is_reassigned(world, login, live_server):
-    from qingshan.core.testing.flows import drive_to
+    from qingshan.problems.testing.flows import drive_to
 
     problem = drive_to(world, "dispatched")
     page = login("eco_handler")
@@ -147,7 +147,7 @@ def test_unit_returns_a_problem_that_is_not_its_remit_and_it_is_reassigned(world
 
 
 def test_extension_requested_and_approved(world, login, live_server):
-    from qingshan.core.testing.flows import drive_to
+    from qingshan.problems.testing.flows import drive_to
 
     problem = drive_to(world, "in_progress")
     later = problem.handle_deadline + dt.timedelta(days=14)
@@ -166,7 +166,7 @@ def test_extension_requested_and_approved(world, login, live_server):
 
 
 def test_leader_reads_the_kpis_and_drills_down_to_the_list(world, login, live_server):
-    from qingshan.core.testing.flows import drive_to
+    from qingshan.problems.testing.flows import drive_to
 
     drive_to(world, "closed")
     drive_to(world, "closed")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def world(transactional_db, settings):
-    from qingshan.core.testing.world import WORLD_NOW, build_world
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True  # the server's clock is pinned, the browser's is not
     with time_machine.travel(WORLD_NOW, tick=True):
@@ -22,8 +22,8 @@ def world(transactional_db, settings):
 
 
 def test_unread_badge_inbox_snooze_and_mark_read(world, login, live_server):
-    from qingshan.core.testing.flows import new_problem
     from qingshan.problems import services
+    from qingshan.problems.testing.flows import new_problem
     from qingshan.reminders.sweep import run_sweep
 
     titles = ["青山河排污口夜间偷排", "工地夜间施工扬尘", "垃圾中转站渗滤液外溢"]

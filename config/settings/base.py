@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "qingshan.core.context_processors.navigation",
+                "qingshan.access.context_processors.navigation",
                 "qingshan.reminders.context_processors.unread_reminders",
             ],
         },

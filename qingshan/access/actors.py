@@ -9,7 +9,7 @@ from qingshan.orgs.choices import (
     UNIT_ROLES,
     OrgKind,
 )
-from qingshan.orgs.models import Membership, Organisation
+from qingshan.orgs.models import Membership, Organisation, commission_of
 
 
 @dataclass
@@ -38,15 +38,6 @@ class ActorProfile:
     def sees_internal(self) -> bool:
         """Internal review comments are for the supervising side only, never for a unit or a partner."""
         return bool(self.roles & (SUPERVISOR_ROLES | LEADER_ROLES | READONLY_ROLES))
-
-
-def commission_of(org: Organisation) -> Organisation | None:
-    """The commission an organisation acts in the name of: itself, or the commission of an office; else None."""
-    if org.kind == OrgKind.COMMISSION:
-        return org
-    if org.kind == OrgKind.OFFICE and org.parent_id and org.parent.kind == OrgKind.COMMISSION:
-        return org.parent
-    return None
 
 
 def profile_of(user) -> ActorProfile:

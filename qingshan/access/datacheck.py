@@ -9,9 +9,9 @@ from django.db.models import Q, QuerySet
 
 from qingshan.core.errors import NotFound
 from qingshan.datacheck.models import CheckModel, Hit, Run
-from qingshan.orgs.models import Organisation
+from qingshan.orgs.models import Organisation, commission_of
 
-from .actors import commission_of, profile_of
+from .actors import profile_of
 
 
 def _paths_q(user, prefix: str) -> Q:

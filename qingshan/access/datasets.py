@@ -4,7 +4,8 @@ from django.db.models import Q, QuerySet
 
 from qingshan.core.errors import NotFound, PermissionRefused
 from qingshan.datasets.models import Dataset, ImportBatch
-from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES, OrgKind
+from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES
+from qingshan.orgs.models import commission_of
 
 from .actors import profile_of
 
@@ -28,12 +29,9 @@ def _commission_paths(user) -> set[str]:
     for m in profile_of(user).memberships:
         if m.role not in VIEWER_ROLES:
             continue
-        org = m.organisation
-        if org.kind == OrgKind.COMMISSION:
-            paths.add(org.region.path)
-        elif org.kind in (OrgKind.OFFICE, OrgKind.STATIONED_GROUP) and org.parent_id \
-                and org.parent.kind == OrgKind.COMMISSION:
-            paths.add(org.parent.region.path)
+        commission = commission_of(m.organisation, through_stationed_group=True)
+        if commission is not None:
+            paths.add(commission.region.path)
     return paths
 
 

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.orgs.choices import REPORTER_CONTACT_ROLES, Role
+from qingshan.orgs.models import commission_of
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Assignment, Attachment, Problem, Share
 
@@ -71,7 +72,7 @@ def capacity_for(user, problem: Problem) -> Capacity:
         return Capacity()
     supervisor_org = None
     for org in profile.supervising:
-        commission = org if org.kind == "commission" else (org.parent if org.kind == "office" else None)
+        commission = commission_of(org)
         if commission is not None and problem.region_path.startswith(commission.region.path):
             supervisor_org = org
             break

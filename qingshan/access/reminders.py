@@ -1,13 +1,13 @@
 """Who sees which reminders: a person sees only their own inbox; delivery failures are for commission admins."""
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from qingshan.core.deadlines import deadline_kinds
 from qingshan.core.errors import NotFound
 from qingshan.orgs.choices import Role
-from qingshan.orgs.models import Membership
+from qingshan.orgs.models import Membership, commission_of
 from qingshan.reminders.models import Delivery, Notification
-from qingshan.reminders.registry import deadline_kinds
 
-from .actors import commission_of, profile_of
+from .actors import profile_of
 
 # Those who keep the channels working: the commission's leaders and office heads (and site administrators).
 DELIVERY_ADMIN_ROLES = frozenset({Role.COMMISSION_LEADER, Role.OFFICE_HEAD})

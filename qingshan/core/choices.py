@@ -13,3 +13,21 @@ class ColouredChoices(models.TextChoices):
 def with_colours(choices_cls, colours: dict):
     choices_cls._colours = {str(k): v for k, v in colours.items()}
     return choices_cls
+
+
+class EscalationLevel(models.IntegerChoices):
+    """The one escalation scale (督办等级) of every kind of item: problems, report slots, indicators, reminders."""
+
+    NONE = 0, "未督办"
+    BLUE = 1, "蓝色督办"
+    YELLOW = 2, "黄色督办"
+    RED = 3, "红色督办"
+
+    @classmethod
+    def colour_of(cls, level: int) -> str:
+        return ESCALATION_COLOURS.get(level, "light")
+
+
+# Blue, yellow, red: the same colours for a level of 督办 and for the reminder stage of the same name.
+ESCALATION_COLOURS = {EscalationLevel.NONE: "light", EscalationLevel.BLUE: "primary",
+                      EscalationLevel.YELLOW: "warning", EscalationLevel.RED: "danger"}

@@ -10,8 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-# Escalation levels shared by every kind (the problems' EscalationLevel uses the same numbers).
-ESCALATION_BLUE, ESCALATION_YELLOW, ESCALATION_RED = 1, 2, 3
+from .registry import declared
 
 
 @dataclass(frozen=True)
@@ -44,3 +43,8 @@ class DeadlineKind:
     default_blue_days: int = 2  # blue N working days before the deadline
     default_escalate_after_days: int = 3  # escalate after M overdue working days
     default_escalate_after_urges: int | None = None  # or after K urgings without answer
+
+
+def deadline_kinds() -> list[DeadlineKind]:
+    """Every declared kind, in INSTALLED_APPS order (the engine and the access layer read the same list)."""
+    return declared("deadlines", "DEADLINE_KINDS")

@@ -1,18 +1,16 @@
 """The KPI table as an Excel workbook: the same columns as the page, rates with their numerator and denominator."""
 import io
+from dataclasses import replace
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from qingshan.problems import kpis
+from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column
 
 from .definitions import GENERAL_NOTES, condition_label, kpi_definitions
 from .selectors import GROUP_BY_LABELS, KpiRow
-from .tables import COLUMNS, RATES, Filters
-
-HEADER_FILL = PatternFill("solid", fgColor="EEF2F0")
-BOLD = Font(bold=True)
+from .tables import COLUMNS, RATES, Filters, count_column
 
 
 def _period_text(filters: Filters) -> str:
@@ -22,27 +20,21 @@ def _period_text(filters: Filters) -> str:
             f"统计截止日：{filters.as_of.isoformat()}")
 
 
-def _headers(filters: Filters) -> list[str]:
-    headers = [GROUP_BY_LABELS[filters.group_by]]
+def _sheet_columns() -> list[Column]:
+    """The page's columns, each rate followed by its numerator and denominator (so a reader can check it)."""
+    columns = []
     for column in COLUMNS:
-        if column.kind == "count":
-            headers.append(column.label)
-        else:
+        columns.append(column)
+        if column.kind == "rate":
             rate = RATES[column.key]
-            headers += [rate.label, f"{rate.label}分子：{condition_label(rate.numerator)}",
-                        f"{rate.label}分母：{condition_label(rate.denominator)}"]
-    return headers
+            for part, condition in (("分子", rate.numerator), ("分母", rate.denominator)):
+                columns.append(replace(count_column(condition),
+                                       label=f"{rate.label}{part}：{condition_label(condition)}"))
+    return columns
 
 
-def _values(row: KpiRow) -> list:
-    values: list = [row.label]
-    for column in COLUMNS:
-        if column.kind == "count":
-            values.append(row.counts[column.key])
-        else:
-            rate = RATES[column.key]
-            values += [row.rates[rate.key], row.counts[rate.numerator], row.counts[rate.denominator]]
-    return values
+def _value(row: KpiRow, column: Column):
+    return row.rates[column.key] if column.kind == "rate" else row.counts[column.key]
 
 
 def kpi_workbook(rows: list[KpiRow], filters: Filters) -> bytes:
@@ -51,29 +43,27 @@ def kpi_workbook(rows: list[KpiRow], filters: Filters) -> bytes:
     sheet = book.active
     sheet.title = "考核指标"
     sheet.append(["问题办理情况统计"])
-    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].font = TITLE
     sheet.append([_period_text(filters)])
-    headers = _headers(filters)
-    sheet.append(headers)
+    columns = _sheet_columns()
+    sheet.append([GROUP_BY_LABELS[filters.group_by], *(column.label for column in columns)])
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    rate_columns = {i + 1 for i, h in enumerate(headers) if h in {r.label for r in kpis.RATES}}
     for row in rows:
-        sheet.append(_values(row))
-        for index, cell in enumerate(sheet[sheet.max_row], start=1):
-            if index in rate_columns:
-                cell.number_format = "0.0%"
-                if cell.value is None:
-                    cell.value = "—"
-            elif index > 1:
-                cell.number_format = "#,##0"
-            if row.is_total:
+        sheet.append([row.label, *(_value(row, column) for column in columns)])
+        label_cell, *cells = sheet[sheet.max_row]
+        for cell, column in zip(cells, columns, strict=True):
+            cell.number_format = column.number_format
+            if column.kind == "rate" and cell.value is None:
+                cell.value = "—"
+        if row.is_total:
+            for cell in (label_cell, *cells):
                 cell.font = BOLD
     sheet.column_dimensions["A"].width = 22
-    for index in range(2, len(headers) + 1):
-        sheet.column_dimensions[get_column_letter(index)].width = 12
+    for index, column in enumerate(columns, start=2):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
 
     notes = book.create_sheet("口径说明")

@@ -1,11 +1,12 @@
-"""One column spec for the KPI table, shared by the page and the Excel export, and the drill-down links."""
+"""The KPI table's columns (core's one column spec), shared by the page and the Excel export, and the drill-down
+links."""
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from qingshan.core.tables import Column, format_count
 from qingshan.problems import kpis
 
 from .definitions import condition_label
@@ -14,28 +15,26 @@ from .selectors import KpiRow
 RATES = {rate.key: rate for rate in kpis.RATES}
 
 
-@dataclass(frozen=True)
-class Column:
-    """A count column (key: a condition of kpis.CONDITIONS) or a rate column (key: a kpis.RATES key)."""
+def count_column(condition: str) -> Column:
+    """A count of the problems meeting a condition of kpis.CONDITIONS."""
+    return Column(condition, condition_label(condition), "count", width=12)
 
-    kind: str  # "count" or "rate"
-    key: str
 
-    @property
-    def label(self) -> str:
-        return condition_label(self.key) if self.kind == "count" else RATES[self.key].label
+def rate_column(key: str) -> Column:
+    """A rate of kpis.RATES (its numerator and denominator are count columns)."""
+    return Column(key, RATES[key].label, "rate", width=12)
 
 
 COLUMNS = [
-    Column("count", "received"),
-    Column("count", "closed"),
-    Column("rate", "closure_rate"),
-    Column("rate", "on_time_closure_rate"),
-    Column("count", "overdue"),
-    Column("rate", "on_time_sign_rate"),
-    Column("rate", "rejection_rate"),
-    Column("rate", "urge_rate"),
-    Column("count", "duplicates"),
+    count_column("received"),
+    count_column("closed"),
+    rate_column("closure_rate"),
+    rate_column("on_time_closure_rate"),
+    count_column("overdue"),
+    rate_column("on_time_sign_rate"),
+    rate_column("rejection_rate"),
+    rate_column("urge_rate"),
+    count_column("duplicates"),
 ]
 
 
@@ -67,18 +66,6 @@ def list_url(*, condition: str, filters: Filters, row: KpiRow) -> str | None:
     if filters.received_to:
         params["received_to"] = filters.received_to.isoformat()
     return f"{reverse('problems:list')}?{urlencode(params | row.params)}"
-
-
-def format_count(value: int) -> str:
-    """1203 → "1,203"."""
-    return f"{value:,}"
-
-
-def format_rate(rate: Decimal | None) -> str:
-    """A rate as a percentage with one decimal, rounded half up (as Excel does); "—" for no denominator."""
-    if rate is None:
-        return "—"
-    return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 @dataclass(frozen=True)
@@ -123,7 +110,7 @@ def display_rows(rows: list[KpiRow], filters: Filters) -> list[DisplayRow]:
                 cells.append(Cell("count", figure=_figure(row, column.key, filters)))
             else:
                 rate = RATES[column.key]
-                cells.append(Cell("rate", text=format_rate(row.rates[rate.key]),
+                cells.append(Cell("rate", text=column.text(row.rates[rate.key]),
                                   numerator=_figure(row, rate.numerator, filters),
                                   denominator=_figure(row, rate.denominator, filters)))
         result.append(DisplayRow(row.label, row.is_total, cells))

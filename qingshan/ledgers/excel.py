@@ -3,15 +3,9 @@ from collections.abc import Iterable
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .specs import Column
-
-HEADER_FILL = PatternFill("solid", fgColor="EEF2F0")
-BOLD = Font(bold=True)
-TITLE = Font(bold=True, size=14)
-FORMATS = {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "int": "0"}
+from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column
 
 
 def write_ledger(path, *, title: str, subtitle: str, columns: tuple[Column, ...], rows: Iterable[tuple]) -> int:
@@ -24,8 +18,8 @@ def write_ledger(path, *, title: str, subtitle: str, columns: tuple[Column, ...]
     for index, column in enumerate(columns, start=1):
         dimension = sheet.column_dimensions[get_column_letter(index)]
         dimension.width = column.width
-        if column.kind in FORMATS:
-            dimension.number_format = FORMATS[column.kind]
+        if column.number_format:
+            dimension.number_format = column.number_format
     sheet.freeze_panes = "A4"
 
     def styled(value, font, fill=None):

@@ -3,54 +3,15 @@ export show, and how each entry's 建账 / 查账 / 销账 events are found in t
 
 Other apps' ledgers register here with `register()`; nothing else in this app knows a domain model.
 """
-import datetime as dt
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
+from qingshan.core.tables import Column as Column  # re-exported: the ledgers' specs name their columns with it
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of a ledger: the same definition renders the page cell and the Excel cell."""
-
-    key: str  # a field path or annotation name, as `values_list()` takes it
-    label: str
-    kind: str = "text"  # text | date | datetime | int | choice
-    choices: Mapping[str, str] | None = None  # value -> Chinese label, for kind "choice"
-    width: int = 14  # Excel column width (characters)
-    colours: Mapping[str, str] | None = None  # value -> Bootstrap colour, for a badge on the page
-
-    def value(self, raw):
-        """The cell's value for Excel: dates as dates, datetimes local and naive (Excel has no time zones)."""
-        if raw is None or raw == "":
-            return None
-        if self.kind == "choice":
-            return (self.choices or {}).get(raw, raw)
-        if self.kind == "date":
-            return timezone.localtime(raw).date() if isinstance(raw, dt.datetime) else raw
-        if self.kind == "datetime":
-            return timezone.localtime(raw).replace(tzinfo=None, microsecond=0) if isinstance(raw, dt.datetime) else raw
-        return raw
-
-    def text(self, raw) -> str:
-        """The cell as the page shows it."""
-        value = self.value(raw)
-        if value is None:
-            return "—"
-        if isinstance(value, dt.datetime):
-            return value.strftime("%Y-%m-%d %H:%M")
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return str(value)
-
-    def colour(self, raw) -> str:
-        return (self.colours or {}).get(raw, "") if self.colours else ""
 
 
 @dataclass(frozen=True)

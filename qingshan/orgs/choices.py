@@ -51,3 +51,14 @@ REPORTER_CONTACT_ROLES = frozenset({
     Role.XINFANG_STAFF, Role.OFFICE_STAFF, Role.OFFICE_HEAD, Role.GROUP_HEAD, Role.DISTRICT_HEAD,
     Role.DISTRICT_STAFF, Role.GROUP_STAFF,
 })
+
+# The kinds of organisation in which a role can be held (a unit handler works in a unit, a group head in a group).
+ROLE_ORG_KINDS = {
+    Role.COMMISSION_LEADER: {OrgKind.COMMISSION}, Role.READONLY_LEADER: {OrgKind.COMMISSION},
+    Role.DISTRICT_STAFF: {OrgKind.COMMISSION}, Role.DISTRICT_HEAD: {OrgKind.COMMISSION},
+    Role.OFFICE_STAFF: {OrgKind.OFFICE}, Role.OFFICE_HEAD: {OrgKind.OFFICE}, Role.XINFANG_STAFF: {OrgKind.OFFICE},
+    Role.ANGUAN_STAFF: {OrgKind.OFFICE},
+    Role.GROUP_STAFF: {OrgKind.STATIONED_GROUP}, Role.GROUP_HEAD: {OrgKind.STATIONED_GROUP},
+    Role.UNIT_HANDLER: {OrgKind.UNIT}, Role.UNIT_HEAD: {OrgKind.UNIT},
+    Role.PARTNER_STAFF: {OrgKind.PARTNER},
+}

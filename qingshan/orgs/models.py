@@ -54,12 +54,20 @@ class Organisation(models.Model):
 
     @property
     def commission(self) -> "Organisation | None":
-        """The commission an office belongs to, or the commission itself."""
-        if self.kind == OrgKind.COMMISSION:
-            return self
-        if self.kind == OrgKind.OFFICE and self.parent_id:
-            return self.parent
-        return None
+        """The commission an office belongs to, or the commission itself (see `commission_of`)."""
+        return commission_of(self)
+
+
+def commission_of(org: Organisation, *, through_stationed_group: bool = False) -> Organisation | None:
+    """The commission an organisation acts in the name of: itself, or the commission of one of its offices; with
+    `through_stationed_group`, also the commission a stationed group belongs to (it works for the commission that
+    sent it). None for anything else: units, partners, groups (unless asked), an office outside a commission."""
+    if org.kind == OrgKind.COMMISSION:
+        return org
+    kinds = (OrgKind.OFFICE, OrgKind.STATIONED_GROUP) if through_stationed_group else (OrgKind.OFFICE,)
+    if org.kind in kinds and org.parent_id and org.parent.kind == OrgKind.COMMISSION:
+        return org.parent
+    return None
 
 
 class User(AbstractUser):

@@ -2,7 +2,11 @@
 from django.apps import apps
 from django.db import transaction
 
-from .models import Region
+from qingshan.audit.services import record_event
+from qingshan.core.errors import PermissionRefused, ServiceError
+
+from .choices import ROLE_ORG_KINDS, OrgKind, Role
+from .models import Membership, Organisation, Region, User
 
 
 @transaction.atomic
@@ -14,8 +18,73 @@ def region_save(*, region: Region) -> Region:
     region.save()
     if old_path and old_path != region.path:
         # Records keep a copy of their region's path for fast jurisdiction filters; move them with the region.
-        Problem = apps.get_model("problems", "Problem")
-        Problem.objects.filter(region=region).update(region_path=region.path)
+        for model in _region_path_copies():
+            model._default_manager.filter(region=region).update(region_path=region.path)
         for child in Region.objects.filter(parent=region):
             region_save(region=child)
     return region
+
+
+def _region_path_copies() -> list:
+    """Models of any app that keep `region_path`, a copy of the path of their `region` (found, not imported: orgs
+    sits below the domain apps)."""
+    result = []
+    for model in apps.get_models():
+        fields = {f.name: f for f in model._meta.concrete_fields}
+        if "region_path" in fields and getattr(fields.get("region"), "related_model", None) is Region:
+            result.append(model)
+    return result
+
+
+def membership_check(*, organisation: Organisation, role: str) -> None:
+    """Refuse a role the organisation cannot hold (e.g. a unit handler in a commission) or an inactive organisation."""
+    if not organisation.is_active:
+        raise ServiceError(f"“{organisation}”已停用，不能新增任职角色。", field="organisation")
+    kinds = ROLE_ORG_KINDS.get(role, set())
+    if organisation.kind not in kinds:
+        allowed = "、".join(OrgKind(k).label for k in sorted(kinds)) or "任何单位"
+        raise ServiceError(f"“{Role(role).label}”只能在{allowed}任职，“{organisation}”是"
+                           f"{organisation.get_kind_display()}。", field="role")
+
+
+def _check_site_admin(actor) -> None:
+    # Memberships decide what everyone may see: only a site administrator changes them.
+    if actor is None or not actor.is_superuser:
+        raise PermissionRefused("只有系统管理员可以调整人员的任职角色。")
+
+
+def _record(actor, membership: Membership, action: str) -> None:
+    record_event(object_type="orgs.membership", object_id=membership.pk, action=action, actor=actor,
+                 payload={"user": membership.user.username, "unit": str(membership.organisation),
+                          "label": membership.get_role_display()})
+
+
+@transaction.atomic
+def membership_add(*, actor, user: User, organisation: Organisation, role: str) -> Membership:
+    """Give `user` a role in `organisation` (or restore the same role ended earlier); site administrators only."""
+    _check_site_admin(actor)
+    membership_check(organisation=organisation, role=role)
+    membership = Membership.objects.select_for_update().filter(user=user, organisation=organisation,
+                                                               role=role).first()
+    if membership is not None and membership.is_active:
+        raise ServiceError(f"{user}已在“{organisation}”担任{membership.get_role_display()}。", field="role")
+    if membership is None:
+        membership = Membership.objects.create(user=user, organisation=organisation, role=role)
+    else:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+    _record(actor, membership, "add")
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor, membership: Membership) -> Membership:
+    """End a role (the record stays, inactive, so past events still name who held it); site administrators only."""
+    _check_site_admin(actor)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not membership.is_active:
+        raise ServiceError(f"{membership}已经结束。")
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    _record(actor, membership, "end")
+    return membership

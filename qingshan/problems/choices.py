@@ -1,7 +1,9 @@
 """States, actions and other choice sets of the work loop (domain §4), each with its colour."""
 from django.db import models
 
+from qingshan.core.choices import ESCALATION_COLOURS as ESCALATION_COLOURS  # re-exported: one scale in core
 from qingshan.core.choices import ColouredChoices, with_colours
+from qingshan.core.choices import EscalationLevel as EscalationLevel  # re-exported: one scale in core
 
 
 class State(ColouredChoices):
@@ -62,16 +64,6 @@ class Urgency(ColouredChoices):
 
 
 with_colours(Urgency, {Urgency.NORMAL: "secondary", Urgency.URGENT: "danger"})
-
-
-class EscalationLevel(models.IntegerChoices):
-    NONE = 0, "未督办"
-    BLUE = 1, "蓝色督办"
-    YELLOW = 2, "黄色督办"
-    RED = 3, "红色督办"
-
-
-ESCALATION_COLOURS = {0: "light", 1: "primary", 2: "warning", 3: "danger"}
 
 
 class AssignmentRole(models.TextChoices):

@@ -15,7 +15,7 @@ from qingshan.access.problems import Capacity, capacity_for
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation
+from qingshan.orgs.models import Organisation, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
 from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
@@ -109,7 +109,7 @@ def _supervising_org_for(actor, region) -> Organisation:
 
     profile = profile_of(actor)
     for org in profile.supervising:
-        commission = org if org.kind == OrgKind.COMMISSION else (org.parent if org.kind == OrgKind.OFFICE else None)
+        commission = commission_of(org)
         if commission is not None and region.path.startswith(commission.region.path):
             return org
     for org in profile.supervising:

@@ -1,7 +1,7 @@
 """Stages, channels and delivery states of the deadline engine (domain §8), each stage with its colour."""
 from django.db import models
 
-from qingshan.core.choices import ColouredChoices, with_colours
+from qingshan.core.choices import ESCALATION_COLOURS, ColouredChoices, EscalationLevel, with_colours
 
 
 class Stage(ColouredChoices):
@@ -11,8 +11,10 @@ class Stage(ColouredChoices):
     ESCALATED = "escalated", "提级督办"
 
 
-with_colours(Stage, {Stage.BLUE: "primary", Stage.YELLOW: "warning", Stage.RED: "danger",
-                     Stage.ESCALATED: "dark"})
+# A stage has the colour of the escalation level of the same name (one scale, core/choices.py).
+with_colours(Stage, {Stage.BLUE: ESCALATION_COLOURS[EscalationLevel.BLUE],
+                     Stage.YELLOW: ESCALATION_COLOURS[EscalationLevel.YELLOW],
+                     Stage.RED: ESCALATION_COLOURS[EscalationLevel.RED], Stage.ESCALATED: "dark"})
 
 # Urgent stages go out at once on every channel; the others wait for the person's daily digest (besides the inbox).
 URGENT_STAGES = frozenset({Stage.RED, Stage.ESCALATED})

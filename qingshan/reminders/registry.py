@@ -1,13 +1,7 @@
 """Discovery of the watched deadline kinds: `DEADLINE_KINDS` of `<app>.deadlines` for every installed app."""
-from qingshan.core.deadlines import DeadlineKind
-from qingshan.core.registry import declared
+from qingshan.core.deadlines import DeadlineKind, deadline_kinds
 
 from .models import ReminderRule
-
-
-def deadline_kinds() -> list[DeadlineKind]:
-    """Every declared kind, in INSTALLED_APPS order."""
-    return declared("deadlines", "DEADLINE_KINDS")
 
 
 def kind_by_code() -> dict[str, DeadlineKind]:

@@ -19,7 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from qingshan.core.deadlines import ESCALATION_RED, DeadlineKind
+from qingshan.core.choices import EscalationLevel
+from qingshan.core.deadlines import DeadlineKind
 from qingshan.core.errors import ServiceError
 from qingshan.orgs.models import Membership, User
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, is_working_day
@@ -216,7 +217,7 @@ def _fan_out_batch(kind: DeadlineKind, rule: ReminderRule, now: dt.datetime, sta
                     started = time.perf_counter()
                     try:
                         with transaction.atomic():
-                            kind.escalate(item, ESCALATION_RED, reason)
+                            kind.escalate(item, EscalationLevel.RED, reason)
                         stats.escalations += 1
                     except ServiceError as exc:
                         reminder.note = f"未提级：{exc.message}"[:300]

@@ -1,8 +1,12 @@
 """Choice sets of the supervision lists (domain §3), each with its colour where a badge shows it."""
 from django.db import models
 
-from qingshan.core.choices import ColouredChoices, with_colours
-from qingshan.problems.choices import ESCALATION_COLOURS, EscalationLevel  # the same levels for every kind
+from qingshan.core.choices import (  # the same levels for every kind
+    ESCALATION_COLOURS,
+    ColouredChoices,
+    EscalationLevel,
+    with_colours,
+)
 
 __all__ = ["ESCALATION_COLOURS", "EscalationLevel"]  # re-exported: supervision code imports them from here
 

@@ -16,13 +16,13 @@ from qingshan.access.problems import (
 )
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
-from qingshan.core.testing.flows import new_problem
-from qingshan.core.testing.world import WORLD_NOW, png
 from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Membership, Organisation, User
 from qingshan.problems import services
 from qingshan.problems.choices import Action
 from qingshan.problems.selectors import problem_timeline, reporter_for_display
+from qingshan.problems.testing.flows import new_problem
+from qingshan.problems.testing.world import WORLD_NOW, png
 
 ALL = {"received", "city_eco", "lvshui_housing", "jiangan_urban", "shared", "restricted", "district_own",
        "group_own"}

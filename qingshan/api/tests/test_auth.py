@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from qingshan.api.authentication import INACTIVE_USER_MESSAGE, INVALID_TOKEN_MESSAGE
 from qingshan.api.models import ApiToken, token_digest
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import drive_to
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to
 
 from .utils import assert_error
 

@@ -3,10 +3,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import png
 from qingshan.problems.choices import State
 from qingshan.problems.models import Attachment, Problem
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import png
 
 from .utils import assert_error
 

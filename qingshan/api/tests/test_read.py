@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import png
 from qingshan.problems import services
 from qingshan.problems.choices import Action, State
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import png
 
 from .utils import assert_error
 

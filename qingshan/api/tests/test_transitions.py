@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import png
 from qingshan.problems import services
 from qingshan.problems.choices import Action, ExtensionStatus, State
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import png
 from qingshan.problems.transitions import PROBLEM_ACTIONS
 
 from .utils import assert_error, events_of

@@ -2,10 +2,10 @@
 import pytest
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import png
 from qingshan.problems import services
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import png
 
 from .utils import assert_error
 

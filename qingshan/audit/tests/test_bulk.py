@@ -10,9 +10,9 @@ from qingshan.audit.models import AuditChainHead, AuditEvent
 from qingshan.audit.services import BULK_THRESHOLD, EventSpec, record_events
 from qingshan.audit.verify import verify_chain
 from qingshan.core.middleware import current_request_id
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems.choices import Action, State
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import WORLD_NOW
 
 CST = ZoneInfo("Asia/Shanghai")
 COLUMNS = ("seq", "created_at", "actor_id", "actor_name", "actor_org_id", "object_type", "object_id", "action",

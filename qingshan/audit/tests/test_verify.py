@@ -10,9 +10,9 @@ from django.utils import timezone
 from qingshan.audit.chain import event_digest
 from qingshan.audit.models import AuditEvent
 from qingshan.audit.verify import DELETED, EDITED, INSERTED, REORDERED, verify_chain
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import WORLD_NOW
 
 
 @pytest.fixture(autouse=True)

@@ -1,55 +1,19 @@
-"""Template helpers shared by every page: badges with the choice set's colour, labels of audit actions."""
+"""Template helpers shared by every page: the escalation badge, the details of an audit event."""
 from django import template
 from django.utils.html import format_html
 
-from qingshan.problems.choices import ESCALATION_COLOURS, Action, EscalationLevel, State
+from qingshan.core.choices import EscalationLevel
 
 register = template.Library()
 
 
 @register.simple_tag
-def state_badge(state: str):
-    """A coloured badge for a problem state."""
-    try:
-        label = State(state).label
-    except ValueError:
-        label = state
-    return format_html('<span class="badge text-bg-{}">{}</span>', State.colour_of(state), label)
-
-
-@register.simple_tag
 def escalation_badge(level: int):
+    """A coloured badge for a level of 督办 (nothing when there is none)."""
     if not level:
         return ""
-    return format_html('<span class="badge text-bg-{}">{}</span>', ESCALATION_COLOURS[level],
+    return format_html('<span class="badge text-bg-{}">{}</span>', EscalationLevel.colour_of(level),
                        EscalationLevel(level).label)
-
-
-@register.filter
-def action_label(action: str) -> str:
-    """The Chinese label of an audit action."""
-    try:
-        return Action(action).label
-    except ValueError:
-        return action
-
-
-@register.filter
-def state_label(state: str) -> str:
-    try:
-        return State(state).label if state else ""
-    except ValueError:
-        return state
-
-
-@register.simple_tag
-def deadline_cell(deadline, state, today):
-    """A deadline, red when it has passed while a unit still holds the problem."""
-    if not deadline:
-        return "—"
-    if state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS) and deadline < today:
-        return format_html('<span class="qs-overdue" title="已超期">{}（超期）</span>', deadline.isoformat())
-    return deadline.isoformat()
 
 
 _SUMMARY_KEYS = [

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_guessing_another_units_problem_shows_a_chinese_404(client, world):
-    from qingshan.core.testing.flows import drive_to
+    from qingshan.problems.testing.flows import drive_to
 
     problem = drive_to(world, "dispatched")
     client.force_login(world.urban_handler)

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from qingshan.core.testing.flows import new_problem
-from qingshan.core.testing.world import png
 from qingshan.orgs.models import Region
 from qingshan.orgs.services import region_save
 from qingshan.problems import services
 from qingshan.problems.choices import Action
+from qingshan.problems.testing.flows import new_problem
+from qingshan.problems.testing.world import png
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEADLINE = dt.date(2026, 3, 20)

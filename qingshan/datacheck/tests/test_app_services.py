@@ -4,11 +4,11 @@ import time_machine
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
-from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import HitState, RunStatus, Trigger
 from qingshan.datacheck.models import CheckModel, CheckModelVersion, Hit, Run
 from qingshan.problems.selectors import problem_list
+from qingshan.problems.testing.world import WORLD_NOW, build_world
 
 from .app_world import SPEC, make_model, row, setup_dc
 

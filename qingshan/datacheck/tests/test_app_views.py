@@ -4,10 +4,10 @@ import time_machine
 from django.urls import reverse
 
 from qingshan.api.testing import issue_test_token
-from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import HitState
 from qingshan.datacheck.models import CheckModel, Hit, Run
+from qingshan.problems.testing.world import WORLD_NOW, build_world
 
 from .app_world import SPEC, make_model, row, setup_dc
 

@@ -8,10 +8,10 @@ from django.urls import reverse
 from qingshan.api.testing import issue_test_token
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
-from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import RunStatus
 from qingshan.datacheck.models import CheckModel, CheckModelVersion, Hit, Run
+from qingshan.problems.testing.world import WORLD_NOW, build_world
 
 from .app_world import SITES, SPEC, make_model, row, setup_dc
 

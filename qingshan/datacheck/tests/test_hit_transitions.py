@@ -6,11 +6,11 @@ import time_machine
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.testing.transitions import TransitionMatrix
-from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import Action, HitState
 from qingshan.datacheck.models import CheckModel, Hit
 from qingshan.datacheck.transitions import HIT_ACTIONS
+from qingshan.problems.testing.world import WORLD_NOW, build_world
 
 from .app_world import make_model, row, setup_dc
 

@@ -4,10 +4,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.datacheck import services
 from qingshan.datacheck.models import Hit
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.world import WORLD_NOW, build_world
 
 from .app_world import make_model, row, setup_dc
 

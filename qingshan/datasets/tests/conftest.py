@@ -1,7 +1,7 @@
 """Shared fixtures: each test gets its own DuckDB folder, imports run synchronously, and a small water data set."""
 import pytest
 
-from qingshan.core.testing.world import build_world
+from qingshan.problems.testing.world import build_world
 
 WATER_SPEC = {
     "code": "water_readings",

@@ -10,10 +10,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import WORLD_NOW, png
 from qingshan.problems import services as problem_services
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import WORLD_NOW, png
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,10 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems.choices import State
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from qingshan.core.testing.world import WORLD_NOW
+from qingshan.problems.testing.world import WORLD_NOW
 from qingshan.supervision import services
 from qingshan.supervision.tests.conftest import submit
 

@@ -3,9 +3,9 @@ import pytest
 from django.urls import reverse
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import new_problem
 from qingshan.orgs.models import User
 from qingshan.problems.models import TimeLimitRule
+from qingshan.problems.testing.flows import new_problem
 
 pytestmark = pytest.mark.django_db
 

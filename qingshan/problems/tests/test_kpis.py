@@ -4,11 +4,11 @@ import datetime as dt
 import pytest
 import time_machine
 
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems import kpis, services
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 

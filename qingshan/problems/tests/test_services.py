@@ -11,12 +11,12 @@ from django.db import connection
 from qingshan.access.problems import access_problem, reveal_problem_reporter, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import PNG, WORLD_NOW, pdf, png
 from qingshan.problems import services
 from qingshan.problems.choices import Action, ExtensionStatus, State, Urgency
 from qingshan.problems.models import Attachment, Problem, Reporter, TimeLimitRule
 from qingshan.problems.selectors import reporter_for_display
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import PNG, WORLD_NOW, pdf, png
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

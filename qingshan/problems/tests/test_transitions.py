@@ -10,12 +10,12 @@ from django.db.models import Count, Q
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import ServiceError
-from qingshan.core.testing.flows import drive_to, with_pending_extension
 from qingshan.core.testing.transitions import TransitionMatrix
-from qingshan.core.testing.world import WORLD_NOW, png
 from qingshan.problems import services
 from qingshan.problems.choices import Action, EscalationLevel, ExtensionStatus, State
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import drive_to, with_pending_extension
+from qingshan.problems.testing.world import WORLD_NOW, png
 from qingshan.problems.transitions import PROBLEM_ACTIONS, SUPERVISOR, TRANSITIONS
 
 ROLES = [

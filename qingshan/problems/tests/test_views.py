@@ -4,10 +4,10 @@ import time_machine
 from django.urls import reverse
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import WORLD_NOW, png
 from qingshan.problems.choices import State
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import WORLD_NOW, png
 
 pytestmark = pytest.mark.django_db
 

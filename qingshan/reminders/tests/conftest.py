@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from qingshan.core.testing.flows import new_problem
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems import services as problem_services
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import new_problem
+from qingshan.problems.testing.world import WORLD_NOW
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -7,12 +7,12 @@ from django.core import mail
 from django.db import connection, connections
 from django.db.models import Count
 
-from qingshan.core.testing.flows import new_problem
-from qingshan.core.testing.world import WORLD_NOW, build_world
 from qingshan.orgs.models import User
 from qingshan.problems import services as problem_services
 from qingshan.problems.choices import EscalationLevel
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import new_problem
+from qingshan.problems.testing.world import WORLD_NOW, build_world
 from qingshan.reminders import sweep
 from qingshan.reminders.choices import ReminderStatus, Stage
 from qingshan.reminders.models import Delivery, Notification, Reminder

@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 
 from qingshan.access.reminders import visible_notifications
-from qingshan.core.testing.flows import new_problem
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership, User
 from qingshan.problems import services as problem_services
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import new_problem
+from qingshan.problems.testing.world import WORLD_NOW
 from qingshan.reminders.choices import Stage
 from qingshan.reminders.models import Notification
 from qingshan.supervision import services as supervision_services

@@ -5,10 +5,10 @@ import pytest
 from django.db.models import Count
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.world import pdf
 from qingshan.problems import services as problem_services
 from qingshan.problems.choices import EscalationLevel
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.world import pdf
 from qingshan.reminders import sweep
 from qingshan.reminders.choices import ReminderStatus, Stage
 from qingshan.reminders.models import Notification, Reminder, ReminderRule

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Membership, Organisation, User
 from qingshan.problems.models import Source
+from qingshan.problems.testing.world import WORLD_NOW
 from qingshan.supervision import services
 from qingshan.supervision.choices import ActivityKind
 

@@ -346,7 +346,7 @@ def test_slots_stop_where_the_holiday_calendar_ends_and_are_added_once_it_is_ent
 
 def test_a_rectification_may_follow_a_problem_the_assignee_sees_only(sw):
     w = sw
-    from qingshan.core.testing.flows import new_problem
+    from qingshan.problems.testing.flows import new_problem
 
     mine = new_problem(w, actor=w.group_staff, title="本组登记的问题")
     others = new_problem(w, actor=w.officer, region=w.lvshui, title="绿水区问题")

@@ -8,10 +8,10 @@ import pytest
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import ServiceError
-from qingshan.core.testing.flows import new_problem
 from qingshan.orgs.models import User
 from qingshan.problems import services
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import new_problem
 from qingshan.workdays import calendar
 from qingshan.workdays.calendar import (
     CalendarNotAvailable,

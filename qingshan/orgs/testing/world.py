@@ -1,40 +1,16 @@
-"""A small, fully known world for tests: regions, organisations, one user per role, reference data.
+"""The organisations of the shared test world: regions, the organisation tree, one user per role.
 
 About 40 lines of data that every visibility and transition test shares, so each test reads as a sentence.
 """
-import datetime as dt
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
-
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qingshan.orgs.choices import OfficeType, OrgKind, Role
 from qingshan.orgs.models import Membership, Organisation, Region, User
 from qingshan.orgs.services import region_save
-from qingshan.problems.models import Category, Source, TimeLimitRule
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
-
-# A fixed "now" for tests that compute deadlines from today: a Monday inside the years chinesecalendar covers, so
-# results do not drift with the real date (from mid-December 2026 a 15-working-day limit reaches into 2027, which
-# has no holiday table until an administrator enters one). Use with time_machine: `time_machine.move_to(WORLD_NOW)`.
-WORLD_NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-def png(name: str = "现场照片.png") -> SimpleUploadedFile:
-    """A small valid PNG upload."""
-    return SimpleUploadedFile(name, PNG, content_type="image/png")
-
-
-def pdf(name: str = "整改报告.pdf") -> SimpleUploadedFile:
-    """A small upload that starts like a real PDF."""
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-def build_world() -> SimpleNamespace:
-    """Create the shared test world and return its objects by name."""
-    w = SimpleNamespace()
+def build_org_world(w: SimpleNamespace) -> SimpleNamespace:
+    """Add the regions, organisations and one user per role of the shared test world to `w`."""
     w.city = region_save(region=Region(code="3399", name="青山市"))
     w.lvshui = region_save(region=Region(code="339901", name="绿水区", parent=w.city))
     w.jiangan = region_save(region=Region(code="339902", name="江岸区", parent=w.city))
@@ -75,11 +51,4 @@ def build_world() -> SimpleNamespace:
     w.urban_handler = person("urban_handler", "许城管", (w.jiangan_urban, Role.UNIT_HANDLER))
     w.partner_staff = person("partner_staff", "林攻坚", (w.partner, Role.PARTNER_STAFF))
     w.outsider = person("outsider", "无角色")
-
-    w.hotline = Source.objects.create(code="12345", name="12345热线", has_citizen_reporter=True)
-    w.inspection = Source.objects.create(code="inspection", name="现场检查")
-    w.water_pollution = Category.objects.create(code="water", name="水污染")
-    w.air_pollution = Category.objects.create(code="air", name="大气污染")
-    TimeLimitRule.objects.create(sign_days=1, handle_days=15)
-    TimeLimitRule.objects.create(source=w.hotline, sign_days=1, handle_days=10)
     return w

@@ -1,11 +1,10 @@
-"""Template context every page needs: the navigation entries this user may use."""
+"""Template context every page needs: the navigation entries this user may use (access decides them)."""
+from .actors import profile_of
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from qingshan.access.actors import profile_of
-
     profile = profile_of(user)
     return {"nav_profile": profile, "nav_orgs": sorted({str(m.organisation) for m in profile.memberships})}

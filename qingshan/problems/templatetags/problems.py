@@ -1,0 +1,44 @@
+"""Template helpers of the work loop's pages: state badges and labels, problem actions, overdue deadlines."""
+from django import template
+from django.utils.html import format_html
+
+from qingshan.problems.choices import Action, State
+
+register = template.Library()
+
+
+@register.simple_tag
+def state_badge(state: str):
+    """A coloured badge for a problem state."""
+    try:
+        label = State(state).label
+    except ValueError:
+        label = state
+    return format_html('<span class="badge text-bg-{}">{}</span>', State.colour_of(state), label)
+
+
+@register.filter
+def action_label(action: str) -> str:
+    """The Chinese label of an audit action."""
+    try:
+        return Action(action).label
+    except ValueError:
+        return action
+
+
+@register.filter
+def state_label(state: str) -> str:
+    try:
+        return State(state).label if state else ""
+    except ValueError:
+        return state
+
+
+@register.simple_tag
+def deadline_cell(deadline, state, today):
+    """A deadline, red when it has passed while a unit still holds the problem."""
+    if not deadline:
+        return "—"
+    if state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS) and deadline < today:
+        return format_html('<span class="qs-overdue" title="已超期">{}（超期）</span>', deadline.isoformat())
+    return deadline.isoformat()
