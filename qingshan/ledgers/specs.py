@@ -1,16 +1,17 @@
 """The ledgers (台账) as data: one spec per list says where its rows come from, which columns the page and the Excel
 export show, and how each entry's 建账 / 查账 / 销账 events are found in the audit log (domain §3, §11).
 
-Other apps' ledgers register here with `register()`; nothing else in this app knows a domain model.
+Each domain app declares its ledgers as `LEDGERS: list[LedgerSpec]` in `<app>/ledgers.py`, found through the plug-in
+registry; this app imports no domain app, so a domain app's ledger module may import these types without a circle.
 """
 import datetime as dt
-import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from qingshan.core.registry import declared
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation
 
@@ -106,29 +107,10 @@ def all_columns(spec: LedgerSpec) -> tuple[Column, ...]:
     return spec.columns + chain_columns(spec)
 
 
-_REGISTRY: dict[str, LedgerSpec] = {}
-
-
-def register(spec: LedgerSpec) -> LedgerSpec:
-    _REGISTRY[spec.code] = spec
-    return spec
-
-
 def ledgers() -> list[LedgerSpec]:
-    """Every registered ledger, in tab order."""
-    _load()
-    return sorted(_REGISTRY.values(), key=lambda s: s.number)
+    """Every declared ledger, in tab order."""
+    return sorted(declared("ledgers", "LEDGERS"), key=lambda s: s.number)
 
 
 def ledger(code: str) -> LedgerSpec | None:
-    _load()
-    return _REGISTRY.get(code)
-
-
-def _load() -> None:
-    # Importing a module registers its specs. The supervision ledgers need the supervision app's selectors, which
-    # a deployment (or a checkout part-way through issue 3) may not have yet.
-    from . import builtin  # noqa: F401
-
-    if importlib.util.find_spec("qingshan.supervision.selectors") is not None:
-        from . import supervision_ledgers  # noqa: F401
+    return next((spec for spec in ledgers() if spec.code == code), None)
