@@ -20,12 +20,12 @@ from rest_framework.viewsets import GenericViewSet
 
 from qingshan.access.problems import access_attachment, access_problem, may_see_internal, reveal_problem_reporter
 from qingshan.core.errors import NotFound
+from qingshan.core.worklist import work_queues
 from qingshan.problems import services
 from qingshan.problems.choices import Action, State
 from qingshan.problems.filters import ProblemFilter
 from qingshan.problems.models import Problem
 from qingshan.problems.selectors import (
-    inbox_queues,
     problem_detail,
     problem_list,
     problem_timeline,
@@ -407,6 +407,6 @@ class InboxView(APIView):
                    description="当前用户各待办队列（待签收、待审核、已超期等）的数量。")
     def get(self, request):
         """One count per queue the caller has."""
-        queues = inbox_queues(user=request.user)
+        queues = work_queues(user=request.user)
         data = [{"key": q.key, "label": q.label, "count": q.queryset.count()} for q in queues]
         return Response(s.InboxQueueOutput(data, many=True).data)
