@@ -45,9 +45,9 @@ test-postgres: venv
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --end $(DEMO_END) --if-empty
-	@echo "后台运行提醒督办（manage.py sweep --loop）和数据比对定时运行（manage.py run_models --loop），随网页服务一起退出"
-	@$(PY) manage.py sweep --loop & sweep=$$!; $(PY) manage.py run_models --loop & models=$$!; \
-		trap "kill $$sweep $$models 2>/dev/null" EXIT INT TERM; \
+	@echo "后台运行定时任务（manage.py run_scheduled --loop：提醒扫描、数据比对定时运行），随网页服务一起退出"
+	@$(PY) manage.py run_scheduled --loop & jobs=$$!; \
+		trap "kill $$jobs 2>/dev/null" EXIT INT TERM; \
 		$(PY) manage.py runserver 127.0.0.1:8000
 
 # Page timings on a large PostgreSQL database (BENCH_DATABASE_URL, default qingshan_bench; see bench/RESULTS.md).

@@ -17,10 +17,10 @@ def hidden_reminder_q(user, prefix: str = "") -> Q:
     """Reminders (under `prefix`) whose item `user` may no longer see, by the visibility each kind declares.
 
     Visibility can change after a reminder went out (a problem reassigned to another unit, restricted to named
-    people): its stored title must not stay in an inbox, a digest or the delivery records of someone who no longer
-    sees the item. One correlated EXISTS per declared visibility, so the number of queries does not grow with the
-    number of reminders. A kind declaring no visibility (`DeadlineKind.visible` None) is never hidden: its
-    recipients keep it.
+    people): it must not stay in the inbox, the unread count or the digest of someone who no longer sees the item
+    (its title is never stored; each surface looks it up through the kind's `titles()`). One correlated EXISTS per
+    declared visibility, so the number of queries does not grow with the number of reminders. A kind declaring no
+    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it.
     """
     by_rule: dict = {}  # kinds sharing one visibility (problems' sign and handle) share one EXISTS
     for kind in deadline_kinds():

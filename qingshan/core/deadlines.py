@@ -4,7 +4,7 @@ Each domain app declares the deadlines it owns in ``<app>/deadlines.py`` as ``DE
 The reminder engine (``qingshan.reminders``) discovers them in INSTALLED_APPS order, so a domain app never imports
 the engine and a later kind needs no change in the engine.
 """
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,9 @@ class DeadlineKind:
     # Unscoped queryset of the items whose deadline is still to be met (open ones only).
     watched: Callable[[], QuerySet]
     deadline_field: str  # the DateField on the watched model that holds the current deadline
-    title: Callable[[Any], str]  # one line naming the item in a reminder
+    # One line naming the item in a reminder. Never stored: each surface asks `titles()` for the items its reader may
+    # see, so a title cannot outlive the reader's right to see the item.
+    title: Callable[[Any], str]
     url: Callable[[Any], str]  # path of the item's page
     # Bulk: item pk -> ids of the users to remind (few queries for any number of items).
     recipients: Callable[[Sequence[Any]], Mapping[int, Collection[int]]]
@@ -35,14 +37,25 @@ class DeadlineKind:
     # Items to show yellow before their due date because they are behind schedule (e.g. an off-track indicator).
     behind_schedule: Callable[[], Q] | None = None
     # Scoped queryset of the watched model's items `user` may see now, built on the access layer's visible_*
-    # selectors. A reminder's stored title stays in a person's inbox, digest and delivery records only while its item
-    # is in it (a problem reassigned or restricted since drops out). None: the kind declares no visibility, and its
-    # notifications stay shown to the recipients it chose.
+    # selectors. A reminder stays in a person's inbox, digest and delivery records, and its item is named there, only
+    # while the item is in it (a problem reassigned or restricted since drops out). None: the kind declares no
+    # visibility, and its notifications stay shown, with their titles, to the recipients it chose.
     visible: Callable[[Any], QuerySet] | None = None
+    title_related: tuple[str, ...] = ()  # what `title` reads beyond the item (select_related paths)
     # Defaults of the per-kind rule (local practice, editable in the admin of the reminder engine).
     default_blue_days: int = 2  # blue N working days before the deadline
     default_escalate_after_days: int = 3  # escalate after M overdue working days
     default_escalate_after_urges: int | None = None  # or after K urgings without answer
+
+    def scoped_items(self, user) -> QuerySet:
+        """The items `user` may see (every item when the kind declares no visibility), ready for `title`."""
+        items = self.visible(user) if self.visible is not None else self.watched().model._default_manager.all()
+        return items.select_related(*self.title_related)
+
+    def titles(self, user, ids: Iterable[int]) -> dict[int, str]:
+        """item id -> title, for the items among `ids` that `user` may see, through the kind's scoped selector (one
+        query); an item the user may not see is simply absent."""
+        return {item.pk: self.title(item) for item in self.scoped_items(user).filter(pk__in=set(ids))}
 
 
 def deadline_kinds() -> list[DeadlineKind]:

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from django.apps import apps
 
-CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "actions"})
+CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api"})
 
 
 @functools.cache
@@ -23,6 +23,8 @@ def plugins(contract: str) -> tuple[ModuleType, ...]:
         raise ValueError(f"unknown plug-in contract {contract!r}")
     modules = []
     for config in apps.get_app_configs():
+        if config.name == __package__:
+            continue  # core defines the contracts (core/deadlines.py, core/ledgers.py, …); it declares none
         name = f"{config.name}.{contract}"
         try:
             modules.append(importlib.import_module(name))

@@ -1,13 +1,15 @@
 """Scheduled runs: every enabled model whose next run is due runs once, claimed before it runs.
 
-The reminders sweep offers no hook for periodic jobs, so `manage.py run_models` (once, for cron; or --loop) calls
-`run_due_models`. Each due model is claimed by a conditional UPDATE that moves its next_run_at forward, so two
-schedulers (or a repeated call) never run the same slot twice.
+Declared as a periodic job (contract in qingshan/core/scheduled.py), run by `manage.py run_scheduled` (or its alias
+`run_models`), once for cron or --loop. Each due model is claimed by a conditional UPDATE that moves its next_run_at
+forward, so two schedulers (or a repeated call) never run the same slot twice.
 """
 import datetime as dt
 import logging
 
 from django.utils import timezone
+
+from qingshan.core.scheduled import ScheduledJob
 
 from .choices import Schedule, Trigger
 from .models import CheckModel, Run
@@ -31,3 +33,13 @@ def run_due_models(now: dt.datetime | None = None) -> list[Run]:
             log.warning("scheduled run of %s failed: %s", model.code, run.error)
         runs.append(run)
     return runs
+
+
+def _summary(runs: list[Run]) -> str:
+    return f"运行模型 {len(runs)} 个，失败 {sum(1 for r in runs if r.error)} 个。"
+
+
+SCHEDULED_JOBS = [
+    ScheduledJob(code="datacheck.models", label="数据比对定时运行", every_seconds=300,
+                 run=lambda should_stop: _summary(run_due_models())),
+]

@@ -1,6 +1,8 @@
 """The filter form every ledger shares: period, unit, state, open/closed."""
 from django import forms
 
+from qingshan.orgs.models import Organisation
+
 from .specs import LedgerSpec
 
 STATUS_CHOICES = [("", "全部"), ("open", "未销账"), ("closed", "已销账")]
@@ -17,7 +19,8 @@ class LedgerFilterForm(forms.Form):
     def __init__(self, *args, spec: LedgerSpec, **kwargs):
         super().__init__(*args, **kwargs)
         self.spec = spec
-        self.fields["unit"].queryset = spec.unit_choices()
+        self.fields["unit"].queryset = Organisation.objects.filter(
+            kind__in=spec.unit_kinds, is_active=True).order_by("kind", "name")
         self.fields["unit"].label = spec.unit_label
         self.fields["state"].choices = [("", "全部"), *spec.state_labels.items()]
         if not spec.unit_field:

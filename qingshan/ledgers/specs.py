@@ -1,52 +1,12 @@
 """The ledgers (台账) as data: one spec per list says where its rows come from, which columns the page and the Excel
 export show, and how each entry's 建账 / 查账 / 销账 events are found in the audit log (domain §3, §11).
 
-Other apps' ledgers register here with `register()`; nothing else in this app knows a domain model.
+Each domain app declares its ledgers as `LEDGERS: list[LedgerSpec]` in `<app>/ledgers.py` (the contract is
+`core/ledgers.py`), found through the plug-in registry; this app imports no domain app and no domain app imports it.
 """
-import importlib.util
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-
-from django.db.models import Q, QuerySet
-
-from qingshan.core.tables import Column as Column  # re-exported: the ledgers' specs name their columns with it
-from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation
-
-
-@dataclass(frozen=True)
-class LedgerSpec:
-    """What one ledger is: its rows (scoped by a selector), its columns and how its events are found."""
-
-    code: str  # URL key, e.g. "problems"
-    label: str  # e.g. "问题清单"
-    number: int  # a small fixed number; the audit event of an export refers to the ledger by it
-    rows: Callable[..., QuerySet]  # rows(user=...) -> the entries `user` may see (a domain selector)
-    columns: tuple[Column, ...]
-    # The audit events of one entry: events(ref) -> Q over AuditEvent, `ref` being the entry's pk or OuterRef("pk").
-    events: Callable[[object], Q]
-    open_q: Q  # which of an entry's events is its 建账
-    close_q: Q  # which is its 销账
-    ignore_q: Q = field(default_factory=lambda: Q(pk__in=[]))  # events that are neither (reads, files, notes)
-    action_labels: Mapping[str, str] = field(default_factory=dict)  # audit action -> Chinese
-    state_labels: Mapping[str, str] = field(default_factory=dict)
-    closed_q: Q = field(default_factory=lambda: Q(pk__in=[]))  # entries that are closed (销账), over the rows
-    period_field: str = ""  # a date field: the period filter (建账 dates)
-    opened_field: str = ""  # a datetime field holding the 建账 time; empty: taken from the 建账 event
-    unit_field: str = ""  # the filter "单位": a lookup from the row to an organisation
-    unit_label: str = "单位"
-    unit_kinds: tuple[str, ...] = (OrgKind.UNIT,)
-    state_field: str = ""
-    ordering: tuple[str, ...] = ("-pk",)
-    detail_url: Callable[[int], str] | None = None  # the entry's own page in its app, if any
-
-    def unit_choices(self) -> QuerySet[Organisation]:
-        return Organisation.objects.filter(kind__in=self.unit_kinds, is_active=True).order_by("kind", "name")
-
-    def check_q(self) -> Q:
-        """An entry's 查账 events: everything that is neither its opening, its closing nor an ignored read."""
-        return ~self.open_q & ~self.close_q & ~self.ignore_q
-
+from qingshan.core.ledgers import LedgerSpec as LedgerSpec  # re-exported for the ledgers app's own modules
+from qingshan.core.registry import declared
+from qingshan.core.tables import Column
 
 # The chain columns every ledger shows after its own columns; filled in by selectors.ledger_rows().
 CHAIN_COLUMNS_KEYS = ("ledger_opened", "ledger_checks", "ledger_last_check_at", "ledger_last_check", "ledger_closed")
@@ -67,29 +27,10 @@ def all_columns(spec: LedgerSpec) -> tuple[Column, ...]:
     return spec.columns + chain_columns(spec)
 
 
-_REGISTRY: dict[str, LedgerSpec] = {}
-
-
-def register(spec: LedgerSpec) -> LedgerSpec:
-    _REGISTRY[spec.code] = spec
-    return spec
-
-
 def ledgers() -> list[LedgerSpec]:
-    """Every registered ledger, in tab order."""
-    _load()
-    return sorted(_REGISTRY.values(), key=lambda s: s.number)
+    """Every declared ledger, in tab order."""
+    return sorted(declared("ledgers", "LEDGERS"), key=lambda s: s.number)
 
 
 def ledger(code: str) -> LedgerSpec | None:
-    _load()
-    return _REGISTRY.get(code)
-
-
-def _load() -> None:
-    # Importing a module registers its specs. The supervision ledgers need the supervision app's selectors, which
-    # a deployment (or a checkout part-way through issue 3) may not have yet.
-    from . import builtin  # noqa: F401
-
-    if importlib.util.find_spec("qingshan.supervision.selectors") is not None:
-        from . import supervision_ledgers  # noqa: F401
+    return next((spec for spec in ledgers() if spec.code == code), None)

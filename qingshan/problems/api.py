@@ -24,6 +24,7 @@ from qingshan.access.problems import access_attachment, access_problem, may_see_
 from qingshan.api.actions import EmptyInput, action_urls, validated
 from qingshan.api.errors import InputInvalid, first_error
 from qingshan.core.errors import NotFound
+from qingshan.core.worklist import work_queues
 
 from . import serializers as s
 from . import services
@@ -31,7 +32,6 @@ from .choices import Action, State
 from .filters import ProblemFilter
 from .models import Problem
 from .selectors import (
-    inbox_queues,
     problem_detail,
     problem_list,
     problem_timeline,
@@ -233,7 +233,7 @@ class InboxView(APIView):
                    description="当前用户各待办队列（待签收、待审核、已超期等）的数量。")
     def get(self, request):
         """One count per queue the caller has."""
-        queues = inbox_queues(user=request.user)
+        queues = work_queues(user=request.user)
         data = [{"key": q.key, "label": q.label, "count": q.queryset.count()} for q in queues]
         return Response(s.InboxQueueOutput(data, many=True).data)
 

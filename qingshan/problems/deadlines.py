@@ -119,7 +119,7 @@ DEADLINE_KINDS = [
         watched=lambda: Extension.objects.filter(status=ExtensionStatus.PENDING).select_related("problem"),
         deadline_field="old_deadline",
         title=lambda e: f"{_problem_title(e.problem)}（申请延至{e.requested_deadline:%Y-%m-%d}）",
-        url=lambda e: _problem_url(e.problem),
+        url=lambda e: _problem_url(e.problem), title_related=("problem",),
         recipients=_by_extension(supervisor_recipients), escalation_recipients=_by_extension(head_recipients),
         visible=visible_extensions, default_blue_days=1, default_escalate_after_days=None,
     ),

@@ -1,18 +1,12 @@
 """Every read of problems a user can see. Each selector starts from the access-scoped queryset."""
-from dataclasses import dataclass
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
-from django.utils import timezone
-
-from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
 
-from . import kpis
-from .choices import TERMINAL_STATES, ExtensionStatus, State
 from .filters import ProblemFilter
-from .models import Assignment, Extension, Problem
+from .models import Assignment, Problem
 
 LIST_RELATED = ("source", "category", "region", "lead_unit")
 
@@ -55,37 +49,3 @@ def reporter_for_display(*, user, problem: Problem) -> dict | None:
         return None
     return {"name": reporter.name_masked, "phone": reporter.phone_masked,
             "can_reveal": may_reveal_reporter(user, problem)}
-
-
-@dataclass
-class Queue:
-    key: str
-    label: str
-    queryset: QuerySet
-
-
-def inbox_queues(*, user) -> list[Queue]:
-    """我的待办: the queues of work waiting for `user`, by what the user may do."""
-    profile = profile_of(user)
-    visible = visible_problems(user).select_related(*LIST_RELATED)
-    today = timezone.localdate()
-    queues: list[Queue] = []
-    if profile.unit_ids:
-        mine = visible.filter(lead_unit_id__in=profile.unit_ids)
-        queues += [
-            Queue("to_sign", "待签收", mine.filter(state=State.DISPATCHED)),
-            Queue("to_handle", "办理中", mine.filter(state__in=[State.SIGNED, State.IN_PROGRESS])),
-            Queue("rejected", "被发回重办", mine.filter(state=State.IN_PROGRESS, rejection_count__gte=1)),
-            Queue("unit_overdue", "已超期", mine.filter(kpis.overdue(today))),
-        ]
-    if profile.supervising:
-        queues += [
-            Queue("to_dispatch", "待交办", visible.filter(state__in=[State.RECEIVED, State.RETURNED])),
-            Queue("to_review", "待审核", visible.filter(state=State.REPLIED)),
-            Queue("extensions", "延期待审批", visible.filter(Exists(Extension.objects.filter(
-                problem=OuterRef("pk"), status=ExtensionStatus.PENDING)))),
-            Queue("overdue", "已超期", visible.filter(kpis.overdue(today))),
-        ]
-    if profile.partner_ids:
-        queues.append(Queue("shared", "移送本单位（未办结）", visible.exclude(state__in=TERMINAL_STATES)))
-    return queues

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_attachment, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.worklist import work_queues
 
 from . import kpis, selectors, services
 from .choices import ESCALATION_COLOURS, State
@@ -34,14 +34,14 @@ def _get_problem_or_404(user, pk):
 
 @login_required
 def inbox_view(request):
-    """我的待办: one count per queue; the chosen queue's items below."""
-    queues = selectors.inbox_queues(user=request.user)
+    """我的待办: one count per queue of every app (core.worklist); the chosen queue's items below."""
+    queues = work_queues(user=request.user)
     chosen = next((q for q in queues if q.key == request.GET.get("queue")), None)
     if chosen is None:
         chosen = next((q for q in queues if q.queryset.exists()), queues[0] if queues else None)
     page = None
     if chosen:
-        ordered = chosen.queryset.order_by(F("handle_deadline").asc(nulls_last=True), "-id")
+        ordered = chosen.queryset.order_by(*chosen.queue.ordering)
         page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "problems/inbox.html", {
         "nav": "inbox", "queues": [(q, q.queryset.count()) for q in queues], "chosen": chosen, "items": page,

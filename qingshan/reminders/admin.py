@@ -55,8 +55,8 @@ class OrgChannelAdmin(admin.ModelAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("channel", "target", "status", "attempts", "next_attempt_at", "created_at")
     list_filter = ("channel", "status")
-    # The reminder's stored title names the item, which a site administrator may not see (restricted to named
-    # people, another unit's work): the record names the kind of deadline and its stage, as 发送记录 does.
+    # The item itself is one a site administrator may not see (restricted to named people, another unit's work): the
+    # record names the kind of deadline and its stage, as 发送记录 does for an item its reader may not see.
     exclude = ("reminder",)
     readonly_fields = ("reminder_kind",)
 

@@ -20,6 +20,7 @@ from qingshan.access.reminders import visible_notifications
 
 from .choices import Channel, Stage
 from .models import Delivery
+from .selectors import with_titles
 
 
 class DeliveryError(Exception):
@@ -80,23 +81,27 @@ def _link(path: str) -> str:
 
 
 def compose(delivery: Delivery) -> tuple[str, str]:
-    """(title, markdown text) of a delivery's message, in Chinese."""
+    """(title, markdown text) of a delivery's message, in Chinese, naming items as its reader may see them now."""
     if delivery.channel == Channel.DIGEST:
         # Read at send time: an item the reader may no longer see (reassigned, restricted) drops out of the digest.
         items = list(visible_notifications(delivery.user).filter(digest=delivery).select_related("reminder")
                      .order_by("reminder__deadline", "id"))
+        with_titles([n.reminder for n in items], user=delivery.user)
+        items = [n for n in items if n.reminder.item_title]
         if not items:
             raise NothingToSend("汇总中的事项已全部不再对收件人可见，未发送。")
         title = f"青山平台每日提醒汇总（{delivery.digest_date:%Y-%m-%d}，共{len(items)}项）"
-        lines = [f"- 【{Stage(n.reminder.stage).label}】{n.reminder.title}，期限 {n.reminder.deadline:%Y-%m-%d}"
+        lines = [f"- 【{Stage(n.reminder.stage).label}】{n.reminder.item_title}，期限 {n.reminder.deadline:%Y-%m-%d}"
                  f"（{_link(n.reminder.url)}）" for n in items]
         return title, "\n".join([f"### {title}", *lines])
-    if delivery.user_id and not visible_notifications(delivery.user).filter(reminder_id=delivery.reminder_id).exists():
-        # Read at send time too: a retried e-mail about a problem reassigned or restricted since is not sent.
-        raise NothingToSend("该提醒的事项已不再对收件人可见，未发送。")
     reminder = delivery.reminder
+    with_titles([reminder], user=delivery.user)
+    if not reminder.item_title:
+        # Looked up at send time through the kind's scoped selector: a retried e-mail about a problem reassigned or
+        # restricted since is not sent.
+        raise NothingToSend("该提醒的事项已不再对收件人可见，未发送。")
     stage = Stage(reminder.stage).label
-    title = f"【{stage}】{reminder.title}"
+    title = f"【{stage}】{reminder.item_title}"
     text = "\n".join([f"### {title}", f"- 期限：{reminder.deadline:%Y-%m-%d}", f"- 查看：{_link(reminder.url)}",
                       *([f"- 说明：{reminder.note}"] if reminder.note else [])])
     return title, text

@@ -33,7 +33,8 @@ class ReminderRule(models.Model):
 
 
 class Reminder(models.Model):
-    """One stage reached by one watched item for one deadline value; produced exactly once."""
+    """One stage reached by one watched item for one deadline value; produced exactly once. It names its item by kind
+    and id only: each reader sees the title through the kind's `titles()`, only while they may see the item."""
 
     kind = models.CharField("期限类型代码", max_length=60)
     object_id = models.BigIntegerField("对象编号")
@@ -41,7 +42,6 @@ class Reminder(models.Model):
     deadline = models.DateField("期限")
     status = models.CharField("分发状态", max_length=10, choices=ReminderStatus.choices,
                               default=ReminderStatus.PENDING)
-    title = models.CharField("事项", max_length=300, blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
     created_at = models.DateTimeField("产生时间")
     note = models.CharField("备注", max_length=300, blank=True)
@@ -54,7 +54,8 @@ class Reminder(models.Model):
                                 condition=models.Q(status="pending"))]
 
     def __str__(self):
-        return f"{Stage(self.stage).label}：{self.title}"
+        # The item's title is never stored (it is looked up for each reader through the kind's scoped selector).
+        return f"{Stage(self.stage).label}：{self.kind} #{self.object_id}"
 
     @property
     def stage_colour(self) -> str:

@@ -1,11 +1,15 @@
 """Reads of reminders, always through the access rules."""
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from qingshan.access.reminders import hidden_reminder_q, visible_deliveries, visible_notifications
+from qingshan.access.reminders import visible_deliveries, visible_notifications
 
 from .choices import DeliveryStatus
-from .models import Delivery, Notification
+from .models import Delivery, Notification, Reminder
+from .registry import kind_by_code
 
 TABS = (("unread", "未读"), ("all", "全部"), ("snoozed", "已暂缓"))
 
@@ -34,10 +38,35 @@ def unread_count(*, user) -> int:
 
 
 def delivery_failures(*, user) -> QuerySet[Delivery]:
-    """Failed and still-retrying deliveries the user may manage, newest first; `title_hidden` marks those about an
-    item the user may not see (the page names the kind of deadline instead of the item)."""
-    hidden = Case(When(hidden_reminder_q(user, "reminder__"), then=Value(True)), default=Value(False),
-                  output_field=BooleanField())
+    """Failed and still-retrying deliveries the user may manage, newest first (name their items with
+    `with_titles`: an item the user may not see stays unnamed)."""
     failing = Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.PENDING, attempts__gt=0)
-    return (visible_deliveries(user).annotate(title_hidden=hidden).filter(failing)
+    return (visible_deliveries(user).filter(failing)
             .select_related("reminder", "user", "org_channel__organisation").order_by("-created_at", "-id"))
+
+
+def with_titles(reminders: Iterable[Reminder], *, user) -> None:
+    """Name each reminder's item for `user`: `item_title` is its title looked up through the kind's scoped selector,
+    or "" when the user may not see the item; `kind_label` names the kind of deadline.
+
+    One query per scope shown, whatever the number of reminders: kinds reading the same items through the same
+    selector (the problems' sign and handling deadlines) share it.
+    """
+    reminders = list(reminders)
+    kinds = kind_by_code()
+    scopes: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for reminder in reminders:
+        kind = kinds.get(reminder.kind)
+        if kind is not None:
+            scope = (kind.visible or kind.watched().model, kind.title_related)
+            scopes[scope][reminder.kind].add(reminder.object_id)
+    titles: dict[tuple[str, int], str] = {}
+    for ids_by_kind in scopes.values():
+        first = kinds[next(iter(ids_by_kind))]
+        items = first.scoped_items(user).in_bulk(set().union(*ids_by_kind.values()))
+        for code, ids in ids_by_kind.items():
+            titles.update({(code, pk): kinds[code].title(items[pk]) for pk in ids if pk in items})
+    for reminder in reminders:
+        kind = kinds.get(reminder.kind)
+        reminder.kind_label = kind.label if kind else "事项期限"
+        reminder.item_title = titles.get((reminder.kind, reminder.object_id), "")

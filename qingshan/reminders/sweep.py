@@ -138,8 +138,8 @@ def _insert_reminders(kind: DeadlineKind, stage: str, condition: Q, now: dt.date
               .annotate(rem_oid=F("pk"), rem_dl=F(f)).values("rem_oid", "rem_dl"))
     inner, params = source.query.get_compiler(connection=connection).as_sql()
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    sql = (f"INSERT INTO {table} (kind, object_id, stage, deadline, status, title, url, note, created_at) "
-           f"SELECT %s, w.rem_oid, %s, w.rem_dl, %s, '', '', '', %s FROM ({inner}) w WHERE 1 = 1 "
+    sql = (f"INSERT INTO {table} (kind, object_id, stage, deadline, status, url, note, created_at) "
+           f"SELECT %s, w.rem_oid, %s, w.rem_dl, %s, '', '', %s FROM ({inner}) w WHERE 1 = 1 "
            f"ON CONFLICT DO NOTHING")
     with connection.cursor() as cursor:
         cursor.execute(sql, [kind.code, str(stage), ReminderStatus.PENDING,
@@ -176,12 +176,11 @@ def _robots_by_user(user_ids: set[int], wanted: set[str]) -> dict[int, list[OrgC
 def _write_outcomes(batch: list[Reminder]) -> None:
     """One UPDATE … FROM (VALUES …) for the batch (bulk_update's CASE per row costs seconds per thousand rows)."""
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
-    params = [v for r in batch for v in (r.pk, r.status, r.title, r.url, r.note)]
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+    params = [v for r in batch for v in (r.pk, r.status, r.url, r.note)]
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET status = v.column2, title = v.column3, url = v.column4, "
-                       f"note = v.column5 FROM (VALUES {rows}) AS v WHERE {table}.id = CAST(v.column1 AS bigint)",
-                       params)
+        cursor.execute(f"UPDATE {table} SET status = v.column2, url = v.column3, note = v.column4 "
+                       f"FROM (VALUES {rows}) AS v WHERE {table}.id = CAST(v.column1 AS bigint)", params)
 
 
 def _fan_out_batch(kind: DeadlineKind, rule: ReminderRule, now: dt.datetime, stats: SweepStats) -> int:
@@ -207,7 +206,6 @@ def _fan_out_batch(kind: DeadlineKind, rule: ReminderRule, now: dt.datetime, sta
                 reminder.status, reminder.note = ReminderStatus.VOID, "事项已办结或期限已变更"
                 stats.voided += 1
                 continue
-            reminder.title = kind.title(item)[:300]
             reminder.url = kind.url(item)[:300]
             reminder.status = ReminderStatus.DONE
             if reminder.stage == Stage.ESCALATED:

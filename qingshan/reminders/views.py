@@ -15,7 +15,6 @@ from qingshan.core.errors import NotFound, ServiceError
 from . import selectors, services
 from .forms import SnoozeForm
 from .models import Delivery
-from .registry import deadline_kinds
 
 PAGE_SIZE = 30
 
@@ -38,6 +37,7 @@ def _back(request):
 
 def _row(request, notification, form=None, error=None):
     notification.refresh_from_db()
+    selectors.with_titles([notification.reminder], user=request.user)
     return render(request, "reminders/_row.html", {
         "n": notification, "form": form or SnoozeForm(), "error": error, "today": timezone.localdate(),
         "tab": request.POST.get("tab") or "unread", "oob_count": selectors.unread_count(user=request.user),
@@ -51,6 +51,7 @@ def inbox_view(request):
     tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "unread"
     page = Paginator(selectors.notification_list(user=request.user, tab=tab), PAGE_SIZE).get_page(
         request.GET.get("page"))
+    selectors.with_titles([n.reminder for n in page], user=request.user)
     return render(request, "reminders/inbox.html", {
         "nav": "reminders", "tabs": selectors.TABS, "tab": tab, "items": page, "form": SnoozeForm(),
         "today": timezone.localdate(), "can_manage": can_manage_deliveries(request.user),
@@ -99,10 +100,8 @@ def deliveries_view(request):
     if not can_manage_deliveries(request.user):
         raise PermissionDenied("只有委领导或部室负责人可以查看发送记录。")
     page = Paginator(selectors.delivery_failures(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = {kind.code: kind.label for kind in deadline_kinds()}
-    for delivery in page:
-        # A record about an item this admin may not see (restricted, out of scope) names the kind of deadline only.
-        delivery.kind_label = labels.get(delivery.reminder.kind, "事项期限") if delivery.reminder_id else ""
+    # A record about an item this admin may not see (restricted, out of scope) names the kind of deadline only.
+    selectors.with_titles([d.reminder for d in page if d.reminder_id], user=request.user)
     return render(request, "reminders/deliveries.html", {"nav": "reminders", "items": page})
 
 

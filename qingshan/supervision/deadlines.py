@@ -118,7 +118,7 @@ DEADLINE_KINDS = [
         code="supervision.report_slot", label="监督事项报送期限", watched=watched_slots, deadline_field="due_date",
         title=slot_title, url=slot_url, recipients=slot_recipients,
         escalation_recipients=slot_escalation_recipients, escalate=slot_escalate, urge_count_field="urge_count",
-        visible=visible_slots,
+        visible=visible_slots, title_related=("item",),
         default_blue_days=2, default_escalate_after_days=3, default_escalate_after_urges=2,
     ),
     DeadlineKind(

@@ -12,6 +12,7 @@ from qingshan.problems.testing.world import pdf
 from qingshan.reminders import sweep
 from qingshan.reminders.choices import ReminderStatus, Stage
 from qingshan.reminders.models import Notification, Reminder, ReminderRule
+from qingshan.reminders.registry import kind_by_code
 from qingshan.reminders.sweep import stage_windows
 
 D = dt.date
@@ -140,7 +141,8 @@ def test_a_pending_extension_reminds_the_supervisors_before_the_old_deadline(wor
                                                requested_deadline=D(2026, 3, 31), reason="需要第三方检测")
     sweep_at(D(2026, 3, 19))
     reminder = Reminder.objects.get(kind="problems.extension")
-    assert reminder.stage == Stage.BLUE and "申请延至2026-03-31" in reminder.title
+    titles = kind_by_code()["problems.extension"].titles(world.officer, [reminder.object_id])
+    assert reminder.stage == Stage.BLUE and "申请延至2026-03-31" in titles[reminder.object_id]
     assert set(reminder.notifications.values_list("user__username", flat=True)) == {"officer", "office_head"}
 
 

@@ -1,11 +1,13 @@
-"""The three ledgers of domain §3: 监督清单, 问题清单, 整改清单."""
+"""问题清单 as a ledger (domain §3), over the problems app's selector and audit events; found by the ledgers app
+through the plug-in registry (`LEDGERS`)."""
 from django.db.models import Q
 from django.urls import reverse
 
-from qingshan.problems.choices import TERMINAL_STATES, Action, State
-from qingshan.problems.selectors import problem_list
+from qingshan.core.ledgers import LedgerSpec
+from qingshan.core.tables import Column
 
-from .specs import Column, LedgerSpec, register
+from .choices import TERMINAL_STATES, Action, State
+from .selectors import problem_list
 
 PROBLEM_OBJECT = "problems.problem"
 
@@ -20,7 +22,7 @@ def _problem_events(ref) -> Q:
     return Q(object_type=PROBLEM_OBJECT, object_id=ref)
 
 
-PROBLEMS = register(LedgerSpec(
+PROBLEMS = LedgerSpec(
     code="problems", label="问题清单", number=2, rows=_problem_rows,
     columns=(
         Column("number", "编号", width=16),
@@ -45,4 +47,6 @@ PROBLEMS = register(LedgerSpec(
     unit_field="lead_unit", unit_label="主办单位",
     state_field="state", ordering=("-received_at", "-id"),
     detail_url=lambda pk: reverse("problems:detail", args=[pk]),
-))
+)
+
+LEDGERS = [PROBLEMS]

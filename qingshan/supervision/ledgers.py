@@ -2,22 +2,24 @@
 
 An entry of the 监督清单 is one report slot (监督事项 × 承办监督主体 × 期次): it is opened (建账) when the slot is
 generated, checked (查账) by each submission, return, urge and escalation, and closed (销账) by the approval. So an
-assignee's ledger holds only its own entries, exactly as `report_slot_list` scopes them.
+assignee's ledger holds only its own entries, exactly as `report_slot_list` scopes them. The 整改清单 lives here too:
+its entries are this app's rectifications. The ledgers app finds both through the plug-in registry (`LEDGERS`).
 """
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
+from qingshan.core.ledgers import LedgerSpec
+from qingshan.core.tables import Column
 from qingshan.orgs.choices import OrgKind
-from qingshan.supervision.choices import (
+
+from .choices import (
     CLOSED_RECTIFICATION,
     Action,
     EscalationLevel,
     RectificationStatus,
     SlotState,
 )
-from qingshan.supervision.selectors import rectification_list, report_slot_list
-
-from .specs import Column, LedgerSpec, register
+from .selectors import rectification_list, report_slot_list
 
 YES_NO = {True: "是", False: "否"}
 
@@ -39,7 +41,7 @@ def _url(name: str, pk: int) -> str:
         return ""
 
 
-SUPERVISION = register(LedgerSpec(
+SUPERVISION = LedgerSpec(
     code="supervision", label="监督清单", number=1, rows=_slot_rows,
     columns=(
         Column("item__title", "监督事项", width=36),
@@ -63,9 +65,9 @@ SUPERVISION = register(LedgerSpec(
     unit_kinds=(OrgKind.STATIONED_GROUP, OrgKind.COMMISSION),
     state_field="state", ordering=("-period_start", "-id"),
     detail_url=lambda pk: _url("supervision:slot", pk),
-))
+)
 
-RECTIFICATIONS = register(LedgerSpec(
+RECTIFICATIONS = LedgerSpec(
     code="rectifications", label="整改清单", number=3, rows=_rectification_rows,
     columns=(
         Column("title", "整改事项", width=32),
@@ -85,4 +87,6 @@ RECTIFICATIONS = register(LedgerSpec(
     period_field="created_at__date", opened_field="created_at",
     unit_field="responsible_unit", unit_label="责任单位",
     state_field="status", ordering=("-created_at", "-id"),
-))
+)
+
+LEDGERS = [SUPERVISION, RECTIFICATIONS]

@@ -1,0 +1,70 @@
+"""The periodic-job contract: each app declares its jobs in `<app>/scheduled.py` as
+`SCHEDULED_JOBS: list[ScheduledJob]`, and one command (`manage.py run_scheduled`) runs them all.
+
+A job's pass is idempotent (it claims its work before doing it), so cron may start the command every minute and two
+schedulers may overlap; `--loop` keeps one process and runs each job again when its interval has passed.
+"""
+import logging
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from .periodic import run_periodically
+from .registry import declared
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A periodic job of one app: one pass, run at most every `every_seconds` by the looping scheduler."""
+
+    code: str  # stable, for `--only`, e.g. "reminders.sweep"
+    label: str  # shown in the command's output, e.g. "提醒扫描"
+    every_seconds: float
+    # One pass: run(should_stop) -> a one-line Chinese summary; a long pass checks should_stop() between batches.
+    run: Callable[[Callable[[], bool]], str]
+
+
+class UnknownJob(ValueError):
+    """`--only` named a job no app declares."""
+
+
+def scheduled_jobs(only: Collection[str] = ()) -> list[ScheduledJob]:
+    """Every declared job in INSTALLED_APPS order, or only those whose codes are given."""
+    jobs = declared("scheduled", "SCHEDULED_JOBS")
+    if not only:
+        return jobs
+    codes = {job.code for job in jobs}
+    unknown = sorted(set(only) - codes)
+    if unknown:
+        raise UnknownJob(f"没有这个定时任务：{'、'.join(unknown)}（可选：{'、'.join(sorted(codes))}）")
+    return [job for job in jobs if job.code in only]
+
+
+def run_scheduled(jobs: list[ScheduledJob], *, loop: bool, write: Callable[[str], None],
+                  interval: float | None = None) -> list[str]:
+    """Run each job once, or with `loop` each again when its interval (or `interval` for all) has passed, until
+    SIGTERM/SIGINT. A job that raises is logged and reported, and the others still run; returns the failures."""
+    every = {job.code: interval or job.every_seconds for job in jobs}
+    next_at: dict[str, float] = {}
+    failures: list[str] = []
+
+    def one_pass(should_stop: Callable[[], bool]) -> str:
+        lines = []
+        for job in jobs:
+            now = time.monotonic()
+            if should_stop() or now < next_at.get(job.code, now):
+                continue
+            next_at[job.code] = now + every[job.code]
+            try:
+                lines.append(job.run(should_stop))
+            except Exception as exc:  # noqa: BLE001 - one broken job must not stop the others
+                log.exception("scheduled job %s failed", job.code)
+                failures.append(f"{job.label}出错：{exc}")
+                lines.append(failures[-1])
+        return "\n".join(lines)
+
+    if jobs:
+        run_periodically(one_pass, loop=loop, interval=min(every.values()), write=write)
+    return failures

@@ -1,0 +1,72 @@
+"""The work loop's queues of 我的待办 (contract in qingshan/core/worklist.py): a unit's problems to sign, handle or
+redo and its overdue ones; the supervisors' problems to dispatch and review, extensions to decide and overdue ones;
+a partner body's problems transferred to it. Each starts from the problems the user may see."""
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from qingshan.access.actors import profile_of
+from qingshan.access.problems import visible_problems
+from qingshan.core.worklist import WorkQueue
+
+from . import kpis
+from .choices import TERMINAL_STATES, ExtensionStatus, State
+from .models import Extension
+from .selectors import LIST_RELATED
+
+
+def _visible(user) -> QuerySet:
+    return visible_problems(user).select_related(*LIST_RELATED)
+
+
+def _unit(condition):
+    """A lead unit's queue: the problems it leads meeting `condition(today)`; no queue for users outside a unit."""
+    def items(user):
+        units = profile_of(user).unit_ids
+        if not units:
+            return None
+        return _visible(user).filter(lead_unit_id__in=units).filter(condition(timezone.localdate()))
+    return items
+
+
+def _supervising(condition):
+    """A supervisor's queue: the visible problems meeting `condition(today)`."""
+    def items(user):
+        if not profile_of(user).supervising:
+            return None
+        return _visible(user).filter(condition(timezone.localdate()))
+    return items
+
+
+def _shared(user):
+    if not profile_of(user).partner_ids:
+        return None
+    return _visible(user).exclude(state__in=TERMINAL_STATES)
+
+
+def _state(*states):
+    return lambda today: Q(state__in=states)
+
+
+def _pending_extension(today):
+    return Exists(Extension.objects.filter(problem=OuterRef("pk"), status=ExtensionStatus.PENDING))
+
+
+ORDERING = (F("handle_deadline").asc(nulls_last=True), "-id")
+ROWS = "problems/_worklist_rows.html"
+
+
+def _queue(key, label, order, items) -> WorkQueue:
+    return WorkQueue(key=key, label=label, order=order, items=items, ordering=ORDERING, rows_template=ROWS)
+
+
+QUEUES = [
+    _queue("to_sign", "待签收", 110, _unit(_state(State.DISPATCHED))),
+    _queue("to_handle", "办理中", 120, _unit(_state(State.SIGNED, State.IN_PROGRESS))),
+    _queue("rejected", "被发回重办", 130, _unit(lambda today: Q(state=State.IN_PROGRESS, rejection_count__gte=1))),
+    _queue("unit_overdue", "已超期", 140, _unit(kpis.overdue)),
+    _queue("to_dispatch", "待交办", 150, _supervising(_state(State.RECEIVED, State.RETURNED))),
+    _queue("to_review", "待审核", 160, _supervising(_state(State.REPLIED))),
+    _queue("extensions", "延期待审批", 170, _supervising(_pending_extension)),
+    _queue("overdue", "已超期", 180, _supervising(kpis.overdue)),
+    _queue("shared", "移送本单位（未办结）", 190, _shared),
+]
