@@ -44,7 +44,7 @@ def commission_of(org: Organisation) -> Organisation | None:
     """The commission an organisation acts in the name of: itself, or the commission of an office; else None."""
     if org.kind == OrgKind.COMMISSION:
         return org
-    if org.kind == OrgKind.OFFICE and org.parent_id and org.parent.kind == OrgKind.COMMISSION:
+    if org.kind == OrgKind.OFFICE and org.parent is not None and org.parent.kind == OrgKind.COMMISSION:
         return org.parent
     return None
 

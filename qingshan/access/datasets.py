@@ -31,7 +31,7 @@ def _commission_paths(user) -> set[str]:
         org = m.organisation
         if org.kind == OrgKind.COMMISSION:
             paths.add(org.region.path)
-        elif org.kind in (OrgKind.OFFICE, OrgKind.STATIONED_GROUP) and org.parent_id \
+        elif org.kind in (OrgKind.OFFICE, OrgKind.STATIONED_GROUP) and org.parent is not None \
                 and org.parent.kind == OrgKind.COMMISSION:
             paths.add(org.parent.region.path)
     return paths

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.orgs.choices import REPORTER_CONTACT_ROLES, Role
+from qingshan.orgs.models import Organisation
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Assignment, Attachment, Problem, Share
 
@@ -21,19 +22,19 @@ def problem_scope_q(user) -> Q:
     for path in profile.jurisdiction_paths:
         scope |= Q(region_path__startswith=path)
     if profile.group_unit_ids:
-        scope |= Q(lead_unit_id__in=profile.group_unit_ids) | Exists(
+        scope |= Q(lead_unit_id__in=profile.group_unit_ids) | Exists(  # type: ignore[assignment]
             Assignment.objects.filter(problem=OuterRef("pk"), unit_id__in=profile.group_unit_ids, is_active=True))
     if profile.group_ids:
         scope |= Q(supervising_org_id__in=profile.group_ids)
     if profile.unit_ids:
         # A unit sees what is addressed to it now: as lead or as co-unit, never before dispatch.
-        scope |= Q(lead_unit_id__in=profile.unit_ids) | Exists(
+        scope |= Q(lead_unit_id__in=profile.unit_ids) | Exists(  # type: ignore[assignment]
             Assignment.objects.filter(problem=OuterRef("pk"), unit_id__in=profile.unit_ids, is_active=True))
     if profile.partner_ids:
-        scope |= Exists(Share.objects.filter(problem=OuterRef("pk"), partner_id__in=profile.partner_ids))
+        scope |= Exists(Share.objects.filter(problem=OuterRef("pk"), partner_id__in=profile.partner_ids))  # type: ignore[assignment]
     # Per-item restriction to named people overrides every role.
     named = Exists(Problem.restricted_to.through.objects.filter(problem_id=OuterRef("pk"), user_id=user.pk))
-    return scope & (Q(is_restricted=False) | named)
+    return scope & (Q(is_restricted=False) | named)  # type: ignore[return-value]
 
 
 def visible_problems(user) -> QuerySet[Problem]:
@@ -55,12 +56,12 @@ def access_problem(user, pk) -> Problem:
 class Capacity:
     """In what capacity a user may act on one problem, and in whose name."""
 
-    supervisor_org: object = None  # the organisation the user supervises it for
-    lead_unit: object = None  # the user's unit, when it is the current lead unit
-    co_unit: object = None
+    supervisor_org: Organisation | None = None  # the organisation the user supervises it for
+    lead_unit: Organisation | None = None  # the user's unit, when it is the current lead unit
+    co_unit: Organisation | None = None
 
     @property
-    def acting_org(self):
+    def acting_org(self) -> Organisation | None:
         return self.supervisor_org or self.lead_unit or self.co_unit
 
 

@@ -29,7 +29,7 @@ def hidden_reminder_q(user, prefix: str = "") -> Q:
     hidden = Q(pk__in=[])
     for visible, codes in by_rule.items():
         seen = visible(user).filter(pk=OuterRef(f"{prefix}object_id"))
-        hidden |= Q(**{f"{prefix}kind__in": codes}) & ~Exists(seen)
+        hidden |= Q(**{f"{prefix}kind__in": codes}) & ~Exists(seen)  # type: ignore[assignment]
     return hidden
 
 
@@ -79,7 +79,7 @@ def visible_deliveries(user) -> QuerySet[Delivery]:
         return Delivery.objects.all()
     scope = Q(pk__in=[])
     for path in _admin_paths(user):
-        scope |= Exists(Membership.objects.filter(user_id=OuterRef("user_id"), is_active=True,
+        scope |= Exists(Membership.objects.filter(user_id=OuterRef("user_id"), is_active=True,  # type: ignore[assignment]
                                                   organisation__region__path__startswith=path))
         scope |= Q(org_channel__organisation__region__path__startswith=path)
     return Delivery.objects.filter(scope)

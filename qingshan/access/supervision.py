@@ -71,7 +71,7 @@ def item_scope_q(user) -> Q:
     scope = _jurisdiction(user, "region_path") | Q(office_id__in=office_org_ids(user))
     assignees = assignee_org_ids(user)
     if assignees:
-        scope |= Exists(Assignment.objects.filter(item=OuterRef("pk"), org_id__in=assignees))
+        scope |= Exists(Assignment.objects.filter(item=OuterRef("pk"), org_id__in=assignees))  # type: ignore[assignment]
     return scope
 
 

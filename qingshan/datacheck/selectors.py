@@ -61,7 +61,7 @@ def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
 def hit_detail(*, user, pk) -> Hit:
     """One hit with its evidence, or NotFound; `problem_visible` says whether `user` may see its problem."""
     hit = access_hit(user, pk)
-    hit.problem_visible = bool(hit.problem_id) and visible_problems(user).filter(pk=hit.problem_id).exists()
+    hit.problem_visible = hit.problem_id is not None and visible_problems(user).filter(pk=hit.problem_id).exists()  # type: ignore[attr-defined]
     return hit
 
 

@@ -387,7 +387,7 @@ def _record_run(run: Run, outcome, *, actor, org, version, started: float) -> Ch
 
 def _draft_payload(run: Run) -> dict:
     """What the audit event of a draft's dry run adds: that the text was unsaved, and its digest to match it later."""
-    if not run.is_draft:
+    if run.draft_spec is None:  # not run.is_draft, spelled so the type checker sees the spec is there
         return {}
     digest = hashlib.sha256(run.draft_spec["spec_text"].encode()).hexdigest()
     return {"draft": True, "draft_sha256": digest}
@@ -431,11 +431,12 @@ def _upsert_hits(model: CheckModel, run: Run, subjects: Iterable[Subject]) -> No
         open_hits = {h.subject_key: h for h in Hit.objects.filter(
             model=model, subject_key__in=list(by_key), state__in=[HitState.NEW, HitState.VERIFYING,
                                                                    HitState.CONVERTED])}
-        dismissed = {}
-        for hit in Hit.objects.filter(model=model, subject_key__in=[k for k in by_key if k not in open_hits],
+        dismissed: dict[str, Hit] = {}
+        for old in Hit.objects.filter(model=model, subject_key__in=[k for k in by_key if k not in open_hits],
                                       state=HitState.DISMISSED).order_by("subject_key", "-id"):
-            dismissed.setdefault(hit.subject_key, hit)
-        updated, created = [], []
+            dismissed.setdefault(old.subject_key, old)
+        updated: list[Hit] = []
+        created: list[Hit] = []
         for key, subject in by_key.items():
             hit = open_hits.get(key)
             if hit is not None:
@@ -477,8 +478,9 @@ def _region_near(regions: list[Region], subject: Subject) -> Region | None:
         return None
     deepest = regions[0].level
     candidates = [r for r in regions if r.level == deepest]
-    return min(candidates, key=lambda r: (float(r.centre_lng) - float(subject.lng)) ** 2
-               + (float(r.centre_lat) - float(subject.lat)) ** 2)
+    # The regions are located ones (_district_centres), so their coordinates are not None here.
+    return min(candidates, key=lambda r: (float(r.centre_lng) - float(subject.lng)) ** 2  # type: ignore[arg-type]
+               + (float(r.centre_lat) - float(subject.lat)) ** 2)  # type: ignore[arg-type]
 
 
 def _create_problems_directly(model: CheckModel, run: Run) -> None:

@@ -41,7 +41,7 @@ def dataset_preview(*, user, dataset: Dataset, limit: int = 50) -> tuple[list[di
     columns = dataset.columns
     names = ", ".join(quote_ident(c["name"]) for c in columns)
     with duckdb_connect(read_only=True) as con:
-        found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",  # type: ignore[index]
                             [dataset.table]).fetchone()[0]
         if not found:
             return columns, []

@@ -114,7 +114,7 @@ def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
     with writer_lock(), transaction.atomic():
         dataset = Dataset.objects.select_for_update().filter(code=new["code"]).first()
         created = dataset is None
-        if created:
+        if dataset is None:
             dataset = Dataset(code=new["code"], owner_org=owner_org or _actor_org(actor))
             old_columns = []
         else:
@@ -136,7 +136,7 @@ def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
             try:
                 _apply_schema(con, dataset, old_columns, new)
                 dataset.row_count = _table_rows(con, dataset.table) if not new["parquet"] else \
-                    con.execute(f"SELECT count(*) FROM {quote_ident(dataset.table)}").fetchone()[0]
+                    con.execute(f"SELECT count(*) FROM {quote_ident(dataset.table)}").fetchone()[0]  # type: ignore[index]
                 dataset.save()
                 record_event(object_type=DATASET, object_id=dataset.pk,
                              action=Action.DEFINE if created else Action.EVOLVE, actor=actor,
@@ -346,7 +346,7 @@ def dataset_load_rows(*, actor, dataset: Dataset, rows: Iterable | None = None,
             relation.write_parquet(str(path))
         else:
             path, name = Path(scratch) / "rows.csv", "rows.csv"
-            rows_to_csv(rows, dataset.column_names, path)
+            rows_to_csv(rows, dataset.column_names, path)  # type: ignore[arg-type]  # not None: exactly one of rows or relation
         with writer_lock(), duckdb_connect(read_only=False) as con, transaction.atomic():
             try:
                 outcome = import_file(con, path=path, original_name=name, table=dataset.table,

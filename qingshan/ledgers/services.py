@@ -35,7 +35,7 @@ def ledger_export(*, actor, spec: LedgerSpec, params=None, now: dt.datetime | No
         raise PermissionRefused("您没有所属单位，不能导出台账。")
     query = ledger_query(user=actor, spec=spec, params=params)
     if query.form.errors:
-        raise ServiceError("筛选条件有误：" + "；".join(e for errs in query.form.errors.values() for e in errs))
+        raise ServiceError("筛选条件有误：" + "；".join(str(e) for errs in query.form.errors.values() for e in errs))
     now = timezone.localtime(now or timezone.now())
     title = f"{spec.label}台账"
     subtitle = (f"筛选条件：{query.form.describe()}　导出时间：{now:%Y-%m-%d %H:%M}　"

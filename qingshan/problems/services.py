@@ -129,7 +129,7 @@ def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, pur
         digest.update(chunk)
     upload.seek(0)
     attachment = Attachment(
-        problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],
+        problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],  # type: ignore[index]  # check_upload refuses a nameless file
         content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
         sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
     )
