@@ -1,5 +1,6 @@
 """What a user is, in terms the rules need: memberships, loaded once per request and cached on the user object."""
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qingshan.orgs.choices import (
     LEADER_ROLES,
@@ -9,7 +10,10 @@ from qingshan.orgs.choices import (
     UNIT_ROLES,
     OrgKind,
 )
-from qingshan.orgs.models import Membership, Organisation
+from qingshan.orgs.models import Membership, Organisation, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 @dataclass
@@ -49,7 +53,7 @@ def commission_of(org: Organisation) -> Organisation | None:
     return None
 
 
-def profile_of(user) -> ActorProfile:
+def profile_of(user: "User | AnonymousUser | None") -> ActorProfile:
     """The user's ActorProfile, computed once and cached on the user object."""
     cached = getattr(user, "_qingshan_profile", None)
     if cached is not None:
@@ -80,5 +84,5 @@ def profile_of(user) -> ActorProfile:
             profile.unit_ids.add(org.pk)
         elif m.role in PARTNER_ROLES and org.kind == OrgKind.PARTNER:
             profile.partner_ids.add(org.pk)
-    user._qingshan_profile = profile
+    user._qingshan_profile = profile  # type: ignore[attr-defined]  # cached on the object, for this request
     return profile

@@ -12,7 +12,7 @@ from django.db.models import Count, F, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 
 from qingshan.access.problems import visible_problems
-from qingshan.orgs.models import Organisation, Region
+from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems import kpis
 from qingshan.problems.filters import ProblemFilter
 from qingshan.problems.models import Category, Problem, Source
@@ -78,7 +78,7 @@ def _counts(values: dict) -> dict[str, int]:
     return {name: values[name] for name in kpis.CONDITIONS}
 
 
-def _period_problems(*, user, received_from: dt.date | None, received_to: dt.date | None) -> QuerySet[Problem]:
+def _period_problems(*, user: User, received_from: dt.date | None, received_to: dt.date | None) -> QuerySet[Problem]:
     """Visible problems received in the period, narrowed by the list's own filter so both agree by construction."""
     params = {}
     if received_from:
@@ -136,7 +136,7 @@ GROUP_KEYS = {
 }
 
 
-def kpi_table(*, user, group_by: str, received_from: dt.date | None, received_to: dt.date | None,
+def kpi_table(*, user: User, group_by: str, received_from: dt.date | None, received_to: dt.date | None,
               as_of: dt.date) -> list[KpiRow]:
     """The KPI rows of problems `user` may see, received in the period, as of `as_of`: one per group, total last.
 

@@ -7,6 +7,7 @@ from qingshan.access.datacheck import access_hit, access_model, access_run, visi
 from qingshan.access.problems import visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
+from qingshan.orgs.models import User
 
 from .choices import HitState
 from .filters import HitFilter
@@ -15,7 +16,7 @@ from .models import CheckModel, CheckModelVersion, Hit, Run
 HIT_LIST_RELATED = ("model", "problem", "region", "last_run")
 
 
-def checkmodel_list(*, user) -> QuerySet[CheckModel]:
+def checkmodel_list(*, user: User) -> QuerySet[CheckModel]:
     """The models `user` may see, each with its open hits, all hits and its last real run."""
     last = Run.objects.filter(model=OuterRef("pk"), dry_run=False).order_by("-started_at", "-id")
     return visible_models(user).select_related("owner", "owner_org").annotate(
@@ -28,7 +29,7 @@ def checkmodel_list(*, user) -> QuerySet[CheckModel]:
     ).order_by("code")
 
 
-def checkmodel_detail(*, user, pk) -> CheckModel:
+def checkmodel_detail(*, user: User, pk) -> CheckModel:
     """One model, or NotFound."""
     return access_model(user, pk)
 
@@ -38,17 +39,17 @@ def checkmodel_versions(*, model: CheckModel) -> QuerySet[CheckModelVersion]:
     return model.versions.select_related("created_by").order_by("-number")
 
 
-def checkmodel_runs(*, user, model: CheckModel) -> QuerySet[Run]:
+def checkmodel_runs(*, user: User, model: CheckModel) -> QuerySet[Run]:
     """The model's runs, newest first."""
     return visible_runs(user).filter(model=model).select_related("version", "started_by").defer("preview")
 
 
-def run_detail(*, user, pk) -> Run:
+def run_detail(*, user: User, pk) -> Run:
     """One run, or NotFound."""
     return access_run(user, pk)
 
 
-def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
+def hit_list(*, user: User, params=None) -> tuple[QuerySet[Hit], HitFilter]:
     """The hits `user` may see, filtered by `params` (queue, model, state, keyword, KPI); queryset and filter."""
     # A hit's problem may be restricted to named people: its number and link only for those who may see it.
     base = visible_hits(user).select_related(*HIT_LIST_RELATED).defer("evidence", "last_run__preview").annotate(
@@ -58,7 +59,7 @@ def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
     return queryset.order_by("-last_seen_at", "-id"), filterset
 
 
-def hit_detail(*, user, pk) -> Hit:
+def hit_detail(*, user: User, pk) -> Hit:
     """One hit with its evidence, or NotFound; `problem_visible` says whether `user` may see its problem."""
     hit = access_hit(user, pk)
     hit.problem_visible = hit.problem_id is not None and visible_problems(user).filter(pk=hit.problem_id).exists()  # type: ignore[attr-defined]
@@ -90,7 +91,7 @@ class Kpis:
         return round(100 * self.converted / self.decided, 1) if self.decided else None
 
 
-def datacheck_kpis(*, user, model: CheckModel | None = None) -> Kpis:
+def datacheck_kpis(*, user: User, model: CheckModel | None = None) -> Kpis:
     """The KPIs over the hits `user` may see (of one model when given), in one query."""
     hits = visible_hits(user)
     if model is not None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from qingshan.access.datacheck import acting_org
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
-from qingshan.orgs.models import Region
+from qingshan.orgs.models import Region, User
 
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
 from .models import CheckModel, CheckModelVersion, Hit, Run
@@ -89,7 +89,7 @@ def compile_spec(spec_text: str, spec_format: str):
     return compiled
 
 
-def _require_datasets_visible(actor, compiled) -> None:
+def _require_datasets_visible(actor: User, compiled) -> None:
     """Refuse a spec reading a data set `actor` may not see: a model's run shows its evidence rows, so a model
     must not be a way round the data sets' own visibility (a district commission and the city's data)."""
     from qingshan.access.datasets import visible_datasets
@@ -100,7 +100,7 @@ def _require_datasets_visible(actor, compiled) -> None:
         raise ServiceError(f"数据集“{code}”不存在或您无权使用。", field="spec_text")
 
 
-def _validated_spec(actor, spec_text: str, spec_format: str):
+def _validated_spec(actor: User, spec_text: str, spec_format: str):
     """A spec checked as saving checks it (parse, compile, data sets visible to `actor`); its compiled model."""
     compiled = compile_spec(spec_text, spec_format)
     _require_datasets_visible(actor, compiled)
@@ -155,7 +155,7 @@ def _subject(raw) -> Subject:
 # ---------------------------------------------------------------- helpers
 
 
-def _require_actor(actor, model: CheckModel | None, what: str):
+def _require_actor(actor: User, model: CheckModel | None, what: str):
     org = acting_org(actor, model)
     if org is None:
         raise PermissionRefused(f"只有本级纪检监察机关的监督人员可以{what}。")
@@ -181,7 +181,7 @@ def next_run_after(schedule: str, now: dt.datetime) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(SCHEDULE_HOUR), tzinfo=local.tzinfo)
 
 
-def _audit_model(model, *, actor, org, action, from_state="", to_state="", reason="", payload=None):
+def _audit_model(model, *, actor: User, org, action, from_state="", to_state="", reason="", payload=None):
     record_event(object_type=MODEL_TYPE, object_id=model.pk, action=action, actor=actor, actor_org=org,
                  from_state=from_state, to_state=to_state, reason=reason, payload=payload, internal=True)
 
@@ -197,7 +197,7 @@ def _unix_newlines(text):
     return text.replace("\r\n", "\n") if isinstance(text, str) else text
 
 
-def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
+def checkmodel_create(*, actor: User, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
                       description: str = "", default_queue: str = Queue.VERIFY, create_problems: bool = False,
                       problem_category=None, origin: str = Origin.CUSTOM, owner=None) -> CheckModel:
     """Create a model from a validated spec (version 1). New models start disabled."""
@@ -225,7 +225,7 @@ def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_forma
     return model
 
 
-def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: str, name: str | None = None,
+def checkmodel_update(*, actor: User, model: CheckModel, spec_text: str, spec_format: str, name: str | None = None,
                       description: str | None = None, default_queue: str | None = None,
                       create_problems: bool | None = None, problem_category=None, note: str = "") -> CheckModel:
     """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
@@ -261,7 +261,7 @@ def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: 
     return model
 
 
-def checkmodel_set_enabled(*, actor, model: CheckModel, enabled: bool, reason: str = "") -> CheckModel:
+def checkmodel_set_enabled(*, actor: User, model: CheckModel, enabled: bool, reason: str = "") -> CheckModel:
     """Enable or disable a model; enabling a scheduled model sets its next run."""
     org = _require_actor(actor, model, "启用或停用数据比对模型")
     with transaction.atomic():
@@ -278,7 +278,7 @@ def checkmodel_set_enabled(*, actor, model: CheckModel, enabled: bool, reason: s
     return model
 
 
-def checkmodel_schedule(*, actor, model: CheckModel, schedule: str) -> CheckModel:
+def checkmodel_schedule(*, actor: User, model: CheckModel, schedule: str) -> CheckModel:
     """Set how often the model runs (不定时 / 每日 / 每周)."""
     org = _require_actor(actor, model, "设置模型运行计划")
     if schedule not in Schedule.values:
@@ -298,7 +298,7 @@ def checkmodel_schedule(*, actor, model: CheckModel, schedule: str) -> CheckMode
 # ---------------------------------------------------------------- runs
 
 
-def run_start(*, actor, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL) -> Run:
+def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL) -> Run:
     """Run a model now through the engine, record the run and upsert its hits (a dry run keeps only a preview).
 
     `actor` None is the scheduler (trigger 定时). A failed run is recorded with its Chinese error and changes no hit.
@@ -315,7 +315,7 @@ def run_start(*, actor, model: CheckModel, dry_run: bool = False, trigger: str =
                 spec_text=version.spec_text, spec_format=version.spec_format)
 
 
-def run_draft(*, actor, model: CheckModel, spec_text: str, spec_format: str) -> Run:
+def run_draft(*, actor: User, model: CheckModel, spec_text: str, spec_format: str) -> Run:
     """Dry-run unsaved editor text (草稿试运行): validated exactly as saving validates it, run as a dry run.
 
     No version is created; the run keeps the text it ran and the saved version it was based on (text unchanged from
@@ -333,8 +333,8 @@ def run_draft(*, actor, model: CheckModel, spec_text: str, spec_format: str) -> 
                 spec_text=spec_text, spec_format=spec_format, draft_spec=draft_spec)
 
 
-def _run(model: CheckModel, *, version: CheckModelVersion, actor, org, trigger: str, dry_run: bool, spec_text: str,
-         spec_format: str, draft_spec: dict | None = None) -> Run:
+def _run(model: CheckModel, *, version: CheckModelVersion, actor: User | None, org, trigger: str, dry_run: bool,
+         spec_text: str, spec_format: str, draft_spec: dict | None = None) -> Run:
     """Record a run of `spec_text`, execute it, keep its figures and hits (or preview); a failure is recorded."""
     started = time.perf_counter()
     # Recorded first (and committed) so the run page shows it while the engine works.
@@ -359,7 +359,7 @@ def _run(model: CheckModel, *, version: CheckModelVersion, actor, org, trigger: 
     return run
 
 
-def _record_run(run: Run, outcome, *, actor, org, version, started: float) -> CheckModel:
+def _record_run(run: Run, outcome, *, actor: User | None, org, version, started: float) -> CheckModel:
     """Store the run's figures and upsert its hits (or keep a dry run's preview), audited, in one transaction."""
     model, dry_run = run.model, run.dry_run
     with transaction.atomic():
@@ -397,7 +397,7 @@ def _str(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _run_failed(run: Run, *, actor, org, message: str, started: float) -> Run:
+def _run_failed(run: Run, *, actor: User | None, org, message: str, started: float) -> Run:
     with transaction.atomic():
         run.status = RunStatus.FAILED
         run.subjects = run.new_hits = run.recurrences = 0  # nothing of a failed run was kept
@@ -514,7 +514,7 @@ def _check_undecided(hit: Hit, verb: str) -> None:
         raise ServiceError(f"该线索当前状态为“{HitState(hit.state).label}”，不能{verb}。")
 
 
-def _audit_hit(hit: Hit, *, actor, org, action, from_state, reason="", payload=None):
+def _audit_hit(hit: Hit, *, actor: User, org, action, from_state, reason="", payload=None):
     record_event(object_type=HIT_TYPE, object_id=hit.pk, action=action, actor=actor, actor_org=org,
                  from_state=from_state, to_state=hit.state, reason=reason, payload=payload, internal=True)
 
@@ -536,7 +536,7 @@ def hit_description(hit: Hit) -> str:
     return "\n".join(lines)
 
 
-def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "", reason: str = "") -> Hit:
+def hit_confirm(*, actor: User, hit: Hit, category=None, region=None, title: str = "", reason: str = "") -> Hit:
     """Confirm a hit (研判确认): register a problem (source 数据比对模型) from it and link the two; audit both."""
     from qingshan.problems.models import Source
     from qingshan.problems.services import problem_create
@@ -568,7 +568,7 @@ def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "",
     return hit
 
 
-def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -> Hit:
+def hit_verify(*, actor: User, hit: Hit, reason: str = "", queue: str | None = None) -> Hit:
     """Mark a hit for verification (转核查): it stays open in the 核查中 state until someone confirms or dismisses."""
     with transaction.atomic():
         hit = _locked_hit(hit)
@@ -587,7 +587,7 @@ def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -
     return hit
 
 
-def hit_dismiss(*, actor, hit: Hit, reason: str) -> Hit:
+def hit_dismiss(*, actor: User, hit: Hit, reason: str) -> Hit:
     """Dismiss a hit (排除) with a reason; if the subject shows again later, a new hit links back to this one."""
     reason = _text(reason, "排除线索须填写理由。", "reason")
     with transaction.atomic():

@@ -19,6 +19,7 @@ from django.utils import timezone
 from qingshan.access.datasets import require_manager, visible_datasets
 from qingshan.audit.services import record_event
 from qingshan.core.errors import ServiceError
+from qingshan.orgs.models import User
 
 from .catalog import COLUMN_TYPES
 from .choices import Action, BatchStatus, ImportMode, Storage
@@ -37,7 +38,7 @@ WAITING = "等待其他导入完成"
 INTERRUPTED = "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
 
 
-def _actor_org(actor):
+def _actor_org(actor: User | None):
     """The organisation an actor acts for in the audit log: the first it supervises in, if any."""
     if actor is None:
         return None
@@ -109,7 +110,7 @@ def _apply_schema(con, dataset: Dataset, old_columns: list[dict], new: dict) -> 
                         f"{COLUMN_TYPES[c['type']]}")
 
 
-def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
+def _define(*, actor: User | None, spec: dict, owner_org=None) -> Dataset:
     new = parse_spec(spec)
     with writer_lock(), transaction.atomic():
         dataset = Dataset.objects.select_for_update().filter(code=new["code"]).first()
@@ -150,7 +151,7 @@ def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
     return dataset
 
 
-def dataset_define(*, actor, spec: dict) -> Dataset:
+def dataset_define(*, actor: User, spec: dict) -> Dataset:
     """Create a data set from a spec dict, or evolve an existing one (same code); validated and audited."""
     require_manager(actor, "定义数据集")
     code = spec.get("code") if isinstance(spec, dict) else None
@@ -161,7 +162,7 @@ def dataset_define(*, actor, spec: dict) -> Dataset:
     return _define(actor=actor, spec=spec)
 
 
-def sync_schema_files(paths: Iterable[Path | str], *, actor=None) -> list[Dataset]:
+def sync_schema_files(paths: Iterable[Path | str], *, actor: User | None = None) -> list[Dataset]:
     """Define or evolve the data sets described in YAML/JSON files (the catalogue's schemas); a system action."""
     if actor is not None:
         require_manager(actor, "定义数据集")
@@ -185,7 +186,7 @@ def _runs_in_background() -> bool:
     return not getattr(settings, "DATASETS_IMPORT_SYNC", False)
 
 
-def batch_create(*, actor, dataset: Dataset, upload, mode: str = ImportMode.APPEND,
+def batch_create(*, actor: User, dataset: Dataset, upload, mode: str = ImportMode.APPEND,
                  background: bool | None = None) -> ImportBatch:
     """Accept an uploaded file for import into `dataset`: keep it with its checksum, queue the batch (audited) and
     start the import after commit — in a background thread, or right away when `background` is False."""
@@ -329,7 +330,7 @@ def _fail(batch: ImportBatch, summary: str, errors: list[str], count: int) -> No
 # ---------------------------------------------------------------- bulk load (demo generator, tests)
 
 
-def dataset_load_rows(*, actor, dataset: Dataset, rows: Iterable | None = None,
+def dataset_load_rows(*, actor: User | None, dataset: Dataset, rows: Iterable | None = None,
                       relation: "duckdb.DuckDBPyRelation | None" = None, mode: str = ImportMode.APPEND) -> int:
     """Load rows (sequences in schema order, or dicts by column name) or a DuckDB relation into `dataset`, through
     the same validation as an import, all or nothing; returns the number of rows loaded. `actor=None` is the system

@@ -6,6 +6,7 @@ from django.db.models import Count, F, Func, OuterRef, QuerySet, Subquery
 from qingshan.access.problems import may_see_internal
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
+from qingshan.orgs.models import User
 
 from .forms import LedgerFilterForm
 from .specs import LedgerSpec, all_columns
@@ -22,7 +23,7 @@ class LedgerQuery:
     sees_internal: bool
 
 
-def ledger_query(*, user, spec: LedgerSpec, params=None) -> LedgerQuery:
+def ledger_query(*, user: User, spec: LedgerSpec, params=None) -> LedgerQuery:
     """The rows of `spec` that `user` may see, filtered by `params`; invalid filters give no rows."""
     form = LedgerFilterForm({k: v for k, v in (params or {}).items() if v not in ("", None)}, spec=spec)
     rows = spec.rows(user=user)
@@ -93,7 +94,7 @@ class ChainEvent:
     to_state_label: str
 
 
-def ledger_entry(*, user, spec: LedgerSpec, pk) -> tuple:
+def ledger_entry(*, user: User, spec: LedgerSpec, pk) -> tuple:
     """One entry's row (pk first, then one value per column), or NotFound when `user` may not see it."""
     query = ledger_query(user=user, spec=spec)
     try:
@@ -105,7 +106,7 @@ def ledger_entry(*, user, spec: LedgerSpec, pk) -> tuple:
     return row
 
 
-def ledger_chain(*, user, spec: LedgerSpec, pk: int) -> list[ChainEvent]:
+def ledger_chain(*, user: User, spec: LedgerSpec, pk: int) -> list[ChainEvent]:
     """Every audit event of an entry, oldest first; internal events only for the supervising side.
 
     Call only after `ledger_entry()` has confirmed the user may see the entry.

@@ -10,6 +10,7 @@ from django.utils import timezone
 from qingshan.access.actors import profile_of
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.orgs.models import User
 
 from .excel import write_ledger
 from .selectors import ledger_query, ledger_values
@@ -28,7 +29,7 @@ class LedgerExport:
     rows: int
 
 
-def ledger_export(*, actor, spec: LedgerSpec, params=None, now: dt.datetime | None = None) -> LedgerExport:
+def ledger_export(*, actor: User, spec: LedgerSpec, params=None, now: dt.datetime | None = None) -> LedgerExport:
     """Write the ledger rows `actor` may see under `params` to a temporary .xlsx and record the export."""
     profile = profile_of(actor)
     if not profile.memberships:

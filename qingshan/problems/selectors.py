@@ -8,6 +8,7 @@ from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
+from qingshan.orgs.models import User
 
 from . import kpis
 from .choices import TERMINAL_STATES, ExtensionStatus, State
@@ -17,7 +18,7 @@ from .models import Assignment, Extension, Problem
 LIST_RELATED = ("source", "category", "region", "lead_unit")
 
 
-def problem_list(*, user, params=None) -> tuple[QuerySet[Problem], ProblemFilter]:
+def problem_list(*, user: User, params=None) -> tuple[QuerySet[Problem], ProblemFilter]:
     """The problems `user` may see, filtered by `params` (query parameters); returns the queryset and the filter."""
     # Long texts are not shown in lists; leaving them out keeps a page of rows small.
     base = visible_problems(user).select_related(*LIST_RELATED).defer("description", "reply_text")
@@ -26,7 +27,7 @@ def problem_list(*, user, params=None) -> tuple[QuerySet[Problem], ProblemFilter
     return queryset, filterset
 
 
-def problem_detail(*, user, pk) -> Problem:
+def problem_detail(*, user: User, pk) -> Problem:
     """One problem with what its page shows, or NotFound."""
     problem = access_problem(user, pk)
     # Prefetch onto the instance so the page and allowed_actions() use one query each.
@@ -39,7 +40,7 @@ def problem_detail(*, user, pk) -> Problem:
     return problem
 
 
-def problem_timeline(*, user, problem: Problem) -> QuerySet[AuditEvent]:
+def problem_timeline(*, user: User, problem: Problem) -> QuerySet[AuditEvent]:
     """The problem's events, oldest first; internal ones only for the supervising side."""
     events = AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk).select_related(
         "actor_org").order_by("seq")
@@ -48,7 +49,7 @@ def problem_timeline(*, user, problem: Problem) -> QuerySet[AuditEvent]:
     return events
 
 
-def reporter_for_display(*, user, problem: Problem) -> dict | None:
+def reporter_for_display(*, user: User, problem: Problem) -> dict | None:
     """The masked reporter for those who may know a reporter exists; None for everyone else (units included)."""
     reporter = getattr(problem, "reporter", None) if hasattr(problem, "reporter") else None
     if reporter is None or not may_see_internal(user):
@@ -64,7 +65,7 @@ class Queue:
     queryset: QuerySet
 
 
-def inbox_queues(*, user) -> list[Queue]:
+def inbox_queues(*, user: User) -> list[Queue]:
     """我的待办: the queues of work waiting for `user`, by what the user may do."""
     profile = profile_of(user)
     visible = visible_problems(user).select_related(*LIST_RELATED)

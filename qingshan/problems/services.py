@@ -15,7 +15,7 @@ from qingshan.access.problems import Capacity, capacity_for
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation
+from qingshan.orgs.models import Organisation, User
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
 from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
@@ -39,7 +39,7 @@ def _locked(problem: Problem) -> Problem:
     return Problem.objects.select_for_update(of=("self",)).select_related("lead_unit", "region").get(pk=problem.pk)
 
 
-def _authorise(actor, problem: Problem, action: str) -> Capacity:
+def _authorise(actor: User, problem: Problem, action: str) -> Capacity:
     """Check the transition table for `action` now; raise a clear refusal otherwise. Changes nothing."""
     rule = TRANSITIONS[action]
     label = Action(action).label
@@ -53,7 +53,7 @@ def _authorise(actor, problem: Problem, action: str) -> Capacity:
     return capacity
 
 
-def allowed_actions(user, problem: Problem) -> list[str]:
+def allowed_actions(user: User, problem: Problem) -> list[str]:
     """The actions `user` may take on `problem` now, in table order (what the UI offers and the API accepts)."""
     capacity = capacity_for(user, problem)
     result = []
@@ -76,7 +76,7 @@ def _require(text: str | None, message: str, field: str) -> str:
     return text.strip()
 
 
-def _audit(problem: Problem, *, actor, capacity: Capacity | None, action: str, from_state: str, reason: str = "",
+def _audit(problem: Problem, *, actor: User, capacity: Capacity | None, action: str, from_state: str, reason: str = "",
            payload: dict | None = None, internal: bool = False) -> None:
     record_event(object_type=OBJECT_TYPE, object_id=problem.pk, action=action, actor=actor,
                  actor_org=capacity.acting_org if capacity else None, from_state=from_state, to_state=problem.state,
@@ -106,7 +106,7 @@ def _next_number(year: int) -> str:
     return f"QS-{year}-{counter.last:06d}"
 
 
-def _supervising_org_for(actor, region) -> Organisation:
+def _supervising_org_for(actor: User, region) -> Organisation:
     from qingshan.access.actors import profile_of
 
     profile = profile_of(actor)
@@ -120,7 +120,7 @@ def _supervising_org_for(actor, region) -> Organisation:
     raise PermissionRefused("只有纪检监察机构的工作人员可以在其管辖范围内登记问题。")
 
 
-def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, purpose: str,
+def _store_attachment(*, actor: User, org, problem: Problem, upload: UploadedFile, purpose: str,
                       stored: list[str]) -> Attachment:
     """Save one checked upload; its storage name is added to `stored` so a failed service can remove it."""
     check_upload(upload)
@@ -154,7 +154,7 @@ def _files_removed_on_failure():
 # ---------------------------------------------------------------- creation
 
 
-def problem_create(*, actor, title: str, description: str, source, category, region, location: str = "",
+def problem_create(*, actor: User, title: str, description: str, source, category, region, location: str = "",
                    lng=None, lat=None, urgency: str = "normal", reporter_name: str = "", reporter_phone: str = "",
                    files: Iterable[UploadedFile] = (), restricted_to: Iterable = ()) -> Problem:
     """Register a problem (登记). The registering supervisor's organisation becomes its supervising body."""
@@ -165,7 +165,7 @@ def problem_create(*, actor, title: str, description: str, source, category, reg
                        restricted_to=restricted_to, stored=stored)
 
 
-def _create(*, actor, title, description, source, category, region, location, lng, lat, urgency, reporter_name,
+def _create(*, actor: User, title, description, source, category, region, location, lng, lat, urgency, reporter_name,
             reporter_phone, files, restricted_to, stored) -> Problem:
     supervising_org = _supervising_org_for(actor, region)
     now = timezone.now()
@@ -234,7 +234,7 @@ def _set_deadlines(problem: Problem, handle_deadline: dt.date | None) -> None:
 
 
 @transaction.atomic
-def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
+def problem_dispatch(*, actor: User, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
                      handle_deadline: dt.date | None = None, note: str = "") -> Problem:
     """Dispatch (交办) to a lead unit and co-units; deadlines in working days from today unless given."""
     problem = _locked(problem)
@@ -253,7 +253,7 @@ def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_uni
 
 
 @transaction.atomic
-def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
+def problem_reassign(*, actor: User, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
                      reason: str, handle_deadline: dt.date | None = None) -> Problem:
     """Reassign (改派) to another lead unit while a unit holds it; the clock starts again."""
     problem = _locked(problem)
@@ -276,7 +276,7 @@ def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_uni
 
 
 @transaction.atomic
-def problem_sign(*, actor, problem: Problem) -> Problem:
+def problem_sign(*, actor: User, problem: Problem) -> Problem:
     """Sign for (签收) a dispatched problem; whether it was on time is frozen now."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SIGN)
@@ -290,7 +290,7 @@ def problem_sign(*, actor, problem: Problem) -> Problem:
 
 
 @transaction.atomic
-def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
+def problem_return(*, actor: User, problem: Problem, reason: str) -> Problem:
     """Return (退回) as not this unit's remit, with the basis; the supervisor then re-dispatches it."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.RETURN)
@@ -307,7 +307,7 @@ def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
 
 
 @transaction.atomic
-def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
+def problem_start(*, actor: User, problem: Problem, note: str = "") -> Problem:
     """Start handling (开始办理) a signed problem."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.START)
@@ -322,7 +322,7 @@ def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
 
 
 @transaction.atomic
-def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt.date, reason: str) -> Extension:
+def problem_request_extension(*, actor: User, problem: Problem, requested_deadline: dt.date, reason: str) -> Extension:
     """Ask to move the handling deadline; allowed only up to the configured working days before it expires."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.REQUEST_EXTENSION)
@@ -348,7 +348,7 @@ def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt
 
 
 @transaction.atomic
-def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: str = "",
+def problem_decide_extension(*, actor: User, problem: Problem, approve: bool, reason: str = "",
                              deadline: dt.date | None = None) -> Extension:
     """Approve (with the requested or another later date) or refuse the pending extension."""
     problem = _locked(problem)
@@ -378,7 +378,7 @@ def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: 
 # ---------------------------------------------------------------- reply and review
 
 
-def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
+def problem_reply(*, actor: User, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
     """Reply (申请办结) with what was done and at least one piece of evidence."""
     with _files_removed_on_failure() as stored, transaction.atomic():
         problem = _locked(problem)
@@ -400,7 +400,8 @@ def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[Uploade
 
 
 @transaction.atomic
-def problem_review(*, actor, problem: Problem, decision: str, comment: str = "", internal: bool = False) -> Problem:
+def problem_review(*, actor: User, problem: Problem, decision: str, comment: str = "",
+                   internal: bool = False) -> Problem:
     """Review a reply: approve (办结), approve as stage-closed (阶段性办结) or reject (发回重办, comment required).
 
     An internal comment is kept in an internal event of its own, shown only to the supervising side, never to the
@@ -438,7 +439,7 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
 
 
 @transaction.atomic
-def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool, note: str = "") -> Problem:
+def problem_revisit(*, actor: User, problem: Problem, satisfied: bool, resolved: bool, note: str = "") -> Problem:
     """Record the follow-up visit or call (回访) with the reporter's satisfaction and whether it is resolved."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.REVISIT)
@@ -454,7 +455,7 @@ def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool,
 
 
 @transaction.atomic
-def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
+def problem_urge(*, actor: User, problem: Problem, note: str) -> Problem:
     """Urge (催办) the lead unit; counted on the problem."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.URGE)
@@ -467,7 +468,7 @@ def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
 
 
 @transaction.atomic
-def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Problem:
+def problem_escalate(*, actor: User | None, problem: Problem, level: int, reason: str) -> Problem:
     """Escalate (督办) to a colour level; levels only go up. `actor=None` is the system under a reminder rule."""
     problem = _locked(problem)
     if actor is None:
@@ -489,7 +490,7 @@ def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Pro
 
 
 @transaction.atomic
-def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -> Problem:
+def problem_merge(*, actor: User, duplicate: Problem, primary: Problem, reason: str) -> Problem:
     """Merge a duplicate (并单) into a primary problem; both stay and are linked both ways."""
     if duplicate.pk == primary.pk:
         raise ServiceError("不能将问题并入其自身。", field="primary")
@@ -516,7 +517,7 @@ def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -
 
 
 @transaction.atomic
-def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str) -> Share:
+def problem_share(*, actor: User, problem: Problem, partner: Organisation, reason: str) -> Share:
     """Transfer (移送) a problem to a partner body, which can then see it."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SHARE)
@@ -533,7 +534,7 @@ def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str
 
 
 @transaction.atomic
-def problem_restrict(*, actor, problem: Problem, users: Iterable, reason: str) -> Problem:
+def problem_restrict(*, actor: User, problem: Problem, users: Iterable, reason: str) -> Problem:
     """Restrict the problem to named people (the actor stays among them), or lift it with an empty list."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.RESTRICT)
@@ -547,7 +548,7 @@ def problem_restrict(*, actor, problem: Problem, users: Iterable, reason: str) -
     return problem
 
 
-def attachment_add(*, actor, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER
+def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER
                    ) -> Attachment:
     """Add a file to an open problem: its supervisor or a unit working on it may."""
     with _files_removed_on_failure() as stored, transaction.atomic():
@@ -565,7 +566,7 @@ def attachment_add(*, actor, problem: Problem, upload: UploadedFile, purpose: st
 
 
 @transaction.atomic
-def attachment_record_download(*, actor, attachment: Attachment) -> None:
+def attachment_record_download(*, actor: User, attachment: Attachment) -> None:
     """Log a download of an attachment (a sensitive read)."""
     capacity = capacity_for(actor, attachment.problem)
     record_event(object_type=OBJECT_TYPE, object_id=attachment.problem_id, action=Action.DOWNLOAD, actor=actor,

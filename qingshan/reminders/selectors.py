@@ -3,6 +3,7 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from qingshan.access.reminders import hidden_reminder_q, visible_deliveries, visible_notifications
+from qingshan.orgs.models import User
 
 from .choices import DeliveryStatus
 from .models import Delivery, Notification
@@ -14,7 +15,7 @@ def _snoozed(today) -> Q:
     return Q(snoozed_until__gt=today)
 
 
-def notification_list(*, user, tab: str = "unread") -> QuerySet[Notification]:
+def notification_list(*, user: User, tab: str = "unread") -> QuerySet[Notification]:
     """The user's own notifications for an inbox tab: 未读 (not snoozed), 全部 (not snoozed), 已暂缓."""
     today = timezone.localdate()
     query = visible_notifications(user).select_related("reminder")
@@ -27,13 +28,13 @@ def notification_list(*, user, tab: str = "unread") -> QuerySet[Notification]:
     return query.order_by("-created_at", "-id")
 
 
-def unread_count(*, user) -> int:
+def unread_count(*, user: User) -> int:
     """Unread, not snoozed notifications of the user (one indexed count)."""
     return (visible_notifications(user).filter(read_at__isnull=True)
             .exclude(_snoozed(timezone.localdate())).count())
 
 
-def delivery_failures(*, user) -> QuerySet[Delivery]:
+def delivery_failures(*, user: User) -> QuerySet[Delivery]:
     """Failed and still-retrying deliveries the user may manage, newest first; `title_hidden` marks those about an
     item the user may not see (the page names the kind of deadline instead of the item)."""
     hidden = Case(When(hidden_reminder_q(user, "reminder__"), then=Value(True)), default=Value(False),
