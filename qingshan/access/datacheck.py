@@ -5,6 +5,8 @@ Models belong to a commission's jurisdiction (through their owner organisation).
 Acting (editing, running, triage) needs a supervisor role there. Once a hit is a problem, the problem follows the
 problems' own visibility.
 """
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from qingshan.core.errors import NotFound
@@ -42,24 +44,24 @@ def visible_hits(user: User) -> QuerySet[Hit]:
     return Hit.objects.filter(_paths_q(user, "model__"))
 
 
-def _get(queryset, pk, *related):
+def _get(queryset: QuerySet, pk: int | str, *related: str) -> Any:
     try:
         return queryset.select_related(*related).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
 
 
-def access_model(user: User, pk) -> CheckModel:
+def access_model(user: User, pk: int | str) -> CheckModel:
     """The model `pk` if `user` may see it, else NotFound."""
     return _get(visible_models(user), pk, "owner", "owner_org__region", "problem_category")
 
 
-def access_run(user: User, pk) -> Run:
+def access_run(user: User, pk: int | str) -> Run:
     """The run `pk` if `user` may see it, else NotFound."""
     return _get(visible_runs(user), pk, "model", "version", "started_by")
 
 
-def access_hit(user: User, pk) -> Hit:
+def access_hit(user: User, pk: int | str) -> Hit:
     """The hit `pk` if `user` may see it, else NotFound."""
     return _get(visible_hits(user), pk, "model__owner_org__region", "first_run", "last_run", "problem", "region",
                 "decided_by", "previous")

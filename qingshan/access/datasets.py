@@ -61,7 +61,7 @@ def visible_batches(user: User) -> QuerySet:
     return ImportBatch.objects.filter(_owner_q(user, "dataset__"))
 
 
-def access_dataset(user: User, code: str):
+def access_dataset(user: User, code: str) -> Dataset:
     """The data set `code` if `user` may see it; otherwise NotFound (the same answer as for a missing code)."""
     dataset = visible_datasets(user).select_related("owner_org").filter(code=code).first()
     if dataset is None:
@@ -69,7 +69,7 @@ def access_dataset(user: User, code: str):
     return dataset
 
 
-def access_batch(user: User, pk):
+def access_batch(user: User, pk: int | str) -> ImportBatch:
     """The import batch `pk` if `user` may see it; otherwise NotFound."""
     try:
         return visible_batches(user).select_related("dataset", "created_by").get(pk=pk)

@@ -42,7 +42,7 @@ def visible_problems(user: User) -> QuerySet[Problem]:
     return Problem.objects.filter(problem_scope_q(user))
 
 
-def access_problem(user: User, pk) -> Problem:
+def access_problem(user: User, pk: int | str) -> Problem:
     """The problem `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
     try:
         return visible_problems(user).select_related(
@@ -125,7 +125,7 @@ def reveal_problem_reporter(*, user: User, problem: Problem, reason: str) -> dic
     return {"name": decrypt(reporter.name_encrypted), "phone": decrypt(reporter.phone_encrypted)}
 
 
-def access_attachment(user: User, pk) -> Attachment:
+def access_attachment(user: User, pk: int | str) -> Attachment:
     """An attachment whose problem `user` may see; otherwise NotFound."""
     try:
         attachment = Attachment.objects.select_related("problem").get(pk=pk)

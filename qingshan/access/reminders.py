@@ -41,7 +41,7 @@ def visible_notifications(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
 
 
-def access_notification(user: User, pk) -> Notification:
+def access_notification(user: User, pk: int | str) -> Notification:
     """One of `user`'s notifications, or NotFound (the same answer as for another person's)."""
     try:
         return visible_notifications(user).select_related("reminder").get(pk=pk)

@@ -5,6 +5,9 @@
 - An assignee (stationed group, district commission) sees only its own assignments and slots, and their items.
 - A responsible unit or a partner sees none of it.
 """
+from collections.abc import Collection
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qingshan.core.errors import NotFound
@@ -30,7 +33,7 @@ ASSIGNEE_HEAD_ROLES = frozenset({Role.GROUP_HEAD, Role.DISTRICT_HEAD})
 PLANNER_ROLES = OFFICE_ROLES | {Role.COMMISSION_LEADER}
 
 
-def _org_ids(user: User, roles) -> set[int]:
+def _org_ids(user: User, roles: Collection[str]) -> set[int]:
     return {m.organisation_id for m in profile_of(user).memberships if m.role in roles}
 
 
@@ -110,39 +113,39 @@ def visible_rectifications(user: User) -> QuerySet[Rectification]:
     return Rectification.objects.filter(slot_scope_q(user, "slot__"))
 
 
-def _get(queryset, pk):
+def _get(queryset: QuerySet, pk: int | str) -> Any:
     try:
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
 
 
-def access_plan(user: User, pk) -> Plan:
+def access_plan(user: User, pk: int | str) -> Plan:
     """The plan `pk` if visible to `user`, else NotFound (the same answer as for a missing id)."""
     return _get(visible_plans(user).select_related("commission"), pk)
 
 
-def access_task(user: User, pk) -> KeyTask:
+def access_task(user: User, pk: int | str) -> KeyTask:
     return _get(visible_tasks(user).select_related("theme__plan", "office", "lead_unit", "leader"), pk)
 
 
-def access_indicator(user: User, pk) -> Indicator:
+def access_indicator(user: User, pk: int | str) -> Indicator:
     return _get(visible_indicators(user).select_related("task__theme__plan", "task__office"), pk)
 
 
-def access_project(user: User, pk) -> KeyProject:
+def access_project(user: User, pk: int | str) -> KeyProject:
     return _get(visible_projects(user).select_related("plan", "theme", "responsible_unit", "region", "leader"), pk)
 
 
-def access_item(user: User, pk) -> SupervisionItem:
+def access_item(user: User, pk: int | str) -> SupervisionItem:
     return _get(visible_items(user).select_related("plan__commission", "office", "task", "project"), pk)
 
 
-def access_slot(user: User, pk) -> ReportSlot:
+def access_slot(user: User, pk: int | str) -> ReportSlot:
     return _get(visible_slots(user).select_related("item__plan", "item__office", "org", "assignment"), pk)
 
 
-def access_rectification(user: User, pk) -> Rectification:
+def access_rectification(user: User, pk: int | str) -> Rectification:
     return _get(visible_rectifications(user).select_related("item", "slot__org", "responsible_unit"), pk)
 
 

@@ -54,7 +54,7 @@ def api_token_revoke(*, user: User, reason: str = "") -> int:
     return count
 
 
-def _locked(user: User):
+def _locked(user: User) -> User:
     # Locking the user row serialises two operators issuing for the same user (else both could add a token).
     return get_user_model().objects.select_for_update().get(pk=user.pk)
 

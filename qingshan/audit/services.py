@@ -2,7 +2,7 @@
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -109,7 +109,7 @@ def _insert_models(rows: Iterator[tuple]) -> list[AuditEvent]:
     return AuditEvent.objects.bulk_create([AuditEvent(**dict(zip(_COLUMNS, row, strict=True))) for row in rows])
 
 
-def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], object]):
+def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], Any]) -> Any:
     """Lock the chain, write `specs` after its head with `write`, move the head; returns what `write` returned."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
