@@ -50,7 +50,7 @@ class KpiRow:
     is_total: bool = False
 
 
-def _district_path():
+def _district_path() -> Substr:
     """The region_path cut after its second segment: the district's path, or the city's own for city-level rows.
 
     Works at any depth and any code length: "/3399/339901/33990101/" → "/3399/339901/", "/3399/" → "/3399/".
@@ -121,7 +121,7 @@ def _unit_rows(grouped: list[dict]) -> list[KpiRow]:
     return rows
 
 
-def _reference_rows(grouped: list[dict], model, param: str) -> list[KpiRow]:
+def _reference_rows(grouped: list[dict], model: type[Source | Category], param: str) -> list[KpiRow]:
     objects = model.objects.in_bulk([g["kpi_group"] for g in grouped])
     ordered = sorted(grouped, key=lambda g: (objects[g["kpi_group"]].sort_order, g["kpi_group"]))
     return [KpiRow(label=str(objects[g["kpi_group"]]), params={param: str(g["kpi_group"])}, counts=_counts(g))

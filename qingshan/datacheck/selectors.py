@@ -1,5 +1,7 @@
 """Every read of 数据比对模型 a user can see. Each selector starts from the access-scoped queryset."""
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -29,7 +31,7 @@ def checkmodel_list(*, user: User) -> QuerySet[CheckModel]:
     ).order_by("code")
 
 
-def checkmodel_detail(*, user: User, pk) -> CheckModel:
+def checkmodel_detail(*, user: User, pk: int | str) -> CheckModel:
     """One model, or NotFound."""
     return access_model(user, pk)
 
@@ -44,12 +46,12 @@ def checkmodel_runs(*, user: User, model: CheckModel) -> QuerySet[Run]:
     return visible_runs(user).filter(model=model).select_related("version", "started_by").defer("preview")
 
 
-def run_detail(*, user: User, pk) -> Run:
+def run_detail(*, user: User, pk: int | str) -> Run:
     """One run, or NotFound."""
     return access_run(user, pk)
 
 
-def hit_list(*, user: User, params=None) -> tuple[QuerySet[Hit], HitFilter]:
+def hit_list(*, user: User, params: Mapping[str, Any] | None = None) -> tuple[QuerySet[Hit], HitFilter]:
     """The hits `user` may see, filtered by `params` (queue, model, state, keyword, KPI); queryset and filter."""
     # A hit's problem may be restricted to named people: its number and link only for those who may see it.
     base = visible_hits(user).select_related(*HIT_LIST_RELATED).defer("evidence", "last_run__preview").annotate(
@@ -59,7 +61,7 @@ def hit_list(*, user: User, params=None) -> tuple[QuerySet[Hit], HitFilter]:
     return queryset.order_by("-last_seen_at", "-id"), filterset
 
 
-def hit_detail(*, user: User, pk) -> Hit:
+def hit_detail(*, user: User, pk: int | str) -> Hit:
     """One hit with its evidence, or NotFound; `problem_visible` says whether `user` may see its problem."""
     hit = access_hit(user, pk)
     hit.problem_visible = hit.problem_id is not None and visible_problems(user).filter(pk=hit.problem_id).exists()  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ def batch_list(*, user: User, dataset: Dataset | None = None) -> QuerySet[Import
     return batches.order_by("-created_at", "-id")
 
 
-def batch_detail(*, user: User, pk) -> ImportBatch:
+def batch_detail(*, user: User, pk: int | str) -> ImportBatch:
     """One import batch `user` may see (NotFound otherwise)."""
     return access_batch(user, pk)
 

@@ -1,5 +1,7 @@
 """Every read of problems a user can see. Each selector starts from the access-scoped queryset."""
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
@@ -18,7 +20,7 @@ from .models import Assignment, Extension, Problem
 LIST_RELATED = ("source", "category", "region", "lead_unit")
 
 
-def problem_list(*, user: User, params=None) -> tuple[QuerySet[Problem], ProblemFilter]:
+def problem_list(*, user: User, params: Mapping[str, Any] | None = None) -> tuple[QuerySet[Problem], ProblemFilter]:
     """The problems `user` may see, filtered by `params` (query parameters); returns the queryset and the filter."""
     # Long texts are not shown in lists; leaving them out keeps a page of rows small.
     base = visible_problems(user).select_related(*LIST_RELATED).defer("description", "reply_text")
@@ -27,7 +29,7 @@ def problem_list(*, user: User, params=None) -> tuple[QuerySet[Problem], Problem
     return queryset, filterset
 
 
-def problem_detail(*, user: User, pk) -> Problem:
+def problem_detail(*, user: User, pk: int | str) -> Problem:
     """One problem with what its page shows, or NotFound."""
     problem = access_problem(user, pk)
     # Prefetch onto the instance so the page and allowed_actions() use one query each.

@@ -1,4 +1,6 @@
 """Reads of reminders, always through the access rules."""
+import datetime as dt
+
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -11,7 +13,7 @@ from .models import Delivery, Notification
 TABS = (("unread", "未读"), ("all", "全部"), ("snoozed", "已暂缓"))
 
 
-def _snoozed(today) -> Q:
+def _snoozed(today: dt.date) -> Q:
     return Q(snoozed_until__gt=today)
 
 

@@ -1,5 +1,7 @@
 """Every read of the supervision lists. Each selector starts from the access-scoped queryset."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -26,7 +28,7 @@ from .models import (
 )
 
 
-def _value(filters, key):
+def _value(filters: Mapping[str, Any] | None, key: str) -> Any:
     value = (filters or {}).get(key)
     return None if value in (None, "") else value
 
@@ -48,7 +50,7 @@ def indicator_readings(*, user: User, indicator: Indicator) -> QuerySet:
     return indicator.readings.select_related("recorded_by").order_by("-read_on", "-id")
 
 
-def project_list(*, user: User, filters=None) -> QuerySet[KeyProject]:
+def project_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[KeyProject]:
     """Key projects `user` may see; filters: plan, stage, unit, q."""
     qs = access.visible_projects(user).select_related("responsible_unit", "region", "leader", "theme")
     if _value(filters, "plan"):
@@ -62,7 +64,7 @@ def project_list(*, user: User, filters=None) -> QuerySet[KeyProject]:
     return qs.order_by("id")
 
 
-def supervision_item_list(*, user: User, filters=None) -> QuerySet[SupervisionItem]:
+def supervision_item_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[SupervisionItem]:
     """Supervision items `user` may see (监督清单); filters: plan, office, org (assignee), task, project, q."""
     qs = access.visible_items(user).select_related("plan", "office", "task", "project")
     for key, lookup in (("plan", "plan_id"), ("office", "office_id"), ("task", "task_id"),
@@ -74,7 +76,7 @@ def supervision_item_list(*, user: User, filters=None) -> QuerySet[SupervisionIt
     return qs.order_by("-id").distinct() if _value(filters, "org") else qs.order_by("-id")
 
 
-def report_slot_list(*, user: User, filters=None) -> QuerySet[ReportSlot]:
+def report_slot_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[ReportSlot]:
     """Report slots `user` may see; filters: item, org, state ("open" = owing a report), overdue (truthy), mine
     (truthy: only the user's own assignee organisations), to_review (truthy: submitted to the user's office)."""
     qs = access.visible_slots(user).select_related("item", "org")
@@ -96,7 +98,7 @@ def report_slot_list(*, user: User, filters=None) -> QuerySet[ReportSlot]:
     return qs.order_by("due_date", "id")
 
 
-def rectification_list(*, user: User, filters=None) -> QuerySet[Rectification]:
+def rectification_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Rectification]:
     """Entries of the rectification list (整改清单) `user` may see; filters: item, status, unit, open (truthy)."""
     qs = access.visible_rectifications(user).select_related("item", "slot__org", "responsible_unit", "problem")
     for key, lookup in (("item", "item_id"), ("status", "status"), ("unit", "responsible_unit_id")):
@@ -117,7 +119,7 @@ def item_detail(*, user: User, item: SupervisionItem) -> tuple[list, list[Report
     return orgs, slots
 
 
-def _sees_whole_item(user: User, item) -> bool:
+def _sees_whole_item(user: User, item: SupervisionItem) -> bool:
     return access.visible_slots(user).filter(item=item).exists() or access.reviewer_org(user, item) is not None or \
         access.visible_plans(user).filter(pk=item.plan_id).exists()
 
