@@ -2,8 +2,9 @@
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -15,11 +16,11 @@ from qingshan.access.problems import Capacity, capacity_for
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation, User
+from qingshan.orgs.models import Organisation, Region, User
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
 from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
-from .models import Assignment, Attachment, Extension, NumberCounter, Problem, Reporter, Share
+from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
 from .timelimits import rule_for
 from .transitions import LEAD_UNIT, SUPERVISOR, TRANSITIONS
 from .uploads import check_upload
@@ -83,7 +84,7 @@ def _audit(problem: Problem, *, actor: User, capacity: Capacity | None, action: 
                  reason=reason, payload=payload, internal=internal)
 
 
-def _lapse_pending_extension(problem: Problem, now, why: str) -> bool:
+def _lapse_pending_extension(problem: Problem, now: dt.datetime, why: str) -> bool:
     """A pending extension was asked by one unit about one deadline: it lapses when the unit or the deadline goes.
 
     Otherwise it would wait in the supervisors' queue on a problem where nobody can decide it any more.
@@ -106,7 +107,7 @@ def _next_number(year: int) -> str:
     return f"QS-{year}-{counter.last:06d}"
 
 
-def _supervising_org_for(actor: User, region) -> Organisation:
+def _supervising_org_for(actor: User, region: Region) -> Organisation:
     from qingshan.access.actors import profile_of
 
     profile = profile_of(actor)
@@ -120,7 +121,7 @@ def _supervising_org_for(actor: User, region) -> Organisation:
     raise PermissionRefused("只有纪检监察机构的工作人员可以在其管辖范围内登记问题。")
 
 
-def _store_attachment(*, actor: User, org, problem: Problem, upload: UploadedFile, purpose: str,
+def _store_attachment(*, actor: User, org: Organisation | None, problem: Problem, upload: UploadedFile, purpose: str,
                       stored: list[str]) -> Attachment:
     """Save one checked upload; its storage name is added to `stored` so a failed service can remove it."""
     check_upload(upload)
@@ -140,7 +141,7 @@ def _store_attachment(*, actor: User, org, problem: Problem, upload: UploadedFil
 
 
 @contextmanager
-def _files_removed_on_failure():
+def _files_removed_on_failure() -> Iterator[list[str]]:
     """All-or-nothing uploads: files stored by a service that then fails are deleted again."""
     stored: list[str] = []
     try:
@@ -154,9 +155,10 @@ def _files_removed_on_failure():
 # ---------------------------------------------------------------- creation
 
 
-def problem_create(*, actor: User, title: str, description: str, source, category, region, location: str = "",
-                   lng=None, lat=None, urgency: str = "normal", reporter_name: str = "", reporter_phone: str = "",
-                   files: Iterable[UploadedFile] = (), restricted_to: Iterable = ()) -> Problem:
+def problem_create(*, actor: User, title: str, description: str, source: Source, category: Category, region: Region,
+                   location: str = "", lng: Decimal | None = None, lat: Decimal | None = None, urgency: str = "normal",
+                   reporter_name: str = "", reporter_phone: str = "", files: Iterable[UploadedFile] = (),
+                   restricted_to: Iterable[User] = ()) -> Problem:
     """Register a problem (登记). The registering supervisor's organisation becomes its supervising body."""
     with _files_removed_on_failure() as stored, transaction.atomic():
         return _create(actor=actor, title=title, description=description, source=source, category=category,
@@ -165,8 +167,10 @@ def problem_create(*, actor: User, title: str, description: str, source, categor
                        restricted_to=restricted_to, stored=stored)
 
 
-def _create(*, actor: User, title, description, source, category, region, location, lng, lat, urgency, reporter_name,
-            reporter_phone, files, restricted_to, stored) -> Problem:
+def _create(*, actor: User, title: str, description: str, source: Source, category: Category, region: Region,
+            location: str, lng: Decimal | None, lat: Decimal | None, urgency: str, reporter_name: str,
+            reporter_phone: str, files: Iterable[UploadedFile], restricted_to: Iterable[User],
+            stored: list[str]) -> Problem:
     supervising_org = _supervising_org_for(actor, region)
     now = timezone.now()
     problem = Problem(
@@ -213,7 +217,8 @@ def _check_units(lead_unit: Organisation, co_units: Iterable[Organisation]) -> l
     return co
 
 
-def _assign(problem: Problem, lead_unit, co_units, now, end_reason: str) -> None:
+def _assign(problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation], now: dt.datetime,
+            end_reason: str) -> None:
     problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason)
     Assignment.objects.bulk_create(
         [Assignment(problem=problem, unit=lead_unit, role=AssignmentRole.LEAD, assigned_at=now)]

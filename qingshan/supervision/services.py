@@ -5,8 +5,9 @@ item's opening (建账), checks (查账) and closing (销账).
 """
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from qingshan.access.supervision import assignee_org, planner_org, reviewer_org,
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation, User
+from qingshan.orgs.models import Membership, Organisation, Region, User
 from qingshan.problems.models import Source
 from qingshan.problems.services import problem_create
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
@@ -51,6 +52,8 @@ from .models import (
     Theme,
 )
 
+Number = Decimal | int | float | str  # a quantity as a form, the API or an import gives it; _decimal checks it
+
 # Findings become problems of the work loop with this source (监督报告, reference data of problems).
 FINDING_SOURCE_CODE = "report"
 
@@ -62,13 +65,13 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _require(text, message: str, field: str) -> str:
+def _require(text: object, message: str, field: str) -> str:
     if text is None or not str(text).strip():
         raise ServiceError(message, field=field)
     return str(text).strip()
 
 
-def _decimal(value, label: str, field: str) -> Decimal:
+def _decimal(value: object, label: str, field: str) -> Decimal:
     try:
         result = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError) as exc:
@@ -78,7 +81,7 @@ def _decimal(value, label: str, field: str) -> Decimal:
     return result
 
 
-def _planner(actor: User | None, plan_or_commission) -> Organisation:
+def _planner(actor: User | None, plan_or_commission: Plan | Organisation) -> Organisation:
     commission = plan_or_commission.commission if isinstance(plan_or_commission, Plan) else plan_or_commission
     org = planner_org(actor, commission) if actor is not None else None
     if org is None:
@@ -86,8 +89,9 @@ def _planner(actor: User | None, plan_or_commission) -> Organisation:
     return org
 
 
-def _audit(object_type: str, object_id: int, action: str, *, actor: User | None, actor_org=None, from_state: str = "",
-           to_state: str = "", reason: str = "", payload: dict | None = None, internal: bool = False) -> None:
+def _audit(object_type: str, object_id: int, action: str, *, actor: User | None,
+           actor_org: Organisation | None = None, from_state: str = "", to_state: str = "", reason: str = "",
+           payload: dict | None = None, internal: bool = False) -> None:
     record_event(object_type=object_type, object_id=object_id, action=action, actor=actor, actor_org=actor_org,
                  from_state=from_state, to_state=to_state, reason=reason, payload=payload, internal=internal)
 
@@ -142,7 +146,7 @@ def _check_office(office: Organisation, commission: Organisation) -> None:
 
 @transaction.atomic
 def task_create(*, actor: User, theme: Theme, title: str, office: Organisation, description: str = "",
-                lead_unit: Organisation | None = None, leader=None) -> KeyTask:
+                lead_unit: Organisation | None = None, leader: User | None = None) -> KeyTask:
     """Add a key task (重点任务) under a theme, followed by an office of the commission."""
     plan = theme.plan
     org = _planner(actor, plan)
@@ -161,22 +165,22 @@ def task_create(*, actor: User, theme: Theme, title: str, office: Organisation, 
     return task
 
 
-def _indicator_actor_org(actor: User | None, indicator_or_task) -> Organisation:
+def _indicator_actor_org(actor: User | None, indicator_or_task: Indicator | KeyTask) -> Organisation:
     task = indicator_or_task.task if isinstance(indicator_or_task, Indicator) else indicator_or_task
     if actor is not None and task.office_id in {m.organisation_id for m in _memberships(actor)}:
         return task.office
     return _planner(actor, task.theme.plan)
 
 
-def _memberships(actor: User):
+def _memberships(actor: User) -> list[Membership]:
     from qingshan.access.actors import profile_of
 
     return profile_of(actor).memberships
 
 
 @transaction.atomic
-def indicator_create(*, actor: User, task: KeyTask, name: str, baseline, target, direction: str, start_date: dt.date,
-                     deadline: dt.date, unit: str = "") -> Indicator:
+def indicator_create(*, actor: User, task: KeyTask, name: str, baseline: Number, target: Number, direction: str,
+                     start_date: dt.date, deadline: dt.date, unit: str = "") -> Indicator:
     """Add a quantified indicator to a key task."""
     org = _indicator_actor_org(actor, task)
     if direction not in Direction.values:
@@ -208,7 +212,7 @@ def _refresh_indicator(indicator: Indicator) -> None:
 
 
 @transaction.atomic
-def indicator_add_reading(*, actor: User, indicator: Indicator, value, read_on: dt.date, source: str = "",
+def indicator_add_reading(*, actor: User, indicator: Indicator, value: Number, read_on: dt.date, source: str = "",
                           note: str = "") -> IndicatorReading:
     """Record a reading of an indicator; recomputes its latest value and off-track flag."""
     indicator = Indicator.objects.select_for_update().select_related("task__theme__plan__commission").get(
@@ -260,9 +264,9 @@ def _risk_points(points: Iterable[str]) -> list[str]:
 
 
 @transaction.atomic
-def project_create(*, actor: User, plan: Plan, name: str, responsible_unit: Organisation, region,
-                   planned_start: dt.date, planned_end: dt.date, investment=0, stage: str = Stage.PLANNING,
-                   leader=None, theme=None, tasks: Iterable[KeyTask] = (),
+def project_create(*, actor: User, plan: Plan, name: str, responsible_unit: Organisation, region: Region,
+                   planned_start: dt.date, planned_end: dt.date, investment: Number = 0, stage: str = Stage.PLANNING,
+                   leader: User | None = None, theme: Theme | None = None, tasks: Iterable[KeyTask] = (),
                    risk_points: Iterable[str] = ()) -> KeyProject:
     """Register a key project (重点项目) in a plan; its first stage opens the stage history."""
     org = _planner(actor, plan)
@@ -352,7 +356,8 @@ def periods(*, cadence: str, start: dt.date, end: dt.date, custom_days: int | No
         current = stop + dt.timedelta(days=1)
 
 
-def _check_item_fields(*, cadence, custom_days, period_start, period_end, due_days) -> None:
+def _check_item_fields(*, cadence: str, custom_days: int | None, period_start: dt.date, period_end: dt.date,
+                       due_days: int) -> None:
     if cadence not in Cadence.values:
         raise ServiceError("报送周期须为每周、每月、每季度或自定义。", field="cadence")
     if cadence == Cadence.CUSTOM and not (isinstance(custom_days, int) and 1 <= custom_days <= 366):
@@ -424,7 +429,7 @@ def _new_slots(item: SupervisionItem, assignments: Sequence[Assignment], through
     return ReportSlot.objects.bulk_create(slots)
 
 
-def _slot_events(slots: Sequence[ReportSlot], actor: User, org) -> None:
+def _slot_events(slots: Sequence[ReportSlot], actor: User, org: Organisation) -> None:
     for slot in slots:
         _audit("supervision.slot", slot.pk, Action.GENERATE, actor=actor, actor_org=org, to_state=slot.state,
                payload={"item_id": slot.item_id, "org": str(slot.org) if slot.org_id else "", "label": slot.label,
@@ -481,7 +486,7 @@ def _locked_slot(slot: ReportSlot) -> ReportSlot:
                                                                              "org").get(pk=slot.pk)
 
 
-def _clean_activities(activities) -> list[Activity]:
+def _clean_activities(activities: Iterable[Mapping[str, Any]]) -> list[Activity]:
     result = []
     for n, a in enumerate(activities, start=1):
         kind, day, note = a.get("kind"), a.get("happened_on"), (a.get("note") or "").strip()
@@ -499,7 +504,7 @@ def _clean_activities(activities) -> list[Activity]:
     return result
 
 
-def _clean_rectifications(actor: User, rectifications) -> list[dict]:
+def _clean_rectifications(actor: User, rectifications: Iterable[Mapping[str, Any]]) -> list[dict]:
     result = []
     for n, r in enumerate(rectifications, start=1):
         title, measures = (r.get("title") or "").strip(), (r.get("measures") or "").strip()
