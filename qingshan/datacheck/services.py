@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from types import ModuleType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,10 +23,16 @@ from django.utils import timezone
 from qingshan.access.datacheck import acting_org
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
-from qingshan.orgs.models import Region, User
+from qingshan.orgs.models import Organisation, Region, User
 
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
 from .models import CheckModel, CheckModelVersion, Hit, Run
+
+if TYPE_CHECKING:  # the engine loads sqlglot and the engines' drivers: imported when first used (_engine)
+    from qingshan.datasets.catalog import Catalog
+    from qingshan.problems.models import Category
+
+    from .engine import CompiledModel, RunOutcome, SubjectHit
 
 MODEL_TYPE, RUN_TYPE, HIT_TYPE = "datacheck.checkmodel", "datacheck.run", "datacheck.hit"
 BATCH_SIZE = 500  # subjects upserted per round trip
@@ -51,19 +59,19 @@ class Subject:
     lat: Decimal | None = None
 
 
-def _engine():
+def _engine() -> ModuleType:
     from qingshan.datacheck import engine
 
     return engine
 
 
-def _catalog():
+def _catalog() -> "Catalog":
     from qingshan.datasets.selectors import engine_catalog
 
     return engine_catalog()
 
 
-def compile_spec(spec_text: str, spec_format: str):
+def compile_spec(spec_text: str, spec_format: str) -> "CompiledModel":
     """Parse and compile a spec against the registered data sets; a ServiceError (Chinese, on `spec_text`) if not."""
     if not spec_text or not spec_text.strip():
         raise ServiceError("请填写模型定义。", field="spec_text")
@@ -89,7 +97,7 @@ def compile_spec(spec_text: str, spec_format: str):
     return compiled
 
 
-def _require_datasets_visible(actor: User, compiled) -> None:
+def _require_datasets_visible(actor: User, compiled: "CompiledModel") -> None:
     """Refuse a spec reading a data set `actor` may not see: a model's run shows its evidence rows, so a model
     must not be a way round the data sets' own visibility (a district commission and the city's data)."""
     from qingshan.access.datasets import visible_datasets
@@ -100,14 +108,14 @@ def _require_datasets_visible(actor: User, compiled) -> None:
         raise ServiceError(f"数据集“{code}”不存在或您无权使用。", field="spec_text")
 
 
-def _validated_spec(actor: User, spec_text: str, spec_format: str):
+def _validated_spec(actor: User, spec_text: str, spec_format: str) -> "CompiledModel":
     """A spec checked as saving checks it (parse, compile, data sets visible to `actor`); its compiled model."""
     compiled = compile_spec(spec_text, spec_format)
     _require_datasets_visible(actor, compiled)
     return compiled
 
 
-def _execute(compiled, *, run: Run, dry_run: bool):
+def _execute(compiled: "CompiledModel", *, run: Run, dry_run: bool) -> "RunOutcome":
     """Run the compiled model in the configured engine; the caller closes `outcome.engine`."""
     engine = _engine()
     try:
@@ -124,7 +132,7 @@ def _execute(compiled, *, run: Run, dry_run: bool):
         raise
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -133,7 +141,7 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """An evidence value as JSON can hold it, bounded in length."""
     if value is None or isinstance(value, bool | int | float):
         return value
@@ -143,7 +151,7 @@ def _plain(value):
     return text if len(text) <= EVIDENCE_TEXT else text[:EVIDENCE_TEXT] + "…"
 
 
-def _subject(raw) -> Subject:
+def _subject(raw: "SubjectHit") -> Subject:
     """Normalise one subject from the engine (its SubjectHit) to what a hit stores, evidence bounded."""
     rows = [{str(k): _plain(v) for k, v in dict(row).items()} for row in list(raw.sample_rows or [])[:EVIDENCE_ROWS]]
     key = str(raw.subject_key or "")[:200]
@@ -155,7 +163,7 @@ def _subject(raw) -> Subject:
 # ---------------------------------------------------------------- helpers
 
 
-def _require_actor(actor: User, model: CheckModel | None, what: str):
+def _require_actor(actor: User, model: CheckModel | None, what: str) -> Organisation:
     org = acting_org(actor, model)
     if org is None:
         raise PermissionRefused(f"只有本级纪检监察机关的监督人员可以{what}。")
@@ -181,7 +189,8 @@ def next_run_after(schedule: str, now: dt.datetime) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(SCHEDULE_HOUR), tzinfo=local.tzinfo)
 
 
-def _audit_model(model, *, actor: User, org, action, from_state="", to_state="", reason="", payload=None):
+def _audit_model(model: CheckModel, *, actor: User, org: Organisation | None, action: str, from_state: str = "",
+                 to_state: str = "", reason: str = "", payload: dict | None = None) -> None:
     record_event(object_type=MODEL_TYPE, object_id=model.pk, action=action, actor=actor, actor_org=org,
                  from_state=from_state, to_state=to_state, reason=reason, payload=payload, internal=True)
 
@@ -193,13 +202,14 @@ def _state(model: CheckModel) -> str:
 # ---------------------------------------------------------------- models
 
 
-def _unix_newlines(text):
+def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n") if isinstance(text, str) else text
 
 
 def checkmodel_create(*, actor: User, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
                       description: str = "", default_queue: str = Queue.VERIFY, create_problems: bool = False,
-                      problem_category=None, origin: str = Origin.CUSTOM, owner=None) -> CheckModel:
+                      problem_category: "Category | None" = None, origin: str = Origin.CUSTOM,
+                      owner: User | None = None) -> CheckModel:
     """Create a model from a validated spec (version 1). New models start disabled."""
     org = _require_actor(actor, None, "新建数据比对模型")
     code = _text(code, "请填写模型代码。", "code", 64)
@@ -227,7 +237,8 @@ def checkmodel_create(*, actor: User, code: str, name: str, spec_text: str, spec
 
 def checkmodel_update(*, actor: User, model: CheckModel, spec_text: str, spec_format: str, name: str | None = None,
                       description: str | None = None, default_queue: str | None = None,
-                      create_problems: bool | None = None, problem_category=None, note: str = "") -> CheckModel:
+                      create_problems: bool | None = None, problem_category: "Category | None" = None,
+                      note: str = "") -> CheckModel:
     """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
     org = _require_actor(actor, model, "修改数据比对模型")
     spec_text = _unix_newlines(spec_text)  # a browser's textarea sends CRLF: the same text is not a new version
@@ -333,7 +344,8 @@ def run_draft(*, actor: User, model: CheckModel, spec_text: str, spec_format: st
                 spec_text=spec_text, spec_format=spec_format, draft_spec=draft_spec)
 
 
-def _run(model: CheckModel, *, version: CheckModelVersion, actor: User | None, org, trigger: str, dry_run: bool,
+def _run(model: CheckModel, *, version: CheckModelVersion, actor: User | None, org: Organisation | None, trigger: str,
+         dry_run: bool,
          spec_text: str, spec_format: str, draft_spec: dict | None = None) -> Run:
     """Record a run of `spec_text`, execute it, keep its figures and hits (or preview); a failure is recorded."""
     started = time.perf_counter()
@@ -359,7 +371,8 @@ def _run(model: CheckModel, *, version: CheckModelVersion, actor: User | None, o
     return run
 
 
-def _record_run(run: Run, outcome, *, actor: User | None, org, version, started: float) -> CheckModel:
+def _record_run(run: Run, outcome: "RunOutcome", *, actor: User | None, org: Organisation | None,
+                version: CheckModelVersion, started: float) -> CheckModel:
     """Store the run's figures and upsert its hits (or keep a dry run's preview), audited, in one transaction."""
     model, dry_run = run.model, run.dry_run
     with transaction.atomic():
@@ -393,11 +406,11 @@ def _draft_payload(run: Run) -> dict:
     return {"draft": True, "draft_sha256": digest}
 
 
-def _str(value) -> str | None:
+def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _run_failed(run: Run, *, actor: User | None, org, message: str, started: float) -> Run:
+def _run_failed(run: Run, *, actor: User | None, org: Organisation | None, message: str, started: float) -> Run:
     with transaction.atomic():
         run.status = RunStatus.FAILED
         run.subjects = run.new_hits = run.recurrences = 0  # nothing of a failed run was kept
@@ -514,7 +527,8 @@ def _check_undecided(hit: Hit, verb: str) -> None:
         raise ServiceError(f"该线索当前状态为“{HitState(hit.state).label}”，不能{verb}。")
 
 
-def _audit_hit(hit: Hit, *, actor: User, org, action, from_state, reason="", payload=None):
+def _audit_hit(hit: Hit, *, actor: User, org: Organisation | None, action: str, from_state: str, reason: str = "",
+               payload: dict | None = None) -> None:
     record_event(object_type=HIT_TYPE, object_id=hit.pk, action=action, actor=actor, actor_org=org,
                  from_state=from_state, to_state=hit.state, reason=reason, payload=payload, internal=True)
 
@@ -536,7 +550,8 @@ def hit_description(hit: Hit) -> str:
     return "\n".join(lines)
 
 
-def hit_confirm(*, actor: User, hit: Hit, category=None, region=None, title: str = "", reason: str = "") -> Hit:
+def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, region: Region | None = None,
+                title: str = "", reason: str = "") -> Hit:
     """Confirm a hit (研判确认): register a problem (source 数据比对模型) from it and link the two; audit both."""
     from qingshan.problems.models import Source
     from qingshan.problems.services import problem_create

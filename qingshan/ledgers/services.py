@@ -2,7 +2,9 @@
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +31,8 @@ class LedgerExport:
     rows: int
 
 
-def ledger_export(*, actor: User, spec: LedgerSpec, params=None, now: dt.datetime | None = None) -> LedgerExport:
+def ledger_export(*, actor: User, spec: LedgerSpec, params: Mapping[str, Any] | None = None,
+                  now: dt.datetime | None = None) -> LedgerExport:
     """Write the ledger rows `actor` may see under `params` to a temporary .xlsx and record the export."""
     profile = profile_of(actor)
     if not profile.memberships:

@@ -69,7 +69,7 @@ def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
                  payload={"channel": delivery.channel, "target": delivery.target})
     pk = delivery.pk
 
-    def send():
+    def send() -> None:
         from .sweep import deliver_due
 
         deliver_due(delivery_ids=[pk])
