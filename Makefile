@@ -27,6 +27,7 @@ browser-deps:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 
@@ -70,4 +71,4 @@ bench-models: venv
 	$(PY) bench/bench_models.py --scale 1
 
 clean:
-	rm -rf $(VENV) var staticfiles
+	rm -rf $(VENV) var staticfiles .mypy_cache

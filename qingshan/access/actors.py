@@ -1,5 +1,6 @@
 """What a user is, in terms the rules need: memberships, loaded once per request and cached on the user object."""
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qingshan.orgs.choices import (
     LEADER_ROLES,
@@ -9,7 +10,11 @@ from qingshan.orgs.choices import (
     UNIT_ROLES,
     OrgKind,
 )
-from qingshan.orgs.models import Membership, Organisation, commission_of
+from qingshan.orgs.models import Membership, Organisation, User, commission_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 
 
 @dataclass
@@ -40,7 +45,7 @@ class ActorProfile:
         return bool(self.roles & (SUPERVISOR_ROLES | LEADER_ROLES | READONLY_ROLES))
 
 
-def profile_of(user) -> ActorProfile:
+def profile_of(user: "User | AnonymousUser | None") -> ActorProfile:
     """The user's ActorProfile, computed once and cached on the user object."""
     cached = getattr(user, "_qingshan_profile", None)
     if cached is not None:
@@ -71,5 +76,5 @@ def profile_of(user) -> ActorProfile:
             profile.unit_ids.add(org.pk)
         elif m.role in PARTNER_ROLES and org.kind == OrgKind.PARTNER:
             profile.partner_ids.add(org.pk)
-    user._qingshan_profile = profile
+    user._qingshan_profile = profile  # type: ignore[attr-defined]  # cached on the object, for this request
     return profile

@@ -5,67 +5,69 @@ Models belong to a commission's jurisdiction (through their owner organisation).
 Acting (editing, running, triage) needs a supervisor role there. Once a hit is a problem, the problem follows the
 problems' own visibility.
 """
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from qingshan.core.errors import NotFound
 from qingshan.datacheck.models import CheckModel, Hit, Run
-from qingshan.orgs.models import Organisation, commission_of
+from qingshan.orgs.models import Organisation, User, commission_of
 
 from .actors import profile_of
 
 
-def _paths_q(user, prefix: str) -> Q:
+def _paths_q(user: User, prefix: str) -> Q:
     scope = Q(pk__in=[])
     for path in profile_of(user).jurisdiction_paths:
         scope |= Q(**{f"{prefix}owner_org__region__path__startswith": path})
     return scope
 
 
-def may_see_datacheck(user) -> bool:
+def may_see_datacheck(user: User) -> bool:
     """Whether the 数据比对 pages open for `user` at all: the supervising side (the menu shows them the entry);
     units, partners and people without a role get "not found". Which models they list is `visible_models`."""
     return profile_of(user).sees_internal
 
 
-def visible_models(user) -> QuerySet[CheckModel]:
+def visible_models(user: User) -> QuerySet[CheckModel]:
     """The models `user` may see."""
     return CheckModel.objects.filter(_paths_q(user, ""))
 
 
-def visible_runs(user) -> QuerySet[Run]:
+def visible_runs(user: User) -> QuerySet[Run]:
     """The runs of the models `user` may see."""
     return Run.objects.filter(_paths_q(user, "model__"))
 
 
-def visible_hits(user) -> QuerySet[Hit]:
+def visible_hits(user: User) -> QuerySet[Hit]:
     """The hits of the models `user` may see."""
     return Hit.objects.filter(_paths_q(user, "model__"))
 
 
-def _get(queryset, pk, *related):
+def _get(queryset: QuerySet, pk: int | str, *related: str) -> Any:
     try:
         return queryset.select_related(*related).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
 
 
-def access_model(user, pk) -> CheckModel:
+def access_model(user: User, pk: int | str) -> CheckModel:
     """The model `pk` if `user` may see it, else NotFound."""
     return _get(visible_models(user), pk, "owner", "owner_org__region", "problem_category")
 
 
-def access_run(user, pk) -> Run:
+def access_run(user: User, pk: int | str) -> Run:
     """The run `pk` if `user` may see it, else NotFound."""
     return _get(visible_runs(user), pk, "model", "version", "started_by")
 
 
-def access_hit(user, pk) -> Hit:
+def access_hit(user: User, pk: int | str) -> Hit:
     """The hit `pk` if `user` may see it, else NotFound."""
     return _get(visible_hits(user), pk, "model__owner_org__region", "first_run", "last_run", "problem", "region",
                 "decided_by", "previous")
 
 
-def acting_org(user, model: CheckModel | None = None) -> Organisation | None:
+def acting_org(user: User, model: CheckModel | None = None) -> Organisation | None:
     """The organisation `user` acts for on `model` (any model when None): a supervisor role in a commission or one
     of its offices whose region covers the model's owner. None means the user may only look, or not even that."""
     for org in profile_of(user).supervising:

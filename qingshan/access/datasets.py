@@ -5,24 +5,24 @@ from django.db.models import Q, QuerySet
 from qingshan.core.errors import NotFound, PermissionRefused
 from qingshan.datasets.models import Dataset, ImportBatch
 from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES
-from qingshan.orgs.models import commission_of
+from qingshan.orgs.models import User, commission_of
 
 from .actors import profile_of
 
 VIEWER_ROLES = SUPERVISOR_ROLES | LEADER_ROLES | READONLY_ROLES
 
 
-def may_view_datasets(user) -> bool:
+def may_view_datasets(user: User) -> bool:
     """Whether `user` may see data sets, their rows and their import batches."""
     return bool(profile_of(user).roles & VIEWER_ROLES)
 
 
-def may_manage_datasets(user) -> bool:
+def may_manage_datasets(user: User) -> bool:
     """Whether `user` may define data sets and import into them (a supervisor role)."""
     return bool(profile_of(user).roles & SUPERVISOR_ROLES)
 
 
-def _commission_paths(user) -> set[str]:
+def _commission_paths(user: User) -> set[str]:
     """Region paths of the commissions `user` looks in the name of: a commission or its office, or the commission a
     stationed group belongs to (a group works for the commission that sent it)."""
     paths = set()
@@ -35,7 +35,7 @@ def _commission_paths(user) -> set[str]:
     return paths
 
 
-def _owner_q(user, prefix: str = "") -> Q:
+def _owner_q(user: User, prefix: str = "") -> Q:
     # A district commission sees its district's data sets, never the city's (jurisdiction, domain §2); a data set
     # defined without an owner organisation stays visible to every viewer, as before.
     scope = Q(**{f"{prefix}owner_org__isnull": True})
@@ -44,21 +44,21 @@ def _owner_q(user, prefix: str = "") -> Q:
     return scope
 
 
-def visible_datasets(user) -> QuerySet:
+def visible_datasets(user: User) -> QuerySet:
     """The data sets of the user's commissions' jurisdiction (none for units, partners and people without a role)."""
     if not may_view_datasets(user):
         return Dataset.objects.none()
     return Dataset.objects.filter(_owner_q(user))
 
 
-def visible_batches(user) -> QuerySet:
+def visible_batches(user: User) -> QuerySet:
     """The import batches of the data sets `user` may see."""
     if not may_view_datasets(user):
         return ImportBatch.objects.none()
     return ImportBatch.objects.filter(_owner_q(user, "dataset__"))
 
 
-def access_dataset(user, code: str):
+def access_dataset(user: User, code: str) -> Dataset:
     """The data set `code` if `user` may see it; otherwise NotFound (the same answer as for a missing code)."""
     dataset = visible_datasets(user).select_related("owner_org").filter(code=code).first()
     if dataset is None:
@@ -66,7 +66,7 @@ def access_dataset(user, code: str):
     return dataset
 
 
-def access_batch(user, pk):
+def access_batch(user: User, pk: int | str) -> ImportBatch:
     """The import batch `pk` if `user` may see it; otherwise NotFound."""
     try:
         return visible_batches(user).select_related("dataset", "created_by").get(pk=pk)
@@ -74,7 +74,7 @@ def access_batch(user, pk):
         raise NotFound from exc
 
 
-def require_manager(user, what: str = "导入数据") -> None:
+def require_manager(user: User, what: str = "导入数据") -> None:
     """Refuse unless `user` has a supervisor role."""
     if not may_manage_datasets(user):
         raise PermissionRefused(f"只有纪检监察机构的监督人员可以{what}。")

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.orgs.choices import REPORTER_CONTACT_ROLES, Role
-from qingshan.orgs.models import commission_of
+from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Assignment, Attachment, Problem, Share
 
@@ -15,34 +15,34 @@ from .actors import profile_of
 from .crypto import decrypt
 
 
-def problem_scope_q(user) -> Q:
+def problem_scope_q(user: User) -> Q:
     """A Q selecting exactly the problems `user` may see. Nothing at all for an unknown or inactive user."""
     profile = profile_of(user)
     scope = Q(pk__in=[])
     for path in profile.jurisdiction_paths:
         scope |= Q(region_path__startswith=path)
     if profile.group_unit_ids:
-        scope |= Q(lead_unit_id__in=profile.group_unit_ids) | Exists(
+        scope |= Q(lead_unit_id__in=profile.group_unit_ids) | Exists(  # type: ignore[assignment]
             Assignment.objects.filter(problem=OuterRef("pk"), unit_id__in=profile.group_unit_ids, is_active=True))
     if profile.group_ids:
         scope |= Q(supervising_org_id__in=profile.group_ids)
     if profile.unit_ids:
         # A unit sees what is addressed to it now: as lead or as co-unit, never before dispatch.
-        scope |= Q(lead_unit_id__in=profile.unit_ids) | Exists(
+        scope |= Q(lead_unit_id__in=profile.unit_ids) | Exists(  # type: ignore[assignment]
             Assignment.objects.filter(problem=OuterRef("pk"), unit_id__in=profile.unit_ids, is_active=True))
     if profile.partner_ids:
-        scope |= Exists(Share.objects.filter(problem=OuterRef("pk"), partner_id__in=profile.partner_ids))
+        scope |= Exists(Share.objects.filter(problem=OuterRef("pk"), partner_id__in=profile.partner_ids))  # type: ignore[assignment]
     # Per-item restriction to named people overrides every role.
     named = Exists(Problem.restricted_to.through.objects.filter(problem_id=OuterRef("pk"), user_id=user.pk))
-    return scope & (Q(is_restricted=False) | named)
+    return scope & (Q(is_restricted=False) | named)  # type: ignore[return-value]
 
 
-def visible_problems(user) -> QuerySet[Problem]:
+def visible_problems(user: User) -> QuerySet[Problem]:
     """All problems `user` may see."""
     return Problem.objects.filter(problem_scope_q(user))
 
 
-def access_problem(user, pk) -> Problem:
+def access_problem(user: User, pk: int | str) -> Problem:
     """The problem `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
     try:
         return visible_problems(user).select_related(
@@ -56,16 +56,16 @@ def access_problem(user, pk) -> Problem:
 class Capacity:
     """In what capacity a user may act on one problem, and in whose name."""
 
-    supervisor_org: object = None  # the organisation the user supervises it for
-    lead_unit: object = None  # the user's unit, when it is the current lead unit
-    co_unit: object = None
+    supervisor_org: Organisation | None = None  # the organisation the user supervises it for
+    lead_unit: Organisation | None = None  # the user's unit, when it is the current lead unit
+    co_unit: Organisation | None = None
 
     @property
-    def acting_org(self):
+    def acting_org(self) -> Organisation | None:
         return self.supervisor_org or self.lead_unit or self.co_unit
 
 
-def capacity_for(user, problem: Problem) -> Capacity:
+def capacity_for(user: User, problem: Problem) -> Capacity:
     """The capacity in which `user` may act on `problem` (empty when the user may only look, or not even that)."""
     profile = profile_of(user)
     if problem.is_restricted and not problem.restricted_to.filter(pk=user.pk).exists():
@@ -91,12 +91,12 @@ def capacity_for(user, problem: Problem) -> Capacity:
     return Capacity(supervisor_org=supervisor_org, lead_unit=lead, co_unit=co)
 
 
-def may_see_internal(user) -> bool:
+def may_see_internal(user: User) -> bool:
     """Whether internal review comments and events are shown to `user`."""
     return profile_of(user).sees_internal
 
 
-def may_reveal_reporter(user, problem: Problem) -> bool:
+def may_reveal_reporter(user: User, problem: Problem) -> bool:
     """Only those with a need may reveal a reporter's contact details: 信访 and 案管 staff with jurisdiction over the
     problem, or the team of the organisation supervising it (for 回访 and verification)."""
     profile = profile_of(user)
@@ -108,7 +108,7 @@ def may_reveal_reporter(user, problem: Problem) -> bool:
                for m in profile.memberships)
 
 
-def reveal_problem_reporter(*, user, problem: Problem, reason: str) -> dict:
+def reveal_problem_reporter(*, user: User, problem: Problem, reason: str) -> dict:
     """Decrypt the reporter's contact details for `user`, logging who, when and why in the audit chain."""
     if not reason or not reason.strip():
         raise ServiceError("查看来电人联系方式须填写事由。", field="reason")
@@ -125,7 +125,7 @@ def reveal_problem_reporter(*, user, problem: Problem, reason: str) -> dict:
     return {"name": decrypt(reporter.name_encrypted), "phone": decrypt(reporter.phone_encrypted)}
 
 
-def access_attachment(user, pk) -> Attachment:
+def access_attachment(user: User, pk: int | str) -> Attachment:
     """An attachment whose problem `user` may see; otherwise NotFound."""
     try:
         attachment = Attachment.objects.select_related("problem").get(pk=pk)

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from qingshan.core.deadlines import deadline_kinds
 from qingshan.core.errors import NotFound
 from qingshan.orgs.choices import Role
-from qingshan.orgs.models import Membership, commission_of
+from qingshan.orgs.models import Membership, User, commission_of
 from qingshan.reminders.models import Delivery, Notification
 
 from .actors import profile_of
@@ -13,7 +13,7 @@ from .actors import profile_of
 DELIVERY_ADMIN_ROLES = frozenset({Role.COMMISSION_LEADER, Role.OFFICE_HEAD})
 
 
-def hidden_reminder_q(user, prefix: str = "") -> Q:
+def hidden_reminder_q(user: User, prefix: str = "") -> Q:
     """Reminders (under `prefix`) whose item `user` may no longer see, by the visibility each kind declares.
 
     Visibility can change after a reminder went out (a problem reassigned to another unit, restricted to named
@@ -29,11 +29,11 @@ def hidden_reminder_q(user, prefix: str = "") -> Q:
     hidden = Q(pk__in=[])
     for visible, codes in by_rule.items():
         seen = visible(user).filter(pk=OuterRef(f"{prefix}object_id"))
-        hidden |= Q(**{f"{prefix}kind__in": codes}) & ~Exists(seen)
+        hidden |= Q(**{f"{prefix}kind__in": codes}) & ~Exists(seen)  # type: ignore[assignment]
     return hidden
 
 
-def visible_notifications(user) -> QuerySet[Notification]:
+def visible_notifications(user: User) -> QuerySet[Notification]:
     """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
     may no longer see."""
     if not getattr(user, "is_authenticated", False):
@@ -41,7 +41,7 @@ def visible_notifications(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
 
 
-def access_notification(user, pk) -> Notification:
+def access_notification(user: User, pk: int | str) -> Notification:
     """One of `user`'s notifications, or NotFound (the same answer as for another person's)."""
     try:
         return visible_notifications(user).select_related("reminder").get(pk=pk)
@@ -49,14 +49,14 @@ def access_notification(user, pk) -> Notification:
         raise NotFound from exc
 
 
-def can_manage_deliveries(user) -> bool:
+def can_manage_deliveries(user: User) -> bool:
     """May see delivery records of every channel and retry failed ones."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.is_superuser or bool(profile_of(user).roles & DELIVERY_ADMIN_ROLES)
 
 
-def _admin_paths(user) -> set[str]:
+def _admin_paths(user: User) -> set[str]:
     """Region paths of the commissions whose channels `user` keeps (as their leader or one of their office heads)."""
     paths = set()
     for m in profile_of(user).memberships:
@@ -69,7 +69,7 @@ def _admin_paths(user) -> set[str]:
     return paths
 
 
-def visible_deliveries(user) -> QuerySet[Delivery]:
+def visible_deliveries(user: User) -> QuerySet[Delivery]:
     """Delivery records `user` may see: all for a site administrator; for a delivery admin, those to people or
     group robots of organisations in the admin's commission's jurisdiction (a district's admin sees none of the
     city's addresses and items); none otherwise."""
@@ -79,7 +79,7 @@ def visible_deliveries(user) -> QuerySet[Delivery]:
         return Delivery.objects.all()
     scope = Q(pk__in=[])
     for path in _admin_paths(user):
-        scope |= Exists(Membership.objects.filter(user_id=OuterRef("user_id"), is_active=True,
+        scope |= Exists(Membership.objects.filter(user_id=OuterRef("user_id"), is_active=True,  # type: ignore[assignment]
                                                   organisation__region__path__startswith=path))
         scope |= Q(org_channel__organisation__region__path__startswith=path)
     return Delivery.objects.filter(scope)

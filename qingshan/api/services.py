@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from qingshan.audit.services import record_event
 from qingshan.core.errors import ServiceError
+from qingshan.orgs.models import User
 
 from .models import ApiToken
 
@@ -21,7 +22,8 @@ class IssuedToken(NamedTuple):
     rotated: bool
 
 
-def api_token_issue(*, user, reason: str = "", days: int = DEFAULT_TOKEN_DAYS, rotate: bool = False) -> IssuedToken:
+def api_token_issue(*, user: User, reason: str = "", days: int = DEFAULT_TOKEN_DAYS,
+                    rotate: bool = False) -> IssuedToken:
     """Issue `user`'s API token valid `days` days; with rotate=True replace a live one, which stops working at once."""
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise ServiceError(f"有效期必须在 1 至 {MAX_TOKEN_DAYS} 天之间。", field="days")
@@ -41,7 +43,7 @@ def api_token_issue(*, user, reason: str = "", days: int = DEFAULT_TOKEN_DAYS, r
     return IssuedToken(token, key, rotated)
 
 
-def api_token_revoke(*, user, reason: str = "") -> int:
+def api_token_revoke(*, user: User, reason: str = "") -> int:
     """Delete every API token of `user` (they stop working at once); returns how many there were."""
     with transaction.atomic():
         user = _locked(user)
@@ -52,12 +54,12 @@ def api_token_revoke(*, user, reason: str = "") -> int:
     return count
 
 
-def _locked(user):
+def _locked(user: User) -> User:
     # Locking the user row serialises two operators issuing for the same user (else both could add a token).
     return get_user_model().objects.select_for_update().get(pk=user.pk)
 
 
-def _audit(user, action: str, reason: str, token: ApiToken | None = None) -> None:
+def _audit(user: User, action: str, reason: str, token: ApiToken | None = None) -> None:
     # The key itself never goes into the log: the log is readable by auditors, the key is a password.
     payload = {"username": user.username}
     if token is not None:

@@ -1,5 +1,6 @@
 """The audit log in the admin: read-only, for looking things up. Nothing here can add, change or delete an event."""
 from django.contrib import admin
+from django.http import HttpRequest
 
 from qingshan.core.admin import ReadOnlyAdmin
 
@@ -16,5 +17,5 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ("actor_org",)
     show_full_result_count = False
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: AuditEvent | None = None) -> list[str]:
         return [f.name for f in self.model._meta.fields]

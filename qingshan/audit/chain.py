@@ -2,13 +2,18 @@
 import hashlib
 import hmac
 import json
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:  # the hash needs no model at run time
+    from .models import AuditEvent
 
 GENESIS = "0" * 64
 
 
-def event_digest(*, prev_hash: str, created_at: str, actor_id, actor_org_id, object_type: str, object_id: int,
+def event_digest(*, prev_hash: str, created_at: str, actor_id: int | None, actor_org_id: int | None, object_type: str,
+                 object_id: int,
                  action: str, from_state: str, to_state: str, reason: str, payload: dict, internal: bool,
                  request_id: str) -> str:
     """HMAC-SHA256 over the event's content and the previous hash (the key lives outside the database)."""
@@ -20,7 +25,7 @@ def event_digest(*, prev_hash: str, created_at: str, actor_id, actor_org_id, obj
     return hmac.new(settings.AUDIT_HMAC_KEY.encode(), body.encode(), hashlib.sha256).hexdigest()
 
 
-def digest_of(event) -> str:
+def digest_of(event: "AuditEvent") -> str:
     """Recompute the digest of a stored event."""
     return event_digest(
         prev_hash=event.prev_hash, created_at=event.created_at.isoformat(timespec="microseconds"),

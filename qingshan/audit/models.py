@@ -30,7 +30,7 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object_idx")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
 

@@ -2,7 +2,7 @@
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -11,6 +11,9 @@ from qingshan.core.middleware import current_request_id
 
 from .chain import GENESIS, event_digest
 from .models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:  # audit sits beside orgs in the layers: the types only, no import at run time
+    from qingshan.orgs.models import Organisation, User
 
 _PG_LOCK_KEY = 72_011_301  # arbitrary, fixed: the advisory lock that serialises appends to the chain
 # Batches larger than this are written as plain rows (COPY on PostgreSQL, executemany on SQLite): the ORM's
@@ -29,8 +32,8 @@ class EventSpec(NamedTuple):
     object_type: str
     object_id: int
     action: str
-    actor: object = None
-    actor_org: object = None
+    actor: "User | None" = None  # None: the system acted
+    actor_org: "Organisation | None" = None
     from_state: str = ""
     to_state: str = ""
     reason: str = ""
@@ -84,7 +87,7 @@ def _write_rows(rows: Iterator[tuple]) -> None:
     On PostgreSQL the rows stream into COPY as they are hashed, so the server indexes them while Python hashes on.
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)
+    columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)  # type: ignore[union-attr, arg-type]
     dumps = json.dumps  # what JSONField stores (no encoder): the same text, so the same payload when read back
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -106,7 +109,7 @@ def _insert_models(rows: Iterator[tuple]) -> list[AuditEvent]:
     return AuditEvent.objects.bulk_create([AuditEvent(**dict(zip(_COLUMNS, row, strict=True))) for row in rows])
 
 
-def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], object]):
+def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], Any]) -> Any:
     """Lock the chain, write `specs` after its head with `write`, move the head; returns what `write` returned."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
@@ -125,9 +128,9 @@ def record_events(specs: Sequence[EventSpec]) -> int:
     return len(specs)
 
 
-def record_event(*, object_type: str, object_id: int, action: str, actor=None, actor_org=None, from_state: str = "",
-                 to_state: str = "", reason: str = "", payload: dict | None = None,
-                 internal: bool = False) -> AuditEvent:
+def record_event(*, object_type: str, object_id: int, action: str, actor: "User | None" = None,
+                 actor_org: "Organisation | None" = None, from_state: str = "", to_state: str = "",
+                 reason: str = "", payload: dict | None = None, internal: bool = False) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
     return _append([EventSpec(
         object_type=object_type, object_id=object_id, action=action, actor=actor, actor_org=actor_org,

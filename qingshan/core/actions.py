@@ -123,6 +123,13 @@ class ActionTable:
             raise error(rule.refusal(state, self.state_label(state), self.noun))
         return rule
 
+    def leads_to(self, code: str) -> str:
+        """The state `code` leads to (a rule of a side step, which leads nowhere, has none to give)."""
+        to_state = self.rules[code].to_state
+        if to_state is None:
+            raise ValueError(f"{self.object_type}: {code} is a side step and changes no state")
+        return to_state
+
     def allowed(self, state: str, may: Callable[[ActionRule], bool]) -> list[str]:
         """The actions allowed from `state` to someone for whom `may(rule)` holds, in table order."""
         return [r.code for r in self.rules.values() if r.allows_state(state) and may(r)]

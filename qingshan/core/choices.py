@@ -25,7 +25,7 @@ class EscalationLevel(models.IntegerChoices):
 
     @classmethod
     def colour_of(cls, level: int) -> str:
-        return ESCALATION_COLOURS.get(level, "light")
+        return ESCALATION_COLOURS.get(cls(level), "light") if level in cls.values else "light"
 
 
 # Blue, yellow, red: the same colours for a level of 督办 and for the reminder stage of the same name.

@@ -1,4 +1,6 @@
 """The form kit every app's pages use: Bootstrap-styled widgets and a multiple-file field."""
+from typing import Any
+
 from django import forms
 
 
@@ -9,12 +11,12 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     """Zero or more uploaded files."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list:
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
         return [super().clean(data, initial)] if data else []
@@ -23,7 +25,7 @@ class MultipleFileField(forms.FileField):
 class StyledForm(forms.Form):
     """Adds Bootstrap classes to every widget, so templates render fields as they are."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget

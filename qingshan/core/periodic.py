@@ -17,7 +17,7 @@ def run_periodically(one_pass: Callable[[Callable[[], bool]], str], *, loop: boo
     seconds until SIGTERM or SIGINT."""
     stop = threading.Event()
     if loop:
-        def on_signal(signum, frame):
+        def on_signal(signum: int, frame: object) -> None:
             stop.set()
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)

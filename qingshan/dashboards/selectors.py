@@ -12,7 +12,7 @@ from django.db.models import Count, F, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 
 from qingshan.access.problems import visible_problems
-from qingshan.orgs.models import Organisation, Region
+from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems import kpis
 from qingshan.problems.filters import ProblemFilter
 from qingshan.problems.models import Category, Problem, Source
@@ -50,7 +50,7 @@ class KpiRow:
     is_total: bool = False
 
 
-def _district_path():
+def _district_path() -> Substr:
     """The region_path cut after its second segment: the district's path, or the city's own for city-level rows.
 
     Works at any depth and any code length: "/3399/339901/33990101/" → "/3399/339901/", "/3399/" → "/3399/".
@@ -78,7 +78,7 @@ def _counts(values: dict) -> dict[str, int]:
     return {name: values[name] for name in kpis.CONDITIONS}
 
 
-def _period_problems(*, user, received_from: dt.date | None, received_to: dt.date | None) -> QuerySet[Problem]:
+def _period_problems(*, user: User, received_from: dt.date | None, received_to: dt.date | None) -> QuerySet[Problem]:
     """Visible problems received in the period, narrowed by the list's own filter so both agree by construction."""
     params = {}
     if received_from:
@@ -121,7 +121,7 @@ def _unit_rows(grouped: list[dict]) -> list[KpiRow]:
     return rows
 
 
-def _reference_rows(grouped: list[dict], model, param: str) -> list[KpiRow]:
+def _reference_rows(grouped: list[dict], model: type[Source | Category], param: str) -> list[KpiRow]:
     objects = model.objects.in_bulk([g["kpi_group"] for g in grouped])
     ordered = sorted(grouped, key=lambda g: (objects[g["kpi_group"]].sort_order, g["kpi_group"]))
     return [KpiRow(label=str(objects[g["kpi_group"]]), params={param: str(g["kpi_group"])}, counts=_counts(g))
@@ -136,7 +136,7 @@ GROUP_KEYS = {
 }
 
 
-def kpi_table(*, user, group_by: str, received_from: dt.date | None, received_to: dt.date | None,
+def kpi_table(*, user: User, group_by: str, received_from: dt.date | None, received_to: dt.date | None,
               as_of: dt.date) -> list[KpiRow]:
     """The KPI rows of problems `user` may see, received in the period, as of `as_of`: one per group, total last.
 

@@ -1,5 +1,7 @@
 """Every read of 数据比对模型 a user can see. Each selector starts from the access-scoped queryset."""
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -7,6 +9,7 @@ from qingshan.access.datacheck import access_hit, access_model, access_run, visi
 from qingshan.access.problems import visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
+from qingshan.orgs.models import User
 
 from .choices import HitState
 from .filters import HitFilter
@@ -15,7 +18,7 @@ from .models import CheckModel, CheckModelVersion, Hit, Run
 HIT_LIST_RELATED = ("model", "problem", "region", "last_run")
 
 
-def checkmodel_list(*, user) -> QuerySet[CheckModel]:
+def checkmodel_list(*, user: User) -> QuerySet[CheckModel]:
     """The models `user` may see, each with its open hits, all hits and its last real run."""
     last = Run.objects.filter(model=OuterRef("pk"), dry_run=False).order_by("-started_at", "-id")
     return visible_models(user).select_related("owner", "owner_org").annotate(
@@ -28,7 +31,7 @@ def checkmodel_list(*, user) -> QuerySet[CheckModel]:
     ).order_by("code")
 
 
-def checkmodel_detail(*, user, pk) -> CheckModel:
+def checkmodel_detail(*, user: User, pk: int | str) -> CheckModel:
     """One model, or NotFound."""
     return access_model(user, pk)
 
@@ -38,17 +41,17 @@ def checkmodel_versions(*, model: CheckModel) -> QuerySet[CheckModelVersion]:
     return model.versions.select_related("created_by").order_by("-number")
 
 
-def checkmodel_runs(*, user, model: CheckModel) -> QuerySet[Run]:
+def checkmodel_runs(*, user: User, model: CheckModel) -> QuerySet[Run]:
     """The model's runs, newest first."""
     return visible_runs(user).filter(model=model).select_related("version", "started_by").defer("preview")
 
 
-def run_detail(*, user, pk) -> Run:
+def run_detail(*, user: User, pk: int | str) -> Run:
     """One run, or NotFound."""
     return access_run(user, pk)
 
 
-def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
+def hit_list(*, user: User, params: Mapping[str, Any] | None = None) -> tuple[QuerySet[Hit], HitFilter]:
     """The hits `user` may see, filtered by `params` (queue, model, state, keyword, KPI); queryset and filter."""
     # A hit's problem may be restricted to named people: its number and link only for those who may see it.
     base = visible_hits(user).select_related(*HIT_LIST_RELATED).defer("evidence", "last_run__preview").annotate(
@@ -58,10 +61,10 @@ def hit_list(*, user, params=None) -> tuple[QuerySet[Hit], HitFilter]:
     return queryset.order_by("-last_seen_at", "-id"), filterset
 
 
-def hit_detail(*, user, pk) -> Hit:
+def hit_detail(*, user: User, pk: int | str) -> Hit:
     """One hit with its evidence, or NotFound; `problem_visible` says whether `user` may see its problem."""
     hit = access_hit(user, pk)
-    hit.problem_visible = bool(hit.problem_id) and visible_problems(user).filter(pk=hit.problem_id).exists()
+    hit.problem_visible = hit.problem_id is not None and visible_problems(user).filter(pk=hit.problem_id).exists()  # type: ignore[attr-defined]
     return hit
 
 
@@ -90,7 +93,7 @@ class Kpis:
         return round(100 * self.converted / self.decided, 1) if self.decided else None
 
 
-def datacheck_kpis(*, user, model: CheckModel | None = None) -> Kpis:
+def datacheck_kpis(*, user: User, model: CheckModel | None = None) -> Kpis:
     """The KPIs over the hits `user` may see (of one model when given), in one query."""
     hits = visible_hits(user)
     if model is not None:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import islice
+from types import ModuleType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,11 +23,17 @@ from django.utils import timezone
 from qingshan.access.datacheck import acting_org
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
-from qingshan.orgs.models import Region
+from qingshan.orgs.models import Organisation, Region, User
 
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
 from .models import CheckModel, CheckModelVersion, Hit, Run
 from .transitions import HIT_ACTIONS
+
+if TYPE_CHECKING:  # the engine loads sqlglot and the engines' drivers: imported when first used (_engine)
+    from qingshan.datasets.catalog import Catalog
+    from qingshan.problems.models import Category
+
+    from .engine import CompiledModel, RunOutcome, SubjectHit
 
 MODEL_TYPE, RUN_TYPE, HIT_TYPE = "datacheck.checkmodel", "datacheck.run", "datacheck.hit"
 BATCH_SIZE = 500  # subjects upserted per round trip
@@ -52,19 +60,19 @@ class Subject:
     lat: Decimal | None = None
 
 
-def _engine():
+def _engine() -> ModuleType:
     from qingshan.datacheck import engine
 
     return engine
 
 
-def _catalog():
+def _catalog() -> "Catalog":
     from qingshan.datasets.selectors import engine_catalog
 
     return engine_catalog()
 
 
-def compile_spec(spec_text: str, spec_format: str):
+def compile_spec(spec_text: str, spec_format: str) -> "CompiledModel":
     """Parse and compile a spec against the registered data sets; a ServiceError (Chinese, on `spec_text`) if not."""
     if not spec_text or not spec_text.strip():
         raise ServiceError("请填写模型定义。", field="spec_text")
@@ -90,7 +98,7 @@ def compile_spec(spec_text: str, spec_format: str):
     return compiled
 
 
-def _require_datasets_visible(actor, compiled) -> None:
+def _require_datasets_visible(actor: User, compiled: "CompiledModel") -> None:
     """Refuse a spec reading a data set `actor` may not see: a model's run shows its evidence rows, so a model
     must not be a way round the data sets' own visibility (a district commission and the city's data)."""
     from qingshan.access.datasets import visible_datasets
@@ -101,14 +109,14 @@ def _require_datasets_visible(actor, compiled) -> None:
         raise ServiceError(f"数据集“{code}”不存在或您无权使用。", field="spec_text")
 
 
-def _validated_spec(actor, spec_text: str, spec_format: str):
+def _validated_spec(actor: User, spec_text: str, spec_format: str) -> "CompiledModel":
     """A spec checked as saving checks it (parse, compile, data sets visible to `actor`); its compiled model."""
     compiled = compile_spec(spec_text, spec_format)
     _require_datasets_visible(actor, compiled)
     return compiled
 
 
-def _execute(compiled, *, run: Run, dry_run: bool):
+def _execute(compiled: "CompiledModel", *, run: Run, dry_run: bool) -> "RunOutcome":
     """Run the compiled model in the configured engine; the caller closes `outcome.engine`."""
     engine = _engine()
     try:
@@ -125,7 +133,7 @@ def _execute(compiled, *, run: Run, dry_run: bool):
         raise
 
 
-def _decimal(value) -> Decimal | None:
+def _decimal(value: object) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
@@ -134,7 +142,7 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """An evidence value as JSON can hold it, bounded in length."""
     if value is None or isinstance(value, bool | int | float):
         return value
@@ -144,7 +152,7 @@ def _plain(value):
     return text if len(text) <= EVIDENCE_TEXT else text[:EVIDENCE_TEXT] + "…"
 
 
-def _subject(raw) -> Subject:
+def _subject(raw: "SubjectHit") -> Subject:
     """Normalise one subject from the engine (its SubjectHit) to what a hit stores, evidence bounded."""
     rows = [{str(k): _plain(v) for k, v in dict(row).items()} for row in list(raw.sample_rows or [])[:EVIDENCE_ROWS]]
     key = str(raw.subject_key or "")[:200]
@@ -156,7 +164,7 @@ def _subject(raw) -> Subject:
 # ---------------------------------------------------------------- helpers
 
 
-def _require_actor(actor, model: CheckModel | None, what: str):
+def _require_actor(actor: User, model: CheckModel | None, what: str) -> Organisation:
     org = acting_org(actor, model)
     if org is None:
         raise PermissionRefused(f"只有本级纪检监察机关的监督人员可以{what}。")
@@ -182,7 +190,8 @@ def next_run_after(schedule: str, now: dt.datetime) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(SCHEDULE_HOUR), tzinfo=local.tzinfo)
 
 
-def _audit_model(model, *, actor, org, action, from_state="", to_state="", reason="", payload=None):
+def _audit_model(model: CheckModel, *, actor: User, org: Organisation | None, action: str, from_state: str = "",
+                 to_state: str = "", reason: str = "", payload: dict | None = None) -> None:
     record_event(object_type=MODEL_TYPE, object_id=model.pk, action=action, actor=actor, actor_org=org,
                  from_state=from_state, to_state=to_state, reason=reason, payload=payload, internal=True)
 
@@ -194,13 +203,14 @@ def _state(model: CheckModel) -> str:
 # ---------------------------------------------------------------- models
 
 
-def _unix_newlines(text):
+def _unix_newlines(text: str) -> str:
     return text.replace("\r\n", "\n") if isinstance(text, str) else text
 
 
-def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
+def checkmodel_create(*, actor: User, code: str, name: str, spec_text: str, spec_format: str = SpecFormat.YAML,
                       description: str = "", default_queue: str = Queue.VERIFY, create_problems: bool = False,
-                      problem_category=None, origin: str = Origin.CUSTOM, owner=None) -> CheckModel:
+                      problem_category: "Category | None" = None, origin: str = Origin.CUSTOM,
+                      owner: User | None = None) -> CheckModel:
     """Create a model from a validated spec (version 1). New models start disabled."""
     org = _require_actor(actor, None, "新建数据比对模型")
     code = _text(code, "请填写模型代码。", "code", 64)
@@ -226,9 +236,10 @@ def checkmodel_create(*, actor, code: str, name: str, spec_text: str, spec_forma
     return model
 
 
-def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: str, name: str | None = None,
+def checkmodel_update(*, actor: User, model: CheckModel, spec_text: str, spec_format: str, name: str | None = None,
                       description: str | None = None, default_queue: str | None = None,
-                      create_problems: bool | None = None, problem_category=None, note: str = "") -> CheckModel:
+                      create_problems: bool | None = None, problem_category: "Category | None" = None,
+                      note: str = "") -> CheckModel:
     """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
     org = _require_actor(actor, model, "修改数据比对模型")
     spec_text = _unix_newlines(spec_text)  # a browser's textarea sends CRLF: the same text is not a new version
@@ -262,7 +273,7 @@ def checkmodel_update(*, actor, model: CheckModel, spec_text: str, spec_format: 
     return model
 
 
-def checkmodel_set_enabled(*, actor, model: CheckModel, enabled: bool, reason: str = "") -> CheckModel:
+def checkmodel_set_enabled(*, actor: User, model: CheckModel, enabled: bool, reason: str = "") -> CheckModel:
     """Enable or disable a model; enabling a scheduled model sets its next run."""
     org = _require_actor(actor, model, "启用或停用数据比对模型")
     with transaction.atomic():
@@ -279,7 +290,7 @@ def checkmodel_set_enabled(*, actor, model: CheckModel, enabled: bool, reason: s
     return model
 
 
-def checkmodel_schedule(*, actor, model: CheckModel, schedule: str) -> CheckModel:
+def checkmodel_schedule(*, actor: User, model: CheckModel, schedule: str) -> CheckModel:
     """Set how often the model runs (不定时 / 每日 / 每周)."""
     org = _require_actor(actor, model, "设置模型运行计划")
     if schedule not in Schedule.values:
@@ -299,7 +310,7 @@ def checkmodel_schedule(*, actor, model: CheckModel, schedule: str) -> CheckMode
 # ---------------------------------------------------------------- runs
 
 
-def run_start(*, actor, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL) -> Run:
+def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL) -> Run:
     """Run a model now through the engine, record the run and upsert its hits (a dry run keeps only a preview).
 
     `actor` None is the scheduler (trigger 定时). A failed run is recorded with its Chinese error and changes no hit.
@@ -316,7 +327,7 @@ def run_start(*, actor, model: CheckModel, dry_run: bool = False, trigger: str =
                 spec_text=version.spec_text, spec_format=version.spec_format)
 
 
-def run_draft(*, actor, model: CheckModel, spec_text: str, spec_format: str) -> Run:
+def run_draft(*, actor: User, model: CheckModel, spec_text: str, spec_format: str) -> Run:
     """Dry-run unsaved editor text (草稿试运行): validated exactly as saving validates it, run as a dry run.
 
     No version is created; the run keeps the text it ran and the saved version it was based on (text unchanged from
@@ -334,8 +345,9 @@ def run_draft(*, actor, model: CheckModel, spec_text: str, spec_format: str) -> 
                 spec_text=spec_text, spec_format=spec_format, draft_spec=draft_spec)
 
 
-def _run(model: CheckModel, *, version: CheckModelVersion, actor, org, trigger: str, dry_run: bool, spec_text: str,
-         spec_format: str, draft_spec: dict | None = None) -> Run:
+def _run(model: CheckModel, *, version: CheckModelVersion, actor: User | None, org: Organisation | None, trigger: str,
+         dry_run: bool,
+         spec_text: str, spec_format: str, draft_spec: dict | None = None) -> Run:
     """Record a run of `spec_text`, execute it, keep its figures and hits (or preview); a failure is recorded."""
     started = time.perf_counter()
     # Recorded first (and committed) so the run page shows it while the engine works.
@@ -360,7 +372,8 @@ def _run(model: CheckModel, *, version: CheckModelVersion, actor, org, trigger: 
     return run
 
 
-def _record_run(run: Run, outcome, *, actor, org, version, started: float) -> CheckModel:
+def _record_run(run: Run, outcome: "RunOutcome", *, actor: User | None, org: Organisation | None,
+                version: CheckModelVersion, started: float) -> CheckModel:
     """Store the run's figures and upsert its hits (or keep a dry run's preview), audited, in one transaction."""
     model, dry_run = run.model, run.dry_run
     with transaction.atomic():
@@ -388,17 +401,17 @@ def _record_run(run: Run, outcome, *, actor, org, version, started: float) -> Ch
 
 def _draft_payload(run: Run) -> dict:
     """What the audit event of a draft's dry run adds: that the text was unsaved, and its digest to match it later."""
-    if not run.is_draft:
+    if run.draft_spec is None:  # not run.is_draft, spelled so the type checker sees the spec is there
         return {}
     digest = hashlib.sha256(run.draft_spec["spec_text"].encode()).hexdigest()
     return {"draft": True, "draft_sha256": digest}
 
 
-def _str(value) -> str | None:
+def _str(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _run_failed(run: Run, *, actor, org, message: str, started: float) -> Run:
+def _run_failed(run: Run, *, actor: User | None, org: Organisation | None, message: str, started: float) -> Run:
     with transaction.atomic():
         run.status = RunStatus.FAILED
         run.subjects = run.new_hits = run.recurrences = 0  # nothing of a failed run was kept
@@ -432,11 +445,12 @@ def _upsert_hits(model: CheckModel, run: Run, subjects: Iterable[Subject]) -> No
         open_hits = {h.subject_key: h for h in Hit.objects.filter(
             model=model, subject_key__in=list(by_key), state__in=[HitState.NEW, HitState.VERIFYING,
                                                                    HitState.CONVERTED])}
-        dismissed = {}
-        for hit in Hit.objects.filter(model=model, subject_key__in=[k for k in by_key if k not in open_hits],
+        dismissed: dict[str, Hit] = {}
+        for old in Hit.objects.filter(model=model, subject_key__in=[k for k in by_key if k not in open_hits],
                                       state=HitState.DISMISSED).order_by("subject_key", "-id"):
-            dismissed.setdefault(hit.subject_key, hit)
-        updated, created = [], []
+            dismissed.setdefault(old.subject_key, old)
+        updated: list[Hit] = []
+        created: list[Hit] = []
         for key, subject in by_key.items():
             hit = open_hits.get(key)
             if hit is not None:
@@ -478,8 +492,9 @@ def _region_near(regions: list[Region], subject: Subject) -> Region | None:
         return None
     deepest = regions[0].level
     candidates = [r for r in regions if r.level == deepest]
-    return min(candidates, key=lambda r: (float(r.centre_lng) - float(subject.lng)) ** 2
-               + (float(r.centre_lat) - float(subject.lat)) ** 2)
+    # The regions are located ones (_district_centres), so their coordinates are not None here.
+    return min(candidates, key=lambda r: (float(r.centre_lng) - float(subject.lng)) ** 2  # type: ignore[arg-type]
+               + (float(r.centre_lat) - float(subject.lat)) ** 2)  # type: ignore[arg-type]
 
 
 def _create_problems_directly(model: CheckModel, run: Run) -> None:
@@ -508,12 +523,14 @@ def _locked_hit(hit: Hit) -> Hit:
         "model__owner_org__region", "region", "model__problem_category").get(pk=hit.pk)
 
 
-def _check_state(hit: Hit, action: str) -> str:
+def _check_state(hit: Hit, action: str) -> HitState:
     """The state `action` leads to, or the table's refusal when the hit's state does not allow it."""
-    return HIT_ACTIONS.check_state(action, hit.state, ServiceError).to_state
+    HIT_ACTIONS.check_state(action, hit.state, ServiceError)
+    return HitState(HIT_ACTIONS.leads_to(action))
 
 
-def _audit_hit(hit: Hit, *, actor, org, action, from_state, reason="", payload=None):
+def _audit_hit(hit: Hit, *, actor: User, org: Organisation | None, action: str, from_state: str, reason: str = "",
+               payload: dict | None = None) -> None:
     record_event(object_type=HIT_TYPE, object_id=hit.pk, action=action, actor=actor, actor_org=org,
                  from_state=from_state, to_state=hit.state, reason=reason, payload=payload, internal=True)
 
@@ -536,7 +553,8 @@ def hit_description(hit: Hit) -> str:
 
 
 @HIT_ACTIONS.performs(Action.CONFIRM)
-def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "", reason: str = "") -> Hit:
+def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, region: Region | None = None,
+                title: str = "", reason: str = "") -> Hit:
     """Confirm a hit (研判确认): register a problem (source 数据比对模型) from it and link the two; audit both."""
     from qingshan.problems.models import Source
     from qingshan.problems.services import problem_create
@@ -569,7 +587,7 @@ def hit_confirm(*, actor, hit: Hit, category=None, region=None, title: str = "",
 
 
 @HIT_ACTIONS.performs(Action.VERIFY)
-def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -> Hit:
+def hit_verify(*, actor: User, hit: Hit, reason: str = "", queue: str | None = None) -> Hit:
     """Mark a hit for verification (转核查): it stays open in the 核查中 state until someone confirms or dismisses."""
     with transaction.atomic():
         hit = _locked_hit(hit)
@@ -588,7 +606,7 @@ def hit_verify(*, actor, hit: Hit, reason: str = "", queue: str | None = None) -
 
 
 @HIT_ACTIONS.performs(Action.DISMISS)
-def hit_dismiss(*, actor, hit: Hit, reason: str) -> Hit:
+def hit_dismiss(*, actor: User, hit: Hit, reason: str) -> Hit:
     """Dismiss a hit (排除) with a reason; if the subject shows again later, a new hit links back to this one."""
     reason = _text(reason, "排除线索须填写理由。", "reason")
     with transaction.atomic():

@@ -2,6 +2,7 @@
 from django.db.models import QuerySet
 
 from qingshan.access.datasets import access_batch, access_dataset, visible_batches, visible_datasets
+from qingshan.orgs.models import User
 
 from .catalog import Catalog, DatasetInfo
 from .models import Dataset, ImportBatch
@@ -11,17 +12,17 @@ __all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "data
            "engine_catalog"]
 
 
-def dataset_list(*, user) -> QuerySet[Dataset]:
+def dataset_list(*, user: User) -> QuerySet[Dataset]:
     """The data sets `user` may see, by code."""
     return visible_datasets(user).select_related("owner_org").order_by("code")
 
 
-def dataset_detail(*, user, code: str) -> Dataset:
+def dataset_detail(*, user: User, code: str) -> Dataset:
     """One data set `user` may see (NotFound otherwise)."""
     return access_dataset(user, code)
 
 
-def batch_list(*, user, dataset: Dataset | None = None) -> QuerySet[ImportBatch]:
+def batch_list(*, user: User, dataset: Dataset | None = None) -> QuerySet[ImportBatch]:
     """Import batches `user` may see, newest first; those of one data set when given."""
     batches = visible_batches(user).select_related("dataset", "created_by")
     if dataset is not None:
@@ -29,19 +30,19 @@ def batch_list(*, user, dataset: Dataset | None = None) -> QuerySet[ImportBatch]
     return batches.order_by("-created_at", "-id")
 
 
-def batch_detail(*, user, pk) -> ImportBatch:
+def batch_detail(*, user: User, pk: int | str) -> ImportBatch:
     """One import batch `user` may see (NotFound otherwise)."""
     return access_batch(user, pk)
 
 
-def dataset_preview(*, user, dataset: Dataset, limit: int = 50) -> tuple[list[dict], list[tuple]]:
+def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50) -> tuple[list[dict], list[tuple]]:
     """The schema columns and up to `limit` stored rows of a data set `user` may see (its first rows, in load
     order), for the UI."""
     access_dataset(user, dataset.code)
     columns = dataset.columns
     names = ", ".join(quote_ident(c["name"]) for c in columns)
     with duckdb_connect(read_only=True) as con:
-        found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+        found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",  # type: ignore[index]
                             [dataset.table]).fetchone()[0]
         if not found:
             return columns, []

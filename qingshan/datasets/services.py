@@ -8,17 +8,20 @@ import logging
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import IO, Any
 
 import duckdb
 from django.conf import settings
+from django.core.files import File
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from qingshan.access.datasets import require_manager, visible_datasets
 from qingshan.audit.services import record_event
 from qingshan.core.errors import ServiceError
+from qingshan.orgs.models import Organisation, User
 
 from .catalog import COLUMN_TYPES
 from .choices import Action, BatchStatus, ImportMode, Storage
@@ -37,7 +40,7 @@ WAITING = "等待其他导入完成"
 INTERRUPTED = "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
 
 
-def _actor_org(actor):
+def _actor_org(actor: User | None) -> Organisation | None:
     """The organisation an actor acts for in the audit log: the first it supervises in, if any."""
     if actor is None:
         return None
@@ -50,12 +53,12 @@ def _actor_org(actor):
 # ---------------------------------------------------------------- schema
 
 
-def _table_rows(con, table: str) -> int:
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]
-    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0] if found else 0
+def _table_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]  # type: ignore[index]
+    return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0] if found else 0  # type: ignore[index]
 
 
-def _drop(con, name: str) -> None:
+def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the table or view `name`, whichever it is (DuckDB refuses DROP VIEW on a table and vice versa)."""
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? AND "
                        "table_schema = 'main'", [name]).fetchone()
@@ -63,7 +66,7 @@ def _drop(con, name: str) -> None:
         con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {quote_ident(name)}")
 
 
-def _apply_schema(con, dataset: Dataset, old_columns: list[dict], new: dict) -> None:
+def _apply_schema(con: duckdb.DuckDBPyConnection, dataset: Dataset, old_columns: list[dict], new: dict) -> None:
     """Bring the DuckDB table (or Parquet view) in line with a new schema; refuse changes that would lose data."""
     table = dataset.table
     if new["parquet"]:
@@ -79,7 +82,7 @@ def _apply_schema(con, dataset: Dataset, old_columns: list[dict], new: dict) -> 
         except duckdb.Error as exc:
             raise ServiceError(f"外部 Parquet 文件“{path.name}”无法读取或缺少数据集定义的字段。") from exc
         return
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_type = 'VIEW'",
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_type = 'VIEW'",  # type: ignore[index]
                    [table]).fetchone()[0]:
         _drop(con, table)  # was registered external Parquet; now stored here
     rows = _table_rows(con, table)
@@ -109,12 +112,12 @@ def _apply_schema(con, dataset: Dataset, old_columns: list[dict], new: dict) -> 
                         f"{COLUMN_TYPES[c['type']]}")
 
 
-def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
+def _define(*, actor: User | None, spec: dict, owner_org: Organisation | None = None) -> Dataset:
     new = parse_spec(spec)
     with writer_lock(), transaction.atomic():
         dataset = Dataset.objects.select_for_update().filter(code=new["code"]).first()
         created = dataset is None
-        if created:
+        if dataset is None:
             dataset = Dataset(code=new["code"], owner_org=owner_org or _actor_org(actor))
             old_columns = []
         else:
@@ -136,7 +139,7 @@ def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
             try:
                 _apply_schema(con, dataset, old_columns, new)
                 dataset.row_count = _table_rows(con, dataset.table) if not new["parquet"] else \
-                    con.execute(f"SELECT count(*) FROM {quote_ident(dataset.table)}").fetchone()[0]
+                    con.execute(f"SELECT count(*) FROM {quote_ident(dataset.table)}").fetchone()[0]  # type: ignore[index]
                 dataset.save()
                 record_event(object_type=DATASET, object_id=dataset.pk,
                              action=Action.DEFINE if created else Action.EVOLVE, actor=actor,
@@ -150,7 +153,7 @@ def _define(*, actor, spec: dict, owner_org=None) -> Dataset:
     return dataset
 
 
-def dataset_define(*, actor, spec: dict) -> Dataset:
+def dataset_define(*, actor: User, spec: dict) -> Dataset:
     """Create a data set from a spec dict, or evolve an existing one (same code); validated and audited."""
     require_manager(actor, "定义数据集")
     code = spec.get("code") if isinstance(spec, dict) else None
@@ -161,7 +164,7 @@ def dataset_define(*, actor, spec: dict) -> Dataset:
     return _define(actor=actor, spec=spec)
 
 
-def sync_schema_files(paths: Iterable[Path | str], *, actor=None) -> list[Dataset]:
+def sync_schema_files(paths: Iterable[Path | str], *, actor: User | None = None) -> list[Dataset]:
     """Define or evolve the data sets described in YAML/JSON files (the catalogue's schemas); a system action."""
     if actor is not None:
         require_manager(actor, "定义数据集")
@@ -185,7 +188,7 @@ def _runs_in_background() -> bool:
     return not getattr(settings, "DATASETS_IMPORT_SYNC", False)
 
 
-def batch_create(*, actor, dataset: Dataset, upload, mode: str = ImportMode.APPEND,
+def batch_create(*, actor: User, dataset: Dataset, upload: File | IO[bytes], mode: str = ImportMode.APPEND,
                  background: bool | None = None) -> ImportBatch:
     """Accept an uploaded file for import into `dataset`: keep it with its checksum, queue the batch (audited) and
     start the import after commit — in a background thread, or right away when `background` is False."""
@@ -228,7 +231,7 @@ def batch_create(*, actor, dataset: Dataset, upload, mode: str = ImportMode.APPE
 
 def start_in_background(batch_id: int) -> threading.Thread:
     """Run the import of `batch_id` in a daemon thread with its own database connection."""
-    def target():
+    def target() -> None:
         close_old_connections()
         try:
             batch_run(batch_id)
@@ -242,8 +245,8 @@ def start_in_background(batch_id: int) -> threading.Thread:
     return thread
 
 
-def _progress_updater(batch_id: int):
-    def update(**fields):
+def _progress_updater(batch_id: int) -> Callable[..., None]:
+    def update(**fields: Any) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(**fields)
     return update
 
@@ -257,7 +260,7 @@ def batch_run(batch_id: int) -> ImportBatch:
         return batch  # another worker took it, or it has already finished
     update = _progress_updater(batch_id)
 
-    def on_format(file_format: str, encoding: str):
+    def on_format(file_format: str, encoding: str) -> None:
         update(file_format=file_format, encoding=encoding)
 
     try:
@@ -276,7 +279,7 @@ def batch_run(batch_id: int) -> ImportBatch:
     return batch
 
 
-def _run_locked(batch: ImportBatch, update, on_format) -> None:
+def _run_locked(batch: ImportBatch, update: Callable[..., None], on_format: Callable[[str, str], None]) -> None:
     """The import itself, under the writer lock: DuckDB first, then the batch, counts and event in one transaction."""
     dataset, batch_id = batch.dataset, batch.pk
     with duckdb_connect(read_only=False) as con:
@@ -329,7 +332,7 @@ def _fail(batch: ImportBatch, summary: str, errors: list[str], count: int) -> No
 # ---------------------------------------------------------------- bulk load (demo generator, tests)
 
 
-def dataset_load_rows(*, actor, dataset: Dataset, rows: Iterable | None = None,
+def dataset_load_rows(*, actor: User | None, dataset: Dataset, rows: Iterable | None = None,
                       relation: "duckdb.DuckDBPyRelation | None" = None, mode: str = ImportMode.APPEND) -> int:
     """Load rows (sequences in schema order, or dicts by column name) or a DuckDB relation into `dataset`, through
     the same validation as an import, all or nothing; returns the number of rows loaded. `actor=None` is the system
@@ -346,7 +349,7 @@ def dataset_load_rows(*, actor, dataset: Dataset, rows: Iterable | None = None,
             relation.write_parquet(str(path))
         else:
             path, name = Path(scratch) / "rows.csv", "rows.csv"
-            rows_to_csv(rows, dataset.column_names, path)
+            rows_to_csv(rows, dataset.column_names, path)  # type: ignore[arg-type]  # not None: exactly one of rows or relation
         with writer_lock(), duckdb_connect(read_only=False) as con, transaction.atomic():
             try:
                 outcome = import_file(con, path=path, original_name=name, table=dataset.table,

@@ -1,11 +1,14 @@
 """Every read of the ledgers. Rows come only from each ledger's domain selector (already scoped by access)."""
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Func, OuterRef, QuerySet, Subquery
 
 from qingshan.access.problems import may_see_internal
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
+from qingshan.orgs.models import User
 
 from .forms import LedgerFilterForm
 from .specs import LedgerSpec, all_columns
@@ -22,7 +25,7 @@ class LedgerQuery:
     sees_internal: bool
 
 
-def ledger_query(*, user, spec: LedgerSpec, params=None) -> LedgerQuery:
+def ledger_query(*, user: User, spec: LedgerSpec, params: Mapping[str, Any] | None = None) -> LedgerQuery:
     """The rows of `spec` that `user` may see, filtered by `params`; invalid filters give no rows."""
     form = LedgerFilterForm({k: v for k, v in (params or {}).items() if v not in ("", None)}, spec=spec)
     rows = spec.rows(user=user)
@@ -51,7 +54,7 @@ def ledger_counts(query: LedgerQuery) -> dict[str, int]:
     return {"open": counts["open"] or 0, "closed": counts["closed"] or 0}
 
 
-def _entry_events(spec: LedgerSpec, ref, sees_internal: bool) -> QuerySet[AuditEvent]:
+def _entry_events(spec: LedgerSpec, ref: int | str | OuterRef, sees_internal: bool) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.filter(spec.events(ref))
     return events if sees_internal else events.filter(internal=False)
 
@@ -93,7 +96,7 @@ class ChainEvent:
     to_state_label: str
 
 
-def ledger_entry(*, user, spec: LedgerSpec, pk) -> tuple:
+def ledger_entry(*, user: User, spec: LedgerSpec, pk: int | str) -> tuple:
     """One entry's row (pk first, then one value per column), or NotFound when `user` may not see it."""
     query = ledger_query(user=user, spec=spec)
     try:
@@ -105,7 +108,7 @@ def ledger_entry(*, user, spec: LedgerSpec, pk) -> tuple:
     return row
 
 
-def ledger_chain(*, user, spec: LedgerSpec, pk: int) -> list[ChainEvent]:
+def ledger_chain(*, user: User, spec: LedgerSpec, pk: int) -> list[ChainEvent]:
     """Every audit event of an entry, oldest first; internal events only for the supervising side.
 
     Call only after `ledger_entry()` has confirmed the user may see the entry.

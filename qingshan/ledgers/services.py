@@ -2,7 +2,9 @@
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils import timezone
 from qingshan.access.actors import profile_of
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.orgs.models import User
 
 from .excel import write_ledger
 from .selectors import ledger_query, ledger_values
@@ -28,14 +31,15 @@ class LedgerExport:
     rows: int
 
 
-def ledger_export(*, actor, spec: LedgerSpec, params=None, now: dt.datetime | None = None) -> LedgerExport:
+def ledger_export(*, actor: User, spec: LedgerSpec, params: Mapping[str, Any] | None = None,
+                  now: dt.datetime | None = None) -> LedgerExport:
     """Write the ledger rows `actor` may see under `params` to a temporary .xlsx and record the export."""
     profile = profile_of(actor)
     if not profile.memberships:
         raise PermissionRefused("您没有所属单位，不能导出台账。")
     query = ledger_query(user=actor, spec=spec, params=params)
     if query.form.errors:
-        raise ServiceError("筛选条件有误：" + "；".join(e for errs in query.form.errors.values() for e in errs))
+        raise ServiceError("筛选条件有误：" + "；".join(str(e) for errs in query.form.errors.values() for e in errs))
     now = timezone.localtime(now or timezone.now())
     title = f"{spec.label}台账"
     subtitle = (f"筛选条件：{query.form.describe()}　导出时间：{now:%Y-%m-%d %H:%M}　"

@@ -40,27 +40,27 @@ def membership_check(*, organisation: Organisation, role: str) -> None:
     """Refuse a role the organisation cannot hold (e.g. a unit handler in a commission) or an inactive organisation."""
     if not organisation.is_active:
         raise ServiceError(f"“{organisation}”已停用，不能新增任职角色。", field="organisation")
-    kinds = ROLE_ORG_KINDS.get(role, set())
+    kinds: set[OrgKind] = ROLE_ORG_KINDS.get(Role(role), set()) if role in Role.values else set()
     if organisation.kind not in kinds:
         allowed = "、".join(OrgKind(k).label for k in sorted(kinds)) or "任何单位"
         raise ServiceError(f"“{Role(role).label}”只能在{allowed}任职，“{organisation}”是"
                            f"{organisation.get_kind_display()}。", field="role")
 
 
-def _check_site_admin(actor) -> None:
+def _check_site_admin(actor: User | None) -> None:
     # Memberships decide what everyone may see: only a site administrator changes them.
     if actor is None or not actor.is_superuser:
         raise PermissionRefused("只有系统管理员可以调整人员的任职角色。")
 
 
-def _record(actor, membership: Membership, action: str) -> None:
+def _record(actor: User, membership: Membership, action: str) -> None:
     record_event(object_type="orgs.membership", object_id=membership.pk, action=action, actor=actor,
                  payload={"user": membership.user.username, "unit": str(membership.organisation),
                           "label": membership.get_role_display()})
 
 
 @transaction.atomic
-def membership_add(*, actor, user: User, organisation: Organisation, role: str) -> Membership:
+def membership_add(*, actor: User, user: User, organisation: Organisation, role: str) -> Membership:
     """Give `user` a role in `organisation` (or restore the same role ended earlier); site administrators only."""
     _check_site_admin(actor)
     membership_check(organisation=organisation, role=role)
@@ -78,7 +78,7 @@ def membership_add(*, actor, user: User, organisation: Organisation, role: str) 
 
 
 @transaction.atomic
-def membership_end(*, actor, membership: Membership) -> Membership:
+def membership_end(*, actor: User, membership: Membership) -> Membership:
     """End a role (the record stays, inactive, so past events still name who held it); site administrators only."""
     _check_site_admin(actor)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)

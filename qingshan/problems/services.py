@@ -2,8 +2,9 @@
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -15,11 +16,11 @@ from qingshan.access.problems import Capacity, capacity_for
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation, commission_of
+from qingshan.orgs.models import Organisation, Region, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
 from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
-from .models import Assignment, Attachment, Extension, NumberCounter, Problem, Reporter, Share
+from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
 from .timelimits import rule_for
 from .transitions import LEAD_UNIT, PROBLEM_ACTIONS, SUPERVISOR
 from .uploads import check_upload
@@ -39,7 +40,7 @@ def _locked(problem: Problem) -> Problem:
     return Problem.objects.select_for_update(of=("self",)).select_related("lead_unit", "region").get(pk=problem.pk)
 
 
-def _authorise(actor, problem: Problem, action: str) -> Capacity:
+def _authorise(actor: User, problem: Problem, action: str) -> Capacity:
     """Check the action table for `action` now; raise a clear refusal otherwise. Changes nothing."""
     rule = PROBLEM_ACTIONS.check_state(action, problem.state, ServiceError)
     capacity = capacity_for(actor, problem)
@@ -52,10 +53,10 @@ def _authorise(actor, problem: Problem, action: str) -> Capacity:
 
 def _move(problem: Problem, action: str) -> None:
     """Set the state the action table says `action` leads to."""
-    problem.state = State(PROBLEM_ACTIONS[action].to_state)
+    problem.state = State(PROBLEM_ACTIONS.leads_to(action))
 
 
-def allowed_actions(user, problem: Problem) -> list[str]:
+def allowed_actions(user: User, problem: Problem) -> list[str]:
     """The actions `user` may take on `problem` now, in table order (what the UI offers and the API accepts)."""
     capacity = capacity_for(user, problem)
     result = PROBLEM_ACTIONS.allowed(problem.state, lambda rule: bool(
@@ -74,14 +75,14 @@ def _require(text: str | None, message: str, field: str) -> str:
     return text.strip()
 
 
-def _audit(problem: Problem, *, actor, capacity: Capacity | None, action: str, from_state: str, reason: str = "",
+def _audit(problem: Problem, *, actor: User, capacity: Capacity | None, action: str, from_state: str, reason: str = "",
            payload: dict | None = None, internal: bool = False) -> None:
     record_event(object_type=OBJECT_TYPE, object_id=problem.pk, action=action, actor=actor,
                  actor_org=capacity.acting_org if capacity else None, from_state=from_state, to_state=problem.state,
                  reason=reason, payload=payload, internal=internal)
 
 
-def _lapse_pending_extension(problem: Problem, now, why: str) -> bool:
+def _lapse_pending_extension(problem: Problem, now: dt.datetime, why: str) -> bool:
     """A pending extension was asked by one unit about one deadline: it lapses when the unit or the deadline goes.
 
     Otherwise it would wait in the supervisors' queue on a problem where nobody can decide it any more.
@@ -104,7 +105,7 @@ def _next_number(year: int) -> str:
     return f"QS-{year}-{counter.last:06d}"
 
 
-def _supervising_org_for(actor, region) -> Organisation:
+def _supervising_org_for(actor: User, region: Region) -> Organisation:
     from qingshan.access.actors import profile_of
 
     profile = profile_of(actor)
@@ -118,7 +119,7 @@ def _supervising_org_for(actor, region) -> Organisation:
     raise PermissionRefused("只有纪检监察机构的工作人员可以在其管辖范围内登记问题。")
 
 
-def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, purpose: str,
+def _store_attachment(*, actor: User, org: Organisation | None, problem: Problem, upload: UploadedFile, purpose: str,
                       stored: list[str]) -> Attachment:
     """Save one checked upload; its storage name is added to `stored` so a failed service can remove it."""
     check_upload(upload)
@@ -127,7 +128,7 @@ def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, pur
         digest.update(chunk)
     upload.seek(0)
     attachment = Attachment(
-        problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],
+        problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],  # type: ignore[index]  # check_upload refuses a nameless file
         content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
         sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
     )
@@ -138,7 +139,7 @@ def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, pur
 
 
 @contextmanager
-def _files_removed_on_failure():
+def _files_removed_on_failure() -> Iterator[list[str]]:
     """All-or-nothing uploads: files stored by a service that then fails are deleted again."""
     stored: list[str] = []
     try:
@@ -152,9 +153,10 @@ def _files_removed_on_failure():
 # ---------------------------------------------------------------- creation
 
 
-def problem_create(*, actor, title: str, description: str, source, category, region, location: str = "",
-                   lng=None, lat=None, urgency: str = "normal", reporter_name: str = "", reporter_phone: str = "",
-                   files: Iterable[UploadedFile] = (), restricted_to: Iterable = ()) -> Problem:
+def problem_create(*, actor: User, title: str, description: str, source: Source, category: Category, region: Region,
+                   location: str = "", lng: Decimal | None = None, lat: Decimal | None = None, urgency: str = "normal",
+                   reporter_name: str = "", reporter_phone: str = "", files: Iterable[UploadedFile] = (),
+                   restricted_to: Iterable[User] = ()) -> Problem:
     """Register a problem (登记). The registering supervisor's organisation becomes its supervising body."""
     with _files_removed_on_failure() as stored, transaction.atomic():
         return _create(actor=actor, title=title, description=description, source=source, category=category,
@@ -163,8 +165,10 @@ def problem_create(*, actor, title: str, description: str, source, category, reg
                        restricted_to=restricted_to, stored=stored)
 
 
-def _create(*, actor, title, description, source, category, region, location, lng, lat, urgency, reporter_name,
-            reporter_phone, files, restricted_to, stored) -> Problem:
+def _create(*, actor: User, title: str, description: str, source: Source, category: Category, region: Region,
+            location: str, lng: Decimal | None, lat: Decimal | None, urgency: str, reporter_name: str,
+            reporter_phone: str, files: Iterable[UploadedFile], restricted_to: Iterable[User],
+            stored: list[str]) -> Problem:
     supervising_org = _supervising_org_for(actor, region)
     now = timezone.now()
     problem = Problem(
@@ -211,7 +215,8 @@ def _check_units(lead_unit: Organisation, co_units: Iterable[Organisation]) -> l
     return co
 
 
-def _assign(problem: Problem, lead_unit, co_units, now, end_reason: str) -> None:
+def _assign(problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation], now: dt.datetime,
+            end_reason: str) -> None:
     problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason)
     Assignment.objects.bulk_create(
         [Assignment(problem=problem, unit=lead_unit, role=AssignmentRole.LEAD, assigned_at=now)]
@@ -233,7 +238,7 @@ def _set_deadlines(problem: Problem, handle_deadline: dt.date | None) -> None:
 
 @PROBLEM_ACTIONS.performs(Action.DISPATCH)
 @transaction.atomic
-def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
+def problem_dispatch(*, actor: User, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
                      handle_deadline: dt.date | None = None, note: str = "") -> Problem:
     """Dispatch (交办) to a lead unit and co-units; deadlines in working days from today unless given."""
     problem = _locked(problem)
@@ -254,7 +259,7 @@ def problem_dispatch(*, actor, problem: Problem, lead_unit: Organisation, co_uni
 
 @PROBLEM_ACTIONS.performs(Action.REASSIGN)
 @transaction.atomic
-def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
+def problem_reassign(*, actor: User, problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation] = (),
                      reason: str, handle_deadline: dt.date | None = None) -> Problem:
     """Reassign (改派) to another lead unit while a unit holds it; the clock starts again."""
     problem = _locked(problem)
@@ -279,7 +284,7 @@ def problem_reassign(*, actor, problem: Problem, lead_unit: Organisation, co_uni
 
 @PROBLEM_ACTIONS.performs(Action.SIGN)
 @transaction.atomic
-def problem_sign(*, actor, problem: Problem, note: str = "") -> Problem:
+def problem_sign(*, actor: User, problem: Problem, note: str = "") -> Problem:
     """Sign for (签收) a dispatched problem, with an optional note; whether it was on time is frozen now."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SIGN)
@@ -295,7 +300,7 @@ def problem_sign(*, actor, problem: Problem, note: str = "") -> Problem:
 
 @PROBLEM_ACTIONS.performs(Action.RETURN)
 @transaction.atomic
-def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
+def problem_return(*, actor: User, problem: Problem, reason: str) -> Problem:
     """Return (退回) as not this unit's remit, with the basis; the supervisor then re-dispatches it."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.RETURN)
@@ -314,7 +319,7 @@ def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
 
 @PROBLEM_ACTIONS.performs(Action.START)
 @transaction.atomic
-def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
+def problem_start(*, actor: User, problem: Problem, note: str = "") -> Problem:
     """Start handling (开始办理) a signed problem."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.START)
@@ -330,7 +335,7 @@ def problem_start(*, actor, problem: Problem, note: str = "") -> Problem:
 
 @PROBLEM_ACTIONS.performs(Action.REQUEST_EXTENSION)
 @transaction.atomic
-def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt.date, reason: str) -> Extension:
+def problem_request_extension(*, actor: User, problem: Problem, requested_deadline: dt.date, reason: str) -> Extension:
     """Ask to move the handling deadline; allowed only up to the configured working days before it expires."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.REQUEST_EXTENSION)
@@ -357,7 +362,7 @@ def problem_request_extension(*, actor, problem: Problem, requested_deadline: dt
 
 @PROBLEM_ACTIONS.performs(Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION)
 @transaction.atomic
-def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: str = "",
+def problem_decide_extension(*, actor: User, problem: Problem, approve: bool, reason: str = "",
                              deadline: dt.date | None = None) -> Extension:
     """Approve (with the requested or another later date) or refuse the pending extension."""
     problem = _locked(problem)
@@ -388,7 +393,7 @@ def problem_decide_extension(*, actor, problem: Problem, approve: bool, reason: 
 
 
 @PROBLEM_ACTIONS.performs(Action.REPLY)
-def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
+def problem_reply(*, actor: User, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
     """Reply (申请办结) with what was done and at least one piece of evidence."""
     with _files_removed_on_failure() as stored, transaction.atomic():
         problem = _locked(problem)
@@ -412,7 +417,8 @@ def problem_reply(*, actor, problem: Problem, text: str, files: Iterable[Uploade
 
 @PROBLEM_ACTIONS.performs(Action.APPROVE, Action.APPROVE_STAGE, Action.REJECT)
 @transaction.atomic
-def problem_review(*, actor, problem: Problem, decision: str, comment: str = "", internal: bool = False) -> Problem:
+def problem_review(*, actor: User, problem: Problem, decision: str, comment: str = "",
+                   internal: bool = False) -> Problem:
     """Review a reply: approve (办结), approve as stage-closed (阶段性办结) or reject (发回重办, comment required).
 
     An internal comment is kept in an internal event of its own, shown only to the supervising side, never to the
@@ -450,7 +456,7 @@ def problem_review(*, actor, problem: Problem, decision: str, comment: str = "",
 
 @PROBLEM_ACTIONS.performs(Action.REVISIT)
 @transaction.atomic
-def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool, note: str = "") -> Problem:
+def problem_revisit(*, actor: User, problem: Problem, satisfied: bool, resolved: bool, note: str = "") -> Problem:
     """Record the follow-up visit or call (回访) with the reporter's satisfaction and whether it is resolved."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.REVISIT)
@@ -468,7 +474,7 @@ def problem_revisit(*, actor, problem: Problem, satisfied: bool, resolved: bool,
 
 @PROBLEM_ACTIONS.performs(Action.URGE)
 @transaction.atomic
-def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
+def problem_urge(*, actor: User, problem: Problem, note: str) -> Problem:
     """Urge (催办) the lead unit; counted on the problem."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.URGE)
@@ -482,7 +488,7 @@ def problem_urge(*, actor, problem: Problem, note: str) -> Problem:
 
 @PROBLEM_ACTIONS.performs(Action.ESCALATE)
 @transaction.atomic
-def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Problem:
+def problem_escalate(*, actor: User | None, problem: Problem, level: int, reason: str) -> Problem:
     """Escalate (督办) to a colour level; levels only go up. `actor=None` is the system under a reminder rule."""
     problem = _locked(problem)
     if actor is None:
@@ -504,7 +510,7 @@ def problem_escalate(*, actor, problem: Problem, level: int, reason: str) -> Pro
 
 @PROBLEM_ACTIONS.performs(Action.MERGE)
 @transaction.atomic
-def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -> Problem:
+def problem_merge(*, actor: User, duplicate: Problem, primary: Problem, reason: str) -> Problem:
     """Merge a duplicate (并单) into a primary problem; both stay and are linked both ways."""
     if duplicate.pk == primary.pk:
         raise ServiceError("不能将问题并入其自身。", field="primary")
@@ -533,7 +539,7 @@ def problem_merge(*, actor, duplicate: Problem, primary: Problem, reason: str) -
 
 @PROBLEM_ACTIONS.performs(Action.SHARE)
 @transaction.atomic
-def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str) -> Share:
+def problem_share(*, actor: User, problem: Problem, partner: Organisation, reason: str) -> Share:
     """Transfer (移送) a problem to a partner body, which can then see it."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SHARE)
@@ -551,7 +557,7 @@ def problem_share(*, actor, problem: Problem, partner: Organisation, reason: str
 
 @PROBLEM_ACTIONS.performs(Action.RESTRICT)
 @transaction.atomic
-def problem_restrict(*, actor, problem: Problem, users: Iterable, reason: str) -> Problem:
+def problem_restrict(*, actor: User, problem: Problem, users: Iterable, reason: str) -> Problem:
     """Restrict the problem to named people (the actor stays among them), or lift it with an empty list."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.RESTRICT)
@@ -565,7 +571,7 @@ def problem_restrict(*, actor, problem: Problem, users: Iterable, reason: str) -
     return problem
 
 
-def attachment_add(*, actor, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER
+def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER
                    ) -> Attachment:
     """Add a file to an open problem: its supervisor or a unit working on it may."""
     with _files_removed_on_failure() as stored, transaction.atomic():
@@ -583,7 +589,7 @@ def attachment_add(*, actor, problem: Problem, upload: UploadedFile, purpose: st
 
 
 @transaction.atomic
-def attachment_record_download(*, actor, attachment: Attachment) -> None:
+def attachment_record_download(*, actor: User, attachment: Attachment) -> None:
     """Log a download of an attachment (a sensitive read)."""
     capacity = capacity_for(actor, attachment.problem)
     record_event(object_type=OBJECT_TYPE, object_id=attachment.problem_id, action=Action.DOWNLOAD, actor=actor,

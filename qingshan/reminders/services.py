@@ -8,6 +8,7 @@ from qingshan.access.crypto import encrypt
 from qingshan.access.reminders import can_manage_deliveries
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.orgs.models import User
 
 from .choices import DeliveryStatus
 from .models import Delivery, Notification, OrgChannel, ReminderRule
@@ -15,14 +16,14 @@ from .models import Delivery, Notification, OrgChannel, ReminderRule
 MAX_SNOOZE_DAYS = 90
 
 
-def _own(actor, notification: Notification) -> Notification:
+def _own(actor: User, notification: Notification) -> Notification:
     if notification.user_id != getattr(actor, "pk", None):
         raise PermissionRefused("只能处理本人的提醒。")
     return Notification.objects.select_for_update().get(pk=notification.pk)
 
 
 @transaction.atomic
-def notification_mark_read(*, actor, notification: Notification) -> Notification:
+def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
     """Mark one of the actor's reminders as read (already read: nothing changes)."""
     notification = _own(actor, notification)
     if notification.read_at is None:
@@ -34,7 +35,7 @@ def notification_mark_read(*, actor, notification: Notification) -> Notification
 
 
 @transaction.atomic
-def notification_snooze(*, actor, notification: Notification, until: dt.date | None, reason: str) -> Notification:
+def notification_snooze(*, actor: User, notification: Notification, until: dt.date | None, reason: str) -> Notification:
     """Hide one of the actor's reminders until a later date, with a reason."""
     notification = _own(actor, notification)
     today = timezone.localdate()
@@ -55,7 +56,7 @@ def notification_snooze(*, actor, notification: Notification, until: dt.date | N
 
 
 @transaction.atomic
-def delivery_retry(*, actor, delivery: Delivery) -> Delivery:
+def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
     """Send a failed delivery again now (after commit), keeping its attempt count."""
     if not can_manage_deliveries(actor):
         raise PermissionRefused("只有委领导或部室负责人可以重新发送。")
@@ -68,7 +69,7 @@ def delivery_retry(*, actor, delivery: Delivery) -> Delivery:
                  payload={"channel": delivery.channel, "target": delivery.target})
     pk = delivery.pk
 
-    def send():
+    def send() -> None:
         from .sweep import deliver_due
 
         deliver_due(delivery_ids=[pk])
@@ -78,7 +79,7 @@ def delivery_retry(*, actor, delivery: Delivery) -> Delivery:
 
 
 @transaction.atomic
-def org_channel_save(*, actor, channel: OrgChannel, secret: str | None = None) -> OrgChannel:
+def org_channel_save(*, actor: User | None, channel: OrgChannel, secret: str | None = None) -> OrgChannel:
     """Create or change an organisation's group robot; a new secret is stored encrypted, never in clear."""
     if actor is not None and not actor.is_superuser:
         raise PermissionRefused("只有系统管理员可以配置群机器人。")
@@ -92,7 +93,7 @@ def org_channel_save(*, actor, channel: OrgChannel, secret: str | None = None) -
 
 
 @transaction.atomic
-def reminder_rule_save(*, actor, rule: ReminderRule) -> ReminderRule:
+def reminder_rule_save(*, actor: User | None, rule: ReminderRule) -> ReminderRule:
     """Change a kind's rule (local practice)."""
     if actor is not None and not actor.is_superuser:
         raise PermissionRefused("只有系统管理员可以修改提醒规则。")

@@ -1,5 +1,7 @@
 """Every read of the supervision lists. Each selector starts from the access-scoped queryset."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -7,6 +9,7 @@ from django.utils import timezone
 from qingshan.access import supervision as access
 from qingshan.access.problems import visible_problems
 from qingshan.audit.models import AuditEvent
+from qingshan.orgs.models import User
 from qingshan.problems.models import Problem
 
 from .choices import OPEN_SLOT_STATES, SlotState
@@ -25,29 +28,29 @@ from .models import (
 )
 
 
-def _value(filters, key):
+def _value(filters: Mapping[str, Any] | None, key: str) -> Any:
     value = (filters or {}).get(key)
     return None if value in (None, "") else value
 
 
-def plan_list(*, user) -> QuerySet[Plan]:
+def plan_list(*, user: User) -> QuerySet[Plan]:
     """Plans `user` may see, newest year first."""
     return access.visible_plans(user).select_related("commission")
 
 
-def plan_overview(*, user, plan: Plan) -> list[Theme]:
+def plan_overview(*, user: User, plan: Plan) -> list[Theme]:
     """The plan's themes with their visible tasks and indicators, in three queries."""
     tasks = access.visible_tasks(user).select_related("office", "lead_unit").prefetch_related(
         Prefetch("indicators", queryset=Indicator.objects.order_by("id")))
     return list(plan.themes.prefetch_related(Prefetch("tasks", queryset=tasks)))
 
 
-def indicator_readings(*, user, indicator: Indicator) -> QuerySet:
+def indicator_readings(*, user: User, indicator: Indicator) -> QuerySet:
     """An indicator's readings, newest first (the indicator was fetched through access)."""
     return indicator.readings.select_related("recorded_by").order_by("-read_on", "-id")
 
 
-def project_list(*, user, filters=None) -> QuerySet[KeyProject]:
+def project_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[KeyProject]:
     """Key projects `user` may see; filters: plan, stage, unit, q."""
     qs = access.visible_projects(user).select_related("responsible_unit", "region", "leader", "theme")
     if _value(filters, "plan"):
@@ -61,7 +64,7 @@ def project_list(*, user, filters=None) -> QuerySet[KeyProject]:
     return qs.order_by("id")
 
 
-def supervision_item_list(*, user, filters=None) -> QuerySet[SupervisionItem]:
+def supervision_item_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[SupervisionItem]:
     """Supervision items `user` may see (监督清单); filters: plan, office, org (assignee), task, project, q."""
     qs = access.visible_items(user).select_related("plan", "office", "task", "project")
     for key, lookup in (("plan", "plan_id"), ("office", "office_id"), ("task", "task_id"),
@@ -73,7 +76,7 @@ def supervision_item_list(*, user, filters=None) -> QuerySet[SupervisionItem]:
     return qs.order_by("-id").distinct() if _value(filters, "org") else qs.order_by("-id")
 
 
-def report_slot_list(*, user, filters=None) -> QuerySet[ReportSlot]:
+def report_slot_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[ReportSlot]:
     """Report slots `user` may see; filters: item, org, state ("open" = owing a report), overdue (truthy), mine
     (truthy: only the user's own assignee organisations), to_review (truthy: submitted to the user's office)."""
     qs = access.visible_slots(user).select_related("item", "org")
@@ -95,7 +98,7 @@ def report_slot_list(*, user, filters=None) -> QuerySet[ReportSlot]:
     return qs.order_by("due_date", "id")
 
 
-def rectification_list(*, user, filters=None) -> QuerySet[Rectification]:
+def rectification_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Rectification]:
     """Entries of the rectification list (整改清单) `user` may see; filters: item, status, unit, open (truthy)."""
     qs = access.visible_rectifications(user).select_related("item", "slot__org", "responsible_unit", "problem")
     for key, lookup in (("item", "item_id"), ("status", "status"), ("unit", "responsible_unit_id")):
@@ -106,7 +109,7 @@ def rectification_list(*, user, filters=None) -> QuerySet[Rectification]:
     return qs.order_by("-id")
 
 
-def item_detail(*, user, item: SupervisionItem) -> tuple[list, list[ReportSlot]]:
+def item_detail(*, user: User, item: SupervisionItem) -> tuple[list, list[ReportSlot]]:
     """An item's assignments (only the user's own for an assignee) and their slots, ordered for the grid."""
     slots = list(report_slot_list(user=user, filters={"item": item.pk}).order_by("org_id", "period_start"))
     orgs = list(dict.fromkeys(s.org for s in slots))
@@ -116,12 +119,12 @@ def item_detail(*, user, item: SupervisionItem) -> tuple[list, list[ReportSlot]]
     return orgs, slots
 
 
-def _sees_whole_item(user, item) -> bool:
+def _sees_whole_item(user: User, item: SupervisionItem) -> bool:
     return access.visible_slots(user).filter(item=item).exists() or access.reviewer_org(user, item) is not None or \
         access.visible_plans(user).filter(pk=item.plan_id).exists()
 
 
-def slot_reports(*, user, slot: ReportSlot) -> list[Report]:
+def slot_reports(*, user: User, slot: ReportSlot) -> list[Report]:
     """All versions of a slot's report, newest first, with activities, findings and rectifications."""
     return list(slot.reports.select_related("submitted_by", "reviewed_by").prefetch_related(
         # A finding's problem may be restricted to named people: only the problems the user may see are listed.
@@ -145,7 +148,7 @@ def _events_of_items(item_ids: list[int], extra: Q, slot_ids: set[int]) -> list[
             in slot_ids]
 
 
-def item_timeline(*, user, item: SupervisionItem, slots: list[ReportSlot]) -> list[AuditEvent]:
+def item_timeline(*, user: User, item: SupervisionItem, slots: list[ReportSlot]) -> list[AuditEvent]:
     """An item's audit trail (建账 → 分派 → 报送 → 审核 → 整改销号) as far as the user sees its slots."""
     return _events_of_items([item.pk], Q(pk__in=[]), {s.pk for s in slots})
 
@@ -165,7 +168,7 @@ class Dossier:
     events: list[AuditEvent] = field(default_factory=list)
 
 
-def project_dossier(*, user, project: KeyProject) -> Dossier:
+def project_dossier(*, user: User, project: KeyProject) -> Dossier:
     """One project's dossier: its tasks, items, reports, findings→problems, rectifications, stage history and audit
     timeline, each read through the user's scope (the project was fetched through access)."""
     dossier = Dossier(project=project)

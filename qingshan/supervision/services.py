@@ -5,8 +5,9 @@ item's opening (建账), checks (查账) and closing (销账).
 """
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from qingshan.access.supervision import assignee_org, planner_org, reviewer_org,
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation
+from qingshan.orgs.models import Membership, Organisation, Region, User
 from qingshan.problems.models import Source
 from qingshan.problems.services import problem_create
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
@@ -30,6 +31,7 @@ from .choices import (
     EscalationLevel,
     RectificationStatus,
     ReportStatus,
+    SlotState,
     Stage,
 )
 from .models import (
@@ -50,6 +52,8 @@ from .models import (
 )
 from .transitions import SLOT_ACTIONS
 
+Number = Decimal | int | float | str  # a quantity as a form, the API or an import gives it; _decimal checks it
+
 # Findings become problems of the work loop with this source (监督报告, reference data of problems).
 FINDING_SOURCE_CODE = "report"
 
@@ -61,13 +65,13 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _require(text, message: str, field: str) -> str:
+def _require(text: object, message: str, field: str) -> str:
     if text is None or not str(text).strip():
         raise ServiceError(message, field=field)
     return str(text).strip()
 
 
-def _decimal(value, label: str, field: str) -> Decimal:
+def _decimal(value: object, label: str, field: str) -> Decimal:
     try:
         result = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError) as exc:
@@ -77,7 +81,7 @@ def _decimal(value, label: str, field: str) -> Decimal:
     return result
 
 
-def _planner(actor, plan_or_commission) -> Organisation:
+def _planner(actor: User | None, plan_or_commission: Plan | Organisation) -> Organisation:
     commission = plan_or_commission.commission if isinstance(plan_or_commission, Plan) else plan_or_commission
     org = planner_org(actor, commission) if actor is not None else None
     if org is None:
@@ -85,8 +89,9 @@ def _planner(actor, plan_or_commission) -> Organisation:
     return org
 
 
-def _audit(object_type: str, object_id: int, action: str, *, actor, actor_org=None, from_state: str = "",
-           to_state: str = "", reason: str = "", payload: dict | None = None, internal: bool = False) -> None:
+def _audit(object_type: str, object_id: int, action: str, *, actor: User | None,
+           actor_org: Organisation | None = None, from_state: str = "", to_state: str = "", reason: str = "",
+           payload: dict | None = None, internal: bool = False) -> None:
     record_event(object_type=object_type, object_id=object_id, action=action, actor=actor, actor_org=actor_org,
                  from_state=from_state, to_state=to_state, reason=reason, payload=payload, internal=internal)
 
@@ -102,7 +107,7 @@ def _due(day: dt.date, days: int) -> dt.date:
 
 
 @transaction.atomic
-def plan_create(*, actor, commission: Organisation, year: int, title: str, themes: Iterable[str] = ()) -> Plan:
+def plan_create(*, actor: User, commission: Organisation, year: int, title: str, themes: Iterable[str] = ()) -> Plan:
     """Create a commission's annual plan (年度监督计划), optionally with its themes."""
     if commission.kind != OrgKind.COMMISSION:
         raise ServiceError("监督计划须属于一个纪委监委。", field="commission")
@@ -123,7 +128,7 @@ def plan_create(*, actor, commission: Organisation, year: int, title: str, theme
 
 
 @transaction.atomic
-def theme_create(*, actor, plan: Plan, name: str) -> Theme:
+def theme_create(*, actor: User, plan: Plan, name: str) -> Theme:
     """Add a theme (监督主题) to a plan."""
     org = _planner(actor, plan)
     name = _require(name, "请填写主题名称。", "name")
@@ -140,8 +145,8 @@ def _check_office(office: Organisation, commission: Organisation) -> None:
 
 
 @transaction.atomic
-def task_create(*, actor, theme: Theme, title: str, office: Organisation, description: str = "",
-                lead_unit: Organisation | None = None, leader=None) -> KeyTask:
+def task_create(*, actor: User, theme: Theme, title: str, office: Organisation, description: str = "",
+                lead_unit: Organisation | None = None, leader: User | None = None) -> KeyTask:
     """Add a key task (重点任务) under a theme, followed by an office of the commission."""
     plan = theme.plan
     org = _planner(actor, plan)
@@ -160,22 +165,22 @@ def task_create(*, actor, theme: Theme, title: str, office: Organisation, descri
     return task
 
 
-def _indicator_actor_org(actor, indicator_or_task) -> Organisation:
+def _indicator_actor_org(actor: User | None, indicator_or_task: Indicator | KeyTask) -> Organisation:
     task = indicator_or_task.task if isinstance(indicator_or_task, Indicator) else indicator_or_task
     if actor is not None and task.office_id in {m.organisation_id for m in _memberships(actor)}:
         return task.office
     return _planner(actor, task.theme.plan)
 
 
-def _memberships(actor):
+def _memberships(actor: User) -> list[Membership]:
     from qingshan.access.actors import profile_of
 
     return profile_of(actor).memberships
 
 
 @transaction.atomic
-def indicator_create(*, actor, task: KeyTask, name: str, baseline, target, direction: str, start_date: dt.date,
-                     deadline: dt.date, unit: str = "") -> Indicator:
+def indicator_create(*, actor: User, task: KeyTask, name: str, baseline: Number, target: Number, direction: str,
+                     start_date: dt.date, deadline: dt.date, unit: str = "") -> Indicator:
     """Add a quantified indicator to a key task."""
     org = _indicator_actor_org(actor, task)
     if direction not in Direction.values:
@@ -207,7 +212,7 @@ def _refresh_indicator(indicator: Indicator) -> None:
 
 
 @transaction.atomic
-def indicator_add_reading(*, actor, indicator: Indicator, value, read_on: dt.date, source: str = "",
+def indicator_add_reading(*, actor: User, indicator: Indicator, value: Number, read_on: dt.date, source: str = "",
                           note: str = "") -> IndicatorReading:
     """Record a reading of an indicator; recomputes its latest value and off-track flag."""
     indicator = Indicator.objects.select_for_update().select_related("task__theme__plan__commission").get(
@@ -232,7 +237,7 @@ def indicator_add_reading(*, actor, indicator: Indicator, value, read_on: dt.dat
 
 
 @transaction.atomic
-def indicator_escalate(*, actor, indicator: Indicator, level: int, reason: str) -> Indicator:
+def indicator_escalate(*, actor: User | None, indicator: Indicator, level: int, reason: str) -> Indicator:
     """Escalate (督办) an unmet indicator; `actor=None` is the system acting under a reminder rule."""
     indicator = Indicator.objects.select_for_update().select_related("task__theme__plan__commission").get(
         pk=indicator.pk)
@@ -259,9 +264,10 @@ def _risk_points(points: Iterable[str]) -> list[str]:
 
 
 @transaction.atomic
-def project_create(*, actor, plan: Plan, name: str, responsible_unit: Organisation, region, planned_start: dt.date,
-                   planned_end: dt.date, investment=0, stage: str = Stage.PLANNING, leader=None, theme=None,
-                   tasks: Iterable[KeyTask] = (), risk_points: Iterable[str] = ()) -> KeyProject:
+def project_create(*, actor: User, plan: Plan, name: str, responsible_unit: Organisation, region: Region,
+                   planned_start: dt.date, planned_end: dt.date, investment: Number = 0, stage: str = Stage.PLANNING,
+                   leader: User | None = None, theme: Theme | None = None, tasks: Iterable[KeyTask] = (),
+                   risk_points: Iterable[str] = ()) -> KeyProject:
     """Register a key project (重点项目) in a plan; its first stage opens the stage history."""
     org = _planner(actor, plan)
     if responsible_unit.kind != OrgKind.UNIT:
@@ -289,7 +295,7 @@ def project_create(*, actor, plan: Plan, name: str, responsible_unit: Organisati
 
 
 @transaction.atomic
-def project_change_stage(*, actor, project: KeyProject, stage: str, changed_on: dt.date | None = None,
+def project_change_stage(*, actor: User, project: KeyProject, stage: str, changed_on: dt.date | None = None,
                          note: str = "") -> KeyProject:
     """Move a key project to its next stage(s); stages only go forward, each move kept in the history."""
     project = KeyProject.objects.select_for_update().select_related("plan__commission").get(pk=project.pk)
@@ -312,7 +318,7 @@ def project_change_stage(*, actor, project: KeyProject, stage: str, changed_on: 
 
 
 @transaction.atomic
-def project_set_risk_points(*, actor, project: KeyProject, risk_points: Iterable[str]) -> KeyProject:
+def project_set_risk_points(*, actor: User, project: KeyProject, risk_points: Iterable[str]) -> KeyProject:
     """Replace a project's integrity-risk points (廉政风险点)."""
     org = _planner(actor, project.plan)
     project.risk_points = _risk_points(risk_points)
@@ -350,7 +356,8 @@ def periods(*, cadence: str, start: dt.date, end: dt.date, custom_days: int | No
         current = stop + dt.timedelta(days=1)
 
 
-def _check_item_fields(*, cadence, custom_days, period_start, period_end, due_days) -> None:
+def _check_item_fields(*, cadence: str, custom_days: int | None, period_start: dt.date, period_end: dt.date,
+                       due_days: int) -> None:
     if cadence not in Cadence.values:
         raise ServiceError("报送周期须为每周、每月、每季度或自定义。", field="cadence")
     if cadence == Cadence.CUSTOM and not (isinstance(custom_days, int) and 1 <= custom_days <= 366):
@@ -364,7 +371,7 @@ def _check_item_fields(*, cadence, custom_days, period_start, period_end, due_da
 
 
 @transaction.atomic
-def item_create(*, actor, plan: Plan, title: str, content: str, office: Organisation, period_start: dt.date,
+def item_create(*, actor: User, plan: Plan, title: str, content: str, office: Organisation, period_start: dt.date,
                 period_end: dt.date, cadence: str = Cadence.MONTHLY, custom_days: int | None = None,
                 due_days: int = 5, basis: str = "", task: KeyTask | None = None,
                 project: KeyProject | None = None) -> SupervisionItem:
@@ -422,7 +429,7 @@ def _new_slots(item: SupervisionItem, assignments: Sequence[Assignment], through
     return ReportSlot.objects.bulk_create(slots)
 
 
-def _slot_events(slots: Sequence[ReportSlot], actor, org) -> None:
+def _slot_events(slots: Sequence[ReportSlot], actor: User, org: Organisation) -> None:
     for slot in slots:
         _audit("supervision.slot", slot.pk, Action.GENERATE, actor=actor, actor_org=org, to_state=slot.state,
                payload={"item_id": slot.item_id, "org": str(slot.org) if slot.org_id else "", "label": slot.label,
@@ -430,7 +437,7 @@ def _slot_events(slots: Sequence[ReportSlot], actor, org) -> None:
 
 
 @transaction.atomic
-def item_assign(*, actor, item: SupervisionItem, orgs: Iterable[Organisation], through: dt.date | None = None
+def item_assign(*, actor: User, item: SupervisionItem, orgs: Iterable[Organisation], through: dt.date | None = None
                 ) -> list[Assignment]:
     """Assign an item to supervising bodies and create their report slots for the periods up to `through`
     (default: every period whose due date the calendar can compute; report_slots_generate adds the later ones once
@@ -457,7 +464,7 @@ def item_assign(*, actor, item: SupervisionItem, orgs: Iterable[Organisation], t
 
 
 @transaction.atomic
-def report_slots_generate(*, actor, item: SupervisionItem, through: dt.date | None = None) -> list[ReportSlot]:
+def report_slots_generate(*, actor: User, item: SupervisionItem, through: dt.date | None = None) -> list[ReportSlot]:
     """Create the missing slots of every assignee for the periods of `item` ending on or before `through` (default:
     every period whose due date the calendar can compute)."""
     item = SupervisionItem.objects.select_for_update().select_related("plan__commission").get(pk=item.pk)
@@ -479,7 +486,7 @@ def _locked_slot(slot: ReportSlot) -> ReportSlot:
                                                                              "org").get(pk=slot.pk)
 
 
-def _clean_activities(activities) -> list[Activity]:
+def _clean_activities(activities: Iterable[Mapping[str, Any]]) -> list[Activity]:
     result = []
     for n, a in enumerate(activities, start=1):
         kind, day, note = a.get("kind"), a.get("happened_on"), (a.get("note") or "").strip()
@@ -497,7 +504,7 @@ def _clean_activities(activities) -> list[Activity]:
     return result
 
 
-def _clean_rectifications(actor, rectifications) -> list[dict]:
+def _clean_rectifications(actor: User, rectifications: Iterable[Mapping[str, Any]]) -> list[dict]:
     result = []
     for n, r in enumerate(rectifications, start=1):
         title, measures = (r.get("title") or "").strip(), (r.get("measures") or "").strip()
@@ -518,7 +525,7 @@ def _clean_rectifications(actor, rectifications) -> list[dict]:
 
 @SLOT_ACTIONS.performs(Action.SUBMIT)
 @transaction.atomic
-def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence[dict] = (),
+def report_submit(*, actor: User, slot: ReportSlot, summary: str, activities: Sequence[dict] = (),
                   findings: Sequence[dict] = (), rectifications: Sequence[dict] = ()) -> Report:
     """Submit (报送) a slot's report, or resubmit it after a return as a new version (the returned one is kept).
 
@@ -544,7 +551,7 @@ def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence
     if slot.first_submitted_at is None:
         slot.first_submitted_at = now
         slot.on_time = timezone.localdate(now) <= slot.due_date
-    slot.state = rule.to_state
+    slot.state = SlotState(SLOT_ACTIONS.leads_to(rule.code))
     slot.save(update_fields=["state", "first_submitted_at", "on_time"])
     base = {"item_id": slot.item_id, "slot_id": slot.pk}
     action = Action.SUBMIT if version == 1 else Action.RESUBMIT
@@ -580,7 +587,7 @@ def report_submit(*, actor, slot: ReportSlot, summary: str, activities: Sequence
 
 @SLOT_ACTIONS.performs(Action.APPROVE, Action.RETURN)
 @transaction.atomic
-def report_review(*, actor, report: Report, approve: bool, comment: str = "") -> Report:
+def report_review(*, actor: User, report: Report, approve: bool, comment: str = "") -> Report:
     """Review (审核) the latest submitted version: approve it, or return it with comments for resubmission."""
     slot = _locked_slot(report.slot)
     report = Report.objects.select_for_update().get(pk=report.pk)
@@ -601,7 +608,7 @@ def report_review(*, actor, report: Report, approve: bool, comment: str = "") ->
     report.reviewed_by, report.reviewed_at, report.review_comment = actor, now, comment
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
     from_state = slot.state
-    slot.state = rule.to_state
+    slot.state = SlotState(SLOT_ACTIONS.leads_to(rule.code))
     slot.approved_at = now if approve else None
     slot.save(update_fields=["state", "approved_at"])
     base = {"item_id": slot.item_id, "slot_id": slot.pk, "version": report.version}
@@ -612,7 +619,7 @@ def report_review(*, actor, report: Report, approve: bool, comment: str = "") ->
     return report
 
 
-def _slot_supervisor(actor, slot: ReportSlot) -> Organisation:
+def _slot_supervisor(actor: User, slot: ReportSlot) -> Organisation:
     org = reviewer_org(actor, slot.item) or planner_org(actor, slot.item.plan.commission)
     if org is None:
         raise PermissionRefused("只有该监督事项的牵头部室或委领导可以催办、督办。")
@@ -621,7 +628,7 @@ def _slot_supervisor(actor, slot: ReportSlot) -> Organisation:
 
 @SLOT_ACTIONS.performs(Action.URGE)
 @transaction.atomic
-def report_slot_urge(*, actor, slot: ReportSlot, note: str) -> ReportSlot:
+def report_slot_urge(*, actor: User, slot: ReportSlot, note: str) -> ReportSlot:
     """Urge (催办) the assignee of a slot still owing its report; counted on the slot."""
     slot = _locked_slot(slot)
     org = _slot_supervisor(actor, slot)
@@ -636,7 +643,7 @@ def report_slot_urge(*, actor, slot: ReportSlot, note: str) -> ReportSlot:
 
 @SLOT_ACTIONS.performs(Action.ESCALATE)
 @transaction.atomic
-def report_slot_escalate(*, actor, slot: ReportSlot, level: int, reason: str) -> ReportSlot:
+def report_slot_escalate(*, actor: User | None, slot: ReportSlot, level: int, reason: str) -> ReportSlot:
     """Escalate (督办) a slot still owing its report. `actor=None` is the system acting under a reminder rule,
     whose name the reason carries."""
     slot = _locked_slot(slot)
@@ -659,7 +666,7 @@ def report_slot_escalate(*, actor, slot: ReportSlot, level: int, reason: str) ->
 
 
 @transaction.atomic
-def rectification_update(*, actor, rectification: Rectification, status: str, note: str,
+def rectification_update(*, actor: User, rectification: Rectification, status: str, note: str,
                          closed_on: dt.date | None = None) -> Rectification:
     """Update an entry's status (查账); 已完成 closes it (销账) on `closed_on` (default today)."""
     entry = Rectification.objects.select_for_update(of=("self",)).select_related(

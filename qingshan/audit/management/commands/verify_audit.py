@@ -8,7 +8,7 @@ from qingshan.audit.verify import verify_chain
 class Command(BaseCommand):
     help = "校验审计日志哈希链：报告被篡改、删除、插入或调换顺序的事件。"
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         findings = verify_chain()
         total = AuditEvent.objects.count()
         if not findings:
