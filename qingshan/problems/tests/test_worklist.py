@@ -10,11 +10,11 @@ from django.utils import timezone
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import visible_problems
 from qingshan.core.registry import plugins
-from qingshan.core.testing.flows import drive_to, with_pending_extension
 from qingshan.core.worklist import work_queues
 from qingshan.problems import kpis, services
 from qingshan.problems.choices import TERMINAL_STATES, Action, ExtensionStatus, State
 from qingshan.problems.models import Extension, Problem
+from qingshan.problems.testing.flows import drive_to, with_pending_extension
 
 USERS = ("officer", "office_head", "xinfang", "leader", "readonly", "group_staff", "district_staff", "eco_handler",
          "eco_head", "water_handler", "housing_handler", "urban_handler", "partner_staff", "outsider")
