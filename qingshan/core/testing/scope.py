@@ -1,8 +1,9 @@
 """The role × object × surface visibility matrix: one parametrised test per cell.
 
 An app's test subclasses `ScopeMatrix`, names its roles and objects, says for each role which objects it may see,
-provides a `scene` fixture (a small world with the objects) and one `see_<surface>` method per surface (page, api,
-file, export, reminder, ...) that answers "does the logged-in client see this object there?". The base generates
+provides a `scene` fixture (a small world with the objects) and one `see_<surface>(client, scene, obj, user)` method per
+surface (page, api, file, export, reminder, ...) that answers "does the client, logged in as `user`, see this object
+there?". The base generates
 `test_scope[<role>-<object>-<surface>]` for every cell: a role that must not see an object gets "not found" /
 absent from the list / absent from the export rows / no reminder, and a role that may sees it.
 
@@ -14,7 +15,7 @@ absent from the list / absent from the export rows / no reminder, and a role tha
         @pytest.fixture
         def scene(self, world): ...
 
-        def see_page(self, client, scene, obj):
+        def see_page(self, client, scene, obj, user):
             return found(client.get(reverse("problems:detail", args=[scene.objects[obj].pk])))
 
 A positive cell keeps each negative cell honest: the same check has to find the object for the roles that see it.
@@ -52,13 +53,15 @@ class ScopeMatrix:
 
     def test_scope(self, client, scene, role, obj, surface):
         expected = self.expect(role, obj, surface)
-        seen = getattr(self, f"see_{surface}")(self.log_in(client, self.user(scene, role)), scene, obj)
+        user = self.user(scene, role)
+        seen = getattr(self, f"see_{surface}")(self.log_in(client, user), scene, obj, user)
         assert seen == expected, f"{role} {'should see' if expected else 'must not see'} {obj} on the {surface}"
 
 
-def found(response, *, hidden: Iterable[int] = (404,)) -> bool:
-    """True for a 200, False for a "not found" (or another of `hidden`); anything else is an error of the test."""
-    if response.status_code == 200:
+def found(response, *, hidden: Iterable[int] = (404,), ok: Iterable[int] = (200,)) -> bool:
+    """True for a 200 (or another of `ok`), False for a "not found" (or another of `hidden`); anything else is an
+    error of the test (a 500 is never a way of hiding something)."""
+    if response.status_code in ok:
         return True
     assert response.status_code in hidden, f"unexpected status {response.status_code}"
     return False

@@ -44,13 +44,13 @@ class TestConfirmedHitScope(ScopeMatrix):
         problem = scene.problems[obj]
         return shows(response, problem.number, reverse("problems:detail", args=[problem.pk]))
 
-    def see_triage(self, client, scene, obj):
+    def see_triage(self, client, scene, obj, user):
         return self._shows_problem(client.get(reverse("datacheck:triage"), {"kpi": "converted"}), scene, obj)
 
-    def see_hit(self, client, scene, obj):
+    def see_hit(self, client, scene, obj, user):
         return self._shows_problem(client.get(reverse("datacheck:hit", args=[scene.hits[obj].pk])), scene, obj)
 
-    def see_api(self, client, scene, obj):
+    def see_api(self, client, scene, obj, user):
         return self._shows_problem(client.get(reverse("datacheck:api_hits")), scene, obj)
 
 

@@ -34,22 +34,22 @@ class TestDataSetScope(ScopeMatrix):
             "city": batch_create(actor=world.officer, dataset=water, upload=_upload()),
             "district": batch_create(actor=world.district_staff, dataset=own, upload=_upload())})
 
-    def see_list(self, client, scene, obj):
+    def see_list(self, client, scene, obj, user):
         return shows(client.get(reverse("datasets:list")), scene.sets[obj].name)
 
-    def see_page(self, client, scene, obj):
+    def see_page(self, client, scene, obj, user):
         return found(client.get(reverse("datasets:detail", args=[scene.sets[obj].code])))
 
-    def see_template(self, client, scene, obj):
+    def see_template(self, client, scene, obj, user):
         return found(client.get(reverse("datasets:template", args=[scene.sets[obj].code])))
 
-    def see_batch(self, client, scene, obj):
+    def see_batch(self, client, scene, obj, user):
         return found(client.get(reverse("datasets:batch", args=[scene.batches[obj].pk])))
 
-    def see_report(self, client, scene, obj):
+    def see_report(self, client, scene, obj, user):
         return found(client.get(reverse("datasets:batch_report", args=[scene.batches[obj].pk])))
 
-    def see_api(self, client, scene, obj):
+    def see_api(self, client, scene, obj, user):
         return found(client.get(reverse("datasets:api_batch", args=[scene.batches[obj].pk])))
 
 

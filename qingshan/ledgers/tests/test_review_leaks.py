@@ -33,12 +33,12 @@ class TestRestrictedProblemInTheLedger(ScopeMatrix):
         problem.restricted_to.set([world.leader])
         return SimpleNamespace(**vars(world), objects={"restricted": problem})
 
-    def see_page(self, client, scene, obj):
+    def see_page(self, client, scene, obj, user):
         return shows(client.get(reverse("ledgers:ledger", args=["problems"])), scene.objects[obj].number)
 
-    def see_entry(self, client, scene, obj):
+    def see_entry(self, client, scene, obj, user):
         return found(client.get(reverse("ledgers:entry", args=["problems", scene.objects[obj].pk])))
 
-    def see_export(self, client, scene, obj):
+    def see_export(self, client, scene, obj, user):
         rows = xlsx_rows(client.get(reverse("ledgers:export", args=["problems"])))
         return scene.objects[obj].number in [row[0] for row in rows]

@@ -47,10 +47,10 @@ class TestFindingProblemScope(ScopeMatrix):
     def _shows(self, response, scene, obj):
         return shows(response, TITLES[obj], scene.problems[obj].number)
 
-    def see_slot(self, client, scene, obj):
+    def see_slot(self, client, scene, obj, user):
         return self._shows(client.get(reverse("supervision:slot", args=[scene.project_slot.pk])), scene, obj)
 
-    def see_project(self, client, scene, obj):
+    def see_project(self, client, scene, obj, user):
         response = client.get(reverse("supervision:project", args=[scene.project.pk]))
         assert shows(response, "青山河工程监督")  # the item is there, only the restricted finding is not
         return self._shows(response, scene, obj)
