@@ -1,11 +1,11 @@
 """The role × object × surface visibility matrix: one parametrised test per cell.
 
 An app's test subclasses `ScopeMatrix`, names its roles and objects, says for each role which objects it may see,
-provides a `scene` fixture (a small world with the objects) and one `see_<surface>(client, scene, obj, user)` method per
-surface (page, api, file, export, reminder, ...) that answers "does the client, logged in as `user`, see this object
-there?". The base generates
-`test_scope[<role>-<object>-<surface>]` for every cell: a role that must not see an object gets "not found" /
-absent from the list / absent from the export rows / no reminder, and a role that may sees it.
+provides a `scene` fixture (a small world with the objects) and one `see_<surface>(client, scene, obj, user)` method
+per surface (page, api, file, export, reminder, ...) that answers "does the client, logged in as `user`, see this
+object there?". The base generates `test_scope[<role>-<object>-<surface>]` for every cell: a role that must not see
+an object gets "not found" / absent from the list / absent from the export rows / no reminder, and a role that may
+sees it.
 
     class TestProblemScope(ScopeMatrix):
         objects = ("plain", "restricted")
