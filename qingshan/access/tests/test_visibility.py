@@ -105,10 +105,10 @@ def fresh(user) -> User:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_exactly_its_problems_in_list_detail_and_attachments(
-        world, scene, role, django_assert_max_num_queries):
+        world, scene, role, assert_query_baseline):
     user = fresh(getattr(world, role))
     # The list: the memberships (two queries, cached for the request) and the list itself, never one per problem.
-    with django_assert_max_num_queries(3):
+    with assert_query_baseline("visible problems"):
         titles = {p.title for p in visible_problems(user).select_related("lead_unit", "region")}
     assert titles == {scene.problems[name].title for name in SEES[role]}
 
@@ -223,7 +223,7 @@ def test_units_and_partners_never_see_the_reporter(world, scene):
 
 
 def test_a_person_in_two_stationed_groups_acts_for_the_group_of_the_lead_unit(world, scene,
-                                                                             django_assert_max_num_queries):
+                                                                             assert_query_baseline):
     w = world
     water_group = Organisation.objects.create(name="驻市水务局纪检监察组", kind=OrgKind.STATIONED_GROUP,
                                               region=w.city, parent=w.commission)
@@ -232,7 +232,7 @@ def test_a_person_in_two_stationed_groups_acts_for_the_group_of_the_lead_unit(wo
     Membership.objects.create(user=both, organisation=w.group, role=Role.GROUP_STAFF)
     Membership.objects.create(user=both, organisation=water_group, role=Role.GROUP_STAFF)
     assert capacity_for(both, scene.city_eco).supervisor_org == w.group
-    with django_assert_max_num_queries(0):  # the groups' units come with the profile
+    with assert_query_baseline("capacity from the profile"):  # the groups' units come with the profile (0)
         assert capacity_for(both, scene.shared).supervisor_org == water_group
     services.problem_urge(actor=both, problem=scene.shared, note="请加快办理")
     assert AuditEvent.objects.filter(object_id=scene.shared.pk).latest("seq").actor_org == water_group

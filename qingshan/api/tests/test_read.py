@@ -13,12 +13,6 @@ from qingshan.problems.testing.world import png
 
 from .utils import assert_error
 
-# Token, the caller's memberships (two queries), the count and the page itself, whatever the number of rows. (A
-# token's first use in a minute adds one UPDATE of its last use: the tests warm the client up before counting.)
-LIST_MAX_QUERIES = 5
-# Token, memberships, the problem, each prefetched relation, reporter, co-unit capacity, timeline: fixed sizes.
-DETAIL_MAX_QUERIES = 16
-
 
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
@@ -68,7 +62,9 @@ def test_list_is_paginated(world, api):
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"].endswith("page=2&page_size=2")
 
 
-def test_list_query_count_does_not_grow_with_the_number_of_rows(world, api, django_assert_max_num_queries):
+# Token, the caller's memberships (two queries), the count and the page itself, whatever the number of rows. (A
+# token's first use in a minute adds one UPDATE of its last use: the tests warm the client up before counting.)
+def test_list_query_count_does_not_grow_with_the_number_of_rows(world, api, assert_query_baseline):
     client = api(world.eco_handler)
     client.get("/api/inbox/")  # records the token's last use
     drive_to(world, State.SIGNED, files=[png()])
@@ -77,7 +73,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_rows(world, api, djan
         drive_to(world, State.IN_PROGRESS if n % 2 else State.DISPATCHED, title=f"问题{n}")
     assert client.get("/api/problems/").json()["count"] == 13
     assert _queries(client, "/api/problems/") == few
-    with django_assert_max_num_queries(LIST_MAX_QUERIES):
+    with assert_query_baseline("filtered list"):
         client.get("/api/problems/?state=dispatched&overdue=false&ordering=handle_deadline")
 
 
@@ -153,15 +149,16 @@ def _with_history(world, *, files: int, rounds: int):
     return problem
 
 
+# Token, memberships, the problem, each prefetched relation, reporter, co-unit capacity, timeline: fixed sizes.
 def test_detail_query_count_does_not_grow_with_attachments_extensions_or_history(world, api,
-                                                                                 django_assert_max_num_queries):
+                                                                                 assert_query_baseline):
     small = _with_history(world, files=1, rounds=1)
     big = _with_history(world, files=6, rounds=4)
     for user in (world.officer, world.eco_handler, world.water_handler):
         client = api(user)
         client.get("/api/inbox/")  # records the token's last use
         assert _queries(client, f"/api/problems/{big.pk}/") == _queries(client, f"/api/problems/{small.pk}/")
-        with django_assert_max_num_queries(DETAIL_MAX_QUERIES):
+        with assert_query_baseline(f"detail as {user.username}"):
             client.get(f"/api/problems/{big.pk}/")
 
 

@@ -230,12 +230,12 @@ def test_kpi_figures_equal_their_lists(client, with_hits):
         assert listed.context["page"].paginator.count == expected, key
 
 
-def test_triage_list_query_count_does_not_grow_with_rows(client, with_hits, django_assert_max_num_queries):
+def test_triage_list_query_count_does_not_grow_with_rows(client, with_hits, assert_query_baseline):
     login(client, with_hits.officer)
     client.get(reverse("datacheck:triage"))  # warm the session and profile caches
     with_hits.load(*[row(f"S{i:03d}", 9) for i in range(40)])
     services.run_start(actor=with_hits.officer, model=with_hits.model)
-    with django_assert_max_num_queries(14):
+    with assert_query_baseline("triage page"):
         response = client.get(reverse("datacheck:triage"))
     assert response.context["page"].paginator.count == 43
     # The second page is still the queue of what waits for a person (not every hit ever found).
@@ -243,11 +243,11 @@ def test_triage_list_query_count_does_not_grow_with_rows(client, with_hits, djan
     assert client.get(reverse("datacheck:triage"), {"page": 2}).context["page"].paginator.count == 42
 
 
-def test_home_query_count_does_not_grow_with_models(client, with_hits, django_assert_max_num_queries):
+def test_home_query_count_does_not_grow_with_models(client, with_hits, assert_query_baseline):
     login(client, with_hits.officer)
     client.get(reverse("datacheck:home"))
     for n in range(5):
         make_model(with_hits, code=f"dc_copy_{n}")
-    with django_assert_max_num_queries(10):
+    with assert_query_baseline("home page"):
         response = client.get(reverse("datacheck:home"))
     assert len(response.context["models"]) == 6

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 LEDGER = reverse("ledgers:ledger", args=["problems"])
 EXPORT = reverse("ledgers:export", args=["problems"])
-PAGE_MAX_QUERIES = 12
 
 
 @pytest.fixture(autouse=True)
@@ -129,16 +128,16 @@ def test_chain_lists_every_event_in_order_opening_first_closing_last(client, wor
     assert "佐证不足，重新整改" not in html
 
 
-def test_ledger_page_query_count_does_not_grow_with_rows(client, world, django_assert_max_num_queries):
+def test_ledger_page_query_count_does_not_grow_with_rows(client, world, assert_query_baseline):
     for _ in range(3):
         drive_to(world, State.CLOSED)
     client.force_login(world.officer)
     client.get(LEDGER)  # warm the session and the profile
-    with django_assert_max_num_queries(PAGE_MAX_QUERIES):
+    with assert_query_baseline("ledger page"):
         small = client.get(LEDGER)
     for _ in range(12):
         drive_to(world, State.SIGNED)
-    with django_assert_max_num_queries(PAGE_MAX_QUERIES):
+    with assert_query_baseline("ledger page"):
         large = client.get(LEDGER)
     assert len(page_numbers(small)) == 3 and len(page_numbers(large)) == 15
 
@@ -198,7 +197,7 @@ def test_bad_export_filter_is_refused_and_nothing_recorded(client, world):
     assert not AuditEvent.objects.filter(object_type="ledgers.export").exists()
 
 
-def test_export_query_count_is_the_same_for_10_and_200_rows(client, world, django_assert_max_num_queries):
+def test_export_query_count_is_the_same_for_10_and_200_rows(client, world, assert_query_baseline):
     from qingshan.ledgers import services
     from qingshan.ledgers.specs import ledger
 
@@ -206,12 +205,12 @@ def test_export_query_count_is_the_same_for_10_and_200_rows(client, world, djang
     for _ in range(10):
         new_problem(world)
     world.officer._qingshan_profile = None
-    with django_assert_max_num_queries(9) as small:
+    with assert_query_baseline("export") as small:
         ten = services.ledger_export(actor=world.officer, spec=spec)
     for _ in range(190):
         new_problem(world)
     world.officer = type(world.officer).objects.get(pk=world.officer.pk)
-    with django_assert_max_num_queries(9) as large:
+    with assert_query_baseline("export") as large:
         two_hundred = services.ledger_export(actor=world.officer, spec=spec)
     for export in (ten, two_hundred):
         os.unlink(export.path)  # the view streams and removes the file; here the test does

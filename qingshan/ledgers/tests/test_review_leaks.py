@@ -1,12 +1,12 @@
 """Review of leaks (a guard): a problem restricted to named people is absent from the 问题清单 page, its entry and
 the Excel export of everyone else, and present for the people named."""
-import io
+from types import SimpleNamespace
 
 import pytest
 import time_machine
 from django.urls import reverse
-from openpyxl import load_workbook
 
+from qingshan.core.testing.scope import ScopeMatrix, found, shows, xlsx_rows
 from qingshan.problems.choices import State
 from qingshan.problems.models import Problem
 from qingshan.problems.testing.flows import drive_to
@@ -21,20 +21,24 @@ def _fixed_today():
         yield
 
 
-def _seen(client, user, problem) -> tuple[bool, bool, bool]:
-    client.force_login(user)
-    page = client.get(reverse("ledgers:ledger", args=["problems"])).content.decode()
-    entry = client.get(reverse("ledgers:entry", args=["problems", problem.pk])).status_code
-    export = client.get(reverse("ledgers:export", args=["problems"]))
-    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content)), read_only=True).active
-    numbers = [r[0] for r in sheet.iter_rows(values_only=True)]
-    return problem.number in page, entry == 200, problem.number in numbers
+class TestRestrictedProblemInTheLedger(ScopeMatrix):
+    objects = ("restricted",)
+    sees = {"officer": set(), "eco_handler": set(), "readonly": set(), "leader": {"restricted"}}
+    surfaces = ("page", "entry", "export")
 
+    @pytest.fixture
+    def scene(self, world):
+        problem = drive_to(world, State.SIGNED)
+        Problem.objects.filter(pk=problem.pk).update(is_restricted=True)
+        problem.restricted_to.set([world.leader])
+        return SimpleNamespace(**vars(world), objects={"restricted": problem})
 
-def test_restricted_problem_stays_out_of_the_ledger_and_its_export(client, world):
-    problem = drive_to(world, State.SIGNED)
-    Problem.objects.filter(pk=problem.pk).update(is_restricted=True)
-    problem.restricted_to.set([world.leader])
-    for user in (world.officer, world.eco_handler, world.readonly):
-        assert _seen(client, user, problem) == (False, False, False), user.username
-    assert _seen(client, world.leader, problem) == (True, True, True)
+    def see_page(self, client, scene, obj, user):
+        return shows(client.get(reverse("ledgers:ledger", args=["problems"])), scene.objects[obj].number)
+
+    def see_entry(self, client, scene, obj, user):
+        return found(client.get(reverse("ledgers:entry", args=["problems", scene.objects[obj].pk])))
+
+    def see_export(self, client, scene, obj, user):
+        rows = xlsx_rows(client.get(reverse("ledgers:export", args=["problems"])))
+        return scene.objects[obj].number in [row[0] for row in rows]

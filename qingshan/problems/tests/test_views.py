@@ -177,20 +177,21 @@ def test_inbox_counts_per_queue(client, world):
     assert 'data-queue="to_handle">办理中 <span class="badge text-bg-light">1</span>' in body
 
 
-def test_list_detail_and_inbox_query_counts_do_not_grow_with_rows(client, world, django_assert_max_num_queries):
+def test_list_detail_and_inbox_query_counts_do_not_grow_with_rows(client, world, assert_query_baseline,
+                                                                 django_assert_max_num_queries):
     for _ in range(3):
         drive_to(world, State.REPLIED)
     login(client, world.officer)
-    with django_assert_max_num_queries(20) as small:
+    with assert_query_baseline("list page") as small:
         client.get(reverse("problems:list"))
     for _ in range(6):
         drive_to(world, State.REPLIED)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(reverse("problems:list"))
     problem = Problem.objects.filter(state=State.REPLIED).first()
-    with django_assert_max_num_queries(20):
+    with assert_query_baseline("detail page"):
         client.get(reverse("problems:detail", args=[problem.pk]))
-    with django_assert_max_num_queries(16):
+    with assert_query_baseline("inbox page"):
         client.get(reverse("inbox"))
 
 

@@ -112,21 +112,21 @@ def test_services_refuse_someone_elses_notification(world, reminded):
 
 
 def test_inbox_page_query_count_does_not_grow_with_the_number_of_reminders(client, world, dispatch, sweep_at,
-                                                                           django_assert_max_num_queries):
+                                                                           assert_query_baseline):
     for _ in range(25):
         dispatch(D(2026, 3, 20))
     sweep_at(D(2026, 3, 23))
     client.force_login(world.eco_handler)
-    with django_assert_max_num_queries(10):
+    with assert_query_baseline("inbox page"):
         page = client.get(INBOX + "?tab=all")
     assert len(page.context["items"]) == 25
 
 
-def test_delivery_page_is_for_office_heads_and_leaders_only(client, world, reminded, django_assert_max_num_queries):
+def test_delivery_page_is_for_office_heads_and_leaders_only(client, world, reminded, assert_query_baseline):
     client.force_login(world.eco_head)
     assert client.get(reverse("reminders:deliveries")).status_code == 403
     client.force_login(world.office_head)
-    with django_assert_max_num_queries(12):
+    with assert_query_baseline("deliveries page"):
         page = client.get(reverse("reminders:deliveries"))
     assert page.status_code == 200 and "没有发送失败的记录。" in page.content.decode()
 

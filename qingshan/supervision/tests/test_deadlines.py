@@ -22,12 +22,12 @@ def test_watched_slots_are_those_owing_a_report(sw):
     assert w.district_slot.pk in set(slots.watched().values_list("pk", flat=True))
 
 
-def test_slot_recipients_in_bulk(sw, django_assert_num_queries):
+def test_slot_recipients_in_bulk(sw, assert_query_baseline):
     w = sw
     slots = list(kind("supervision.report_slot").watched().filter(period_start=dt.date(2026, 1, 1)))
-    with django_assert_num_queries(1):
+    with assert_query_baseline("recipients"):
         recipients = deadlines.slot_recipients(slots)
-    with django_assert_num_queries(1):
+    with assert_query_baseline("escalation recipients"):
         heads = deadlines.slot_escalation_recipients(slots)
     assert recipients[w.slot.pk] == {w.group_staff.pk, w.group_head.pk}
     assert recipients[w.district_slot.pk] == {w.district_staff.pk, w.district_head.pk}

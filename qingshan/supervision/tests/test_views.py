@@ -154,7 +154,7 @@ def test_project_dossier_on_one_page(client, sw):
 
 @pytest.mark.parametrize("name", ["supervision:items", "supervision:projects", "supervision:mine",
                                   "supervision:home"])
-def test_list_pages_query_count_does_not_grow_with_rows(client, sw, django_assert_max_num_queries, name):
+def test_list_pages_query_count_does_not_grow_with_rows(client, sw, assert_query_baseline, name):
     w = sw
     for n in range(5):
         item = services.item_create(actor=w.officer, plan=w.plan, title=f"事项{n}", content="x", office=w.office,
@@ -166,15 +166,15 @@ def test_list_pages_query_count_does_not_grow_with_rows(client, sw, django_asser
                                   direction="ge", start_date=dt.date(2026, 1, 1), deadline=dt.date(2026, 12, 31))
     user = w.group_staff if name == "supervision:mine" else w.officer
     login(client, user)
-    with django_assert_max_num_queries(12):
+    with assert_query_baseline("list page"):
         response = client.get(reverse(name))
     assert response.status_code == 200
 
 
-def test_item_page_query_count(client, sw, django_assert_max_num_queries):
+def test_item_page_query_count(client, sw, assert_query_baseline):
     w = sw
     login(client, w.officer)
-    with django_assert_max_num_queries(14):
+    with assert_query_baseline("item page"):
         assert client.get(reverse("supervision:item", args=[w.item.pk])).status_code == 200
 
 
@@ -201,12 +201,12 @@ def test_small_forms_post_through_their_services(client, sw):
     assert client.post(reverse("supervision:urge", args=[w.slot.pk]), {"note": "x"}).status_code == 404
 
 
-def test_review_queue_lists_reports_submitted_to_the_office(client, sw, django_assert_max_num_queries):
+def test_review_queue_lists_reports_submitted_to_the_office(client, sw, assert_query_baseline):
     w = sw
     submit(w)
     submit(w, slot=w.district_slot, actor=w.district_staff)
     login(client, w.officer)
-    with django_assert_max_num_queries(10):
+    with assert_query_baseline("review queue"):
         page = client.get(reverse("supervision:reviews")).content.decode()
     assert page.count("入河排污口整治监督") == 2 and "迟报" in page
     page = login(client, w.group_staff).get(reverse("supervision:mine")).content.decode()
