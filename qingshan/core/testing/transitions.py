@@ -36,6 +36,8 @@ class TransitionMatrix:
     target_of: Callable[[str, Any], Any] = lambda action, obj: obj
     # (action, state) -> True where the action has nothing to act on at all (no report to review before one exists)
     inapplicable: Callable[[str, str], bool] = lambda action, state: False
+    # object -> its audit events, oldest first, as (action, from_state, to_state): what `check_allowed` reads
+    object_events: Callable[[Any], list[tuple[str, str, str]]] | None = None
 
     def allowed(self) -> list[tuple[str, str, str]]:
         return [(rule.code, state, role) for rule in self.table for state in self.states for role in self.roles
@@ -48,6 +50,22 @@ class TransitionMatrix:
         """Take `action` through the table with valid input, so that only the table's rules can refuse it."""
         data = self.example(world, action, target) if data is None else data
         return self.table.run(action, actor=actor, target=self.target_of(action, target), data=data)
+
+    def check_allowed(self, world, action: str, state: str, actor, *,
+                      audit_action: Callable[[str, str], str] = lambda action, state: action) -> Any:
+        """`actor` takes `action` from `state`: the object reaches the rule's state, and exactly one new audit event
+        of the object records the move (named `audit_action(action, state)`). Returns the object, re-read."""
+        assert self.object_events is not None, "check_allowed needs object_events"
+        target = self.build(world, action, state)
+        before = self.object_events(target)
+        self.perform(world, action, actor, target)
+        target.refresh_from_db()
+        expected = self.table[action].to_state or state
+        assert target.state == expected, (action, state, target.state)
+        after = self.object_events(target)
+        assert after[:len(before)] == before and len(after) == len(before) + 1, (action, state, after[len(before):])
+        assert after[-1] == (audit_action(action, state), state, expected)
+        return target
 
     def check_refusals(self, world, role: str, actor) -> None:
         """Everything `role` may not do, from every state: refused, nothing changed, no audit event written."""
