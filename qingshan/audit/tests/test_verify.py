@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from qingshan.audit.anchor import write_anchor
 from qingshan.audit.chain import event_digest
 from qingshan.audit.models import AuditEvent
 from qingshan.audit.verify import DELETED, EDITED, INSERTED, REORDERED, verify_chain
@@ -53,9 +54,10 @@ def forge(seq: int, prev_hash: str) -> AuditEvent:
 
 def test_an_intact_chain_verifies_clean(chain):
     assert verify_chain() == []
+    write_anchor(seq=chain[-1], digest=AuditEvent.objects.get(seq=chain[-1]).hash, count=len(chain))
     code, out, err = run_command()
     assert code == 0
-    assert out.strip() == f"审计链完整：共 {len(chain)} 条事件，未发现篡改。"
+    assert out.strip() == f"审计链完整：共 {len(chain)} 条事件，未发现篡改（已对照锚点：序号 {chain[-1]}）。"
     assert err == ""
 
 
