@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "qingshan.dashboards",
     "qingshan.api",
     "qingshan.demo",
+    "qingshan.backup",
 ]
 
 MIDDLEWARE = [
