@@ -73,13 +73,14 @@ def _dump_postgresql(folder: Path) -> dict:
         if done.returncode:
             raise BackupError(f"pg_dump 失败：{done.stderr.strip()}")
         return {"vendor": "postgresql", "method": "pg_dump", "file": f"{DATABASE}/qingshan.dump"}
-    # Without pg_dump: every table dumped inside one REPEATABLE READ transaction, i.e. from one snapshot.
-    path = folder / "qingshan.json"
+    # Without pg_dump: every table dumped inside one REPEATABLE READ transaction, i.e. from one snapshot. XML, as
+    # JSON would cut times to milliseconds and the audit events' MACs cover the microseconds.
+    path = folder / "qingshan.xml"
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        call_command("dumpdata", output=str(path), verbosity=0)
-    return {"vendor": "postgresql", "method": "dumpdata", "file": f"{DATABASE}/qingshan.json"}
+        call_command("dumpdata", format="xml", output=str(path), verbosity=0)
+    return {"vendor": "postgresql", "method": "dumpdata", "file": f"{DATABASE}/qingshan.xml"}
 
 
 def _copy_datasets(folder: Path) -> list[str]:
