@@ -1,6 +1,5 @@
 """manage.py restore: rebuild an instance from a backup, into an empty data directory and an empty database only."""
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from qingshan.audit.anchor import anchor_path
 from qingshan.datasets.catalog import duckdb_path
 
 from .manifest import BackupError, check_keys_match, read_verified_manifest
-from .snapshot import ANCHOR, DATASETS, FILES, attachments_dir, pg_env
+from .snapshot import ANCHOR, DATASETS, FILES, attachments_dir, pg_env, sqlite_copy
 
 
 def _not_empty() -> list[str]:
@@ -28,18 +27,6 @@ def _not_empty() -> list[str]:
     if anchor_path().exists() and anchor_path().stat().st_size:
         found.append(f"审计锚点 {anchor_path()} 已存在")
     return found
-
-
-def _restore_sqlite(file: Path) -> None:
-    connection.close()
-    source = sqlite3.connect(file)
-    target = sqlite3.connect(connection.settings_dict["NAME"])
-    try:
-        with target:
-            source.backup(target)
-    finally:
-        target.close()
-        source.close()
 
 
 def _restore_postgresql(file: Path, method: str) -> None:
@@ -71,7 +58,8 @@ def restore_backup(source: Path) -> dict:
         raise BackupError("恢复目标不是空实例：" + "；".join(occupied)
                           + "。恢复只写入空的数据目录和空数据库，不覆盖现有数据。")
     if database["vendor"] == "sqlite":
-        _restore_sqlite(source / database["file"])
+        connection.close()
+        sqlite_copy(source / database["file"], connection.settings_dict["NAME"])
     else:
         _restore_postgresql(source / database["file"], database["method"])
     for name in manifest["datasets"]:

@@ -41,16 +41,19 @@ def check_keys() -> None:
             raise BackupError("配置的个人信息密钥无法解密库中的来电人信息，拒绝备份。") from exc
 
 
-def _dump_sqlite(folder: Path) -> dict:
-    # The online backup API copies a consistent snapshot page by page while the application keeps writing.
-    source = sqlite3.connect(connection.settings_dict["NAME"])
-    target = sqlite3.connect(folder / "qingshan.sqlite3")
+def sqlite_copy(source_path, target_path) -> None:
+    """Copy an SQLite database with the online backup API: a consistent snapshot even while others write to it."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
     try:
         with target:
             source.backup(target)
     finally:
         target.close()
         source.close()
+
+
+def _dump_sqlite(folder: Path) -> dict:
+    sqlite_copy(connection.settings_dict["NAME"], folder / "qingshan.sqlite3")
     return {"vendor": "sqlite", "method": "sqlite-backup", "file": f"{DATABASE}/qingshan.sqlite3"}
 
 

@@ -1,33 +1,19 @@
 """Tampering that leaves a valid, shorter chain (issue 9, defect 1): the newest events deleted and the head moved
 back, every event deleted, a name the timeline shows changed. The chain alone cannot see the first two; the signed
 checkpoints outside the database (audit/anchor.py) and MAC version 2 (audit/chain.py) do."""
-import io
 import json
 import threading
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 
 from qingshan.audit.anchor import anchor_after_commit, anchor_path, newest, read_anchors, write_anchor
 from qingshan.audit.chain import MAC_VERSION
 from qingshan.audit.models import AuditChainHead, AuditEvent
 from qingshan.audit.services import EventSpec, record_event, record_events
+from qingshan.audit.tests.checks import found, run_command
 from qingshan.audit.verify import EDITED, FORGED_ANCHOR, RENUMBERED, TRUNCATED, WIPED, verify_chain
 from qingshan.problems.choices import Action
-
-
-def run_command() -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit", stdout=out, stderr=err)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
-
-
-def found() -> list[tuple[int, str]]:
-    return [(f.seq, f.kind) for f in verify_chain()]
 
 
 @pytest.fixture

@@ -1,15 +1,14 @@
 """The audit chain (domain §11): intact verifies clean; each kind of tampering is found and named."""
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
 from qingshan.audit.anchor import write_anchor
 from qingshan.audit.chain import event_digest
 from qingshan.audit.models import AuditEvent
+from qingshan.audit.tests.checks import found, run_command
 from qingshan.audit.verify import DELETED, EDITED, INSERTED, REORDERED, verify_chain
 from qingshan.core.testing.flows import drive_to
 from qingshan.core.testing.world import WORLD_NOW
@@ -31,17 +30,6 @@ def chain(world):
     return seqs
 
 
-def found() -> list[tuple[int, str]]:
-    return [(f.seq, f.kind) for f in verify_chain()]
-
-
-def run_command() -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit", stdout=out, stderr=err)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 def forge(seq: int, prev_hash: str) -> AuditEvent:
