@@ -39,3 +39,9 @@ def _query_baselines(request):
 def assert_query_baseline(request, _query_baselines):
     """`with assert_query_baseline("label"):` fails if the block runs more queries than the app's baseline file."""
     return _query_baselines.checker(request.node)
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_anchor(settings, tmp_path_factory):
+    # Each test has its own checkpoint file: a test that commits must not leave a checkpoint another test reads.
+    settings.AUDIT_ANCHOR_PATH = tmp_path_factory.mktemp("anchor") / "audit-anchor"

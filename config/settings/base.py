@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "qingshan.dashboards",
     "qingshan.api",
     "qingshan.demo",
+    "qingshan.backup",
 ]
 
 MIDDLEWARE = [
@@ -213,3 +214,8 @@ DATACHECK_POSTGRES_URL = os.environ.get("QINGSHAN_DATACHECK_POSTGRES_URL", "")
 
 # One API under /api/: the first version's /datasets/api/ and /datacheck/api/ paths still answer, undocumented.
 SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["qingshan.api.schema.only_api_paths"]
+
+# ---- Audit: signed checkpoints of the chain head outside the database (truncating or wiping the log is detected).
+AUDIT_ANCHOR_PATH = Path(os.environ.get("QINGSHAN_AUDIT_ANCHOR", DATA_DIR / "audit-anchor")).resolve()
+# Minimum seconds between two checkpoints written by one process after commits (0: after every commit that appends).
+AUDIT_ANCHOR_INTERVAL = float(os.environ.get("QINGSHAN_AUDIT_ANCHOR_INTERVAL", "0"))

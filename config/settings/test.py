@@ -20,3 +20,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_db_dir = Path(tempfile.mkdtemp(prefix="qingshan-test-db-",  # noqa: F405
                                          dir="/dev/shm" if Path("/dev/shm").is_dir() else None))  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / "test.sqlite3")}  # noqa: F405
+
+# Audit checkpoints of the test run never land in the data directory (each test also gets its own, conftest.py).
+AUDIT_ANCHOR_PATH = Path(tempfile.mkdtemp(prefix="qingshan-test-anchor-")) / "audit-anchor"  # noqa: F405

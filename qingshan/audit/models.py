@@ -13,6 +13,8 @@ class AuditEvent(models.Model):
     actor_name = models.CharField("操作人姓名", max_length=50, blank=True)
     actor_org = models.ForeignKey("orgs.Organisation", verbose_name="操作单位", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
+    # The unit's name when the event was written (signed from MAC version 2 on; blank on older events).
+    actor_org_name = models.CharField("操作单位名称", max_length=100, blank=True)
     object_type = models.CharField("对象类型", max_length=50)
     object_id = models.BigIntegerField("对象编号")
     action = models.CharField("动作", max_length=40)
@@ -24,6 +26,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField("请求编号", max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Which fields `hash` covers (audit/chain.py): 1 = before actor names were signed, 2 = every shown field.
+    mac_version = models.PositiveSmallIntegerField("签名版本", default=1)
 
     class Meta:
         verbose_name = verbose_name_plural = "审计事件"
@@ -32,6 +36,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    @property
+    def actor_org_label(self) -> str:
+        """The acting unit as pages show it: its signed name, or (events before MAC version 2) its current name."""
+        return self.actor_org_name or (str(self.actor_org) if self.actor_org_id else "")
 
 
 class AuditChainHead(models.Model):

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from qingshan.core.middleware import current_request_id
 
-from .chain import GENESIS, event_digest
+from .anchor import anchor_after_commit
+from .chain import GENESIS, MAC_VERSION, event_digest
 from .models import AuditChainHead, AuditEvent
 
 if TYPE_CHECKING:  # audit sits beside orgs in the layers: the types only, no import at run time
@@ -21,7 +22,8 @@ _PG_LOCK_KEY = 72_011_301  # arbitrary, fixed: the advisory lock that serialises
 BULK_THRESHOLD = 50
 # The columns of a chain row, in the order the rows are built. The payload stays a dict until it is written.
 _COLUMNS = ("seq", "created_at", "actor_id", "actor_name", "actor_org_id", "object_type", "object_id", "action",
-            "from_state", "to_state", "reason", "payload", "internal", "request_id", "prev_hash", "hash")
+            "from_state", "to_state", "reason", "payload", "internal", "request_id", "prev_hash", "hash",
+            "actor_org_name", "mac_version")
 _PAYLOAD = _COLUMNS.index("payload")
 _CREATED_AT = _COLUMNS.index("created_at")
 
@@ -66,16 +68,19 @@ class _Chain:
             actor, actor_org, payload = spec.actor, spec.actor_org, spec.payload or {}
             actor_id = actor.pk if actor is not None else None
             actor_org_id = actor_org.pk if actor_org is not None else None
+            actor_name = str(actor) if actor is not None else "系统"
+            actor_org_name = str(actor_org) if actor_org is not None else ""
             digest = event_digest(
                 prev_hash=self.hash, created_at=created_at.isoformat(timespec="microseconds"), actor_id=actor_id,
                 actor_org_id=actor_org_id, object_type=spec.object_type, object_id=spec.object_id,
                 action=spec.action, from_state=spec.from_state, to_state=spec.to_state, reason=spec.reason,
-                payload=payload, internal=spec.internal, request_id=request_id,
+                payload=payload, internal=spec.internal, request_id=request_id, mac_version=MAC_VERSION,
+                actor_name=actor_name, actor_org_name=actor_org_name,
             )
             row = (
-                self.seq + 1, created_at, actor_id, str(actor) if actor is not None else "系统", actor_org_id,
-                spec.object_type, spec.object_id, spec.action, spec.from_state, spec.to_state, spec.reason, payload,
-                spec.internal, request_id, self.hash, digest,
+                self.seq + 1, created_at, actor_id, actor_name, actor_org_id, spec.object_type, spec.object_id,
+                spec.action, spec.from_state, spec.to_state, spec.reason, payload, spec.internal, request_id,
+                self.hash, digest, actor_org_name, MAC_VERSION,
             )
             self.seq, self.hash = row[0], digest
             yield row
@@ -119,6 +124,8 @@ def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], Any])
     chain = _Chain(head.seq, head.hash)
     written = write(chain.rows(specs))
     AuditChainHead.objects.filter(pk=1).update(seq=chain.seq, hash=chain.hash)
+    # The chain is gap-free from seq 1, so the head's seq is also the number of events.
+    transaction.on_commit(lambda: anchor_after_commit(seq=chain.seq, digest=chain.hash, count=chain.seq))
     return written
 
 

@@ -291,6 +291,8 @@ class TimelineEventOutput(serializers.Serializer):
     action_display = serializers.SerializerMethodField()
     actor_name = serializers.CharField()
     actor_org = RefOutput(allow_null=True)
+    actor_org_name = serializers.CharField(source="actor_org_label",
+                                           help_text="操作单位名称（事件写入时的名称，受签名保护）")
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     reason = serializers.CharField()

@@ -99,6 +99,7 @@ def test_detail_shows_units_extensions_attachments_actions_and_history(world, ap
     assert (decide["label"], decide["endpoint"]) == ("批准延期", f"/api/problems/{problem.pk}/approve-extension/")
     assert [e["action"] for e in body["timeline"]] == ["create", "dispatch", "sign", "start", "request_extension"]
     assert body["timeline"][1]["action_display"] == "交办" and body["timeline"][1]["actor_name"] == "李监督"
+    assert body["timeline"][1]["actor_org_name"] == body["timeline"][1]["actor_org"]["name"]  # signed, as written
 
 
 def test_the_unit_is_offered_its_own_actions_only(world, api):

@@ -1,14 +1,14 @@
 """The audit chain (domain §11): intact verifies clean; each kind of tampering is found and named."""
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from qingshan.audit.anchor import write_anchor
 from qingshan.audit.chain import event_digest
 from qingshan.audit.models import AuditEvent
+from qingshan.audit.tests.checks import found, run_command
 from qingshan.audit.verify import DELETED, EDITED, INSERTED, REORDERED, verify_chain
 from qingshan.problems.choices import State
 from qingshan.problems.testing.flows import drive_to
@@ -30,17 +30,6 @@ def chain(world):
     return seqs
 
 
-def found() -> list[tuple[int, str]]:
-    return [(f.seq, f.kind) for f in verify_chain()]
-
-
-def run_command() -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_audit", stdout=out, stderr=err)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 def forge(seq: int, prev_hash: str) -> AuditEvent:
@@ -53,9 +42,10 @@ def forge(seq: int, prev_hash: str) -> AuditEvent:
 
 def test_an_intact_chain_verifies_clean(chain):
     assert verify_chain() == []
+    write_anchor(seq=chain[-1], digest=AuditEvent.objects.get(seq=chain[-1]).hash, count=len(chain))
     code, out, err = run_command()
     assert code == 0
-    assert out.strip() == f"审计链完整：共 {len(chain)} 条事件，未发现篡改。"
+    assert out.strip() == f"审计链完整：共 {len(chain)} 条事件，未发现篡改（已对照锚点：序号 {chain[-1]}）。"
     assert err == ""
 
 

@@ -4,6 +4,7 @@ import random
 import time
 import unicodedata
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -69,7 +70,8 @@ class Command(BaseCommand):
                 self.stdout.write("数据库中已有组织机构数据，跳过演示数据生成。")
                 self._print_logins()
                 return
-            raise CommandError("数据库中已有组织机构数据。如需重新生成，请先执行 manage.py flush，"
+            raise CommandError("数据库中已有组织机构数据。如需重新生成，请先执行 manage.py flush 并删除审计锚点文件"
+                               f" {settings.AUDIT_ANCHOR_PATH}（否则 verify_audit 会报告日志被清空），"
                                "或加 --if-empty 跳过生成。")
 
         began = time.monotonic()
