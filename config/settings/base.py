@@ -213,3 +213,13 @@ DATACHECK_POSTGRES_URL = os.environ.get("QINGSHAN_DATACHECK_POSTGRES_URL", "")
 
 # One API under /api/: the first version's /datasets/api/ and /datacheck/api/ paths still answer, undocumented.
 SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["qingshan.api.schema.only_api_paths"]
+
+# ---- Spreadsheet imports: what reading one uploaded .xlsx may cost before it is refused (qingshan/core/spreadsheets).
+SPREADSHEET_LIMITS = {
+    "max_uncompressed_bytes": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_MB", "50")) * 1024 * 1024,
+    "max_ratio": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_RATIO", "200")),
+    "max_rows": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_ROWS", "1000000")),
+    "max_columns": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_COLUMNS", "200")),
+    "max_cells": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_CELLS", "20000000")),
+    "max_seconds": float(os.environ.get("QINGSHAN_SPREADSHEET_MAX_SECONDS", "180")),
+}
