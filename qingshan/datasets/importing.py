@@ -609,7 +609,8 @@ def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: st
     if path.stat().st_size == 0:
         raise ImportRefused("文件为空（0 字节），没有可导入的内容。")
     encoding = ""
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+    # Named after the file, so that recovery after a crash finds the scratch copies of a dead batch.
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f"{path.stem}-") as scratch:
         source = path
         if file_format == "csv":
             utf8_copy = Path(scratch) / "utf8.csv"
