@@ -153,7 +153,8 @@ def _scan_sheet(stream: IO[bytes], budget: _Budget) -> None:
                 budget.check_columns(columns)
                 budget.check_cells(end_row * columns)
         rows += _count(data, b"row", _ROW)
-        if (found := _ROW_NUMBER.search(data, max(data.rfind(b"row") - 64, 0))) is not None:
+        last_tag = max(data.rfind(b"<row "), data.rfind(b":row "))  # the chunk's last row opening tag
+        if last_tag >= 0 and (found := _ROW_NUMBER.match(data, data.rfind(b"<", 0, last_tag + 1))) is not None:
             last_row = max(last_row, int(found.group(1)))
         budget.check_rows(max(rows, last_row))
         budget.scanned_cells += _count(data, b"c", _CELL)  # over all sheets: openpyxl sizes each one when opening
@@ -186,9 +187,13 @@ class Sheet:
 @contextmanager
 def first_sheet_rows(source: str | Path | IO[bytes], limits: Limits | None = None) -> Iterator[Sheet]:
     """The first worksheet of an .xlsx file at a path or in a binary file object, read within `limits` (settings
-    by default). SpreadsheetRefused names the limit passed; a damaged package raises
-    what zipfile/openpyxl raise (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError), for the caller's
-    own message."""
+    by default). SpreadsheetRefused names the limit passed; a damaged package raises what zipfile/openpyxl raise
+    (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError), for the caller's own message."""
+    if not hasattr(source, "read"):
+        # Opened here so that the file's name does not matter (openpyxl refuses paths not ending in .xlsx).
+        with open(source, "rb") as handle, first_sheet_rows(handle, limits) as sheet:
+            yield sheet
+        return
     limits = limits or Limits.from_settings()
     budget = _Budget(limits)
     with zipfile.ZipFile(source) as archive:
@@ -198,8 +203,7 @@ def first_sheet_rows(source: str | Path | IO[bytes], limits: Limits | None = Non
         for path in _worksheet_paths(archive):
             with archive.open(path) as stream:
                 _scan_sheet(stream, budget)
-    if hasattr(source, "seek"):
-        source.seek(0)
+    source.seek(0)
     workbook = load_workbook(source, read_only=True, data_only=True)
     try:
         if not workbook.worksheets:

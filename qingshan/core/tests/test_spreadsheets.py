@@ -90,3 +90,16 @@ def test_limits_come_from_settings(settings):
     data = xlsx_with_sheet([header_row(["a"])] + [b"<row><c><v>1</v></c></row>"] * 3)
     with pytest.raises(SpreadsheetRefused, match="超过 3 行的上限"), first_sheet_rows(io.BytesIO(data)) as sheet:
         list(sheet.rows)
+
+
+def test_a_row_numbered_past_the_limit_is_refused_before_openpyxl_yields_the_gap():
+    far = b'<row r="1000001" spans="1:3">' + b'<c r="A1000001" t="inlineStr"><is><t>x</t></is></c>' * 3 + b"</row>"
+    assert refusal(xlsx_with_sheet([header_row(["a"]), far]), seconds=1.0).startswith(
+        "Excel 工作表超过 1,000,000 行的上限")
+
+
+def test_a_path_is_read_whatever_its_name(tmp_path):
+    path = tmp_path / "upload.csv"  # an .xlsx uploaded under a CSV name is still read as the workbook it is
+    path.write_bytes(xlsx_with_sheet([header_row(["a", "b"])]))
+    with first_sheet_rows(path) as sheet:
+        assert list(sheet.rows) == [("a", "b")]
