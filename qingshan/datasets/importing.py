@@ -34,10 +34,10 @@ XLSX_CHUNK_ROWS = 50_000
 STAGING = "stg_import"
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 NON_ASCII = re.compile(b"[\x80-\xff]")
-# A line of ASCII and well-formed UTF-8 multi-byte characters, at least one (each branch starts on a distinct byte,
-# so matching never backtracks).
-UTF8_LINE = re.compile(rb"^[\x00-\x09\x0b-\x7f]*(?:(?:[\xc2-\xdf]|[\xe0-\xef][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{2})"
-                       rb"[\x80-\xbf][\x00-\x09\x0b-\x7f]*)+$", re.MULTILINE)
+# A newline, then a line of ASCII and well-formed UTF-8 multi-byte characters, at least one (each branch starts on
+# a distinct byte, so matching never backtracks; the leading newline lets the engine jump from line to line).
+UTF8_LINE = re.compile(rb"\n[\x00-\x09\x0b-\x7f]*(?:(?:[\xc2-\xdf]|[\xe0-\xef][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{2})"
+                       rb"[\x80-\xbf][\x00-\x09\x0b-\x7f]*)+(?=\n)")
 
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gbk": "GBK", "gb18030": "GB18030"}
 TYPE_WORDS = {"integer": "整数", "decimal": "数字", "double": "数字", "date": "日期（如 2026-03-01）",
@@ -186,12 +186,13 @@ def _utf8_line(path: Path, encoding: str) -> int | None:
         data = carry + chunk
         cut = data.rfind(b"\n") + 1
         data, carry = (data[:cut], data[cut:]) if cut or len(data) < CHUNK_BYTES else (data, b"")
-        for match in UTF8_LINE.finditer(data):
+        for match in UTF8_LINE.finditer(b"\n" + data):  # match.start() is the newline before the line
+            line = match.group()[1:]
             try:
-                as_utf8 = match.group().decode("utf-8")  # the pattern lets a few ill-formed sequences through
+                as_utf8 = line.decode("utf-8")  # the pattern lets a few ill-formed sequences through
             except UnicodeDecodeError:
                 continue
-            if _common_share(as_utf8) > max(_common_share(match.group().decode(encoding, "replace")), 0.5):
+            if _common_share(as_utf8) > max(_common_share(line.decode(encoding, "replace")), 0.5):
                 return lines + data.count(b"\n", 0, match.start()) + 1
         lines += data.count(b"\n")
     return None
