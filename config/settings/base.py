@@ -219,3 +219,13 @@ SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["qingshan.api.schema.only_api_pat
 AUDIT_ANCHOR_PATH = Path(os.environ.get("QINGSHAN_AUDIT_ANCHOR", DATA_DIR / "audit-anchor")).resolve()
 # Minimum seconds between two checkpoints written by one process after commits (0: after every commit that appends).
 AUDIT_ANCHOR_INTERVAL = float(os.environ.get("QINGSHAN_AUDIT_ANCHOR_INTERVAL", "0"))
+
+# ---- Spreadsheet imports: what reading one uploaded .xlsx may cost before it is refused (qingshan/core/spreadsheets).
+SPREADSHEET_LIMITS = {
+    "max_uncompressed_bytes": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_MB", "50")) * 1024 * 1024,
+    "max_ratio": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_RATIO", "200")),
+    "max_rows": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_ROWS", "1000000")),
+    "max_columns": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_COLUMNS", "200")),
+    "max_cells": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_CELLS", "20000000")),
+    "max_seconds": float(os.environ.get("QINGSHAN_SPREADSHEET_MAX_SECONDS", "180")),
+}

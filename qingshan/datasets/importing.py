@@ -3,20 +3,25 @@ text, validate them there with set-based SQL (so files of hundreds of MB never p
 then append or replace inside the same DuckDB transaction. Any error rolls everything back.
 """
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 import charset_normalizer
 import duckdb
+
+from qingshan.core.spreadsheets import Sheet, SpreadsheetRefused, first_sheet_rows
 
 from .catalog import COLUMN_TYPES
 from .storage import quote_ident, quote_literal, typed_sql
@@ -28,6 +33,11 @@ CHUNK_BYTES = 4 * 1024 * 1024
 XLSX_CHUNK_ROWS = 50_000
 STAGING = "stg_import"
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+NON_ASCII = re.compile(b"[\x80-\xff]")
+# A newline, then a line of ASCII and well-formed UTF-8 multi-byte characters, at least one (each branch starts on
+# a distinct byte, so matching never backtracks; the leading newline lets the engine jump from line to line).
+UTF8_LINE = re.compile(rb"\n[\x00-\x09\x0b-\x7f]*(?:(?:[\xc2-\xdf]|[\xe0-\xef][\x80-\xbf]|[\xf0-\xf4][\x80-\xbf]{2})"
+                       rb"[\x80-\xbf][\x00-\x09\x0b-\x7f]*)+(?=\n)")
 
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8（带 BOM）", "gbk": "GBK", "gb18030": "GB18030"}
 TYPE_WORDS = {"integer": "整数", "decimal": "数字", "double": "数字", "date": "日期（如 2026-03-01）",
@@ -87,49 +97,112 @@ def _guess(sample: bytes) -> str:
     return FOREIGN_ENCODINGS.get(best.encoding, best.encoding.upper().replace("_", "-"))
 
 
-def _decodes(path: Path, encoding: str, out: Path | None = None, progress: Progress = _no_progress) -> bool:
-    """Whether the whole file decodes strictly in `encoding` (read in chunks); when `out` is given, the text is
-    written there as UTF-8 in the same pass, so a GBK file is decoded once for detection and re-encoding."""
+def _first_bad_line(chunks: Iterable[bytes], encoding: str, sink: IO[bytes] | None = None,
+                    progress: Progress = _no_progress, total: int = 1, final: bool = True) -> int | None:
+    """Decode `chunks` strictly in `encoding` and return the number of the first line that does not decode (None when
+    all do). When `sink` is given the text is written there as UTF-8 in the same pass, so a GBK file is decoded once
+    for checking and re-encoding. Memory stays flat: one chunk at a time."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    total, done = max(path.stat().st_size, 1), 0
+    lines = done = 0  # newlines in the chunks already decoded (a character cut at a chunk's end holds none)
     try:
-        with open(path, "rb") as handle, (open(out, "wb") if out else io.BytesIO()) as sink:
-            while chunk := handle.read(CHUNK_BYTES):
-                text = decoder.decode(chunk)
-                if encoding == "utf-8" and not out:
-                    continue
-                utf8 = text.encode("utf-8")
-                # Private-use characters mean the bytes were something else (Big5 often "decodes" as GB18030).
-                # Python's GBK never yields them; searching the UTF-8 bytes for their lead bytes is fast.
-                if encoding == "gb18030" and (b"\xee" in utf8 or (b"\xef" in utf8 and PRIVATE_USE.search(text))):
-                    return False
-                if out:
-                    sink.write(utf8)
-                    done += len(chunk)
-                    progress(phase="检测并转换编码", percent=5 + int(25 * done / total))
-            tail = decoder.decode(b"", final=True)
-            if out:
-                sink.write(tail.encode("utf-8"))
-    except UnicodeDecodeError:
-        return False
-    return True
+        for chunk in chunks:
+            text = decoder.decode(chunk)
+            utf8 = text.encode("utf-8") if sink is not None or encoding == "gb18030" else b""
+            # Private-use characters mean the bytes were something else (Big5 often "decodes" as GB18030).
+            # Python's GBK never yields them; searching the UTF-8 bytes for their lead bytes is fast.
+            if encoding == "gb18030" and (b"\xee" in utf8 or b"\xef" in utf8) and \
+                    (private := PRIVATE_USE.search(text)) is not None:
+                return lines + text.count("\n", 0, private.start()) + 1
+            if sink is not None:
+                sink.write(utf8)
+                done += len(chunk)
+                progress(phase="检测并转换编码", percent=5 + int(25 * done / total))
+            lines += chunk.count(b"\n")
+        tail = decoder.decode(b"", final=final)
+        if sink is not None:
+            sink.write(tail.encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return lines + exc.object[:exc.start].count(b"\n") + 1
+    return None
 
 
-def _sample_is_utf8(sample: bytes) -> bool:
-    """Whether the file's first bytes are UTF-8 (a character cut at the sample's end is allowed)."""
-    try:
-        codecs.getincrementaldecoder("utf-8")(errors="strict").decode(sample, final=False)
-    except UnicodeDecodeError:
-        return False
-    return True
+def _chunks(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            yield chunk
 
 
-def detect_encoding(path: Path, utf8_copy: Path | None = None, progress: Progress = _no_progress,
-                    trust_utf8_start: bool = False) -> str:
+def _bad_line(path: Path, encoding: str, out: Path | None = None, progress: Progress = _no_progress) -> int | None:
+    """The first line of the file at `path` that does not decode in `encoding` (see _first_bad_line)."""
+    total = max(path.stat().st_size, 1)
+    with open(out, "wb") if out else contextlib.nullcontext() as sink:
+        return _first_bad_line(_chunks(path), encoding, sink, progress, total)
+
+
+def _first_text(path: Path, sample: bytes) -> bytes:
+    """Up to 64 KB from the start of the first line holding a non-ASCII byte: the text that decides the encoding
+    (b'' for a pure-ASCII file). A file may run in ASCII for megabytes before its first Chinese character."""
+    offset = 0
+    with open(path, "rb") as handle:
+        chunk = sample
+        while chunk:
+            found = NON_ASCII.search(chunk)
+            if found is not None:
+                start = offset + chunk.rfind(b"\n", 0, found.start()) + 1
+                handle.seek(start)
+                return handle.read(64 * 1024)
+            offset += len(chunk)
+            handle.seek(offset)
+            chunk = handle.read(CHUNK_BYTES)
+    return b""
+
+
+def _mixed(line: int, detail: str) -> ImportRefused:
+    return ImportRefused(f"文件编码不一致：第 {line} 行{detail}，文件可能混用了多种编码。"
+                         f"请用文本编辑器检查该行，统一编码后重新导入。{SUPPORTED}")
+
+
+def _common_share(text: str) -> float:
+    """The share of a line's non-ASCII characters that are among the 3,755 most common Chinese characters (GB2312
+    level 1): nearly all of real Chinese text, few of the characters that bytes misread in another encoding give."""
+    wide = [c for c in text if c > "\x7f"]
+    common = 0
+    for c in wide:
+        try:
+            common += 0xB0 <= c.encode("gb2312")[0] <= 0xD7
+        except UnicodeEncodeError:
+            continue
+    return common / max(len(wide), 1)
+
+
+def _utf8_line(path: Path, encoding: str) -> int | None:
+    """The first line of a file that decodes as GBK/GB18030 but is really UTF-8 (pasted in from elsewhere): its
+    bytes are valid UTF-8 and read so hold a larger share of common characters. UTF-8 Chinese read as GBK gives
+    rarer and extension characters (鏀挎媺 for 政拉), while genuine GBK text is seldom valid UTF-8 at all, and then
+    reads as Latin, Greek or rare characters."""
+    lines, carry = 0, b""
+    chunks = _chunks(path)
+    for chunk in itertools.chain(chunks, [b"\n"]):
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        data, carry = (data[:cut], data[cut:]) if cut or len(data) < CHUNK_BYTES else (data, b"")
+        for match in UTF8_LINE.finditer(b"\n" + data):  # match.start() is the newline before the line
+            line = match.group()[1:]
+            try:
+                as_utf8 = line.decode("utf-8")  # the pattern lets a few ill-formed sequences through
+            except UnicodeDecodeError:
+                continue
+            if _common_share(as_utf8) > max(_common_share(line.decode(encoding, "replace")), 0.5):
+                return lines + data.count(b"\n", 0, match.start()) + 1
+        lines += data.count(b"\n")
+    return None
+
+
+def detect_encoding(path: Path, utf8_copy: Path | None = None, progress: Progress = _no_progress) -> str:
     """'utf-8', 'utf-8-sig', 'gbk' or 'gb18030' for a CSV file; ImportRefused naming what was found otherwise.
-    For GBK/GB18030 a UTF-8 copy is written to `utf8_copy` (when given) in the same pass. With `trust_utf8_start`,
-    a file whose first 64 KB are UTF-8 is taken as UTF-8 without reading on: DuckDB's reader checks every byte
-    anyway and raises NotUtf8, after which the caller detects again on the whole file."""
+    The encoding is decided on the file's first non-ASCII text, then the WHOLE file is decoded strictly in it: a
+    line further on in another encoding is refused by its number, never imported as garbled text. For GBK/GB18030
+    a UTF-8 copy is written to `utf8_copy` (when given) in the same pass."""
     with open(path, "rb") as handle:
         sample = handle.read(64 * 1024)
     if not sample:
@@ -141,19 +214,29 @@ def detect_encoding(path: Path, utf8_copy: Path | None = None, progress: Progres
         if guess.startswith("UTF-16") or guess.startswith("UTF-32"):
             raise ImportRefused(f"文件编码为 {guess}，系统不支持该编码。{SUPPORTED}")
         raise ImportRefused(f"文件不是文本格式的 CSV（含有二进制内容），无法识别。{SUPPORTED}")
-    if trust_utf8_start and _sample_is_utf8(sample):
-        return "utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"
     if sample.startswith(codecs.BOM_UTF8):
-        if _decodes(path, "utf-8"):
-            return "utf-8-sig"
-        raise ImportRefused(f"文件以 UTF-8 标记开头，但其中有不是 UTF-8 的内容，可能已损坏。{SUPPORTED}")
-    for encoding in ("utf-8", "gbk", "gb18030"):
-        if _decodes(path, encoding, utf8_copy if encoding != "utf-8" else None, progress):
+        if (line := _bad_line(path, "utf-8")) is not None:
+            raise ImportRefused(f"文件以 UTF-8 标记开头，但第 {line} 行不是 UTF-8 编码，"
+                                f"文件可能已损坏或混用了多种编码。{SUPPORTED}")
+        return "utf-8-sig"
+    first = _first_text(path, sample)
+    if _first_bad_line([first], "utf-8", final=False) is None:
+        # UTF-8 from its first non-ASCII character on (or plain ASCII): every later line must be UTF-8 too.
+        if (line := _bad_line(path, "utf-8")) is not None:
+            raise _mixed(line, "不是 UTF-8 编码（此前的内容是 UTF-8）")
+        return "utf-8"
+    for encoding in ("gbk", "gb18030"):
+        if (line := _bad_line(path, encoding, utf8_copy, progress)) is None:
+            if (line := _utf8_line(path, encoding)) is not None:
+                raise _mixed(line, f"是 UTF-8 编码（文件其余内容是 {ENCODING_LABELS[encoding]}）")
             # Traditional-Chinese Big5 text can also be valid GBK byte for byte; ask the detector before trusting it.
-            if encoding != "utf-8" and (guess := _guess(sample)).startswith("Big5"):
+            # (Asked about the file's start: a few Chinese characters after pages of ASCII are too little to tell.)
+            if (guess := _guess(sample)).startswith("Big5"):
                 raise ImportRefused(f"无法识别文件编码：检测结果为 {guess}，系统不支持该编码。{SUPPORTED}")
             return encoding
-    guess = _guess(sample)
+    if _first_bad_line([first], "gb18030", final=False) is None:
+        raise _mixed(line, "不是 GBK 或 GB18030 编码（此前的内容是 GBK）")
+    guess = _guess(first)
     if guess:
         raise ImportRefused(f"无法识别文件编码：检测结果为 {guess}，系统不支持该编码。{SUPPORTED}")
     raise ImportRefused(f"无法识别文件编码：文件内容不像任何文本编码，可能不是 CSV 文件或已损坏。{SUPPORTED}")
@@ -191,50 +274,49 @@ def _cell_text(value) -> str:
 
 
 def xlsx_to_csv(path: Path, out: Path, progress: Progress = _no_progress) -> None:
-    """Stream the first worksheet of an .xlsx file (openpyxl read-only) into a UTF-8 CSV, in chunks of rows."""
-    import openpyxl
+    """Stream the first worksheet of an .xlsx file into a UTF-8 CSV, in chunks of rows, within the spreadsheet
+    limits (core/spreadsheets.py refuses bombs, oversize sheets and slow reads before anything is staged)."""
+    try:
+        with first_sheet_rows(path) as sheet:
+            _write_sheet_csv(sheet, out, progress)
+    except SpreadsheetRefused as exc:
+        raise ImportRefused(str(exc)) from exc
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, ValueError) as exc:
+        raise ImportRefused(_BROKEN_XLSX.format(type(exc).__name__)) from exc
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportRefused(_BROKEN_XLSX.format(type(exc).__name__)) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        total = max((sheet.max_row or 1) - 1, 0)
-        written = 0
-        pending_blank = 0  # blank rows are kept only when data follows, so row numbers stay those of Excel
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            width = None
-            for row in sheet.iter_rows(values_only=True):
-                cells = [_cell_text(v) for v in row]
-                if width is None:
-                    while cells and not cells[-1]:
-                        cells.pop()
-                    width = len(cells)
-                    if not width:
-                        raise ImportRefused("Excel 文件第一行是空行：第一行必须是表头（字段名或中文名）。")
-                    writer.writerow(cells)
-                    continue
-                cells = (cells + [""] * width)[:width] if len(cells) != width else cells
-                if not any(cells):
-                    pending_blank += 1
-                    continue
-                for _ in range(pending_blank):
-                    writer.writerow([""] * width)
-                pending_blank = 0
-                writer.writerow(cells)
-                written += 1
-                if written % XLSX_CHUNK_ROWS == 0:
-                    handle.flush()
-                    progress(phase="读取 Excel", rows_done=written, rows_total=max(total, written),
-                             percent=10 + int(20 * written / max(total, written)))
+
+def _write_sheet_csv(sheet: Sheet, out: Path, progress: Progress) -> None:
+    total = max(sheet.max_row - 1, 0)
+    written = 0
+    pending_blank = 0  # blank rows are kept only when data follows, so row numbers stay those of Excel
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        width = None
+        for row in sheet.rows:
+            cells = [_cell_text(v) for v in row]
             if width is None:
-                raise ImportRefused("Excel 文件为空：没有表头，也没有数据行。")
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError) as exc:
-        raise ImportRefused(_BROKEN_XLSX.format(type(exc).__name__)) from exc
-    finally:
-        workbook.close()
+                while cells and not cells[-1]:
+                    cells.pop()
+                width = len(cells)
+                if not width:
+                    raise ImportRefused("Excel 文件第一行是空行：第一行必须是表头（字段名或中文名）。")
+                writer.writerow(cells)
+                continue
+            cells = (cells + [""] * width)[:width] if len(cells) != width else cells
+            if not any(cells):
+                pending_blank += 1
+                continue
+            for _ in range(pending_blank):
+                writer.writerow([""] * width)
+            pending_blank = 0
+            writer.writerow(cells)
+            written += 1
+            if written % XLSX_CHUNK_ROWS == 0:
+                handle.flush()
+                progress(phase="读取 Excel", rows_done=written, rows_total=max(total, written),
+                         percent=10 + int(20 * written / max(total, written)))
+        if width is None:
+            raise ImportRefused("Excel 文件为空：没有表头，也没有数据行。")
 
 
 # ---------------------------------------------------------------- header mapping
@@ -528,11 +610,12 @@ def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: st
     if path.stat().st_size == 0:
         raise ImportRefused("文件为空（0 字节），没有可导入的内容。")
     encoding = ""
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+    # Named after the file, so that recovery after a crash finds the scratch copies of a dead batch.
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=f"{path.stem}-") as scratch:
         source = path
         if file_format == "csv":
             utf8_copy = Path(scratch) / "utf8.csv"
-            encoding = detect_encoding(path, utf8_copy, progress, trust_utf8_start=True)
+            encoding = detect_encoding(path, utf8_copy, progress)
             if on_format:
                 on_format(file_format, ENCODING_LABELS[encoding])
             if encoding in ("gbk", "gb18030"):
@@ -556,20 +639,7 @@ def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: st
                 rows = stage_parquet(con, source, header, mapped)
             else:
                 mapped = map_header(read_csv_header(source), columns)
-                try:
-                    rows, native = _stage_csv_fast_or_text(con, source, mapped, columns)
-                except NotUtf8:
-                    if encoding not in ("utf-8", "utf-8-sig") or source != path:
-                        raise
-                    # Only the file's start was checked; bytes further on are not UTF-8: now decide on the whole file.
-                    con.execute(f"DROP TABLE IF EXISTS {STAGING}")
-                    encoding = detect_encoding(path, utf8_copy, progress)
-                    if encoding not in ("gbk", "gb18030"):
-                        raise
-                    if on_format:
-                        on_format(file_format, ENCODING_LABELS[encoding])
-                    source = utf8_copy
-                    rows, native = _stage_csv_fast_or_text(con, source, mapped, columns)
+                rows, native = _stage_csv_fast_or_text(con, source, mapped, columns)
             if rows == 0:
                 raise ImportRefused("文件只有表头，没有数据行，没有可导入的内容。")
             progress(phase="校验数据", percent=60, rows_total=rows)

@@ -3,10 +3,13 @@
 Each checks permission, changes DuckDB under the writer lock and records the audit event in the same Django
 transaction as the record it changes.
 """
+import datetime as dt
 import hashlib
 import logging
+import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -38,6 +41,8 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
 WAITING = "等待其他导入完成"
 INTERRUPTED = "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
+# How long a file in the incoming folder that no live batch owns is left alone before recovery deletes it.
+ORPHAN_AFTER = dt.timedelta(hours=1)
 
 
 def _actor_org(actor: User | None) -> Organisation | None:
@@ -306,7 +311,10 @@ def _run_locked(batch: ImportBatch, update: Callable[..., None], on_format: Call
 
 def batches_recover_interrupted() -> int:
     """Mark 失败 the batches left 导入中 by an import that died (server restart): when no writer holds the lock, a
-    batch past its waiting phase cannot be running any more. Returns how many were marked."""
+    batch past its waiting phase cannot be running any more. Their files (the upload and the scratch copies made
+    while importing) are deleted, and so is anything else in the incoming folder that no queued or running batch
+    owns and that nobody has touched for ORPHAN_AFTER. (The staging table is a DuckDB TEMP table: it dies with the
+    process that made it, so a crash leaves none behind.) Returns how many batches were marked."""
     with writer_lock(blocking=False) as held:
         if not held:
             return 0
@@ -314,7 +322,45 @@ def batches_recover_interrupted() -> int:
                      .select_related("dataset", "created_by"))
         for batch in stale:
             _fail(batch, INTERRUPTED, [], 0)
+            _remove_batch_files(batch.stored_path)
+        _remove_orphans()
         return len(stale)
+
+
+def _remove_batch_files(stored_path: str) -> None:
+    """Delete a batch's upload and the scratch folders its import made beside it (named after the upload)."""
+    if not stored_path:
+        return
+    stored = Path(stored_path)
+    stored.unlink(missing_ok=True)
+    for scratch in stored.parent.glob(f"{stored.stem}-*"):
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _last_touched(path: Path) -> float:
+    """The newest modification time of a file, or of a folder and what it holds."""
+    if not path.is_dir():
+        return path.stat().st_mtime
+    return max([path.stat().st_mtime, *(p.stat().st_mtime for p in path.rglob("*"))])
+
+
+def _remove_orphans() -> None:
+    """Delete what the incoming folder holds for no live batch: files of uploads that died before their batch was
+    saved, scratch folders of killed bulk loads. Only when untouched for ORPHAN_AFTER, since an upload being
+    written or a bulk load preparing its rows works there before it takes the writer lock."""
+    live = {Path(p).stem for p in ImportBatch.objects.filter(status__in=(BatchStatus.QUEUED, BatchStatus.RUNNING))
+            .values_list("stored_path", flat=True) if p}
+    cutoff = time.time() - ORPHAN_AFTER.total_seconds()
+    for entry in _incoming_dir().iterdir():
+        try:
+            if entry.name.split(".")[0].split("-")[0] in live or _last_touched(entry) > cutoff:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue  # removed meanwhile
 
 
 def _fail(batch: ImportBatch, summary: str, errors: list[str], count: int) -> None:
@@ -343,7 +389,7 @@ def dataset_load_rows(*, actor: User | None, dataset: Dataset, rows: Iterable | 
         raise ValueError("give exactly one of rows or relation")
     if dataset.storage != Storage.TABLE:
         raise ServiceError(f"数据集“{dataset.name}”登记为外部 Parquet 文件，不能装载数据。")
-    with tempfile.TemporaryDirectory(dir=_incoming_dir()) as scratch:
+    with tempfile.TemporaryDirectory(dir=_incoming_dir(), prefix="load-") as scratch:
         if relation is not None:
             path, name = Path(scratch) / "rows.parquet", "rows.parquet"
             relation.write_parquet(str(path))

@@ -4,15 +4,17 @@ then all rows are written in one transaction through the services — all rows o
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from qingshan.access import supervision as access
 from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.spreadsheets import SpreadsheetRefused, first_sheet_rows
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation
 
@@ -238,7 +240,9 @@ def template_bytes(spec: ImportSpec) -> bytes:
     return buffer.getvalue()
 
 
-def _open(upload):
+@contextmanager
+def _rows(upload) -> Iterator[Iterator[tuple]]:
+    """The rows of the upload's first sheet, read within the spreadsheet limits (core/spreadsheets.py)."""
     name = getattr(upload, "name", "") or ""
     if not name.lower().endswith(".xlsx"):
         raise ImportRejected([ONLY_XLSX.format(name=name)])
@@ -253,17 +257,19 @@ def _open(upload):
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ImportRejected([NOT_XLSX.format(name=name)])
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with first_sheet_rows(io.BytesIO(data)) as sheet:
+            yield sheet.rows
+    except (ImportRejected, CellError):
+        raise
+    except SpreadsheetRefused as exc:
+        raise ImportRejected([str(exc)]) from exc
     except Exception as exc:  # openpyxl raises many kinds for a damaged package; the user needs one answer
         raise ImportRejected([NOT_XLSX.format(name=name)]) from exc
 
 
 def read_rows(spec: ImportSpec, upload) -> list[tuple[int, dict]]:
     """Parse and check every row of the first sheet; raises ImportRejected with every problem found."""
-    wb = _open(upload)
-    try:
-        sheet = wb.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+    with _rows(upload) as rows:
         header = next(rows, None)
         expected = [c.header for c in spec.columns]
         actual = [("" if v is None else str(v).strip()) for v in (header or [])]
@@ -305,5 +311,3 @@ def read_rows(spec: ImportSpec, upload) -> list[tuple[int, dict]]:
                 shown.append(f"另有 {len(errors) - MAX_ERRORS} 处错误未列出。")
             raise ImportRejected(shown)
         return parsed
-    finally:
-        wb.close()

@@ -2,6 +2,7 @@
 all-or-nothing guarantee (a refused file leaves the table and its row count exactly as they were)."""
 import io
 import os
+import time
 
 import duckdb
 import openpyxl
@@ -177,8 +178,7 @@ def test_bulk_loader_takes_rows_and_relations(world, water):
 
 
 def test_gbk_text_after_a_long_ascii_start_is_still_detected(world, water):
-    # The first 64 KB are plain ASCII, so only DuckDB's reader finds the GBK bytes further on; the import then
-    # decides on the whole file and goes on as GBK.
+    # The first 64 KB are plain ASCII: the encoding is decided on the first line with Chinese in it.
     ascii_rows = "".join(f"A{i:05d},x,2026-03-01,1,1,I,1,1\n" for i in range(3000))
     batch = imported(world, water, (HEADER + ascii_rows + "S01,青山桥,2026-03-01,1,1,I,1,1\n").encode("gbk"))
     assert (batch.status, batch.encoding, batch.row_count) == (BatchStatus.DONE, "GBK", 3001), batch.error_summary
@@ -198,3 +198,40 @@ def test_a_batch_left_running_by_a_dead_import_is_marked_failed_only_when_no_wri
     dead.refresh_from_db()
     assert dead.status == BatchStatus.FAILED
     assert dead.error_summary == "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
+
+
+def test_recovery_deletes_the_files_of_crashed_imports_and_old_orphans_but_not_live_ones(world, water):
+    from qingshan.datasets.models import ImportBatch
+    from qingshan.datasets.services import _incoming_dir, batches_recover_interrupted
+
+    incoming = _incoming_dir()
+
+    def put(name: str, age_hours: float = 0) -> os.PathLike:
+        path = incoming / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 1024)
+        stamp = time.time() - age_hours * 3600
+        os.utime(path, (stamp, stamp))
+        os.utime(path.parent, (stamp, stamp))
+        return path
+
+    # A batch killed while converting its GBK upload: the upload and its scratch copy are left behind.
+    dead_upload = put("dead.csv")
+    dead_scratch = put("dead-k2j4/utf8.csv")
+    dead = ImportBatch.objects.create(dataset=water, created_by=world.officer, original_name="a.csv", sha256="0",
+                                      stored_path=str(dead_upload), status=BatchStatus.RUNNING, phase="读取数据")
+    queued_upload = put("queued.xlsx", age_hours=5)  # waiting its turn: kept however old
+    ImportBatch.objects.create(dataset=water, created_by=world.officer, original_name="b.xlsx", sha256="0",
+                               stored_path=str(queued_upload), status=BatchStatus.QUEUED)
+    old_orphan = put("0a1b.csv", age_hours=2)  # an upload whose process died before its batch was saved
+    old_load = put("load-x1y2/rows.csv", age_hours=2)  # a killed bulk load's scratch folder
+    fresh_orphan = put("9f8e.parquet")  # may be an upload being written right now: kept
+
+    assert batches_recover_interrupted() == 1
+    dead.refresh_from_db()
+    assert dead.status == BatchStatus.FAILED
+    assert not dead_upload.exists() and not dead_scratch.parent.exists()
+    assert not old_orphan.exists() and not old_load.parent.exists()
+    assert queued_upload.exists() and fresh_orphan.exists()
+    with duckdb_connect(read_only=True) as con:  # the staging table is a TEMP table: nothing staged survives
+        assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'stg%'").fetchone()[0] == 0

@@ -1,6 +1,7 @@
 """Excel import: good files import every row; bad files change nothing and say why, in Chinese."""
 import datetime as dt
 import io
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,6 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from qingshan.audit.models import AuditEvent
+from qingshan.core.testing import spreadsheets
 from qingshan.supervision import excel
 from qingshan.supervision.models import IndicatorReading, ReportSlot, SupervisionItem
 
@@ -145,3 +147,22 @@ def test_template_download_has_the_header_and_the_import_page_shows_errors(clien
     response = client.post(reverse("supervision:import", args=["items"]),
                            {"file": SimpleUploadedFile("a.csv", b"x", content_type="text/csv")})
     assert response.status_code == 400 and "未导入任何数据" in response.content.decode()
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: spreadsheets.empty_cells_bomb(READING_HEADER),
+     "Excel 文件中“xl/worksheets/sheet1.xml”的压缩比超过 200 倍的上限（解压后 76 MB），疑似压缩炸弹，已拒绝读取。"),
+    (lambda: spreadsheets.blank_rows(READING_HEADER, rows=1_100_000),
+     "Excel 工作表超过 1,000,000 行的上限（含空行），已停止读取。请删除多余的空行或拆分为多个文件后重新导入。"),
+    (lambda: spreadsheets.oversize_dimension(READING_HEADER, "A1:XFD2"),
+     "Excel 工作表超过 200 列的上限（含空列），已停止读取。请删除多余的空列后重新导入。"),
+])
+def test_spreadsheet_bombs_are_refused_quickly_and_change_nothing(sw, counts, build, message):
+    w = sw
+    before = counts()
+    upload = SimpleUploadedFile("读数.xlsx", build(), content_type=XLSX)
+    assert upload.size < excel.MAX_BYTES  # small enough to pass the upload limit: only the bounded read stops it
+    started = time.monotonic()
+    assert rejected(excel.READINGS, w.officer, upload) == [message]
+    assert time.monotonic() - started < 8
+    assert counts() == before
