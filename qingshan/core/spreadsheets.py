@@ -21,7 +21,7 @@ from typing import IO
 from django.conf import settings
 from openpyxl import load_workbook
 from openpyxl.packaging.manifest import Manifest
-from openpyxl.reader.excel import ARC_CONTENT_TYPES, _find_workbook_part
+from openpyxl.reader.excel import ARC_CONTENT_TYPES, _find_workbook_part  # type: ignore[attr-defined]
 from openpyxl.reader.workbook import WorkbookParser
 from openpyxl.utils import column_index_from_string
 from openpyxl.xml.functions import fromstring
@@ -114,7 +114,7 @@ def _column_number(letters: bytes | str) -> int:
 
 def _worksheet_paths(archive: zipfile.ZipFile) -> list[str]:
     """The package paths of the workbook's worksheets, found as openpyxl finds them (only small parts are read)."""
-    package = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
+    package = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))  # type: ignore[arg-type]
     parser = WorkbookParser(archive, _find_workbook_part(package).PartName[1:])
     parser.parse()
     return [rel.target for _sheet, rel in parser.find_sheets()
@@ -189,7 +189,7 @@ def first_sheet_rows(source: str | Path | IO[bytes], limits: Limits | None = Non
     """The first worksheet of an .xlsx file at a path or in a binary file object, read within `limits` (settings
     by default). SpreadsheetRefused names the limit passed; a damaged package raises what zipfile/openpyxl raise
     (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError), for the caller's own message."""
-    if not hasattr(source, "read"):
+    if isinstance(source, str | Path):
         # Opened here so that the file's name does not matter (openpyxl refuses paths not ending in .xlsx).
         with open(source, "rb") as handle, first_sheet_rows(handle, limits) as sheet:
             yield sheet
@@ -208,7 +208,7 @@ def first_sheet_rows(source: str | Path | IO[bytes], limits: Limits | None = Non
     try:
         if not workbook.worksheets:
             raise KeyError("no worksheet")
-        sheet = workbook.worksheets[0]
-        yield Sheet(rows=_bounded(sheet.iter_rows(values_only=True), budget), max_row=sheet.max_row or 0)
+        first = workbook.worksheets[0]
+        yield Sheet(rows=_bounded(first.iter_rows(values_only=True), budget), max_row=first.max_row or 0)
     finally:
         workbook.close()

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 # The look of every exported sheet: a bold title, a shaded header row.
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F0")
@@ -76,3 +78,22 @@ class Column:
 
     def colour(self, raw) -> str:
         return (self.colours or {}).get(raw, "") if self.colours else ""
+
+
+def inert_row(sheet, values) -> list:
+    """A row for `sheet.append` in which no text becomes a live formula.
+
+    openpyxl stores a string that starts with "=" as a formula, so a problem titled `=HYPERLINK(…)` or a unit named
+    `=1+1` would run in the reader's Excel (formula injection). Such a string is written as a text cell instead; every
+    other value goes through as it is (a per-cell object for every value would cost a million-row export dearly).
+    """
+    return [_text_cell(sheet, value) if isinstance(value, str) and value.startswith("=") else value
+            for value in values]
+
+
+def _text_cell(sheet, value: str) -> Cell:
+    # A cell made for a sheet takes its place when appended (openpyxl sets its row and column then).
+    cell = WriteOnlyCell(sheet, value=value) if isinstance(sheet, WriteOnlyWorksheet) else Cell(
+        sheet, value=value)  # type: ignore[call-arg]
+    cell.data_type = "s"
+    return cell

@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column
+from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column, inert_row
 
 from .definitions import GENERAL_NOTES, condition_label, kpi_definitions
 from .selectors import GROUP_BY_LABELS, KpiRow
@@ -44,7 +44,7 @@ def kpi_workbook(rows: list[KpiRow], filters: Filters) -> bytes:
     sheet.title = "考核指标"
     sheet.append(["问题办理情况统计"])
     sheet["A1"].font = TITLE
-    sheet.append([_period_text(filters)])
+    sheet.append(inert_row(sheet, [_period_text(filters)]))
     columns = _sheet_columns()
     sheet.append([GROUP_BY_LABELS[filters.group_by], *(column.label for column in columns)])
     header_row = sheet.max_row
@@ -52,7 +52,7 @@ def kpi_workbook(rows: list[KpiRow], filters: Filters) -> bytes:
         cell.font, cell.fill = BOLD, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
-        sheet.append([row.label, *(_value(row, column) for column in columns)])
+        sheet.append(inert_row(sheet, [row.label, *(_value(row, column) for column in columns)]))
         label_cell, *cells = sheet[sheet.max_row]
         for cell, column in zip(cells, columns, strict=True):
             cell.number_format = column.number_format

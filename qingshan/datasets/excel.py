@@ -4,6 +4,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from qingshan.core.tables import inert_row
+
 TYPE_LABELS = {"string": "文本", "integer": "整数", "decimal": "数字（精确）", "double": "数字", "date": "日期",
                "timestamp": "时间", "boolean": "是/否"}
 
@@ -13,15 +15,15 @@ def import_template(dataset) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "数据"
-    sheet.append([c["label"] for c in dataset.columns])
+    sheet.append(inert_row(sheet, [c["label"] for c in dataset.columns]))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     notes = workbook.create_sheet("字段说明")
     notes.append(["中文名", "字段名", "类型", "必填", "下限", "上限", "可选值"])
     for c in dataset.columns:
-        notes.append([c["label"], c["name"], TYPE_LABELS[c["type"]],
+        notes.append(inert_row(notes, [c["label"], c["name"], TYPE_LABELS[c["type"]],
                       "是" if c["required"] or c["name"] in dataset.key else "否",
-                      c.get("min", ""), c.get("max", ""), "、".join(c.get("choices", []))])
+                      c.get("min", ""), c.get("max", ""), "、".join(c.get("choices", []))]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

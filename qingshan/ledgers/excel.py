@@ -5,7 +5,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column
+from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column, inert_row
 
 
 def write_ledger(path, *, title: str, subtitle: str, columns: tuple[Column, ...], rows: Iterable[tuple]) -> int:
@@ -30,13 +30,13 @@ def write_ledger(path, *, title: str, subtitle: str, columns: tuple[Column, ...]
         return cell
 
     sheet.append([styled(title, TITLE)])
-    sheet.append([subtitle])
+    sheet.append(inert_row(sheet, [subtitle]))
     sheet.append([styled(column.label, BOLD, HEADER_FILL) for column in columns])
     converters = [column.value for column in columns]
     count = 0
     for raw in rows:
         # openpyxl gives date and datetime values a date number format by itself (see Cell._bind_value).
-        sheet.append([convert(value) for convert, value in zip(converters, raw, strict=True)])
+        sheet.append(inert_row(sheet, [convert(value) for convert, value in zip(converters, raw, strict=True)]))
         count += 1
     book.save(path)
     return count

@@ -270,3 +270,13 @@ def test_query_count_does_not_grow_with_problems_or_groups(client, history, grou
         response = client.get(KPI_URL, params)
     assert len(response.context["rows"]) >= 9
     assert len(many) == len(few)
+
+
+def test_a_unit_name_that_looks_like_a_formula_is_exported_as_text(client, history):
+    """Formula injection: an organisation's name typed as "=…" reaches Excel as text, never as a live formula."""
+    history.eco.name = "=1+1"
+    history.eco.save(update_fields=["name"])
+    response = get(client, history.leader, EXPORT_URL, group_by="unit", **PERIOD)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["考核指标"]
+    [cell] = [row[0] for row in sheet.iter_rows(min_row=4) if row[0].value == "=1+1"]
+    assert cell.data_type == "s"

