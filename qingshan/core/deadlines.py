@@ -31,7 +31,8 @@ class DeadlineKind:
     # Bulk: item pk -> ids of the heads/leaders who receive an escalation (提级督办).
     escalation_recipients: Callable[[Sequence[Any]], Mapping[int, Collection[int]]]
     # Apply 督办 in the owning domain through its service: (item, level, reason); the actor is the system (None).
-    escalate: Callable[[Any, int, str], None] | None = None
+    # Raise the item to a colour level as the system; returns False when it already was there (nothing changed).
+    escalate: Callable[[Any, int, str], bool] | None = None
     # Field counting urgings (催办), for "K urgings without answer" escalation; None if the kind has none.
     urge_count_field: str | None = None
     # Items to show yellow before their due date because they are behind schedule (e.g. an off-track indicator).

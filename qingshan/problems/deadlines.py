@@ -66,10 +66,11 @@ def head_recipients(problems: Sequence[Problem]) -> Mapping[int, Collection[int]
         parents.get(p.supervising_org_id), set()) for p in problems})
 
 
-def _escalate(problem: Problem, level: int, reason: str) -> None:
+def _escalate(problem: Problem, level: int, reason: str) -> bool:
     from .services import problem_escalate
 
     problem_escalate(actor=None, problem=problem, level=max(level, EscalationLevel.BLUE), reason=reason)
+    return True  # an item already at the level is refused by the service, and the sweep notes why
 
 
 def _problem_title(problem: Problem) -> str:

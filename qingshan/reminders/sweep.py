@@ -215,8 +215,11 @@ def _fan_out_batch(kind: DeadlineKind, rule: ReminderRule, now: dt.datetime, sta
                     started = time.perf_counter()
                     try:
                         with transaction.atomic():
-                            kind.escalate(item, EscalationLevel.RED, reason)
-                        stats.escalations += 1
+                            changed = kind.escalate(item, EscalationLevel.RED, reason)
+                        if changed:
+                            stats.escalations += 1
+                        else:
+                            reminder.note = "未提级：已是红色督办。"
                     except ServiceError as exc:
                         reminder.note = f"未提级：{exc.message}"[:300]
                     except Exception as exc:  # noqa: BLE001 - one broken item must not block the kind forever
@@ -237,7 +240,8 @@ def _fan_out_batch(kind: DeadlineKind, rule: ReminderRule, now: dt.datetime, sta
         Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
         if deliveries:
             reminder_ids = [r.pk for r in urgent]
-            transaction.on_commit(lambda: deliver_due(reminder_ids=reminder_ids))
+            # Sent after the batch commits, still within this sweep: counted in its summary.
+            transaction.on_commit(lambda: deliver_due(reminder_ids=reminder_ids, stats=stats))
         return len(batch)
 
 

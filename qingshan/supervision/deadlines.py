@@ -59,11 +59,13 @@ def slot_escalation_recipients(slots: Sequence[ReportSlot]) -> Mapping[int, Coll
     return {s.pk: heads.get(s.org_id, set()) for s in slots}
 
 
-def slot_escalate(slot: ReportSlot, level: int, reason: str) -> None:
+def slot_escalate(slot: ReportSlot, level: int, reason: str) -> bool:
     from .services import report_slot_escalate
 
-    if level > slot.escalation_level:
-        report_slot_escalate(actor=None, slot=slot, level=level, reason=reason)
+    if level <= slot.escalation_level:
+        return False
+    report_slot_escalate(actor=None, slot=slot, level=level, reason=reason)
+    return True
 
 
 # ---------------------------------------------------------------- indicators
@@ -106,11 +108,13 @@ def indicator_escalation_recipients(indicators: Sequence[Indicator]) -> Mapping[
     return result
 
 
-def indicator_escalate(indicator: Indicator, level: int, reason: str) -> None:
+def indicator_escalate(indicator: Indicator, level: int, reason: str) -> bool:
     from .services import indicator_escalate as escalate
 
-    if level > indicator.escalation_level:
-        escalate(actor=None, indicator=indicator, level=level, reason=reason)
+    if level <= indicator.escalation_level:
+        return False
+    escalate(actor=None, indicator=indicator, level=level, reason=reason)
+    return True
 
 
 DEADLINE_KINDS = [

@@ -85,6 +85,16 @@ def test_red_goes_out_at_once_by_email_to_each_recipient_with_an_address(world, 
     assert Delivery.objects.get().status == DeliveryStatus.SENT
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_summary_counts_mail_sent_right_after_the_batch_commits(world, dispatch, sweep_at):
+    """In production the urgent mail goes out when its batch commits, before the sweep ends: it is counted
+    (the summary said 发送成功0条 while thousands went out)."""
+    User.objects.filter(pk__in=[world.eco_handler.pk, world.eco_head.pk]).update(email="unit@eco.example")
+    problem, stats = overdue(world, dispatch, sweep_at)
+    assert len(mail.outbox) == 2 and stats.sent == 2
+    assert "发送成功2条" in stats.summary()
+
+
 def test_wecom_robot_gets_its_markdown_message(world, dispatch, sweep_at, robot):
     robot_for(world.eco, Channel.WECOM, f"{robot.url}/cgi-bin/webhook/send?key=abc")
     problem, _ = overdue(world, dispatch, sweep_at)

@@ -59,3 +59,16 @@ def test_the_reminder_engine_discovers_both_kinds():
     from qingshan.reminders.registry import kind_by_code
 
     assert {"supervision.report_slot", "supervision.indicator"} <= set(kind_by_code())
+
+
+def test_escalating_an_item_already_red_changes_nothing_and_says_so(sw):
+    """The sweep counts only real escalations (it reported 提级督办45项 when nothing changed)."""
+    from qingshan.core.choices import EscalationLevel
+    from qingshan.supervision.deadlines import indicator_escalate, slot_escalate
+
+    assert slot_escalate(sw.slot, EscalationLevel.RED, "超期未报送") is True
+    sw.slot.refresh_from_db()
+    assert slot_escalate(sw.slot, EscalationLevel.RED, "超期未报送") is False
+    assert indicator_escalate(sw.indicator, EscalationLevel.RED, "指标滞后") is True
+    sw.indicator.refresh_from_db()
+    assert indicator_escalate(sw.indicator, EscalationLevel.RED, "指标滞后") is False
