@@ -331,6 +331,33 @@ def _refers_to_cte(table: exp.Table) -> bool:
     return False
 
 
+def _check_bounded(node: exp.Expression, where: str) -> None:
+    """Refuse what makes a query's size unbounded by its data: recursion, and joins without an equality between the
+    two sides (a cross join of three copies of a 200-row set is 8 million rows)."""
+    if isinstance(node, exp.With) and node.args.get("recursive"):
+        raise SpecError(f"{where}：不允许递归查询（WITH RECURSIVE）")
+    if isinstance(node, exp.Join):
+        if node.args.get("kind") == "CROSS" or not (node.args.get("on") or node.args.get("using")):
+            raise SpecError(f"{where}：连接须用 ON 或 USING 写明连接条件（不允许笛卡尔积）")
+        condition = node.args.get("on")
+        if condition is not None and not any(_joins_two_sides(eq) for eq in _conjuncts(condition)):
+            raise SpecError(f"{where}：连接条件须包含至少一个两表之间的等值条件（如 a.编号 = b.编号）")
+
+
+def _joins_two_sides(term: exp.Expression) -> bool:
+    """An equality of two columns of different tables (an unqualified column may be either side's)."""
+    return (isinstance(term, exp.EQ) and isinstance(term.left, exp.Column) and isinstance(term.right, exp.Column)
+            and not (term.left.table and term.left.table == term.right.table))
+
+
+def _conjuncts(condition: exp.Expression) -> list[exp.Expression]:
+    """The terms of an AND chain (an equality under OR does not bound the join)."""
+    condition = condition.unnest()
+    if isinstance(condition, exp.And):
+        return [*_conjuncts(condition.left), *_conjuncts(condition.right)]
+    return [condition]
+
+
 def compile_custom_sql(text: str, *, catalog, where: str = "spec.custom_sql.sql") -> tuple[exp.Query, list[str]]:
     """A read-only SELECT over catalogue data sets only, with table names rewritten to ``ds_<code>``.
 
@@ -360,6 +387,8 @@ def compile_custom_sql(text: str, *, catalog, where: str = "spec.custom_sql.sql"
             raise SpecError(f"{where}：不允许 QUALIFY / INTO")
         if isinstance(node, exp.Join | exp.From) and isinstance(node.this, exp.Func | exp.Unnest | exp.Lateral):
             raise SpecError(f"{where}：不允许表函数")
+    for node in tree.walk():
+        _check_bounded(node, where)
     for key in ("order",):
         if tree.args.get(key) is not None:
             tree.set(key, None)  # the engine orders; an ORDER BY here only costs time

@@ -167,7 +167,7 @@ def test_a_cte_name_used_outside_its_scope_is_no_way_round_the_catalogue(sql, wo
 CTE_IN_SCOPE_OR_NOT_A_CTE = {
     # A data set named outside the subquery whose CTE bears its name: the data set, listed as read.
     "outside": "SELECT s.payee_id, s.paid_on, d.died_on FROM subsidies AS s "
-    "JOIN (WITH deaths AS (SELECT 1 AS k) SELECT * FROM deaths) AS y ON 1 = 1 "
+    "LEFT JOIN (WITH deaths AS (SELECT 'A' AS k) SELECT * FROM deaths) AS y ON y.k = s.payee_id "
     "JOIN deaths AS d ON s.payee_id = d.person_id WHERE s.paid_on > d.died_on",
     # CTEs used where they are in scope (an earlier sibling, an enclosing query) still work.
     "in_scope": "WITH d AS (SELECT person_id, died_on FROM deaths), late AS (SELECT s.payee_id, s.paid_on, d.died_on "
@@ -184,3 +184,23 @@ def test_ctes_resolve_by_scope(case, world, duck):
     assert sorted(compiled.datasets_used) == ["deaths", "subsidies"]
     outcome = execute(compiled, duck, run_id=f"cte_{case}")
     assert {s.subject_key: s.hit_rows for s in outcome.iter_subjects()} == {"A": 1, "C": 3}
+
+
+UNBOUNDED = {
+    "recursive": "WITH RECURSIVE n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n WHERE i < 100000000) "
+    "SELECT s.payee_id, s.paid_on FROM subsidies AS s JOIN n ON n.i = s.amount",
+    "cross": "SELECT a.payee_id, a.paid_on FROM subsidies AS a CROSS JOIN subsidies AS b CROSS JOIN subsidies AS c",
+    "comma": "SELECT a.payee_id, a.paid_on FROM subsidies AS a, subsidies AS b",
+    "no_equality": "SELECT a.payee_id, a.paid_on FROM subsidies AS a JOIN subsidies AS b ON a.paid_on > b.paid_on",
+    "same_side": "SELECT a.payee_id, a.paid_on FROM subsidies AS a JOIN subsidies AS b ON a.payee_id = a.payee_id",
+    "equality_under_or": "SELECT a.payee_id, a.paid_on FROM subsidies AS a JOIN subsidies AS b "
+    "ON a.payee_id = b.payee_id OR 1 = 1",
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNBOUNDED))
+def test_recursion_and_joins_without_an_equality_are_refused_at_compile_time(case, world):
+    """A model's size must be bounded by its data: a 3-way cross join of a small set made 8.6 M rows."""
+    [message] = refused(with_sql(UNBOUNDED[case]), world[1])
+    assert message.startswith("spec.custom_sql.sql：") and (
+        "递归" in message if case == "recursive" else "连接" in message), message
