@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_rela
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
+from qingshan.access.crypto import mask_name, mask_phone
 from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
@@ -53,7 +54,8 @@ def reporter_for_display(*, user, problem: Problem) -> dict | None:
     reporter = getattr(problem, "reporter", None) if hasattr(problem, "reporter") else None
     if reporter is None or not may_see_internal(user):
         return None
-    return {"name": reporter.name_masked, "phone": reporter.phone_masked,
+    # Masked again on read: rows stored under the earlier, laxer rule (a 7-digit phone kept whole) are hidden too.
+    return {"name": mask_name(reporter.name_masked), "phone": mask_phone(reporter.phone_masked),
             "can_reveal": may_reveal_reporter(user, problem)}
 
 
