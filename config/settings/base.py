@@ -1,6 +1,7 @@
 """Settings shared by every environment. Deployment-specific values come from the environment."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "axes",
     "qingshan.core",
     "qingshan.orgs",
     "qingshan.workdays",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +125,19 @@ AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
+
+# ---- Brute force: django-axes locks an account, and separately an address, after N failed logins (each lockout is
+# audited by qingshan.orgs.lockouts); a successful login clears the account's count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("QINGSHAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("QINGSHAN_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "qingshan.orgs.lockouts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "qingshan.core.clientip.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy: how many trusted proxies append to X-Forwarded-For (0: use the connection's address).
+QINGSHAN_PROXY_COUNT = int(os.environ.get("QINGSHAN_PROXY_COUNT", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -165,6 +182,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "qingshan.api.errors.exception_handler",
+    # Per client: anonymous callers by address, signed-in users and tokens by user (answer 429 in Chinese).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("QINGSHAN_API_ANON_RATE", "30/minute"),
+                               "user": os.environ.get("QINGSHAN_API_USER_RATE", "600/minute")},
+    "NUM_PROXIES": int(os.environ.get("QINGSHAN_PROXY_COUNT", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "青山 API",

@@ -20,3 +20,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     _test_db_dir = Path(tempfile.mkdtemp(prefix="qingshan-test-db-",  # noqa: F405
                                          dir="/dev/shm" if Path("/dev/shm").is_dir() else None))  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / "test.sqlite3")}  # noqa: F405
+
+# The test client's login() passes no request, which django-axes needs: lockouts are switched on only in the tests
+# of brute-force protection (qingshan/orgs/tests/test_lockout.py); API rates are far above what any test sends.
+AXES_ENABLED = False
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute",  # noqa: F405
+                                                             "user": "100000/minute"}}
