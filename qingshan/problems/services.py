@@ -212,7 +212,8 @@ def _check_units(lead_unit: Organisation, co_units: Iterable[Organisation]) -> l
 
 
 def _assign(problem: Problem, lead_unit, co_units, now, end_reason: str) -> None:
-    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason)
+    # The column holds 200 characters; the whole reason is in the audit event.
+    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason[:200])
     Assignment.objects.bulk_create(
         [Assignment(problem=problem, unit=lead_unit, role=AssignmentRole.LEAD, assigned_at=now)]
         + [Assignment(problem=problem, unit=u, role=AssignmentRole.CO, assigned_at=now) for u in co_units]
@@ -301,7 +302,7 @@ def problem_return(*, actor, problem: Problem, reason: str) -> Problem:
     capacity = _authorise(actor, problem, Action.RETURN)
     reason = _require(reason, "退回须说明不属于本单位职责的依据。", "reason")
     from_state, now = problem.state, timezone.now()
-    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}")
+    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}"[:200])
     lapsed = _lapse_pending_extension(problem, now, "问题已退回，原延期申请失效。")
     _move(problem, Action.RETURN)
     problem.lead_unit = None

@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from qingshan.access.actors import profile_of
@@ -71,7 +72,9 @@ def problem_list_view(request):
 def bulk_dispatch_view(request):
     """Dispatch several registered problems to one lead unit: all or none."""
     form = BulkDispatchForm(request.POST, visible=visible_problems(request.user))
-    back = request.POST.get("next") or reverse("problems:list")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("problems:list")
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
