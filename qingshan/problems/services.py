@@ -18,7 +18,7 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
-from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
+from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
 from .models import Assignment, Attachment, Extension, NumberCounter, Problem, Reporter, Share
 from .timelimits import rule_for
 from .transitions import LEAD_UNIT, PROBLEM_ACTIONS, SUPERVISOR
@@ -574,8 +574,9 @@ def attachment_add(*, actor, problem: Problem, upload: UploadedFile, purpose: st
         capacity = capacity_for(actor, problem)
         if capacity.acting_org is None:
             raise PermissionRefused("只有督办人员或承办单位可以上传附件。")
-        if problem.state in (State.MERGED, State.REVISITED):
-            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能再上传附件。")
+        # Evidence is judged at review: once closed (or merged), the record is what was reviewed.
+        if problem.state in TERMINAL_STATES:
+            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，已不能再上传附件。")
         attachment = _store_attachment(actor=actor, org=capacity.acting_org, problem=problem, upload=upload,
                                        purpose=purpose, stored=stored)
         _audit(problem, actor=actor, capacity=capacity, action=Action.ATTACH, from_state=problem.state,

@@ -65,3 +65,17 @@ def test_odd_ids_are_refused_not_crashed(world, api, bad):
     assert_error(client.post(f"/api/problems/{problem.pk}/restrict/", {"users": [bad], "reason": "涉密"},
                              format="json"), 400, field="users")
     assert primary.pk and not problem.is_restricted
+
+
+@pytest.mark.parametrize("state", [State.CLOSED, State.STAGE_CLOSED, State.REVISITED, State.MERGED])
+def test_no_attachment_can_be_added_to_a_closed_problem(world, api, state):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    problem = drive_to(world, state)
+    for user in (world.eco_handler, world.officer):
+        upload = SimpleUploadedFile("补充.pdf", b"%PDF-1.4 evidence", content_type="application/pdf")
+        response = api(user).post(f"/api/problems/{problem.pk}/attachments/", {"file": upload}, format="multipart")
+        assert response.status_code in (400, 404), (user, response.status_code)
+        if response.status_code == 400:
+            assert "已不能再上传附件" in response.json()["detail"]
+    assert not problem.attachments.filter(original_name="补充.pdf").exists()
