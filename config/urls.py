@@ -9,6 +9,8 @@ from qingshan.problems.views import inbox_view
 admin.site.site_header = "青山 · 系统管理"
 admin.site.site_title = "青山"
 
+handler404 = "qingshan.core.views.page_not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False)),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),

@@ -10,7 +10,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Everything the app writes (SQLite file, attachments, DuckDB files, generated keys) lives under one data directory,
 # outside the code and outside any web root.
 DATA_DIR = Path(os.environ.get("QINGSHAN_DATA_DIR", BASE_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Whatever the app writes (SQLite and its WAL, DuckDB, Parquet, attachments, keys) is for its own account only:
+# files 0600, folders 0700, whichever code path creates them.
+os.umask(0o077)
+
+
+def _private_dir(path: Path) -> Path:
+    """Create `path` (0700), and take group/other access away from it if it already existed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
+
+
+_private_dir(DATA_DIR)
 
 
 def _secret_from_env_or_file(env_name: str, file_name: str, make) -> str:
@@ -197,6 +210,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "青山生态环境监督平台的系统对接接口。所有接口与网页使用同一套权限规则。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -230,7 +244,7 @@ REMINDER_SWEEP_INTERVAL = int(os.environ.get("QINGSHAN_SWEEP_INTERVAL", "60"))
 REMINDER_WEBHOOK_TIMEOUT = float(os.environ.get("QINGSHAN_WEBHOOK_TIMEOUT", "5"))
 
 # ---- Data sets and comparison models (domain §9): an embedded DuckDB file under the data directory by default.
-DATASETS_DIR = Path(os.environ.get("QINGSHAN_DATASETS_DIR", DATA_DIR / "datasets")).resolve()
+DATASETS_DIR = _private_dir(Path(os.environ.get("QINGSHAN_DATASETS_DIR", DATA_DIR / "datasets")).resolve())
 # Which engine runs the comparison models: duckdb (default), spark or postgresql.
 DATACHECK_ENGINE = os.environ.get("QINGSHAN_DATACHECK_ENGINE", "duckdb")
 SPARK_MASTER = os.environ.get("QINGSHAN_SPARK_MASTER", "local[2]")

@@ -25,6 +25,7 @@ from qingshan.api.actions import EmptyInput, action_urls, validated
 from qingshan.api.errors import InputInvalid, first_error
 from qingshan.api.parsers import JSONParser
 from qingshan.core.errors import NotFound
+from qingshan.problems.uploads import content_type_for
 
 from . import serializers as s
 from . import services
@@ -219,7 +220,7 @@ class AttachmentDownloadView(APIView):
             raise NotFound from exc
         services.attachment_record_download(actor=request.user, attachment=attachment)
         response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                                content_type=attachment.content_type)
+                                content_type=content_type_for(attachment.original_name))
         response["Cache-Control"] = "private, no-store"
         return response
 

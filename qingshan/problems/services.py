@@ -22,7 +22,7 @@ from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose,
 from .models import Assignment, Attachment, Extension, NumberCounter, Problem, Reporter, Share
 from .timelimits import rule_for
 from .transitions import LEAD_UNIT, PROBLEM_ACTIONS, SUPERVISOR
-from .uploads import check_upload
+from .uploads import check_upload, content_type_for
 
 OBJECT_TYPE = "problems.problem"
 
@@ -128,7 +128,7 @@ def _store_attachment(*, actor, org, problem: Problem, upload: UploadedFile, pur
     upload.seek(0)
     attachment = Attachment(
         problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+        content_type=content_type_for(upload.name), size=upload.size,
         sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
     )
     attachment.file.save(attachment.stored_token, upload, save=False)

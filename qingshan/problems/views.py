@@ -22,6 +22,7 @@ from . import kpis, selectors, services
 from .choices import ESCALATION_COLOURS, State
 from .forms import AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
 from .transitions import PROBLEM_ACTIONS
+from .uploads import content_type_for
 
 PAGE_SIZE = 30
 
@@ -177,8 +178,9 @@ def attachment_download_view(request, pk):
     except NotFound as exc:
         raise Http404("未找到该附件，或您无权查看。") from exc
     services.attachment_record_download(actor=request.user, attachment=attachment)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                        content_type=attachment.content_type)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                            content_type=content_type_for(attachment.original_name))
+    return _no_store(response)
 
 
 @login_required
@@ -200,11 +202,17 @@ def reveal_reporter_view(request, pk):
     context = {"problem": problem, "revealed": revealed, "error": error, "reveal_form": form,
                "reporter": selectors.reporter_for_display(user=request.user, problem=problem)}
     if request.htmx:
-        return render(request, "problems/_reporter.html", context)
+        return _no_store(render(request, "problems/_reporter.html", context))
     if error:
         messages.error(request, error)
         return redirect("problems:detail", pk=problem.pk)
-    return render(request, "problems/reporter.html", {**context, "nav": "problems"})
+    return _no_store(render(request, "problems/reporter.html", {**context, "nav": "problems"}))
+
+
+def _no_store(response):
+    """Contact details and files must not stay in the browser's or a proxy's cache after the page is closed."""
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def list_url(**params) -> str:
