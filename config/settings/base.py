@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingshan.core.middleware.RequestIdMiddleware",
+    "qingshan.core.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -226,9 +227,13 @@ ATTACHMENT_ALLOWED_EXTENSIONS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "filters": {"request_id": {"()": "qingshan.core.logging.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("QINGSHAN_LOG_LEVEL", "WARNING")},
 }
+# /metrics answers loopback requests that no proxy forwarded, and anyone sending `Authorization: Bearer <token>`.
+METRICS_TOKEN = os.environ.get("QINGSHAN_METRICS_TOKEN", "")
 
 # SQLite cannot enforce "one time-limit rule per (source, category, urgency)" with NULLs; PostgreSQL does, and the
 # admin form validates uniqueness on both.
