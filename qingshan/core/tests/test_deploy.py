@@ -40,8 +40,17 @@ def manage(env, *args):
 
 
 def test_check_deploy_passes_with_the_documented_production_environment(tmp_path):
-    result = manage(production_environment(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    env = production_environment(tmp_path)
+    readme = (ROOT / "README.md").read_text()
+    for name in env:
+        if name.startswith(("QINGSHAN_", "DATABASE_URL", "DJANGO_SETTINGS")):
+            assert f"{name}=" in readme, f"{name} is not in README's production environment"
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+    gunicorn = subprocess.run([str(Path(sys.executable).parent / "gunicorn"), "--check-config", "-c",
+                               "config/gunicorn.conf.py", "config.wsgi"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+    assert gunicorn.returncode == 0, gunicorn.stdout + gunicorn.stderr
 
 
 @pytest.mark.parametrize("name", ["QINGSHAN_AUDIT_KEY", "QINGSHAN_SECRET_KEY"])
