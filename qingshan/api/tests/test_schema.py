@@ -76,3 +76,12 @@ def test_the_docs_are_served_from_the_app_without_any_cdn(world, path, bundle):
         assert asset.startswith("/"), f"external asset: {asset}"
         assert client.get(asset).status_code == 200, asset
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+def test_the_hit_list_is_documented_as_the_page_it_answers(schema):
+    operation = schema["paths"]["/api/datacheck/hits/"]["get"]
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    assert page["properties"]["results"]["type"] == "array"
+    assert {p["name"] for p in operation["parameters"]} >= {"page", "page_size"}
