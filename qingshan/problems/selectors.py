@@ -34,7 +34,10 @@ def problem_detail(*, user, pk) -> Problem:
     prefetch_related_objects(
         [problem],
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("assigned_at", "id")),
-        "extensions__requested_by", "extensions__decided_by", "attachments__uploaded_by", "duplicates",
+        "extensions__requested_by", "extensions__decided_by", "attachments__uploaded_by",
+        # Only the duplicates this user may see: a unit must not learn the numbers and titles of complaints merged
+        # into its problem from elsewhere (a hotline call it was never given).
+        Prefetch("duplicates", queryset=visible_problems(user).order_by("pk")),
         "shares__partner",
     )
     return problem

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from qingshan.access.events import public_payload
 from qingshan.access.problems import access_problem
 from qingshan.api.errors import ErrorOutput  # noqa: F401  (re-exported for the problems API)
 from qingshan.core.errors import NotFound
@@ -305,8 +306,13 @@ class TimelineEventOutput(serializers.Serializer):
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     reason = serializers.CharField()
-    payload = serializers.JSONField()
+    payload = serializers.SerializerMethodField()
     internal = serializers.BooleanField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_payload(self, event) -> dict:
+        """The event's details, less those only the supervising side may read."""
+        return public_payload(event.payload, self.context.get("sees_internal", False))
 
     def get_action_display(self, event) -> str:
         """The Chinese name of the action."""
@@ -406,7 +412,7 @@ class ProblemDetailOutput(ProblemListOutput):
     @extend_schema_field(TimelineEventOutput(many=True))
     def get_timeline(self, problem):
         """The problem's history, oldest first; internal events only for the supervising side."""
-        return TimelineEventOutput(self.context["timeline"], many=True).data
+        return TimelineEventOutput(self.context["timeline"], many=True, context=self.context).data
 
 
 class ActionResultOutput(serializers.Serializer):

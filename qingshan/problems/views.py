@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import access_attachment, reveal_problem_reporter, visible_problems
+from qingshan.access.problems import access_attachment, may_see_internal, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
 
 from . import kpis, selectors, services
@@ -123,6 +123,7 @@ def problem_detail_view(request, pk):
         "reporter": selectors.reporter_for_display(user=request.user, problem=problem),
         "today": timezone.localdate(), "escalation_colour": ESCALATION_COLOURS[problem.escalation_level],
         "attach_form": AttachForm(), "reveal_form": RevealForm(), "State": State,
+        "sees_internal": may_see_internal(request.user),
         "pending_extension": next((e for e in problem.extensions.all() if e.status == "pending"), None),
     })
 

@@ -2,6 +2,7 @@
 from django import template
 from django.utils.html import format_html
 
+from qingshan.access.events import public_payload
 from qingshan.problems.choices import ESCALATION_COLOURS, Action, EscalationLevel, State
 
 register = template.Library()
@@ -61,8 +62,9 @@ _SUMMARY_KEYS = [
 
 
 @register.filter
-def event_summary(payload: dict) -> str:
-    """The details of an audit event worth showing on a timeline, in Chinese."""
+def event_summary(payload: dict, sees_internal: bool = True) -> str:
+    """The details of an audit event worth showing on a timeline, in Chinese (`sees_internal=False`: a unit's)."""
+    payload = public_payload(payload, sees_internal)
     parts = []
     for key, label in _SUMMARY_KEYS:
         value = (payload or {}).get(key)
