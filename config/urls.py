@@ -4,10 +4,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from qingshan.core.health import healthz_view
+from qingshan.core.metrics import metrics_view
 from qingshan.problems.views import inbox_view
 
 admin.site.site_header = "青山 · 系统管理"
 admin.site.site_title = "青山"
+
+handler404 = "qingshan.core.views.page_not_found"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False)),
@@ -23,4 +27,6 @@ urlpatterns = [
     path("dashboards/", include("qingshan.dashboards.urls")),
     path("api/", include("qingshan.api.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", healthz_view, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
 ]

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Deployment-specific values come from the environment."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -9,7 +10,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Everything the app writes (SQLite file, attachments, DuckDB files, generated keys) lives under one data directory,
 # outside the code and outside any web root.
 DATA_DIR = Path(os.environ.get("QINGSHAN_DATA_DIR", BASE_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Whatever the app writes (SQLite and its WAL, DuckDB, Parquet, attachments, keys) is for its own account only:
+# files 0600, folders 0700, whichever code path creates them.
+os.umask(0o077)
+
+
+def _private_dir(path: Path) -> Path:
+    """Create `path` (0700), and take group/other access away from it if it already existed."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+    return path
+
+
+_private_dir(DATA_DIR)
 
 
 def _secret_from_env_or_file(env_name: str, file_name: str, make) -> str:
@@ -52,6 +66,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "axes",
+    "csp",
     "qingshan.core",
     "qingshan.orgs",
     "qingshan.workdays",
@@ -73,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingshan.core.middleware.RequestIdMiddleware",
+    "qingshan.core.metrics.MetricsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -80,6 +97,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,6 +143,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "inbox"
 LOGOUT_REDIRECT_URL = "login"
 
+# ---- Brute force: django-axes locks an account, and separately an address, after N failed logins (each lockout is
+# audited by qingshan.orgs.lockouts); a successful login clears the account's count.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("QINGSHAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("QINGSHAN_LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "qingshan.orgs.lockouts.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "qingshan.core.clientip.client_ip"
+AXES_VERBOSE = False
+# Behind a reverse proxy: how many trusted proxies append to X-Forwarded-For (0: use the connection's address).
+QINGSHAN_PROXY_COUNT = int(os.environ.get("QINGSHAN_PROXY_COUNT", "0"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -149,6 +182,23 @@ STORAGES = {
 FILE_UPLOAD_PERMISSIONS = 0o600
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Content-Security-Policy: every asset is served by the app itself, no inline script or style anywhere (layout
+# lives in static/css, behaviour in static/js). Only the ReDoc page relaxes styles (see qingshan/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
@@ -162,16 +212,26 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested too deeply is refused before Python's parser recurses (a 500 otherwise); forms and files as usual.
+    "DEFAULT_PARSER_CLASSES": ["qingshan.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "qingshan.api.errors.exception_handler",
+    # Per client: anonymous callers by address, signed-in users and tokens by user (answer 429 in Chinese).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("QINGSHAN_API_ANON_RATE", "30/minute"),
+                               "user": os.environ.get("QINGSHAN_API_USER_RATE", "600/minute")},
+    "NUM_PROXIES": int(os.environ.get("QINGSHAN_PROXY_COUNT", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "青山 API",
     "DESCRIPTION": "青山生态环境监督平台的系统对接接口。所有接口与网页使用同一套权限规则。",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -187,9 +247,13 @@ ATTACHMENT_ALLOWED_EXTENSIONS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
+    "filters": {"request_id": {"()": "qingshan.core.logging.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("QINGSHAN_LOG_LEVEL", "WARNING")},
 }
+# /metrics answers loopback requests that no proxy forwarded, and anyone sending `Authorization: Bearer <token>`.
+METRICS_TOKEN = os.environ.get("QINGSHAN_METRICS_TOKEN", "")
 
 # SQLite cannot enforce "one time-limit rule per (source, category, urgency)" with NULLs; PostgreSQL does, and the
 # admin form validates uniqueness on both.
@@ -205,7 +269,7 @@ REMINDER_SWEEP_INTERVAL = int(os.environ.get("QINGSHAN_SWEEP_INTERVAL", "60"))
 REMINDER_WEBHOOK_TIMEOUT = float(os.environ.get("QINGSHAN_WEBHOOK_TIMEOUT", "5"))
 
 # ---- Data sets and comparison models (domain §9): an embedded DuckDB file under the data directory by default.
-DATASETS_DIR = Path(os.environ.get("QINGSHAN_DATASETS_DIR", DATA_DIR / "datasets")).resolve()
+DATASETS_DIR = _private_dir(Path(os.environ.get("QINGSHAN_DATASETS_DIR", DATA_DIR / "datasets")).resolve())
 # Which engine runs the comparison models: duckdb (default), spark or postgresql.
 DATACHECK_ENGINE = os.environ.get("QINGSHAN_DATACHECK_ENGINE", "duckdb")
 SPARK_MASTER = os.environ.get("QINGSHAN_SPARK_MASTER", "local[2]")

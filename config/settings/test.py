@@ -23,3 +23,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Audit checkpoints of the test run never land in the data directory (each test also gets its own, conftest.py).
 AUDIT_ANCHOR_PATH = Path(tempfile.mkdtemp(prefix="qingshan-test-anchor-")) / "audit-anchor"  # noqa: F405
+
+# The test client's login() passes no request, which django-axes needs: lockouts are switched on only in the tests
+# of brute-force protection (qingshan/orgs/tests/test_lockout.py); API rates are far above what any test sends.
+AXES_ENABLED = False
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute",  # noqa: F405
+                                                             "user": "100000/minute"}}

@@ -22,14 +22,21 @@ def decrypt(token: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """张三丰 → 张**; keeps only the family name."""
+    """张三丰 → 张**, 张三 → 张*, 张 → *: only the first character of a name of two or more is shown."""
     name = name.strip()
-    return (name[0] + "*" * (len(name) - 1)) if name else ""
+    if len(name) <= 1:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)
 
 
 def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678."""
-    digits = phone.strip()
-    if len(digits) >= 7:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    return "*" * len(digits)
+    """13812345678 → 13*******78: at most the first 3 and the last 2 characters, never more than 40 % of them.
+
+    The budget is a share of the length so that short numbers (a 7- or 8-digit landline) are not guessable from
+    what is shown; masking an already masked value again is safe (it only hides more).
+    """
+    phone = phone.strip()
+    shown = len(phone) * 2 // 5
+    tail = min(2, shown // 2)
+    head = min(3, shown - tail)
+    return phone[:head] + "*" * (len(phone) - head - tail) + (phone[len(phone) - tail:] if tail else "")

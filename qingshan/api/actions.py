@@ -10,11 +10,12 @@ from collections.abc import Callable
 from django.urls import path
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from qingshan.api.parsers import JSONParser
 from qingshan.core.actions import ActionRule, ActionTable
 
 from .errors import InputInvalid, first_error

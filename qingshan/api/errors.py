@@ -6,6 +6,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 
+from .parsers import InputRefused
+
 NOT_FOUND_MESSAGE = "未找到该记录，或您无权查看。"
 
 
@@ -44,7 +46,12 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message, "field": exc.field}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ServiceError):
         return Response({"detail": exc.message, "field": exc.field}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, exceptions.ParseError):
+    if isinstance(exc, exceptions.Throttled):
+        wait = f"请 {int(exc.wait) + 1} 秒后再试" if exc.wait is not None else "请稍后再试"
+        headers = {"Retry-After": str(int(exc.wait) + 1)} if exc.wait is not None else None
+        return Response({"detail": f"请求过于频繁，{wait}。", "field": None},
+                        status=status.HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+    if isinstance(exc, exceptions.ParseError) and not isinstance(exc, InputRefused):
         # DRF's own text embeds the English parser message; an integrator needs to know what to fix.
         exc = exceptions.ParseError("请求内容无法解析，请检查 JSON 或表单格式以及 Content-Type。")
     if isinstance(exc, exceptions.ValidationError):

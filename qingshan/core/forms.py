@@ -1,7 +1,23 @@
-"""The form kit every app's pages use: Bootstrap-styled widgets and a multiple-file field."""
+"""The form kit every app's pages use: Bootstrap-styled widgets, a multiple-file field and the sane date range."""
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+# Dates users type (deadlines, periods, as-of dates) fall in this range: year 9999 overflows date arithmetic and no
+# working-day calendar covers it; the API's serializers use the same bounds.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+DATE_RANGE_MESSAGE = "日期须在 2000-01-01 至 2099-12-31 之间。"
+# Free text (descriptions, reasons, notes) is stored in unbounded columns; a bound keeps pages and exports usable.
+TEXT_MAX_LENGTH = 10_000
+
+
+def sane_date(value: dt.date | None) -> None:
+    """Validator: refuse a date outside EARLIEST_DATE..LATEST_DATE in Chinese."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(DATE_RANGE_MESSAGE, code="date_range")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -23,11 +39,14 @@ class MultipleFileField(forms.FileField):
 
 
 class StyledForm(forms.Form):
-    """Adds Bootstrap classes to every widget, so templates render fields as they are."""
+    """Adds Bootstrap classes to every widget, so templates render fields as they are, and keeps every date field
+    within the sane date range."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.DateField) and sane_date not in field.validators:
+                field.validators.append(sane_date)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 widget.attrs.setdefault("class", "form-check-input")

@@ -4,6 +4,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from qingshan.core.forms import sane_date
+
 from .selectors import GROUP_BY_CHOICES
 from .tables import Filters
 
@@ -19,9 +21,11 @@ class KpiFilterForm(forms.Form):
                                  error_messages={"invalid_choice": "请选择有效的统计维度。"},
                                  widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
     received_from = forms.DateField(label="受理日期起", required=False, error_messages=DATE_ERRORS,
-                                    widget=_date_input())
-    received_to = forms.DateField(label="受理日期止", required=False, error_messages=DATE_ERRORS, widget=_date_input())
-    as_of = forms.DateField(label="统计截止日", error_messages=DATE_ERRORS, widget=_date_input())
+                                    widget=_date_input(), validators=[sane_date])
+    received_to = forms.DateField(label="受理日期止", required=False, error_messages=DATE_ERRORS, widget=_date_input(),
+                                  validators=[sane_date])
+    as_of = forms.DateField(label="统计截止日", error_messages=DATE_ERRORS, widget=_date_input(),
+                            validators=[sane_date])
 
     @staticmethod
     def defaults(today: dt.date) -> dict[str, str]:

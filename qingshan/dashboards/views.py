@@ -44,10 +44,11 @@ def kpi_view(request):
         context.update(filters=filters, rows=display_rows(rows, filters), group_label=GROUP_BY_LABELS[filters.group_by],
                        export_url=f"{reverse('dashboards:kpi_export')}?{urlencode(filters.query())}")
     if request.htmx:
+        # htmx swaps only 2xx answers: the table's error message must arrive as one.
         return render(request, "dashboards/_kpi_table.html", context)
     rates, counts = kpi_definitions()
     context.update(rate_definitions=rates, count_definitions=counts, general_notes=GENERAL_NOTES)
-    return render(request, "dashboards/kpi.html", context)
+    return render(request, "dashboards/kpi.html", context, status=200 if form.is_valid() else 400)
 
 
 @require_GET

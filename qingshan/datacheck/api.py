@@ -5,10 +5,10 @@ Thin views over the same selectors and services as the pages: an id the caller m
 service's own Chinese message (400/403, see qingshan.api.errors).
 """
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from qingshan.api.actions import action_urls
 from qingshan.api.errors import ErrorOutput, InputInvalid, first_error
+from qingshan.api.parsers import JSONParser
 
 from . import selectors, services
 from .choices import Trigger
@@ -97,10 +98,21 @@ class HitPagination(PageNumberPagination):
     max_page_size = 200
 
 
+class DatacheckHitPage(serializers.Serializer):
+    """One page of hits, as the list answers it (documented as a page, not a bare list)."""
+
+    count = serializers.IntegerField(help_text="符合条件的命中总数")
+    next = serializers.URLField(allow_null=True, help_text="下一页地址，无则为 null")
+    previous = serializers.URLField(allow_null=True, help_text="上一页地址，无则为 null")
+    results = DatacheckHitOutput(many=True)
+
+
 class HitListView(_Base):
     """Hits the caller may see, filtered like the triage queue (queue, model, state, q, kpi)."""
 
-    @extend_schema(tags=[TAG], responses={200: DatacheckHitOutput(many=True), **ERRORS}, summary="命中线索列表")
+    @extend_schema(tags=[TAG], responses={200: DatacheckHitPage, **ERRORS}, summary="命中线索列表",
+                   parameters=[OpenApiParameter("page", int, description="页码，从 1 开始"),
+                               OpenApiParameter("page_size", int, description="每页条数，默认 50，最多 200")])
     def get(self, request):
         queryset, filterset = selectors.hit_list(user=request.user, params=request.query_params)
         if filterset.errors:

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -23,8 +23,10 @@ from rest_framework.viewsets import GenericViewSet
 from qingshan.access.problems import access_attachment, access_problem, may_see_internal, reveal_problem_reporter
 from qingshan.api.actions import EmptyInput, action_urls, validated
 from qingshan.api.errors import InputInvalid, first_error
+from qingshan.api.parsers import JSONParser
 from qingshan.core.errors import NotFound
 from qingshan.core.worklist import work_queues
+from qingshan.problems.uploads import content_type_for
 
 from . import serializers as s
 from . import services
@@ -218,7 +220,7 @@ class AttachmentDownloadView(APIView):
             raise NotFound from exc
         services.attachment_record_download(actor=request.user, attachment=attachment)
         response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                                content_type=attachment.content_type)
+                                content_type=content_type_for(attachment.original_name))
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -2,7 +2,7 @@
 from django import forms
 
 from qingshan.access.problems import visible_problems
-from qingshan.core.forms import ActionForm, MultipleFileField, StyledForm
+from qingshan.core.forms import TEXT_MAX_LENGTH, ActionForm, MultipleFileField, StyledForm
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User
 
@@ -16,7 +16,8 @@ def _units():
 
 class ProblemCreateForm(StyledForm):
     title = forms.CharField(label="标题", max_length=200)
-    description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(label="问题描述", max_length=TEXT_MAX_LENGTH,
+                                  widget=forms.Textarea(attrs={"rows": 5}))
     source = forms.ModelChoiceField(label="来源", queryset=Source.objects.all())
     category = forms.ModelChoiceField(label="类别", queryset=Category.objects.all())
     region = forms.ModelChoiceField(label="所在区划", queryset=Region.objects.all())
@@ -133,7 +134,8 @@ class RevealForm(StyledForm):
 
 class BulkDispatchForm(StyledForm):
     problems = forms.ModelMultipleChoiceField(queryset=Problem.objects.none(), error_messages={
-        "required": "请至少勾选一个问题。", "invalid_choice": "所选问题不存在或无权操作。"})
+        "required": "请至少勾选一个问题。", "invalid_choice": "所选问题不存在或无权操作。",
+        "invalid_pk_value": "所选问题不存在或无权操作。"})
     lead_unit = forms.ModelChoiceField(label="主办单位", queryset=_units(),
                                        error_messages={"required": "请选择主办单位。"})
 

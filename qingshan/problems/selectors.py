@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from qingshan.access.crypto import mask_name, mask_phone
 from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
@@ -31,7 +32,10 @@ def problem_detail(*, user: User, pk: int | str) -> Problem:
     prefetch_related_objects(
         [problem],
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit").order_by("assigned_at", "id")),
-        "extensions__requested_by", "extensions__decided_by", "attachments__uploaded_by", "duplicates",
+        "extensions__requested_by", "extensions__decided_by", "attachments__uploaded_by",
+        # Only the duplicates this user may see: a unit must not learn the numbers and titles of complaints merged
+        # into its problem from elsewhere (a hotline call it was never given).
+        Prefetch("duplicates", queryset=visible_problems(user).order_by("pk")),
         "shares__partner",
     )
     return problem
@@ -51,5 +55,6 @@ def reporter_for_display(*, user: User, problem: Problem) -> dict | None:
     reporter = getattr(problem, "reporter", None) if hasattr(problem, "reporter") else None
     if reporter is None or not may_see_internal(user):
         return None
-    return {"name": reporter.name_masked, "phone": reporter.phone_masked,
+    # Masked again on read: rows stored under the earlier, laxer rule (a 7-digit phone kept whole) are hidden too.
+    return {"name": mask_name(reporter.name_masked), "phone": mask_phone(reporter.phone_masked),
             "can_reveal": may_reveal_reporter(user, problem)}

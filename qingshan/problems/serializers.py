@@ -5,12 +5,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from qingshan.access.events import public_payload
 from qingshan.access.problems import access_problem
 from qingshan.api.errors import ErrorOutput  # noqa: F401  (re-exported for the problems API)
 from qingshan.core.errors import NotFound
+from qingshan.core.forms import TEXT_MAX_LENGTH, sane_date
 from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems.choices import Action, AttachmentPurpose, Urgency
-from qingshan.problems.models import Category, Source
+from qingshan.problems.models import Category, Problem, Source
 
 # ---------------------------------------------------------------- input helpers
 
@@ -31,15 +33,23 @@ def _refs(queryset, label: str, noun: str) -> serializers.ListField:
                                  error_messages={"not_a_list": "须为 ID 列表。"})
 
 
-def _text(label: str, *, required: bool = True, help_text: str = "") -> serializers.CharField:
+def _text(label: str, *, required: bool = True, help_text: str = "", max_length: int = TEXT_MAX_LENGTH,
+          **kwargs) -> serializers.CharField:
     # Blank text passes here on purpose: whether a reason may be blank is the service's rule and message.
+    # The length is the column's (SQLite would store 5,000 characters in a 200-character column) or, for free text,
+    # the same bound as the pages'.
     extra = {} if required else {"required": False, "default": ""}
-    return serializers.CharField(label=label, allow_blank=True, help_text=help_text, **extra)
+    return serializers.CharField(label=label, allow_blank=True, help_text=help_text, max_length=max_length,
+                                 error_messages={"max_length": "不能超过 {max_length} 个字符。"}, **extra, **kwargs)
+
+
+def _column(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
 def _date(label: str, *, required: bool = True, help_text: str = "") -> serializers.DateField:
     extra = {} if required else {"required": False, "allow_null": True, "default": None}
-    return serializers.DateField(label=label, help_text=help_text, **extra)
+    return serializers.DateField(label=label, help_text=help_text, validators=[sane_date], **extra)
 
 
 def _files(label: str) -> serializers.ListField:
@@ -56,7 +66,7 @@ class VisibleProblemField(serializers.Field):
 
     def to_internal_value(self, data):
         """Resolve the id through `access`, so an id the caller may not see is refused like a missing one."""
-        if isinstance(data, bool) or not str(data).strip().isdigit():
+        if isinstance(data, bool) or not (str(data).strip().isascii() and str(data).strip().isdecimal()):
             self.fail("invalid")
         try:
             return access_problem(self.context["request"].user, int(data))
@@ -72,21 +82,22 @@ class VisibleProblemField(serializers.Field):
 
 
 class ProblemCreateInput(serializers.Serializer):
-    title = _text("标题")
+    title = _text("标题", max_length=_column(Problem, "title"))
     description = _text("问题描述")
     source = _ref(Source.objects.all(), "来源", "问题来源")
     category = _ref(Category.objects.all(), "类别", "问题类别")
     region = _ref(Region.objects.all(), "所在区划", "行政区划")
-    location = _text("具体位置", required=False)
+    location = _text("具体位置", required=False, max_length=_column(Problem, "location"))
     lng = serializers.DecimalField(label="经度", max_digits=9, decimal_places=6, required=False, allow_null=True,
                                    default=None)
     lat = serializers.DecimalField(label="纬度", max_digits=9, decimal_places=6, required=False, allow_null=True,
                                    default=None)
     urgency = serializers.ChoiceField(label="紧急程度", choices=Urgency.choices, default=Urgency.NORMAL)
-    reporter_name = serializers.CharField(label="来电人姓名", required=False, allow_blank=True, default="",
-                                          write_only=True, help_text="加密保存，接口不会返回明文")
-    reporter_phone = serializers.CharField(label="来电人电话", required=False, allow_blank=True, default="",
-                                           write_only=True, help_text="加密保存，接口不会返回明文")
+    # The same bounds as the registration page's (the masked copies' columns hold no more).
+    reporter_name = _text("来电人姓名", required=False, max_length=50, write_only=True,
+                          help_text="加密保存，接口不会返回明文")
+    reporter_phone = _text("来电人电话", required=False, max_length=20, write_only=True,
+                           help_text="加密保存，接口不会返回明文")
     restricted_to = _refs(User.objects.all(), "知悉人员", "用户")
 
 
@@ -201,7 +212,8 @@ class AttachmentInput(serializers.Serializer):
 
 class RevealReporterInput(serializers.Serializer):
     # Not blank: the reason is what the reveal log (借阅登记) is for.
-    reason = serializers.CharField(label="查看事由", trim_whitespace=True)
+    reason = serializers.CharField(label="查看事由", trim_whitespace=True, max_length=200,
+                                   error_messages={"max_length": "不能超过 {max_length} 个字符。"})
 
 
 # ---------------------------------------------------------------- outputs
@@ -296,8 +308,13 @@ class TimelineEventOutput(serializers.Serializer):
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     reason = serializers.CharField()
-    payload = serializers.JSONField()
+    payload = serializers.SerializerMethodField()
     internal = serializers.BooleanField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_payload(self, event) -> dict:
+        """The event's details, less those only the supervising side may read."""
+        return public_payload(event.payload, self.context.get("sees_internal", False))
 
     def get_action_display(self, event) -> str:
         """The Chinese name of the action."""
@@ -397,7 +414,7 @@ class ProblemDetailOutput(ProblemListOutput):
     @extend_schema_field(TimelineEventOutput(many=True))
     def get_timeline(self, problem):
         """The problem's history, oldest first; internal events only for the supervising side."""
-        return TimelineEventOutput(self.context["timeline"], many=True).data
+        return TimelineEventOutput(self.context["timeline"], many=True, context=self.context).data
 
 
 class ActionResultOutput(serializers.Serializer):

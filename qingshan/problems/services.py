@@ -19,11 +19,11 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
-from .choices import Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
+from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
 from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
 from .timelimits import rule_for
 from .transitions import LEAD_UNIT, PROBLEM_ACTIONS, SUPERVISOR
-from .uploads import check_upload
+from .uploads import check_upload, content_type_for
 
 OBJECT_TYPE = "problems.problem"
 
@@ -129,7 +129,7 @@ def _store_attachment(*, actor: User, org: Organisation | None, problem: Problem
     upload.seek(0)
     attachment = Attachment(
         problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],  # type: ignore[index]  # check_upload refuses a nameless file
-        content_type=getattr(upload, "content_type", "") or "application/octet-stream", size=upload.size,
+        content_type=content_type_for(upload.name), size=upload.size,  # type: ignore[arg-type]
         sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
     )
     attachment.file.save(attachment.stored_token, upload, save=False)
@@ -217,7 +217,8 @@ def _check_units(lead_unit: Organisation, co_units: Iterable[Organisation]) -> l
 
 def _assign(problem: Problem, lead_unit: Organisation, co_units: Iterable[Organisation], now: dt.datetime,
             end_reason: str) -> None:
-    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason)
+    # The column holds 200 characters; the whole reason is in the audit event.
+    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=end_reason[:200])
     Assignment.objects.bulk_create(
         [Assignment(problem=problem, unit=lead_unit, role=AssignmentRole.LEAD, assigned_at=now)]
         + [Assignment(problem=problem, unit=u, role=AssignmentRole.CO, assigned_at=now) for u in co_units]
@@ -306,7 +307,7 @@ def problem_return(*, actor: User, problem: Problem, reason: str) -> Problem:
     capacity = _authorise(actor, problem, Action.RETURN)
     reason = _require(reason, "退回须说明不属于本单位职责的依据。", "reason")
     from_state, now = problem.state, timezone.now()
-    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}")
+    problem.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason=f"退回：{reason}"[:200])
     lapsed = _lapse_pending_extension(problem, now, "问题已退回，原延期申请失效。")
     _move(problem, Action.RETURN)
     problem.lead_unit = None
@@ -579,8 +580,9 @@ def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile, purpo
         capacity = capacity_for(actor, problem)
         if capacity.acting_org is None:
             raise PermissionRefused("只有督办人员或承办单位可以上传附件。")
-        if problem.state in (State.MERGED, State.REVISITED):
-            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，不能再上传附件。")
+        # Evidence is judged at review: once closed (or merged), the record is what was reviewed.
+        if problem.state in TERMINAL_STATES:
+            raise ServiceError(f"问题当前状态为“{State(problem.state).label}”，已不能再上传附件。")
         attachment = _store_attachment(actor=actor, org=capacity.acting_org, problem=problem, upload=upload,
                                        purpose=purpose, stored=stored)
         _audit(problem, actor=actor, capacity=capacity, action=Action.ATTACH, from_state=problem.state,

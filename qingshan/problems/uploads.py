@@ -19,6 +19,21 @@ _MAGIC = {
     "xls": [b"\xd0\xcf\x11\xe0"],
 }
 
+# The type a stored file is served with, decided here from its checked extension, never taken from the client
+# (a browser sent "text/html" for a .txt would otherwise get it back as a page).
+CONTENT_TYPES = {
+    "pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+    "doc": "application/msword", "xls": "application/vnd.ms-excel",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "txt": "text/plain; charset=utf-8", "ofd": "application/ofd", "zip": "application/zip", "mp4": "video/mp4",
+}
+
+
+def content_type_for(name: str) -> str:
+    """The content type of a file of this name (its extension was checked on upload); octet-stream if unknown."""
+    return CONTENT_TYPES.get(PurePath(name or "").suffix.lower().lstrip("."), "application/octet-stream")
+
 
 def check_upload(upload) -> None:
     """Raise ServiceError with a clear Chinese message when the file may not be stored."""

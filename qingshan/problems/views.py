@@ -10,10 +10,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import access_attachment, reveal_problem_reporter, visible_problems
+from qingshan.access.problems import access_attachment, may_see_internal, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.worklist import work_queues
 
@@ -21,6 +22,7 @@ from . import kpis, selectors, services
 from .choices import ESCALATION_COLOURS, State
 from .forms import AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
 from .transitions import PROBLEM_ACTIONS
+from .uploads import content_type_for
 
 PAGE_SIZE = 30
 
@@ -71,7 +73,9 @@ def problem_list_view(request):
 def bulk_dispatch_view(request):
     """Dispatch several registered problems to one lead unit: all or none."""
     form = BulkDispatchForm(request.POST, visible=visible_problems(request.user))
-    back = request.POST.get("next") or reverse("problems:list")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("problems:list")
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
@@ -119,6 +123,7 @@ def problem_detail_view(request, pk):
         "reporter": selectors.reporter_for_display(user=request.user, problem=problem),
         "today": timezone.localdate(), "escalation_colour": ESCALATION_COLOURS[problem.escalation_level],
         "attach_form": AttachForm(), "reveal_form": RevealForm(), "State": State,
+        "sees_internal": may_see_internal(request.user),
         "pending_extension": next((e for e in problem.extensions.all() if e.status == "pending"), None),
     })
 
@@ -174,8 +179,9 @@ def attachment_download_view(request, pk):
     except NotFound as exc:
         raise Http404("未找到该附件，或您无权查看。") from exc
     services.attachment_record_download(actor=request.user, attachment=attachment)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
-                        content_type=attachment.content_type)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                            content_type=content_type_for(attachment.original_name))
+    return _no_store(response)
 
 
 @login_required
@@ -197,11 +203,17 @@ def reveal_reporter_view(request, pk):
     context = {"problem": problem, "revealed": revealed, "error": error, "reveal_form": form,
                "reporter": selectors.reporter_for_display(user=request.user, problem=problem)}
     if request.htmx:
-        return render(request, "problems/_reporter.html", context)
+        return _no_store(render(request, "problems/_reporter.html", context))
     if error:
         messages.error(request, error)
         return redirect("problems:detail", pk=problem.pk)
-    return render(request, "problems/reporter.html", {**context, "nav": "problems"})
+    return _no_store(render(request, "problems/reporter.html", {**context, "nav": "problems"}))
+
+
+def _no_store(response):
+    """Contact details and files must not stay in the browser's or a proxy's cache after the page is closed."""
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def list_url(**params) -> str:

@@ -107,6 +107,11 @@ def _date(text: str):
         return None
 
 
+def _id(text: str | None) -> int | None:
+    """A posted id, or None for anything that is not plain ASCII digits ("²" is a digit to str.isdigit)."""
+    return int(text) if text and text.isascii() and text.isdecimal() else None
+
+
 def report_rows(post) -> dict[str, list[dict]]:
     """The rows posted by the report form, by kind, in index order; wholly blank rows are dropped."""
     rows: dict[str, dict[int, dict]] = {kind: {} for kind in ROW_KINDS}
@@ -127,20 +132,18 @@ def parse_report(post) -> tuple[dict, list[str]]:
         if r.get("happened_on") and day is None:
             errors.append(f"第{n}项监督活动的日期格式不正确。")
         activities.append({"kind": r.get("kind"), "happened_on": day, "note": r.get("note", "")})
-    categories = Category.objects.in_bulk([r["category"] for r in rows["fnd"] if r.get("category", "").isdigit()])
-    regions = Region.objects.in_bulk([r["region"] for r in rows["fnd"] if r.get("region", "").isdigit()])
+    categories = Category.objects.in_bulk([_id(r.get("category")) for r in rows["fnd"]])
+    regions = Region.objects.in_bulk([_id(r.get("region")) for r in rows["fnd"]])
     findings = [{"title": r.get("title", ""), "description": r.get("description", ""),
-                 "category": categories.get(int(r["category"])) if r.get("category", "").isdigit() else None,
-                 "region": regions.get(int(r["region"])) if r.get("region", "").isdigit() else None,
+                 "category": categories.get(_id(r.get("category"))), "region": regions.get(_id(r.get("region"))),
                  "location": r.get("location", "")} for r in rows["fnd"]]
-    units = Organisation.objects.in_bulk([r["responsible_unit"] for r in rows["rec"]
-                                          if r.get("responsible_unit", "").isdigit()])
+    units = Organisation.objects.in_bulk([_id(r.get("responsible_unit")) for r in rows["rec"]])
     rectifications = []
     for n, r in enumerate(rows["rec"], start=1):
         day = _date(r.get("deadline", ""))
         if r.get("deadline") and day is None:
             errors.append(f"第{n}项整改的期限格式不正确。")
-        unit = units.get(int(r["responsible_unit"])) if r.get("responsible_unit", "").isdigit() else None
+        unit = units.get(_id(r.get("responsible_unit")))
         rectifications.append({"title": r.get("title", ""), "measures": r.get("measures", ""),
                                "responsible_unit": unit, "deadline": day})
     data = {"summary": post.get("summary", ""), "activities": activities, "findings": findings,

@@ -20,6 +20,7 @@ from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Membership, Organisation, User
 from qingshan.problems import services
 from qingshan.problems.choices import Action
+from qingshan.problems.models import Problem, Reporter
 from qingshan.problems.selectors import problem_timeline, reporter_for_display
 from qingshan.problems.testing.flows import new_problem
 from qingshan.problems.testing.world import WORLD_NOW, png
@@ -217,7 +218,7 @@ def test_units_and_partners_never_see_the_reporter(world, scene):
     for role in ("eco_handler", "eco_head", "water_handler", "partner_staff"):
         assert reporter_for_display(user=getattr(w, role), problem=problem) is None, role
     for role in ("officer", "group_staff"):
-        assert reporter_for_display(user=getattr(w, role), problem=problem)["phone"] == "138****5678"
+        assert reporter_for_display(user=getattr(w, role), problem=problem)["phone"] == "13*******78"
     # The leader is told a reporter exists, masked, but may not reveal it.
     assert reporter_for_display(user=w.leader, problem=problem)["can_reveal"] is False
 
@@ -236,3 +237,10 @@ def test_a_person_in_two_stationed_groups_acts_for_the_group_of_the_lead_unit(wo
         assert capacity_for(both, scene.shared).supervisor_org == water_group
     services.problem_urge(actor=both, problem=scene.shared, note="请加快办理")
     assert AuditEvent.objects.filter(object_id=scene.shared.pk).latest("seq").actor_org == water_group
+
+
+def test_a_reporter_stored_under_the_old_masking_rule_is_still_masked_on_display(world, scene):
+    # Before issue 9 a 7-digit phone was "masked" to itself and a one-character name was kept.
+    Reporter.objects.filter(problem=scene.city_eco).update(name_masked="张", phone_masked="8123456")
+    shown = reporter_for_display(user=world.readonly, problem=Problem.objects.get(pk=scene.city_eco.pk))
+    assert shown["name"] == "*" and shown["phone"] == "8*****6" and shown["can_reveal"] is False

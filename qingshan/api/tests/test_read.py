@@ -115,7 +115,7 @@ def test_the_reporter_is_masked_for_supervisors_absent_for_units_and_never_clear
     problem = drive_to(world, State.DISPATCHED, source=world.hotline, reporter_name="张三丰",
                        reporter_phone="13812345678")
     officer = api(world.officer).get(f"/api/problems/{problem.pk}/")
-    assert officer.json()["reporter"] == {"name": "张**", "phone": "138****5678", "can_reveal": True}
+    assert officer.json()["reporter"] == {"name": "张**", "phone": "13*******78", "can_reveal": True}
     unit = api(world.eco_handler).get(f"/api/problems/{problem.pk}/")
     assert unit.json()["reporter"] is None
     leader = api(world.leader).get(f"/api/problems/{problem.pk}/")
@@ -209,7 +209,7 @@ def test_register_with_files_and_a_reporter_who_stays_confidential(world, api):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert [a["original_name"] for a in body["attachments"]] == ["现场1.png", "现场2.png"]
-    assert body["reporter"] == {"name": "张**", "phone": "138****5678", "can_reveal": True}
+    assert body["reporter"] == {"name": "张**", "phone": "13*******78", "can_reveal": True}
     assert body["is_restricted"] and {u["name"] for u in body["restricted_to"]} == {"李监督", "王主任"}
     assert "张三丰" not in response.content.decode() and "13812345678" not in response.content.decode()
     assert "reporter_name" not in body and "reporter_phone" not in body

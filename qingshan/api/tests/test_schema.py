@@ -52,8 +52,10 @@ def test_the_reporter_is_write_only_in_the_schema(schema):
     assert "reporter_name" not in str(components["ProblemDetailOutput"])
 
 
-def test_the_app_serves_its_schema(db):
-    client = APIClient()
+def test_the_app_serves_its_schema_to_signed_in_users_and_tokens_only(world, api):
+    response = APIClient().get("/api/schema/?format=json")
+    assert response.status_code == 401 and "paths" not in response.json()
+    client = api(world.eco_handler)
     response = client.get("/api/schema/?format=json")
     assert response.status_code == 200
     assert "/api/problems/{id}/dispatch/" in response.json()["paths"]
@@ -62,8 +64,11 @@ def test_the_app_serves_its_schema(db):
 
 @pytest.mark.parametrize("path,bundle", [("/api/docs/", "swagger-ui-bundle.js"),
                                          ("/api/redoc/", "redoc.standalone.js")])
-def test_the_docs_are_served_from_the_app_without_any_cdn(db, path, bundle):
+def test_the_docs_are_served_from_the_app_without_any_cdn(world, path, bundle):
     client = APIClient()
+    response = client.get(path)
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    client.force_login(world.eco_handler)
     html = client.get(path).content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert any(bundle in a for a in assets), assets
@@ -71,3 +76,12 @@ def test_the_docs_are_served_from_the_app_without_any_cdn(db, path, bundle):
         assert asset.startswith("/"), f"external asset: {asset}"
         assert client.get(asset).status_code == 200, asset
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+
+
+def test_the_hit_list_is_documented_as_the_page_it_answers(schema):
+    operation = schema["paths"]["/api/datacheck/hits/"]["get"]
+    body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    assert page["properties"]["results"]["type"] == "array"
+    assert {p["name"] for p in operation["parameters"]} >= {"page", "page_size"}

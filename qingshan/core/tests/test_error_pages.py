@@ -26,3 +26,18 @@ def test_a_post_without_csrf_token_is_refused_in_chinese(world):
     client.force_login(world.officer)
     response = client.post("/problems/new/", {"title": "x"})
     assert response.status_code == 403 and "本次提交未被执行" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/api/no-such-endpoint/", "/api/problems/1/no-such-action/",
+                                  "/datacheck/api/nothing/"])
+def test_an_unknown_api_path_is_a_json_404_in_the_apis_shape(client, world, path):
+    client.force_login(world.officer)
+    response = client.get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到该记录，或您无权查看。", "field": None}
+
+
+def test_an_unknown_page_is_still_the_chinese_404_page(client, world):
+    client.force_login(world.officer)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and "<html" in response.content.decode()

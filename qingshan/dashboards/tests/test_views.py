@@ -176,10 +176,12 @@ def test_definitions_are_shown_and_cover_every_condition(client, history):
     ({"received_from": "2026-05-01", "received_to": "2026-04-01"}, "受理日期起不能晚于受理日期止。"),
     ({"as_of": "2026-13-01"}, "统计截止日：请输入有效的日期，格式如 2026-01-31。"),
     ({"group_by": "person"}, "统计维度：请选择有效的统计维度。"),
+    ({"as_of": "9999-12-31"}, "统计截止日：日期须在 2000-01-01 至 2099-12-31 之间。"),
+    ({"received_from": "0001-01-01"}, "受理日期起：日期须在 2000-01-01 至 2099-12-31 之间。"),
 ])
 def test_bad_filters_show_a_chinese_message_and_no_table(client, history, params, message):
     response = get(client, history.leader, **params)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert message in html
     assert "<table" not in html
@@ -241,6 +243,8 @@ def test_export_refuses_bad_filters_in_chinese(client, history):
     response = get(client, history.leader, EXPORT_URL, received_from="2026-05-01", received_to="2026-04-01")
     assert response.status_code == 400
     assert "受理日期起不能晚于受理日期止" in response.content.decode()
+    response = get(client, history.leader, EXPORT_URL, as_of="9999-12-31")
+    assert response.status_code == 400 and "日期须在 2000-01-01 至 2099-12-31 之间" in response.content.decode()
 
 
 def _more_groups(w, n):

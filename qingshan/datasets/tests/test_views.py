@@ -50,7 +50,7 @@ def test_progress_partial_is_served_to_htmx_and_stops_polling_when_finished(clie
     with writer_lock():  # the import is running (it holds the writer lock), so the batch is not taken for dead
         running = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert running.startswith('<div id="batch-status"') and 'hx-trigger="every 1s"' in running
-    assert "width: 45%" in running and "校验数据" in running
+    assert "qs-pct-45" in running and "校验数据" in running
     ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.DONE, percent=100)
     assert "hx-trigger" not in client.get(url, HTTP_HX_REQUEST="true").content.decode()
 

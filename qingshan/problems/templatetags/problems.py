@@ -2,6 +2,8 @@
 from django import template
 from django.utils.html import format_html
 
+from qingshan.access.events import public_payload
+from qingshan.core.templatetags.qingshan import event_summary
 from qingshan.problems.choices import Action, State
 
 register = template.Library()
@@ -42,3 +44,9 @@ def deadline_cell(deadline, state, today):
     if state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS) and deadline < today:
         return format_html('<span class="qs-overdue" title="已超期">{}（超期）</span>', deadline.isoformat())
     return deadline.isoformat()
+
+
+@register.filter
+def public_event_summary(payload: dict, sees_internal: bool) -> str:
+    """A problem event's details as this reader may see them (a unit is not told the numbers merged into it)."""
+    return event_summary(public_payload(payload, sees_internal))

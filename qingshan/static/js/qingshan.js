@@ -6,4 +6,8 @@ document.addEventListener("DOMContentLoaded", () => {
       document.querySelectorAll(box.dataset.selectAll).forEach((item) => { item.checked = box.checked; });
     });
   });
+  // A filter select that applies itself (the button beside it stays for use without JavaScript).
+  document.querySelectorAll("select[data-auto-submit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
 });
