@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def world(transactional_db, settings):
-    from qingshan.core.testing.world import WORLD_NOW, build_world
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     with time_machine.travel(WORLD_NOW, tick=True):

@@ -4,11 +4,9 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
+from qingshan.core.errors import NOT_FOUND_MESSAGE, NotFound, PermissionRefused, ServiceError
 
 from .parsers import InputRefused
-
-NOT_FOUND_MESSAGE = "未找到该记录，或您无权查看。"
 
 
 class InputInvalid(ServiceError):

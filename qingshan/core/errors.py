@@ -14,5 +14,9 @@ class PermissionRefused(ServiceError):
     """The actor may not do this to this object."""
 
 
+# What a caller is told of an object that is missing or not theirs to see (the two read the same on purpose).
+NOT_FOUND_MESSAGE = "未找到该记录，或您无权查看。"
+
+
 class NotFound(Exception):
     """The object does not exist or the user may not see it (the two are indistinguishable on purpose)."""

@@ -1,12 +1,10 @@
 """GET /healthz: is this instance able to serve? For load balancers and service managers: no login, no data."""
-import os
-
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from qingshan.datasets.catalog import duckdb_path
+from .registry import declared
 
 
 def _database() -> dict:
@@ -19,13 +17,6 @@ def _database() -> dict:
     return {"status": "ok"}
 
 
-def _duckdb() -> dict:
-    path = duckdb_path()
-    if not path.exists():
-        return {"status": "ok", "note": "no data sets yet"}
-    return {"status": "ok"} if os.access(path, os.R_OK) else {"status": "error"}
-
-
 def _job_queue() -> dict:
     # The sweep and the scheduled model runs are cron commands today; a queue, once there is one, reports here.
     return {"status": "not_configured"}
@@ -33,8 +24,10 @@ def _job_queue() -> dict:
 
 @never_cache
 @require_GET
-def healthz_view(request):
+def healthz_view(request: HttpRequest) -> JsonResponse:
     """200 when the database answers and the DuckDB file is readable, else 503; each check's status in JSON."""
-    checks = {"database": _database(), "duckdb": _duckdb(), "job_queue": _job_queue()}
+    # Each app adds the checks of what it owns, as HEALTH_CHECKS = [(name, check)] in <app>/health.py.
+    checks = {"database": _database(), **{name: check() for name, check in declared("health", "HEALTH_CHECKS")},
+              "job_queue": _job_queue()}
     healthy = all(check["status"] != "error" for check in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)

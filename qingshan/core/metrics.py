@@ -71,8 +71,8 @@ def render_metrics() -> str:
               "# TYPE qingshan_http_request_duration_seconds histogram"]
     for route, series in sorted(durations.items()):
         route = _label(route)
-        for bound, count in zip(BUCKETS, series, strict=False):
-            lines.append(f'qingshan_http_request_duration_seconds_bucket{{route="{route}",le="{bound}"}} {count}')
+        for bound, in_bucket in zip(BUCKETS, series, strict=False):
+            lines.append(f'qingshan_http_request_duration_seconds_bucket{{route="{route}",le="{bound}"}} {in_bucket}')
         lines.append(f'qingshan_http_request_duration_seconds_bucket{{route="{route}",le="+Inf"}} '
                      f"{series[len(BUCKETS)]}")
         lines.append(f'qingshan_http_request_duration_seconds_count{{route="{route}"}} {series[len(BUCKETS)]}')

@@ -16,7 +16,7 @@ class RequestIdMiddleware:
         # An integration may pass its own id so that its logs and ours line up; keep it short and printable.
         incoming = request.headers.get("X-Request-ID", "")[:64]
         request_id = incoming if incoming.isprintable() and incoming else uuid.uuid4().hex
-        request.request_id = request_id  # for log lines written after the middleware (Django's "Not Found")
+        request.request_id = request_id  # type: ignore[attr-defined]  # for log lines written after the middleware (Django's "Not Found")
         token = current_request_id.set(request_id)
         try:
             response = self.get_response(request)

@@ -3,17 +3,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 
+from .errors import NOT_FOUND_MESSAGE
+
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A Chinese page for a form submitted with an expired or missing CSRF token (nothing was changed)."""
     return render(request, "403_csrf.html", status=403)
 
 
-def page_not_found(request, exception=None):
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404: the API's JSON error shape under an API path (an integration parses it), the Chinese page elsewhere."""
     if any(request.path.startswith(prefix) for prefix in API_PREFIXES):
-        from qingshan.api.errors import NOT_FOUND_MESSAGE
-
         return JsonResponse({"detail": NOT_FOUND_MESSAGE, "field": None}, status=404,
                             json_dumps_params={"ensure_ascii": False})
     return defaults.page_not_found(request, exception)

@@ -129,7 +129,7 @@ def _store_attachment(*, actor: User, org: Organisation | None, problem: Problem
     upload.seek(0)
     attachment = Attachment(
         problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],  # type: ignore[index]  # check_upload refuses a nameless file
-        content_type=content_type_for(upload.name), size=upload.size,  # type: ignore[arg-type]
+        content_type=content_type_for(upload.name), size=upload.size,
         sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
     )
     attachment.file.save(attachment.stored_token, upload, save=False)

@@ -2,9 +2,9 @@
 import pytest
 
 from qingshan.audit.models import AuditEvent
-from qingshan.core.testing.flows import drive_to, new_problem
 from qingshan.problems.choices import State
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import drive_to, new_problem
 
 from .utils import assert_error
 

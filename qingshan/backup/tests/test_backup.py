@@ -13,11 +13,11 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from qingshan.backup.manifest import fingerprint
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.datasets.storage import duckdb_connect, writer_lock
 from qingshan.problems.choices import State
 from qingshan.problems.models import Attachment
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import WORLD_NOW
 
 REPO = Path(__file__).resolve().parents[3]
 

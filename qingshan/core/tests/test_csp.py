@@ -4,9 +4,9 @@ import re
 import pytest
 import time_machine
 
-from qingshan.core.testing.flows import drive_to
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.world import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 INLINE = [re.compile(r'\sstyle="'), re.compile(r"<script(?![^>]*\ssrc=)[^>]*>"), re.compile(r"\son[a-z]+=\""),

@@ -3,9 +3,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 HUGE = str(10**25)

@@ -4,10 +4,10 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from qingshan.core.testing.flows import drive_to, new_problem
-from qingshan.core.testing.world import WORLD_NOW
 from qingshan.problems import services
 from qingshan.problems.choices import State
+from qingshan.problems.testing.flows import drive_to, new_problem
+from qingshan.problems.testing.world import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
 
