@@ -22,7 +22,7 @@ def test_healthz_reports_an_unreadable_duckdb_file_as_503(client, settings, tmp_
     settings.DATASETS_DIR = tmp_path
     (tmp_path / "datasets.duckdb").write_bytes(b"")
     # (The suite may run as root, who can read a 0000 file: the check's view of the file is what is simulated.)
-    monkeypatch.setattr("qingshan.core.health.os.access", lambda path, mode: False)
+    monkeypatch.setattr("qingshan.datasets.health.os.access", lambda path, mode: False)
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json()["checks"]["duckdb"] == {"status": "error"}
     assert response.json()["status"] == "error"
