@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def production_environment(data_dir, **overrides) -> dict:
     """The environment README's "Production" section lists (with throw-away secrets)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("QINGSHAN_", "DATABASE_URL"))}
+    # The test run's own switches stay out (the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE would fail the check).
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("QINGSHAN_", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "QINGSHAN_DATA_DIR": str(data_dir),
