@@ -20,7 +20,9 @@ class WorkQueue:
     key: str  # unique among every app's queues, stable: it is the page's ?queue= and the API's key
     label: str  # e.g. "待签收"
     order: int  # position among every app's queues (problems 100-199, supervision 200-299, datacheck 300-399, …)
-    items: Callable[[Any], QuerySet | None]  # user -> the items waiting for the user, or None: not the user's queue
+    # (user, shared) -> the items waiting for the user, or None: not the user's queue. `shared` is one dict per
+    # gathering, where an app keeps what all its queues start from (built once, e.g. the user's visible problems).
+    items: Callable[[Any, dict], QuerySet | None]
     ordering: tuple = ("-pk",)  # how the page lists the items (expressions allowed)
     rows_template: str = ""  # the template of the page's table of items; it gets `items` (a page) and `today`
 
@@ -44,8 +46,9 @@ class UserQueue:
 def work_queues(*, user) -> list[UserQueue]:
     """The queues of every app that are `user`'s, in their declared order (nothing is queried yet)."""
     found = []
+    shared: dict = {}
     for queue in sorted(declared("worklist", "QUEUES"), key=lambda q: q.order):
-        items = queue.items(user)
+        items = queue.items(user, shared)
         if items is not None:
             found.append(UserQueue(queue, items))
     return found

@@ -14,33 +14,36 @@ from .models import Extension
 from .selectors import LIST_RELATED
 
 
-def _visible(user) -> QuerySet:
-    return visible_problems(user).select_related(*LIST_RELATED)
+def _visible(user, shared: dict) -> QuerySet:
+    """The problems `user` may see, built once per gathering and shared by every queue (it is the costly part)."""
+    if "problems.visible" not in shared:
+        shared["problems.visible"] = visible_problems(user).select_related(*LIST_RELATED)
+    return shared["problems.visible"].all()
 
 
 def _unit(condition):
     """A lead unit's queue: the problems it leads meeting `condition(today)`; no queue for users outside a unit."""
-    def items(user):
+    def items(user, shared):
         units = profile_of(user).unit_ids
         if not units:
             return None
-        return _visible(user).filter(lead_unit_id__in=units).filter(condition(timezone.localdate()))
+        return _visible(user, shared).filter(lead_unit_id__in=units).filter(condition(timezone.localdate()))
     return items
 
 
 def _supervising(condition):
     """A supervisor's queue: the visible problems meeting `condition(today)`."""
-    def items(user):
+    def items(user, shared):
         if not profile_of(user).supervising:
             return None
-        return _visible(user).filter(condition(timezone.localdate()))
+        return _visible(user, shared).filter(condition(timezone.localdate()))
     return items
 
 
-def _shared(user):
+def _shared(user, shared):
     if not profile_of(user).partner_ids:
         return None
-    return _visible(user).exclude(state__in=TERMINAL_STATES)
+    return _visible(user, shared).exclude(state__in=TERMINAL_STATES)
 
 
 def _state(*states):
