@@ -80,9 +80,6 @@ class ActionTable:
     def codes(self) -> list[str]:
         return list(self.rules)
 
-    def by_path(self, path: str) -> ActionRule | None:
-        return next((r for r in self.rules.values() if r.path == path), None)
-
     # ------------------------------------------------------------ services
 
     def performs(self, *codes: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
