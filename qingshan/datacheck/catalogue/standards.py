@@ -103,8 +103,13 @@ def item_limits(item: str, water_body: str = "river") -> tuple[Decimal, ...]:
 
 
 def effective_value(value: Number, below_detection_limit: bool = False) -> Fraction:
-    """The value that counts: half the detection limit for 未检出, else the reading itself."""
+    """The value that counts: half the detection limit for 未检出, else the reading itself.
+
+    A negative reading is an instrument or entry error, not a clean sample: refused, never classed Ⅰ.
+    """
     value = exact(value)
+    if value < 0:
+        raise ValueError("监测值不能为负数，请核实原始数据。")
     return value / 2 if below_detection_limit else value
 
 
@@ -352,6 +357,46 @@ def aqi(concentrations: Mapping[str, Number | None], version_or_day: int | dt.da
     return AqiResult(version, published, computed, indices, primary, exceeding, missing)
 
 
+# Which items each report takes, by version. Keys name the averaging period the IAQI is looked up with.
+#
+# HJ 633-2012, 日报和实时报 (§6 of the 2012 text): the daily report takes SO2, NO2, CO, PM10 and PM2.5 24-hour
+# means and the O3 daily maximum 1-hour and maximum 8-hour moving mean (7 items); the real-time report takes the
+# 1-hour means, the O3 8-hour moving mean and the PM10/PM2.5 24-hour moving means (9 items). Table 1 has no 1-hour
+# PM breakpoints (note 1: 1-hour limits are for the real-time report only), so the PM sub-index of a real-time
+# report is the 24-hour moving mean's, looked up in the 24-hour table: this is how the national real-time platform
+# (中国环境监测总站, 全国城市空气质量实时发布平台) publishes it, with the 24-hour moving mean defined by HJ 663-2013
+# (at least 20 hourly values in the 24 hours ending at that hour). A 1-hour PM value alone gives no 2012 IAQI.
+#
+# HJ 633-2026, 日报和实时报 (as summarised in shared/docs/standards.md): the daily report takes the five 24-hour
+# means and the O3 daily maximum 8-hour moving mean only (the 1-hour O3 maximum no longer enters the daily AQI);
+# the real-time report takes the six 1-hour means, 1-hour PM looked up in the 24-hour table, and no 8-hour O3.
+REPORT_KEYS: dict[tuple[str, int], tuple[str, ...]] = {
+    ("daily", 2012): ("so2_24h", "no2_24h", "co_24h", "o3_1h", "o3_8h", "pm10_24h", "pm25_24h"),
+    ("daily", 2026): ("so2_24h", "no2_24h", "co_24h", "o3_8h", "pm10_24h", "pm25_24h"),
+    ("hourly", 2012): ("so2_1h", "no2_1h", "co_1h", "o3_1h", "o3_8h", "pm10_24h", "pm25_24h"),
+    ("hourly", 2026): ("so2_1h", "no2_1h", "co_1h", "o3_1h", "pm10_1h", "pm25_1h"),
+}
+REPORTS = ("daily", "hourly")
+
+
+def report_keys(report: str, version: int) -> tuple[str, ...]:
+    """The concentration keys a daily or real-time (hourly) report takes under a version."""
+    if report not in REPORTS:
+        raise ValueError(f"报告类型“{report}”不合法，应为 daily（日报）或 hourly（实时报）。")
+    return REPORT_KEYS[(report, _check_version(version))]
+
+
+def report_aqi(report: str, concentrations: Mapping[str, Number | None],
+               version_or_day: int | dt.date) -> AqiResult:
+    """The AQI of a daily or real-time report: only the items the version's report takes count.
+
+    `concentrations` may carry more keys (a row of every column); those the report does not take are ignored, and
+    those it takes but that are absent count as missing.
+    """
+    version = version_or_day if isinstance(version_or_day, int) else version_for(version_or_day)
+    return aqi({key: concentrations.get(key) for key in report_keys(report, version)}, version)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Portable SQL (SQLGlot expressions). Only CASE, comparisons, + − × on BIGINT, exact FLOOR/CEIL of a quotient and
 # decimal literals: the same text means the same thing on DuckDB, Spark and PostgreSQL.
@@ -439,12 +484,15 @@ def gb3838_class_sql(item: str, value: exp.Expression, water_body: exp.Expressio
         doubled = _case([(flag, value)], exp.Mul(this=_paren(value), expression=_int(2)))
         factor = 2
 
+    # NULL and negative readings get no class (a negative one is refused, as in water_class()).
+    unclassed = exp.or_(exp.Is(this=value.copy(), expression=exp.null()),
+                        exp.LT(this=value.copy(), expression=_int(0)))
+
     def by_limits(limits: tuple[Decimal, ...]) -> exp.Expression:
         if spec.kind == RANGE:
             inside = exp.Between(this=doubled, low=_num(limits[0] * factor), high=_num(limits[1] * factor))
-            return _case([(exp.Is(this=value, expression=exp.null()), exp.null()), (inside, _int(1))],
-                         _int(WORSE_THAN_V))
-        branches = [(exp.Is(this=value, expression=exp.null()), exp.null())]
+            return _case([(unclassed.copy(), exp.null()), (inside, _int(1))], _int(WORSE_THAN_V))
+        branches: list[tuple[exp.Expression, exp.Expression]] = [(unclassed.copy(), exp.null())]
         for klass, limit in enumerate(limits, start=1):
             compare = exp.GTE if spec.kind == LOWER else exp.LTE
             branches.append((compare(this=doubled, expression=_num(limit * factor)), _int(klass)))
@@ -465,12 +513,34 @@ def worst_class_sql(classes: list[exp.Expression]) -> exp.Expression:
     return exp.Nullif(this=greatest, expression=_int(0))
 
 
-def exceed_multiple_sql(item: str, value: exp.Expression, water_body: str = "river") -> exp.Expression:
-    """超标倍数 (C − Ⅲ limit) / Ⅲ limit as DECIMAL(18,6) for display in evidence; NULL within the Ⅲ limit."""
-    limit = item_limits(item, water_body)[2]
-    ratio = exp.Div(this=_paren(exp.Sub(this=value, expression=_num(limit))), expression=_num(limit))
-    return _case([(exp.GT(this=value, expression=_num(limit)),
-                   exp.cast(ratio, exp.DataType.build("DECIMAL(18,6)")))], exp.null())
+def exceed_multiple_sql(item: str, value: exp.Expression, water_body: exp.Expression | str = "river",
+                        below_detection_limit: exp.Expression | None = None) -> exp.Expression:
+    """超标倍数 (C − Ⅲ limit) / Ⅲ limit as DECIMAL(18,6) for display in evidence.
+
+    NULL within the Ⅲ limit, for pH and DO, and for a NULL or negative reading (refused, as in the Python
+    reference). 未检出 counts as half the detection limit: (C/2 − L)/L is computed as (C − 2L)/(2L), no halving.
+    Lakes and reservoirs use their own TP limit; `water_body` is the section's column ('river' / 'lake').
+    """
+    spec = WATER_ITEMS[item]
+    if spec.kind != UPPER:
+        return exp.null()
+    flag = _flag(below_detection_limit)
+
+    def ratio(limit: Decimal) -> exp.Expression:
+        over = exp.Div(this=_paren(exp.Sub(this=value.copy(), expression=_num(limit))), expression=_num(limit))
+        return _case([(exp.GT(this=value.copy(), expression=_num(limit)),
+                       exp.cast(over, exp.DataType.build("DECIMAL(18,6)")))], exp.null())
+
+    def by_limit(limit: Decimal) -> exp.Expression:
+        return ratio(limit) if flag is None else _case([(flag.copy(), ratio(limit * 2))], ratio(limit))
+
+    refused: list[tuple[exp.Expression, exp.Expression]] = [(exp.LT(this=value.copy(), expression=_int(0)),
+                                                              exp.null())]
+    if spec.lake_limits is None or isinstance(water_body, str):
+        body = water_body if isinstance(water_body, str) else "river"
+        return _case(refused, by_limit(item_limits(item, body)[2]))
+    is_lake = exp.EQ(this=water_body, expression=exp.Literal.string("lake"))
+    return _case(refused + [(is_lake, by_limit(spec.lake_limits[2]))], by_limit(spec.limits[2]))
 
 
 def _rounded_units_sql(value: exp.Expression, places: int) -> exp.Expression:
@@ -571,6 +641,17 @@ def _aqi_version_sql(concentrations: Mapping[str, exp.Expression], version: int)
     return exp.Nullif(this=greatest, expression=floor)
 
 
+def hj633_report_aqi_sql(report: str, columns: Mapping[str, exp.Expression],
+                         version: int | exp.Expression) -> exp.Expression:
+    """SQL for report_aqi(): each version takes its own report's items out of `columns` (see REPORT_KEYS)."""
+    def of(v: int) -> dict[str, exp.Expression]:
+        return {key: columns[key].copy() for key in report_keys(report, v)}
+
+    if isinstance(version, int):
+        return _aqi_version_sql(of(version), _check_version(version))
+    return _case([(version_sql(version), _aqi_version_sql(of(2026), 2026))], _aqi_version_sql(of(2012), 2012))
+
+
 def hj633_aqi_sql(concentrations: Mapping[str, exp.Expression], version: int | exp.Expression) -> exp.Expression:
     """SQL for aqi(...).aqi: the published AQI (NULL = NA) over concentration columns keyed like 'pm25_24h'."""
     if not concentrations:
@@ -587,8 +668,10 @@ def hj633_aqi_sql(concentrations: Mapping[str, exp.Expression], version: int | e
 # arguments are expanded into a CASE over every code (a literal, as in custom SQL, takes the short path).
 # ---------------------------------------------------------------------------------------------------------------
 
+# The argument order of hj633_aqi_daily / hj633_aqi_hourly after the date: every column either version's report
+# may take (the hourly one: 1-hour values, the O3 8-hour moving mean, then the PM 24-hour moving means).
 DAILY_KEYS = ("so2_24h", "no2_24h", "co_24h", "o3_1h", "o3_8h", "pm10_24h", "pm25_24h")
-HOURLY_KEYS = ("so2_1h", "no2_1h", "co_1h", "o3_1h", "o3_8h", "pm10_1h", "pm25_1h")
+HOURLY_KEYS = ("so2_1h", "no2_1h", "co_1h", "o3_1h", "o3_8h", "pm10_1h", "pm25_1h", "pm10_24h", "pm25_24h")
 IAQI_KEYS = tuple(f"{p}_{a}" for (p, a) in _BREAKPOINTS) + ("pm10_24h", "pm25_24h", "pm10_1h", "pm25_1h")
 
 
@@ -618,6 +701,24 @@ def _gb3838_builder(args: list[exp.Expression]) -> exp.Expression:
     return _case(branches, exp.null())
 
 
+def _exceed_multiple_builder(args: list[exp.Expression]) -> exp.Expression:
+    item, value = args[0], args[1]
+    water_body = args[2] if len(args) > 2 else "river"
+    below = args[3] if len(args) > 3 else None
+
+    def build(code: str) -> exp.Expression:
+        return exceed_multiple_sql(code, value.copy(), water_body.copy() if isinstance(water_body, exp.Expression)
+                                   else water_body, below.copy() if below is not None else None)
+
+    static = _static_text(item)
+    if static is not None:
+        if static not in WATER_ITEMS:
+            raise ValueError(f"GB 3838 项目“{static}”不存在。")
+        return build(static)
+    return _case([(exp.EQ(this=item.copy(), expression=exp.Literal.string(code)), build(code))
+                  for code, spec in WATER_ITEMS.items() if spec.kind == UPPER], exp.null())
+
+
 def _hj633_iaqi_builder(args: list[exp.Expression]) -> exp.Expression:
     key, value, version = args[0], args[1], _version_argument(args[2])
     static = _static_text(key)
@@ -630,9 +731,9 @@ def _hj633_iaqi_builder(args: list[exp.Expression]) -> exp.Expression:
     return _case(branches, exp.null())
 
 
-def _aqi_builder(keys: tuple[str, ...]):
+def _aqi_builder(report: str, keys: tuple[str, ...]):
     def build(args: list[exp.Expression]) -> exp.Expression:
-        return hj633_aqi_sql(dict(zip(keys, args[1:], strict=True)), _version_argument(args[0]))
+        return hj633_report_aqi_sql(report, dict(zip(keys, args[1:], strict=True)), _version_argument(args[0]))
     return build
 
 
@@ -644,20 +745,20 @@ def _register() -> None:
     register_function("gb3838_class", _gb3838_builder, min_args=2, max_args=4,
                       description="gb3838_class(项目代码, 浓度[, 水体 river/lake[, 是否未检出]])：GB 3838-2002 水质类别"
                                   "（1–5，6 为劣Ⅴ类；未检出按检出限一半计）")
-    register_function("gb3838_exceed_multiple",
-                      lambda a: exceed_multiple_sql(_static_text(a[0]) or "", a[1]) if _static_text(a[0])
-                      else _case([(exp.EQ(this=a[0].copy(), expression=exp.Literal.string(code)),
-                                   exceed_multiple_sql(code, a[1].copy())) for code, spec in WATER_ITEMS.items()
-                                  if spec.kind == UPPER], exp.null()),
-                      min_args=2, max_args=2,
-                      description="gb3838_exceed_multiple(项目代码, 浓度)：相对Ⅲ类限值的超标倍数")
+    register_function("gb3838_exceed_multiple", _exceed_multiple_builder, min_args=2, max_args=4,
+                      description="gb3838_exceed_multiple(项目代码, 浓度[, 水体 river/lake[, 是否未检出]])：相对Ⅲ类"
+                                  "限值的超标倍数（湖库总磷按湖库限值；未超标、pH、溶解氧、未检出或负值为空）")
     register_function("hj633_iaqi", _hj633_iaqi_builder, min_args=3, max_args=3,
                       description="hj633_iaqi(指标如 pm25_24h, 浓度, 日期或 2012/2026)：空气质量分指数（进位取整）")
-    register_function("hj633_aqi_daily", _aqi_builder(DAILY_KEYS), min_args=8, max_args=8,
+    register_function("hj633_aqi_daily", _aqi_builder("daily", DAILY_KEYS), min_args=8, max_args=8,
                       description="hj633_aqi_daily(日期, SO2, NO2, CO, O3_1h最大, O3_8h最大, PM10, PM2.5)：日 AQI，"
-                                  "2026-03-01 起按 HJ 633-2026（缺项且不超过 100 时为空）")
-    register_function("hj633_aqi_hourly", _aqi_builder(HOURLY_KEYS), min_args=8, max_args=8,
-                      description="hj633_aqi_hourly(时间, SO2, NO2, CO, O3_1h, O3_8h滑动, PM10, PM2.5)：小时 AQI")
+                                  "2026-03-01 起按 HJ 633-2026（O3 只计日最大 8 小时滑动平均；缺项且不超过 100 "
+                                  "时为空），此前按 HJ 633-2012（O3 计日最大 1 小时与 8 小时）")
+    register_function("hj633_aqi_hourly", _aqi_builder("hourly", HOURLY_KEYS), min_args=10, max_args=10,
+                      description="hj633_aqi_hourly(时间, SO2, NO2, CO, O3_1h, O3_8h滑动, PM10_1h, PM2.5_1h, "
+                                  "PM10_24h滑动, PM2.5_24h滑动)：实时报 AQI。2026-03-01 起按 HJ 633-2026 取六项 "
+                                  "1 小时值（PM 1 小时值按 24 小时分级）；此前按 HJ 633-2012，O3 另计 8 小时滑动平均，"
+                                  "PM 按 24 小时滑动平均（HJ 663）")
     register_function("round_half_even", lambda a: round_half_even_sql(a[0], 0), min_args=1, max_args=1,
                       description="round_half_even(数值)：GB/T 8170 四舍六入五成双取整")
 

@@ -170,3 +170,31 @@ def test_level_edges():
     assert s.aqi_level(50)[1] == "优" and s.aqi_level(51)[1] == "良" and s.aqi_level(100)[1] == "良"
     assert s.aqi_level(101)[1] == "轻度污染" and s.aqi_level(300)[1] == "重度污染" and s.aqi_level(301)[1] == "严重污染"
     assert s.iaqi("co", "1h", "151", 2026) == 500
+
+
+def test_2026_daily_report_takes_o3_as_the_8h_maximum_only():
+    day = {"so2_24h": "10", "no2_24h": "30", "co_24h": "0.8", "o3_1h": "250", "o3_8h": "140", "pm10_24h": "50",
+           "pm25_24h": "30"}
+    result = s.report_aqi("daily", day, dt.date(2026, 3, 1))
+    assert result.aqi == 84 and result.level[1] == "良" and "o3_1h" not in result.iaqi
+    assert s.report_aqi("daily", day, dt.date(2026, 2, 28)).level[1] == "轻度污染"  # 2012 counts the 1h maximum
+
+
+def test_real_time_report_pm_and_o3_by_version():
+    hour = {"so2_1h": "5", "no2_1h": "40", "co_1h": "0.5", "o3_1h": "30", "o3_8h": "300", "pm10_1h": "100",
+            "pm25_1h": "200", "pm10_24h": "80", "pm25_24h": "120"}
+    old = s.report_aqi("hourly", {**hour, "o3_8h": "30"}, dt.date(2026, 2, 1))
+    assert old.aqi == 158 and old.primary == ("pm25_24h",)  # 2012: the PM 24h moving mean, not 20 from NO2
+    new = s.report_aqi("hourly", hour, dt.date(2026, 6, 1))
+    assert new.aqi == 250 and new.primary == ("pm25_1h",) and "o3_8h" not in new.iaqi  # 2026: six 1h items
+    # 2012 without the moving means: PM is missing, never taken from the 1h value.
+    assert s.report_aqi("hourly", {**hour, "pm10_24h": None, "pm25_24h": None}, 2012).missing == ("pm10", "pm25")
+    assert s.report_aqi("hourly", hour, 2012).aqi == 207  # 2012 still counts the O3 8h moving mean (265–800)
+
+
+def test_negative_water_reading_is_refused():
+    for item in ("cod", "tp", "ph"):
+        with pytest.raises(ValueError, match="不能为负数"):
+            s.water_class(item, "-0.01")
+    with pytest.raises(ValueError, match="不能为负数"):
+        s.exceed_multiple("tp", "-1", "lake")

@@ -2,6 +2,7 @@
 import datetime as dt
 import random
 from decimal import Decimal
+from fractions import Fraction
 
 import duckdb
 import pytest
@@ -25,7 +26,7 @@ def _water_cases() -> list[tuple]:
                 points |= {limit, limit - STEP, limit + STEP, limit * 2, limit * 2 + STEP}
             points |= {Decimal(rng.randint(0, 5_000_000)) * STEP * (100 if item == "fecal_coliform" else 1)
                        for _ in range(8)}
-            for value in sorted(p for p in points if p >= 0):
+            for value in sorted(p for p in points if p >= 0) + [Decimal("-0.000001"), Decimal("-1")]:
                 for below in (False, True):
                     rows.append((item, body, value, below))
     return rows
@@ -48,21 +49,36 @@ def _iaqi_cases() -> list[tuple]:
     return rows
 
 
-def _daily_cases() -> list[tuple]:
-    rng = random.Random(2026)
+def _random_rows(seed: int, keys: tuple[str, ...], first, step: dt.timedelta, periods: int) -> list[tuple]:
+    """400 rows of random concentrations (8 % missing) at `periods` times from `first`, across the 2026 switch."""
+    rng = random.Random(seed)
+    tops = {"co": 60, "so2": 900, "o3": 900}
     rows = []
     for n in range(400):
-        day = dt.date(2026, 2, 20) + dt.timedelta(days=n % 20)
-        values = []
-        for key in s.DAILY_KEYS:
-            if rng.random() < 0.08:
-                values.append(None)
-            else:
-                top = {"co_24h": 30, "so2_24h": 900, "o3_1h": 900, "o3_8h": 900}.get(key, 400)
-                values.append(Decimal(rng.randint(0, top * 10)) / 10)
-        rows.append((day, *values))
-    rows.append((dt.date(2026, 3, 1), Decimal("2.2"), None, None, None, None, None, Decimal("60")))
+        values = [None if rng.random() < 0.08 else
+                  Decimal(rng.randint(0, tops.get(s.split_key(k)[0], 400) * 10)) / 10 for k in keys]
+        rows.append((first + step * (n % periods), *values))
     return rows
+
+
+def _daily_cases() -> list[tuple]:
+    rows = _random_rows(2026, s.DAILY_KEYS, dt.date(2026, 2, 20), dt.timedelta(days=1), 20)
+    rows.append((dt.date(2026, 3, 1), Decimal("2.2"), None, None, None, None, None, Decimal("60")))
+    # O3 1h 250 and 8h 140, the rest clean: 良 (84) by the 2026 daily report (1h O3 is not in it), 轻度污染 (125)
+    # in 2012.
+    for day in (dt.date(2026, 3, 1), dt.date(2026, 2, 28)):
+        rows.append((day, Decimal(10), Decimal(30), Decimal("0.8"), Decimal(250), Decimal(140), Decimal(50),
+                     Decimal(30)))
+    return rows
+
+
+def _hour(day: dt.date, hour: int = 0) -> dt.datetime:
+    """Local wall-clock time, as air_hourly.ts stores it (TIMESTAMP without a zone)."""
+    return dt.datetime.combine(day, dt.time(hour))
+
+
+def _hourly_cases() -> list[tuple]:
+    return _random_rows(2013, s.HOURLY_KEYS, _hour(dt.date(2026, 2, 25)), dt.timedelta(hours=1), 240)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +91,9 @@ def duck():
     columns = ", ".join(f"{k} DECIMAL(18,6)" for k in s.DAILY_KEYS)
     con.execute(f"CREATE TABLE daily (day DATE, {columns})")
     insert_rows(con, "daily", _daily_cases())
+    columns = ", ".join(f"{k} DECIMAL(18,6)" for k in s.HOURLY_KEYS)
+    con.execute(f"CREATE TABLE hourly (ts TIMESTAMP, {columns})")
+    insert_rows(con, "hourly", _hourly_cases())
     yield con
     con.close()
 
@@ -86,7 +105,9 @@ def _col(name):
 def _water_query():
     klass = s._gb3838_builder([_col("item"), _col("v"), _col("body"), _col("below")])
     plain = s._gb3838_builder([_col("item"), _col("v"), _col("body")])
-    return exp.select("item", "body", "v", "below", klass.as_("k"), plain.as_("p")).from_("water")
+    multiple = s._exceed_multiple_builder([_col("item"), _col("v"), _col("body"), _col("below")])
+    return exp.select("item", "body", "v", "below", klass.as_("k"), plain.as_("p"),
+                      multiple.as_("m")).from_("water")
 
 
 def _iaqi_query():
@@ -96,15 +117,36 @@ def _iaqi_query():
 
 
 def _daily_query():
-    aqi = s._aqi_builder(s.DAILY_KEYS)([_col("day")] + [_col(k) for k in s.DAILY_KEYS])
+    aqi = s._aqi_builder("daily", s.DAILY_KEYS)([_col("day")] + [_col(k) for k in s.DAILY_KEYS])
     return exp.select("day", *s.DAILY_KEYS, aqi.as_("aqi")).from_("daily")
+
+
+def _hourly_query():
+    aqi = s._aqi_builder("hourly", s.HOURLY_KEYS)([_col("ts")] + [_col(k) for k in s.HOURLY_KEYS])
+    return exp.select("ts", *s.HOURLY_KEYS, aqi.as_("aqi")).from_("hourly")
+
+
+def _reference(function, *args, **kwargs):
+    """The Python reference, with a refused (negative) reading standing for SQL's NULL."""
+    try:
+        return function(*args, **kwargs)
+    except ValueError:
+        return None
 
 
 def _check_water(rows):
     assert len(rows) > 1000
-    for item, body, value, below, klass, plain in rows:
-        assert klass == s.water_class(item, value, body, below_detection_limit=below), (item, body, value, below)
-        assert plain == s.water_class(item, value, body), (item, body, value)
+    lake_tp_multiples = 0
+    for item, body, value, below, klass, plain, multiple in rows:
+        assert klass == _reference(s.water_class, item, value, body, below_detection_limit=below), \
+            (item, body, value, below)
+        assert plain == _reference(s.water_class, item, value, body), (item, body, value)
+        expected = _reference(s.exceed_multiple, item, value, body, below_detection_limit=below)
+        # A display figure at 6 decimals: engines may round its last digit either way.
+        assert (multiple is None) == (expected is None), (item, body, value, below)
+        assert expected is None or abs(Fraction(multiple) - expected) <= Fraction(1, 10**6), (item, body, value, below)
+        lake_tp_multiples += item == "tp" and body == "lake" and multiple is not None
+    assert lake_tp_multiples > 0
 
 
 def _check_iaqi(rows):
@@ -114,13 +156,21 @@ def _check_iaqi(rows):
         assert a2026 == s.iaqi(*s.split_key(key), value, 2026), (key, value, 2026)
 
 
-def _check_daily(rows):
+def _check_report(report, keys, rows):
     published = 0
     for day, *values, aqi in rows:
-        expected = s.aqi(dict(zip(s.DAILY_KEYS, values, strict=True)), day).aqi
+        expected = s.report_aqi(report, dict(zip(keys, values, strict=True)), day).aqi
         assert aqi == expected, (day, values)
         published += aqi is not None
     assert 0 < published < len(rows)  # some NA (a pollutant missing, AQI ≤ 100 in 2026)
+
+
+def _check_daily(rows):
+    _check_report("daily", s.DAILY_KEYS, rows)
+
+
+def _check_hourly(rows):
+    _check_report("hourly", s.HOURLY_KEYS, rows)
 
 
 def test_water_class_sql_matches_reference_on_duckdb(duck):
@@ -133,6 +183,28 @@ def test_iaqi_sql_matches_reference_on_duckdb(duck):
 
 def test_daily_aqi_sql_matches_reference_on_duckdb(duck):
     _check_daily(duck.execute(_daily_query().sql("duckdb")).fetchall())
+
+
+def test_daily_aqi_sql_takes_o3_8h_only_from_2026(duck):
+    rows = duck.execute(_daily_query().where("o3_1h = 250 AND o3_8h = 140").order_by("day").sql("duckdb")).fetchall()
+    assert [(day.isoformat(), aqi) for day, *_, aqi in rows] == [("2026-02-28", 125), ("2026-03-01", 84)]
+
+
+def test_hourly_aqi_sql_matches_reference_on_duckdb(duck):
+    _check_hourly(duck.execute(_hourly_query().sql("duckdb")).fetchall())
+
+
+def test_hourly_aqi_sql_counts_pm_and_drops_o3_8h_by_version():
+    con = duckdb.connect()
+    columns = ", ".join(f"{k} DECIMAL(18,6)" for k in s.HOURLY_KEYS)
+    con.execute(f"CREATE TABLE hourly (ts TIMESTAMP, {columns})")
+    insert_rows(con, "hourly", [
+        # 2012: PM2.5 1h 200 with a 24h moving mean of 120 -> IAQI 158 from the moving mean (was 20 from NO2).
+        (_hour(dt.date(2026, 2, 1), 10), 5, 40, "0.5", 30, 30, 100, 200, 80, 120),
+        # 2026: O3 8h 300 no longer counts; PM2.5 1h 200 looked up in the 24h table -> 250.
+        (_hour(dt.date(2026, 6, 1), 10), 5, 40, "0.5", 30, 300, 100, 200, 80, 120),
+    ])
+    assert [r[-1] for r in con.execute(_hourly_query().order_by("ts").sql("duckdb")).fetchall()] == [158, 250]
 
 
 def test_the_sql_uses_no_dialect_rounding():
@@ -154,7 +226,8 @@ def test_round_half_even_sql_on_duckdb(duck):
 def test_sql_matches_reference_on_postgresql(duck):
     with connection.cursor() as cursor:
         for table, query, check in (("water", _water_query(), _check_water), ("iaqi", _iaqi_query(), _check_iaqi),
-                                    ("daily", _daily_query(), _check_daily)):
+                                    ("daily", _daily_query(), _check_daily),
+                                    ("hourly", _hourly_query(), _check_hourly)):
             described = duck.execute(f"DESCRIBE {table}").fetchall()
             columns = ", ".join(f"{name} {'NUMERIC(18,6)' if 'DECIMAL' in kind else kind}"
                                 for name, kind, *_ in described)
@@ -177,7 +250,7 @@ def test_registered_functions_compile_from_spec_text():
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_iaqi_and_daily_aqi_sql_match_reference_on_spark(duck, spark):
-    from pyspark.sql.types import BooleanType, DateType, DecimalType, StringType, StructField, StructType
+    from pyspark.sql.types import BooleanType, DateType, DecimalType, StringType, StructField, StructType, TimestampType
 
     money = DecimalType(18, 6)
     iaqi_rows = duck.execute("SELECT k, v FROM iaqi").fetchall()
@@ -188,6 +261,10 @@ def test_iaqi_and_daily_aqi_sql_match_reference_on_spark(duck, spark):
     spark.createDataFrame(daily, StructType([StructField("day", DateType())] + [
         StructField(k, money) for k in s.DAILY_KEYS])).createOrReplaceTempView("daily")
     _check_daily([tuple(r) for r in spark.sql(_daily_query().sql("spark")).collect()])
+    hourly = duck.execute("SELECT * FROM hourly").fetchall()
+    spark.createDataFrame(hourly, StructType([StructField("ts", TimestampType())] + [
+        StructField(k, money) for k in s.HOURLY_KEYS])).createOrReplaceTempView("hourly")
+    _check_hourly([tuple(r) for r in spark.sql(_hourly_query().sql("spark")).collect()])
     water = duck.execute("SELECT * FROM water").fetchall()
     spark.createDataFrame(water, StructType([StructField("item", StringType()), StructField("body", StringType()),
                                              StructField("v", money), StructField("below", BooleanType())])) \

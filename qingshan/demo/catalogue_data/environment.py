@@ -76,9 +76,20 @@ def air(gen: Build) -> None:
         INSERT INTO ds_air_hourly
         SELECT s.code, TIMESTAMP '{gen.end}' - INTERVAL (h.range) HOUR,
                {conc(4, 40, 31)}, {conc(8, 90, 32)}, {conc(0.3, 2.0, 33, 1)}, {conc(20, 190, 34)},
-               {conc(30, 150, 35)}, {conc(20, 120, 36)}, {conc(8, 70, 37)}
+               {conc(30, 150, 35)}, {conc(20, 120, 36)}, {conc(8, 70, 37)}, NULL, NULL
         FROM ds_air_stations s, range(168) h
     """.replace("d.range", "h.range"))
+    # PM 24-hour moving means (HJ 663: at least 20 hourly values), which the 2012 real-time AQI takes for PM.
+    gen.sql("""
+        UPDATE ds_air_hourly SET pm10_24h = m.pm10, pm25_24h = m.pm25
+        FROM (SELECT station_code, ts,
+                     CASE WHEN count(pm10_1h) OVER w >= 20 THEN round(avg(pm10_1h) OVER w, 1) END AS pm10,
+                     CASE WHEN count(pm25_1h) OVER w >= 20 THEN round(avg(pm25_1h) OVER w, 1) END AS pm25
+              FROM ds_air_hourly
+              WINDOW w AS (PARTITION BY station_code ORDER BY ts RANGE BETWEEN INTERVAL 23 HOUR PRECEDING
+                           AND CURRENT ROW)) m
+        WHERE ds_air_hourly.station_code = m.station_code AND ds_air_hourly.ts = m.ts
+    """)
     planted = rng.sample(stations, scaled(gen.scale, 3))
     for code, *_ in planted:
         # PM2.5 180 µg/m³: IAQI 230 under 2012 and 2026 alike -> AQI > 200.
