@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from qingshan.access.events import public_payload
 from qingshan.core.templatetags.qingshan import event_summary
 from qingshan.problems.choices import Action, State
+from qingshan.workdays.templatetags.workdays import provisional_mark
 
 register = template.Library()
 
@@ -42,8 +43,10 @@ def deadline_cell(deadline, state, today):
     if not deadline:
         return "—"
     if state in (State.DISPATCHED, State.SIGNED, State.IN_PROGRESS) and deadline < today:
-        return format_html('<span class="qs-overdue" title="已超期">{}（超期）</span>', deadline.isoformat())
-    return deadline.isoformat()
+        cell = format_html('<span class="qs-overdue" title="已超期">{}（超期）</span>', deadline.isoformat())
+    else:
+        cell = deadline.isoformat()
+    return format_html("{}{}", cell, provisional_mark(deadline))  # counted on a provisional calendar: say so
 
 
 @register.filter

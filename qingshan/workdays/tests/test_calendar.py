@@ -126,9 +126,15 @@ def test_a_deadline_in_2027_works_once_its_table_is_entered():
 def test_special_days_without_the_year_do_not_make_it_covered():
     """Entering a few days is not entering the year: the rest of it is still unknown and refused."""
     SpecialDay.objects.create(date=D(2027, 1, 1), kind=SpecialDay.HOLIDAY, name="元旦")
-    assert not is_working_day(D(2027, 1, 1))
+    SpecialDay.objects.create(date=D(2027, 1, 9), kind=SpecialDay.WORKDAY, name="调休上班")
+    for day in (D(2027, 1, 1), D(2027, 1, 9)):  # not even the entered days themselves
+        with pytest.raises(CalendarNotAvailable, match="2027年的节假日安排尚未录入"):
+            is_working_day(day)
+    with pytest.raises(CalendarNotAvailable, match="2027年的节假日安排尚未录入"):
+        working_days_between(D(2026, 12, 31), D(2027, 1, 1))
     with pytest.raises(CalendarNotAvailable, match="2027年的节假日安排尚未录入"):
         add_working_days(D(2026, 12, 31), 1)
+    assert 2027 not in covered_years()
 
 
 # ---------------------------------------------------------------- the admin table
