@@ -71,8 +71,12 @@ def provisional_years() -> set[int]:
 
 
 def is_provisional(day: dt.date | None) -> bool:
-    """True when `day` falls in a provisional year: a deadline there must be shown as provisional."""
-    return day is not None and day.year in _load_table()[1]
+    """True when `day` falls in a provisional year: a deadline there must be shown as provisional.
+
+    The years chinesecalendar covers come from published notices, so they are never provisional; answering them
+    without the table keeps pages that show ordinary deadlines free of the table's queries.
+    """
+    return day is not None and day.year not in _BUILTIN_YEARS and day.year in _load_table()[1]
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -359,17 +359,18 @@ def aqi(concentrations: Mapping[str, Number | None], version_or_day: int | dt.da
 
 # Which items each report takes, by version. Keys name the averaging period the IAQI is looked up with.
 #
-# HJ 633-2012, 日报和实时报 (§6 of the 2012 text): the daily report takes SO2, NO2, CO, PM10 and PM2.5 24-hour
-# means and the O3 daily maximum 1-hour and maximum 8-hour moving mean (7 items); the real-time report takes the
-# 1-hour means, the O3 8-hour moving mean and the PM10/PM2.5 24-hour moving means (9 items). Table 1 has no 1-hour
-# PM breakpoints (note 1: 1-hour limits are for the real-time report only), so the PM sub-index of a real-time
-# report is the 24-hour moving mean's, looked up in the 24-hour table: this is how the national real-time platform
-# (中国环境监测总站, 全国城市空气质量实时发布平台) publishes it, with the 24-hour moving mean defined by HJ 663-2013
-# (at least 20 hourly values in the 24 hours ending at that hour). A 1-hour PM value alone gives no 2012 IAQI.
+# HJ 633-2012 §5 (日报和实时报的发布): the daily report takes SO2, NO2, CO, PM10 and PM2.5 24-hour means and the
+# O3 daily maximum 1-hour and maximum 8-hour moving mean (7 items); the real-time report takes the six 1-hour means,
+# the O3 8-hour moving mean and the PM2.5/PM10 24-hour moving means ("共计9个指标"). Table 1 has no 1-hour PM
+# breakpoints, so the PM sub-index of a real-time report is the 24-hour moving mean's, looked up in the 24-hour
+# table: how the national real-time platform (中国环境监测总站, 全国城市空气质量实时发布平台) and the local
+# bureaus publish it, with the 24-hour moving mean as HJ 663-2013 defines it (the 24 hours ending at that hour, at
+# least 20 hourly values). A 1-hour PM value alone gives no 2012 IAQI.
 #
-# HJ 633-2026, 日报和实时报 (as summarised in shared/docs/standards.md): the daily report takes the five 24-hour
-# means and the O3 daily maximum 8-hour moving mean only (the 1-hour O3 maximum no longer enters the daily AQI);
-# the real-time report takes the six 1-hour means, 1-hour PM looked up in the 24-hour table, and no 8-hour O3.
+# HJ 633-2026, the clause on the daily and real-time reports (its text as summarised in shared/docs/standards.md
+# and issue 10): the daily report takes the five 24-hour means and the O3 daily maximum 8-hour moving mean only
+# (the 1-hour O3 maximum no longer enters the daily AQI); the real-time report takes the six 1-hour means, 1-hour
+# PM looked up in the 24-hour table ("2026 real-time reports look 1h PM up in the 24h table"), and no 8-hour O3.
 REPORT_KEYS: dict[tuple[str, int], tuple[str, ...]] = {
     ("daily", 2012): ("so2_24h", "no2_24h", "co_24h", "o3_1h", "o3_8h", "pm10_24h", "pm25_24h"),
     ("daily", 2026): ("so2_24h", "no2_24h", "co_24h", "o3_8h", "pm10_24h", "pm25_24h"),
