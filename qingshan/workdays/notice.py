@@ -107,7 +107,8 @@ def parse_notice(text: str, year: int | None = None) -> Arrangement:
             if d in seen:
                 raise NoticeError(f"{d:%Y年%m月%d日}在“{seen[d]}”和“{f.name}”中重复出现。")
             seen[d] = f.name
-    if any(d.year != year for f in festivals for d in f.days_off):
+    # 元旦 may start on the last days of December before (2023: 2022年12月31日至2023年1月2日).
+    if any(d.year != year and (d.year, d.month) != (year - 1, 12) for f in festivals for d in f.days_off):
         raise NoticeError(f"放假日期不在{year}年内，请核对通知年份。")
     source = f"国务院办公厅关于{year}年部分节假日安排的通知"
     return Arrangement(year, source, festivals)

@@ -53,11 +53,19 @@ def test_2026_notice_items_in_detail():
     assert len(festivals["国庆节、中秋节"].days_off) == 8
 
 
+def test_new_year_break_starting_in_december_before():
+    text = "国务院办公厅关于2023年部分节假日安排的通知\n一、元旦：2022年12月31日至2023年1月2日放假调休，共3天。\n"
+    arrangement = parse_notice(text)
+    assert arrangement.festivals[0].days_off == [D(2022, 12, 31), D(2023, 1, 1), D(2023, 1, 2)]
+    assert arrangement.holidays() == [(D(2023, 1, 2), "元旦")]
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("随便写的一段话", "未找到通知标题中的年份"),
     ("国务院办公厅关于2027年部分节假日安排的通知\n经国务院批准，现通知如下。", "未找到“一、元旦：……”形式的节日条目"),
     ("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：待定。", "“元旦”一项中未找到放假日期"),
     ("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：2月30日放假。", "2027年2月30日 不存在"),
+    ("国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：2026年1月1日放假。", "放假日期不在2027年内"),
 ])
 def test_text_that_is_not_a_notice_is_refused_with_a_reason(text, message):
     with pytest.raises(NoticeError, match=message):
