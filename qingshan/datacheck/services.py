@@ -586,18 +586,23 @@ def _audit_hit(hit: Hit, *, actor: User, org: Organisation | None, action: str, 
 
 
 def hit_description(hit: Hit) -> str:
-    """The problem description built from a hit: the model, the subject, how often it showed, its evidence rows."""
+    """The problem description built from a hit: the model, the subject, how often it showed, its evidence rows
+    (personal identifiers masked: a problem reaches units and leaders who never revealed them)."""
+    from .masking import mask_hits
+
+    mask_hits([hit], evidence=True)
+    key, label, evidence = hit.shown_key, hit.shown_label, hit.shown_evidence  # type: ignore[attr-defined]
     lines = [
-        f"数据比对模型“{hit.model.name}”（{hit.model.code}）命中：{hit.subject_label or hit.subject_key}。",
-        f"对象标识：{hit.subject_key}；首次发现：{timezone.localtime(hit.first_seen_at):%Y-%m-%d %H:%M}；"
+        f"数据比对模型“{hit.model.name}”（{hit.model.code}）命中：{label or key}。",
+        f"对象标识：{key}；首次发现：{timezone.localtime(hit.first_seen_at):%Y-%m-%d %H:%M}；"
         f"最近发现：{timezone.localtime(hit.last_seen_at):%Y-%m-%d %H:%M}；出现次数：{hit.occurrences}；"
         f"命中行数：{hit.hit_rows}。",
     ]
     if hit.model.description:
         lines.append(f"模型说明：{hit.model.description}")
-    if hit.evidence:
-        lines.append(f"证据（前 {min(len(hit.evidence), 10)} 行）：")
-        for row in hit.evidence[:10]:
+    if evidence:
+        lines.append(f"证据（前 {min(len(evidence), 10)} 行）：")
+        for row in evidence[:10]:
             lines.append("；".join(f"{k}={v}" for k, v in row.items()))
     return "\n".join(lines)
 
@@ -621,11 +626,12 @@ def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, re
         if source is None:
             raise ServiceError("系统中没有“数据比对模型”问题来源，请管理员在问题来源中添加（代码 model）。")
         before = hit.state
+        description = hit_description(hit)  # sets the masked subject the title and location use
         problem = problem_create(
             actor=actor,
-            title=(title or "").strip() or f"{hit.model.name}：{hit.subject_label or hit.subject_key}"[:200],
-            description=hit_description(hit), source=source, category=category, region=region,
-            location=(hit.subject_label or "")[:200], lng=hit.lng, lat=hit.lat,
+            title=(title or "").strip() or f"{hit.model.name}：{hit.shown_label or hit.shown_key}"[:200],  # type: ignore[attr-defined]
+            description=description, source=source, category=category, region=region,
+            location=(hit.shown_label or "")[:200], lng=hit.lng, lat=hit.lat,  # type: ignore[attr-defined]
             urgency="urgent" if hit.queue == Queue.URGENT else "normal",
         )
         hit.state, hit.problem = to_state, problem
