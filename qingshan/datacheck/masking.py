@@ -12,14 +12,12 @@ from django.db import transaction
 from qingshan.access.crypto import mask_identifier
 from qingshan.access.datacheck import acting_org
 from qingshan.audit.services import record_event
-from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.errors import PermissionRefused, stated_reason
 from qingshan.datasets.selectors import personal_columns
 from qingshan.orgs.models import User
 
 from .choices import Action
 from .models import CheckModel, Hit
-
-REASON_MAX = 200
 
 
 def _mask_row(row: dict, personal: set[str]) -> dict:
@@ -63,11 +61,7 @@ def mask_preview(model: CheckModel, preview: list[dict]) -> list[dict]:
 def hit_reveal_identifiers(*, actor: User, hit: Hit, reason: str) -> Hit:
     """Show a hit's personal identifiers in full to someone who may judge it, once, for a stated reason; the reveal
     is an audit event (who, when, why), as for a reporter's contact details."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("查看个人信息明文须填写事由。", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ServiceError(f"查看事由不能超过 {REASON_MAX} 个字。", field="reason")
+    reason = stated_reason(reason, missing="查看个人信息明文须填写事由。", what="查看事由")
     org = acting_org(actor, hit.model)
     if org is None:
         raise PermissionRefused("只有本级纪检监察机关的监督人员可以查看个人信息明文。")

@@ -119,7 +119,7 @@ def _record_reads(model: CheckModel, compiled: "CompiledModel") -> None:
     model.datasets.set(Dataset.objects.filter(code__in=compiled.datasets_used))
 
 
-def require_runner_may_read(*, runner: User, model: CheckModel, spec_text: str, spec_format: str) -> None:
+def require_runner_may_read(*, runner: User, spec_text: str, spec_format: str) -> None:
     """Refuse a run (or dry run) by someone who may not see every data set the spec reads: on demand the person
     running it, on schedule the model's owner, who may have lost access since saving (a share revoked)."""
     from qingshan.access.datasets import visible_datasets
@@ -367,7 +367,7 @@ def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, t
         raise ServiceError("模型尚未启用，只能试运行。请先试运行检查结果，再启用模型。")
     version = model.versions.get(number=model.version)
     try:
-        require_runner_may_read(runner=actor or model.owner, model=model, spec_text=version.spec_text,
+        require_runner_may_read(runner=actor or model.owner, spec_text=version.spec_text,
                                 spec_format=version.spec_format)
     except PermissionRefused as exc:
         if actor is not None:

@@ -4,6 +4,7 @@ Each view parses input, calls a selector or a service, and renders. Units and pa
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qingshan.access.datacheck import acting_org, may_see_datacheck
-from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.problems.models import Category
 
 from . import masking, selectors, services
@@ -213,6 +214,8 @@ def hit_reveal_view(request, pk):
     hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
     try:
         masking.hit_reveal_identifiers(actor=request.user, hit=hit, reason=request.POST.get("reason", ""))
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
     except ServiceError as exc:
         return _hit_page(request, hit, reveal_error=exc.message, status=400)
     response = _hit_page(request, hit, revealed=True)
@@ -232,7 +235,6 @@ def _hit_page(request, hit, *, forms=None, status=200, revealed=False, reveal_er
     return render(request, "datacheck/hit.html", {
         "nav": "datacheck", "hit": hit, "can_act": bool(actions), "actions": actions,
         "masked": masked, "revealed": revealed, "reveal_error": reveal_error, "may_reveal": may_triage,
-        "reveal_reason": request.POST.get("reason", "") if reveal_error else "",
         "columns": list(selectors.evidence_labels(columns).items()),
         "rows": [[row.get(c) for c in columns] for row in hit.shown_evidence], "map": hit_map(hit),
         "confirm_form": forms.get("confirm") or ConfirmForm(initial={

@@ -56,9 +56,10 @@ def personal_columns() -> set[str]:
     return {name for d in Dataset.objects.only("columns") for name in d.personal_columns}
 
 
-def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50) -> tuple[list[dict], list[tuple]]:
+def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50,
+                    masked: bool = True) -> tuple[list[dict], list[tuple]]:
     """The schema columns and up to `limit` stored rows of a data set `user` may see (its first rows, in load
-    order), for the UI; personal identifiers masked."""
+    order), for the UI; personal identifiers masked unless `masked` is False (after `reveal.dataset_reveal`)."""
     access_dataset(user, dataset.code)
     columns = dataset.columns
     names = ", ".join(quote_ident(c["name"]) for c in columns)
@@ -69,7 +70,7 @@ def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50) -> tuple[l
             return columns, []
         rows = con.execute(f"SELECT {names} FROM {quote_ident(dataset.table)} LIMIT ?", [int(limit)]).fetchall()
     personal = [i for i, c in enumerate(columns) if c.get("personal")]
-    if personal:
+    if personal and masked:
         rows = [tuple(mask_identifier(v) if i in personal else v for i, v in enumerate(row)) for row in rows]
     return columns, rows
 

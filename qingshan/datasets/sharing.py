@@ -5,14 +5,12 @@ from django.utils import timezone
 
 from qingshan.access.datasets import may_share_dataset, may_share_with
 from qingshan.audit.services import record_event
-from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.errors import PermissionRefused, ServiceError, stated_reason
 from qingshan.orgs.models import Organisation, User
 
 from .choices import Action
 from .models import Dataset, DatasetShare
 from .services import DATASET, _actor_org
-
-REASON_MAX = 200
 
 
 def _require_owner(actor: User, dataset: Dataset) -> None:
@@ -34,11 +32,7 @@ def dataset_share(*, actor: User, dataset: Dataset, org: Organisation | None, re
         raise ServiceError("数据集只能共享给纪检监察机关、内设部室或派驻纪检监察组。", field="org")
     if org.pk == dataset.owner_org_id:
         raise ServiceError("不能共享给数据集的所属机关本身。", field="org")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError("请填写共享事由。", field="reason")
-    if len(reason) > REASON_MAX:
-        raise ServiceError(f"共享事由不能超过 {REASON_MAX} 个字。", field="reason")
+    reason = stated_reason(reason, missing="请填写共享事由。", what="共享事由")
     with transaction.atomic():
         if DatasetShare.objects.select_for_update().filter(dataset=dataset, org=org).exists():
             raise ServiceError(f"数据集已共享给“{org.name}”。", field="org")

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qingshan.access.datasets import may_manage_datasets, may_share_dataset, may_view_datasets
-from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 
-from . import selectors, services, sharing
+from . import reveal, selectors, services, sharing
 from .choices import BatchStatus
 from .excel import import_template
 from .forms import ImportForm, ShareForm
@@ -56,8 +56,8 @@ def dataset_detail_view(request, code):
     return _detail_page(request, dataset)
 
 
-def _detail_page(request, dataset, *, share_form=None, status=200):
-    columns, rows = selectors.dataset_preview(user=request.user, dataset=dataset, limit=50)
+def _detail_page(request, dataset, *, share_form=None, status=200, revealed=False, reveal_error=""):
+    columns, rows = selectors.dataset_preview(user=request.user, dataset=dataset, limit=50, masked=not revealed)
     can_share = may_share_dataset(request.user, dataset)
     if can_share and share_form is None:
         share_form = ShareForm(candidates=selectors.share_candidates(dataset=dataset))
@@ -66,8 +66,24 @@ def _detail_page(request, dataset, *, share_form=None, status=200):
         "batches": selectors.batch_list(user=request.user, dataset=dataset)[:20],
         "can_import": may_manage_datasets(request.user),
         "shares": selectors.dataset_shares(user=request.user, dataset=dataset), "can_share": can_share,
-        "share_form": share_form,
+        "share_form": share_form, "revealed": revealed, "reveal_error": reveal_error,
     }, status=status)
+
+
+@login_required
+@require_POST
+def reveal_view(request, code):
+    """查看明文: the preview with personal identifiers in full, after a reason (audited, not cached)."""
+    dataset = _dataset_or_404(request.user, code)
+    try:
+        reveal.dataset_reveal(actor=request.user, dataset=dataset, reason=request.POST.get("reason", ""))
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ServiceError as exc:
+        return _detail_page(request, dataset, reveal_error=exc.message, status=400)
+    response = _detail_page(request, dataset, revealed=True)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

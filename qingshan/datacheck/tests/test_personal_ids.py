@@ -103,6 +103,7 @@ def test_the_api_reveal_is_audited_and_a_readonly_leader_may_not_reveal(client, 
     refused = client.post(reverse("api:datacheck-hit-reveal", args=[dc.hit.pk]), {"reason": "看看"},
                           content_type="application/json")
     assert refused.status_code == 403 and ID not in refused.content.decode()
+    assert client.post(reverse("datacheck:hit_reveal", args=[dc.hit.pk]), {"reason": "看看"}).status_code == 403
     assert reveals().count() == 1
 
 
@@ -118,3 +119,18 @@ def test_the_data_set_preview_masks_personal_columns(client, dc):
     page = client.get(reverse("datasets:detail", args=["dc_payments"])).content.decode()
     assert MASKED_ID in page and MASKED_PHONE in page and ID not in page and PHONE not in page
     assert "个人信息" in page
+
+
+def test_the_data_set_preview_is_revealed_with_a_reason_audited(client, dc):
+    client.force_login(dc.officer)
+    url = reverse("datasets:reveal", args=["dc_payments"])
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 400 and "查看个人信息明文须填写事由。" in refused.content.decode()
+    assert ID not in refused.content.decode()
+    shown = client.post(url, {"reason": "核对导入数据"})
+    assert shown.status_code == 200 and ID in shown.content.decode() and shown["Cache-Control"] == "private, no-store"
+    [event] = AuditEvent.objects.filter(object_type="datasets.dataset", action="dataset_reveal")
+    assert (event.actor_id, event.reason) == (dc.officer.pk, "核对导入数据")
+    client.force_login(dc.readonly)
+    assert "查看明文" not in client.get(reverse("datasets:detail", args=["dc_payments"])).content.decode()
+    assert client.post(url, {"reason": "看看"}).status_code == 403
