@@ -98,3 +98,19 @@ def test_a_scheduled_run_of_an_owner_who_still_sees_the_data_runs(dc):
     with time_machine.travel(model.next_run_at, tick=False):
         [run] = run_due_models()
     assert run.status == RunStatus.SUCCEEDED and run.new_hits == 1
+
+
+def test_the_data_migration_records_what_existing_models_read(dc):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    model = services.checkmodel_create(actor=dc.officer, code="dc_high_value", name="排口读数超标", spec_text=SPEC)
+    CheckModel.objects.filter(pk=model.pk).update(subject_columns=[], subject_label_column="")
+    model.datasets.clear()  # as before the migration
+
+    import_module("qingshan.datacheck.migrations.0004_record_what_each_model_reads").record_reads(apps, None)
+
+    model.refresh_from_db()
+    assert list(model.datasets.values_list("code", flat=True)) == ["dc_sites"]
+    assert (model.subject_columns, model.subject_label_column) == (["site"], "site_name")
