@@ -40,3 +40,11 @@ def mask_phone(phone: str) -> str:
     tail = min(2, shown // 2)
     head = min(3, shown - tail)
     return phone[:head] + "*" * (len(phone) - head - tail) + (phone[len(phone) - tail:] if tail else "")
+
+
+def mask_identifier(value: object) -> object:
+    """A personal identifier (身份证号, phone) as lists show it: `mask_phone`'s budget, safe for every length; empty
+    values and non-text stay as they are."""
+    if value is None or value == "":
+        return value
+    return mask_phone(str(value))

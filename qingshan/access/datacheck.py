@@ -3,7 +3,8 @@
 Models belong to a commission's jurisdiction (through their owner organisation). Supervisors of that commission
 (its offices: the data officers) and its leaders and read-only leaders see them; units and partners see none.
 Acting (editing, running, triage) needs a supervisor role there. Once a hit is a problem, the problem follows the
-problems' own visibility.
+problems' own visibility. A model reading a data set the user may not see (another commission's, unshared or no
+longer shared) is hidden with its runs and hits: their evidence rows are that data set's rows.
 """
 from typing import Any
 
@@ -14,13 +15,18 @@ from qingshan.datacheck.models import CheckModel, Hit, Run
 from qingshan.orgs.models import Organisation, User, commission_of
 
 from .actors import profile_of
+from .datasets import visible_datasets
 
 
 def _paths_q(user: User, prefix: str) -> Q:
     scope = Q(pk__in=[])
     for path in profile_of(user).jurisdiction_paths:
         scope |= Q(**{f"{prefix}owner_org__region__path__startswith": path})
-    return scope
+    if not profile_of(user).jurisdiction_paths:
+        return scope
+    unreadable = CheckModel.datasets.through.objects.exclude(
+        dataset_id__in=visible_datasets(user).values("pk")).values("checkmodel_id")
+    return scope & ~Q(**{f"{prefix}pk__in": unreadable})
 
 
 def may_see_datacheck(user: User) -> bool:

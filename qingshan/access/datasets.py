@@ -1,11 +1,15 @@
 """Who may see and change data sets (domain §9): the commission's supervising side and read-only leaders look;
-only supervisor roles define data sets and import; units and partners do not see data sets at all."""
+only supervisor roles define data sets and import; units and partners do not see data sets at all.
+
+A data set belongs to a commission (`owner_org`): that commission's jurisdiction sees it (the commission, its offices
+and stationed groups, and a higher commission whose region covers it); any other organisation only once the owner
+has shared it with that organisation (or with the commission it works for), until the share is revoked."""
 from django.db.models import Q, QuerySet
 
 from qingshan.core.errors import NotFound, PermissionRefused
-from qingshan.datasets.models import Dataset, ImportBatch
-from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES
-from qingshan.orgs.models import User, commission_of
+from qingshan.datasets.models import Dataset, DatasetShare, ImportBatch
+from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES, OrgKind
+from qingshan.orgs.models import Organisation, User, commission_of
 
 from .actors import profile_of
 
@@ -35,12 +39,29 @@ def _commission_paths(user: User) -> set[str]:
     return paths
 
 
+def _share_org_ids(user: User) -> set[int]:
+    """Organisations a share to reaches `user` through: each one the user looks in, and the commission it works for
+    (a share to a district commission reaches its offices and stationed groups)."""
+    ids = set()
+    for m in profile_of(user).memberships:
+        if m.role not in VIEWER_ROLES:
+            continue
+        ids.add(m.organisation_id)
+        commission = commission_of(m.organisation, through_stationed_group=True)
+        if commission is not None:
+            ids.add(commission.pk)
+    return ids
+
+
 def _owner_q(user: User, prefix: str = "") -> Q:
-    # A district commission sees its district's data sets, never the city's (jurisdiction, domain §2); a data set
-    # defined without an owner organisation stays visible to every viewer, as before.
-    scope = Q(**{f"{prefix}owner_org__isnull": True})
+    # A district commission sees its district's data sets, never the city's (jurisdiction, domain §2), unless the
+    # city shared one with it. A data set without an owner is seen by nobody (fail closed).
+    scope = Q(pk__in=[])
     for path in _commission_paths(user):
         scope |= Q(**{f"{prefix}owner_org__region__path__startswith": path})
+    shared = _share_org_ids(user)
+    if shared:
+        scope |= Q(**{f"{prefix}pk__in": DatasetShare.objects.filter(org_id__in=shared).values("dataset_id")})
     return scope
 
 
@@ -72,6 +93,20 @@ def access_batch(user: User, pk: int | str) -> ImportBatch:
         return visible_batches(user).select_related("dataset", "created_by").get(pk=pk)
     except (ImportBatch.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
+
+
+def may_share_dataset(user: User, dataset: Dataset) -> bool:
+    """Whether `user` manages the sharing of `dataset`: a supervisor of its owning commission (or of an office)."""
+    if dataset.owner_org_id is None:
+        return False
+    return any(m.role in SUPERVISOR_ROLES and (commission := commission_of(m.organisation)) is not None
+               and commission.pk == dataset.owner_org_id for m in profile_of(user).memberships)
+
+
+def may_share_with(org: Organisation) -> bool:
+    """Whether a data set may be shared with `org`: a commission, an office or a stationed group (never a unit or
+    a partner, who do not see data sets at all)."""
+    return org.is_active and org.kind in (OrgKind.COMMISSION, OrgKind.OFFICE, OrgKind.STATIONED_GROUP)
 
 
 def require_manager(user: User, what: str = "导入数据") -> None:

@@ -20,3 +20,14 @@ NOT_FOUND_MESSAGE = "未找到该记录，或您无权查看。"
 
 class NotFound(Exception):
     """The object does not exist or the user may not see it (the two are indistinguishable on purpose)."""
+
+
+def stated_reason(reason: str | None, *, missing: str, what: str = "事由", max_length: int = 200) -> str:
+    """A reason the user must give (a share, a reveal of personal data), stripped; refused on `reason` when blank
+    (with `missing`) or longer than `max_length`."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(missing, field="reason")
+    if len(reason) > max_length:
+        raise ServiceError(f"{what}不能超过 {max_length} 个字。", field="reason")
+    return reason

@@ -18,7 +18,7 @@ from qingshan.api.actions import action_urls
 from qingshan.api.errors import ErrorOutput, InputInvalid, first_error
 from qingshan.api.parsers import JSONParser
 
-from . import selectors, services
+from . import masking, selectors, services
 from .choices import Trigger
 from .models import Hit, Run
 from .transitions import HIT_ACTIONS
@@ -33,6 +33,10 @@ class DatacheckRunStartInput(serializers.Serializer):
 class DatacheckRunOutput(serializers.ModelSerializer):
     model_code = serializers.CharField(source="model.code")
     version = serializers.IntegerField(source="version.number")
+    preview = serializers.SerializerMethodField(help_text="试运行预览；身份证号、电话号码等个人信息已部分隐去")
+
+    def get_preview(self, run) -> list[dict]:
+        return masking.mask_preview(run.model, run.preview or [])
 
     class Meta:
         model = Run
@@ -44,6 +48,19 @@ class DatacheckRunOutput(serializers.ModelSerializer):
 class DatacheckHitOutput(serializers.ModelSerializer):
     model_code = serializers.CharField(source="model.code")
     problem_number = serializers.SerializerMethodField()
+    subject_key = serializers.SerializerMethodField(help_text="对象标识；个人信息已部分隐去，明文须经 reveal 接口")
+    subject_label = serializers.SerializerMethodField(help_text="对象名称；个人信息已部分隐去")
+
+    def _shown(self, hit) -> Hit:
+        if not hasattr(hit, "shown_key"):
+            masking.mask_hits([hit])
+        return hit
+
+    def get_subject_key(self, hit) -> str:
+        return self._shown(hit).shown_key
+
+    def get_subject_label(self, hit) -> str:
+        return self._shown(hit).shown_label
 
     class Meta:
         model = Hit
@@ -119,8 +136,36 @@ class HitListView(_Base):
             field, message = first_error(filterset.errors)
             raise InputInvalid(message, field=field, errors=filterset.errors)
         paginator = HitPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
+        page = masking.mask_hits(paginator.paginate_queryset(queryset, request, view=self) or [])
         return paginator.get_paginated_response(DatacheckHitOutput(page, many=True).data)
+
+
+class HitRevealInput(serializers.Serializer):
+    reason = serializers.CharField(label="查看事由", max_length=200, allow_blank=True, required=False, default="")
+
+
+class HitRevealedOutput(serializers.Serializer):
+    subject_key = serializers.CharField()
+    subject_label = serializers.CharField()
+    evidence = serializers.ListField(child=serializers.DictField())
+
+
+class HitRevealView(_Base):
+    """A hit's personal identifiers in full, for a stated reason (audited; the answer is not cached)."""
+
+    @extend_schema(tags=[TAG], request=HitRevealInput, responses={200: HitRevealedOutput, **ERRORS},
+                   summary="查看命中线索个人信息明文")
+    def post(self, request, pk):
+        hit = selectors.hit_detail(user=request.user, pk=pk)
+        data = HitRevealInput(data=request.data)
+        if not data.is_valid():
+            field, message = first_error(data.errors, {"reason": "查看事由"})
+            raise InputInvalid(message, field=field, errors=data.errors)
+        hit = masking.hit_reveal_identifiers(actor=request.user, hit=hit, reason=data.validated_data["reason"])
+        response = Response(HitRevealedOutput({"subject_key": hit.subject_key, "subject_label": hit.subject_label,
+                                               "evidence": hit.evidence}).data)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 def _hit_result(request, hit: Hit) -> Response:
@@ -139,4 +184,5 @@ urlpatterns = [
     path("datacheck/models/<int:pk>/runs/", RunStartView.as_view(), name="datacheck-run-start"),
     path("datacheck/runs/<int:pk>/", RunStatusView.as_view(), name="datacheck-run"),
     path("datacheck/hits/", HitListView.as_view(), name="datacheck-hits"),
+    path("datacheck/hits/<int:pk>/reveal/", HitRevealView.as_view(), name="datacheck-hit-reveal"),
 ]

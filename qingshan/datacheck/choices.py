@@ -68,6 +68,8 @@ class Action(models.TextChoices):
     DISABLE = "disable", "停用模型"
     SCHEDULE = "schedule", "设置运行计划"
     RUN = "run", "运行模型"
+    RUN_REFUSED = "run_refused", "拒绝运行模型"
+    REVEAL = "reveal_identifiers", "查看个人信息明文"
     CONFIRM = "confirm", "确认转为问题"
     VERIFY = "verify", "转核查"
     DISMISS = "dismiss", "排除"

@@ -29,6 +29,11 @@ class CheckModel(models.Model):
     problem_category = models.ForeignKey("problems.Category", verbose_name="转问题默认类别", null=True, blank=True,
                                          on_delete=models.PROTECT, related_name="+")
     origin = models.CharField("来源", max_length=10, choices=Origin.choices, default=Origin.CUSTOM)
+    # What the saved spec reads and names its subjects by, recorded at each save: who may see the model (only
+    # someone who may see every data set it reads) and which shown values are personal identifiers to mask.
+    datasets = models.ManyToManyField("datasets.Dataset", verbose_name="读取的数据集", blank=True, related_name="+")
+    subject_columns = models.JSONField("对象字段", default=list, blank=True)
+    subject_label_column = models.CharField("对象名称字段", max_length=63, blank=True)
     created_at = models.DateTimeField("创建时间")
     updated_at = models.DateTimeField("更新时间")
 

@@ -109,6 +109,47 @@ def _require_datasets_visible(actor: User, compiled: "CompiledModel") -> None:
         raise ServiceError(f"数据集“{code}”不存在或您无权使用。", field="spec_text")
 
 
+def _record_reads(model: CheckModel, compiled: "CompiledModel") -> None:
+    """Keep what the saved spec reads and its subject columns on the model (visibility and masking use them)."""
+    from qingshan.datasets.models import Dataset
+
+    model.subject_columns = list(compiled.spec.subject_columns)
+    model.subject_label_column = compiled.spec.subject_label or ""
+    model.save(update_fields=["subject_columns", "subject_label_column"])
+    model.datasets.set(Dataset.objects.filter(code__in=compiled.datasets_used))
+
+
+def require_runner_may_read(*, runner: User, spec_text: str, spec_format: str) -> None:
+    """Refuse a run (or dry run) by someone who may not see every data set the spec reads: on demand the person
+    running it, on schedule the model's owner, who may have lost access since saving (a share revoked)."""
+    from qingshan.access.datasets import visible_datasets
+    from qingshan.datasets.models import Dataset
+
+    try:
+        used = set(compile_spec(spec_text, spec_format).datasets_used)
+    except ServiceError:
+        return  # a spec that no longer compiles fails in the run itself, recorded there with its message
+    hidden = used - set(visible_datasets(runner).filter(code__in=used).values_list("code", flat=True))
+    if hidden:
+        names = "、".join(f"“{d.name}”" for d in Dataset.objects.filter(code__in=hidden).order_by("code")) or \
+            "、".join(f"“{c}”" for c in sorted(hidden))
+        raise PermissionRefused(f"{runner}无权查看模型读取的数据集{names}，不能运行该模型。"
+                                "请联系数据集所属纪委监委共享后再运行。")
+
+
+def _run_refused(model: CheckModel, *, version: CheckModelVersion, trigger: str, message: str) -> Run:
+    """A scheduled run refused before it ran: recorded as a failed run with the reason, and audited on the model."""
+    now = timezone.now()
+    with transaction.atomic():
+        run = Run.objects.create(model=model, version=version, engine=settings.DATACHECK_ENGINE, trigger=trigger,
+                                 dry_run=False, status=RunStatus.FAILED, started_by=None, started_at=now,
+                                 finished_at=now, error=message[:2000])
+        record_event(object_type=MODEL_TYPE, object_id=model.pk, action=Action.RUN_REFUSED, actor=None,
+                     reason=run.error, internal=True,
+                     payload={"run": run.pk, "owner": model.owner_id, "trigger": trigger})
+    return run
+
+
 def _validated_spec(actor: User, spec_text: str, spec_format: str) -> "CompiledModel":
     """A spec checked as saving checks it (parse, compile, data sets visible to `actor`); its compiled model."""
     compiled = compile_spec(spec_text, spec_format)
@@ -220,7 +261,7 @@ def checkmodel_create(*, actor: User, code: str, name: str, spec_text: str, spec
         raise ServiceError("请选择默认研判队列。", field="default_queue")
     name = _text(name, "请填写模型名称。", "name", 100)
     spec_text = _unix_newlines(spec_text)
-    _validated_spec(actor, spec_text, spec_format)
+    compiled = _validated_spec(actor, spec_text, spec_format)
     now = timezone.now()
     with transaction.atomic():
         model = CheckModel.objects.create(
@@ -231,6 +272,7 @@ def checkmodel_create(*, actor: User, code: str, name: str, spec_text: str, spec
         )
         CheckModelVersion.objects.create(model=model, number=1, spec_text=spec_text, spec_format=spec_format,
                                          created_by=actor, created_at=now, note="新建")
+        _record_reads(model, compiled)
         _audit_model(model, actor=actor, org=org, action=Action.CREATE, to_state=_state(model),
                      payload={"code": code, "version": 1})
     return model
@@ -243,7 +285,7 @@ def checkmodel_update(*, actor: User, model: CheckModel, spec_text: str, spec_fo
     """Save a new spec (a new version, the old ones kept) and the model's settings; an invalid spec saves nothing."""
     org = _require_actor(actor, model, "修改数据比对模型")
     spec_text = _unix_newlines(spec_text)  # a browser's textarea sends CRLF: the same text is not a new version
-    _validated_spec(actor, spec_text, spec_format)
+    compiled = _validated_spec(actor, spec_text, spec_format)
     if default_queue is not None and default_queue not in Queue.values:
         raise ServiceError("请选择默认研判队列。", field="default_queue")
     with transaction.atomic():
@@ -267,6 +309,7 @@ def checkmodel_update(*, actor: User, model: CheckModel, spec_text: str, spec_fo
                                              note=(note or "").strip()[:200])
         model.updated_at = timezone.now()
         model.save()
+        _record_reads(model, compiled)
         _audit_model(model, actor=actor, org=org, action=Action.UPDATE, from_state=_state(model),
                      to_state=_state(model), reason=(note or "").strip(),
                      payload={"version": model.version, "new_version": changed_spec})
@@ -323,6 +366,13 @@ def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, t
     if not dry_run and not model.enabled:
         raise ServiceError("模型尚未启用，只能试运行。请先试运行检查结果，再启用模型。")
     version = model.versions.get(number=model.version)
+    try:
+        require_runner_may_read(runner=actor or model.owner, spec_text=version.spec_text,
+                                spec_format=version.spec_format)
+    except PermissionRefused as exc:
+        if actor is not None:
+            raise
+        return _run_refused(model, version=version, trigger=trigger, message=exc.message)
     return _run(model, version=version, actor=actor, org=org, trigger=trigger, dry_run=dry_run,
                 spec_text=version.spec_text, spec_format=version.spec_format)
 
@@ -536,18 +586,23 @@ def _audit_hit(hit: Hit, *, actor: User, org: Organisation | None, action: str, 
 
 
 def hit_description(hit: Hit) -> str:
-    """The problem description built from a hit: the model, the subject, how often it showed, its evidence rows."""
+    """The problem description built from a hit: the model, the subject, how often it showed, its evidence rows
+    (personal identifiers masked: a problem reaches units and leaders who never revealed them)."""
+    from .masking import mask_hits
+
+    mask_hits([hit], evidence=True)
+    key, label, evidence = hit.shown_key, hit.shown_label, hit.shown_evidence  # type: ignore[attr-defined]
     lines = [
-        f"数据比对模型“{hit.model.name}”（{hit.model.code}）命中：{hit.subject_label or hit.subject_key}。",
-        f"对象标识：{hit.subject_key}；首次发现：{timezone.localtime(hit.first_seen_at):%Y-%m-%d %H:%M}；"
+        f"数据比对模型“{hit.model.name}”（{hit.model.code}）命中：{label or key}。",
+        f"对象标识：{key}；首次发现：{timezone.localtime(hit.first_seen_at):%Y-%m-%d %H:%M}；"
         f"最近发现：{timezone.localtime(hit.last_seen_at):%Y-%m-%d %H:%M}；出现次数：{hit.occurrences}；"
         f"命中行数：{hit.hit_rows}。",
     ]
     if hit.model.description:
         lines.append(f"模型说明：{hit.model.description}")
-    if hit.evidence:
-        lines.append(f"证据（前 {min(len(hit.evidence), 10)} 行）：")
-        for row in hit.evidence[:10]:
+    if evidence:
+        lines.append(f"证据（前 {min(len(evidence), 10)} 行）：")
+        for row in evidence[:10]:
             lines.append("；".join(f"{k}={v}" for k, v in row.items()))
     return "\n".join(lines)
 
@@ -571,11 +626,12 @@ def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, re
         if source is None:
             raise ServiceError("系统中没有“数据比对模型”问题来源，请管理员在问题来源中添加（代码 model）。")
         before = hit.state
+        description = hit_description(hit)  # sets the masked subject the title and location use
         problem = problem_create(
             actor=actor,
-            title=(title or "").strip() or f"{hit.model.name}：{hit.subject_label or hit.subject_key}"[:200],
-            description=hit_description(hit), source=source, category=category, region=region,
-            location=(hit.subject_label or "")[:200], lng=hit.lng, lat=hit.lat,
+            title=(title or "").strip() or f"{hit.model.name}：{hit.shown_label or hit.shown_key}"[:200],  # type: ignore[attr-defined]
+            description=description, source=source, category=category, region=region,
+            location=(hit.shown_label or "")[:200], lng=hit.lng, lat=hit.lat,  # type: ignore[attr-defined]
             urgency="urgent" if hit.queue == Queue.URGENT else "normal",
         )
         hit.state, hit.problem = to_state, problem

@@ -4,6 +4,7 @@ Each view parses input, calls a selector or a service, and renders. Units and pa
 """
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,10 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qingshan.access.datacheck import acting_org, may_see_datacheck
-from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.problems.models import Category
 
-from . import selectors, services
+from . import masking, selectors, services
 from .catalogue import catalogue_models
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, Trigger
 from .filters import KPI_CONDITIONS, HitFilter
@@ -188,6 +189,7 @@ def triage_view(request):
         params.setlist("state", [str(s) for s in UNDECIDED_HIT_STATES])  # the queue proper: what waits for a person
     queryset, filterset = selectors.hit_list(user=request.user, params=params)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = masking.mask_hits(page.object_list)
     params.pop("page", None)
     kpi = request.GET.get("kpi", "")
     return render(request, "datacheck/triage.html", {
@@ -205,15 +207,36 @@ def hit_detail_view(request, pk):
     return _hit_page(request, hit)
 
 
-def _hit_page(request, hit, *, forms=None, status=200):
+@login_required
+@require_POST
+def hit_reveal_view(request, pk):
+    """查看明文: the hit page with its personal identifiers in full, after a reason is given (audited, not cached)."""
+    hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
+    try:
+        masking.hit_reveal_identifiers(actor=request.user, hit=hit, reason=request.POST.get("reason", ""))
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ServiceError as exc:
+        return _hit_page(request, hit, reveal_error=exc.message, status=400)
+    response = _hit_page(request, hit, revealed=True)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _hit_page(request, hit, *, forms=None, status=200, revealed=False, reveal_error=""):
     may_triage = acting_org(request.user, hit.model) is not None
     actions = HIT_ACTIONS.allowed(hit.state, lambda rule: may_triage)
     forms = forms or {}
+    if not revealed:
+        masking.mask_hits([hit], evidence=True)
+    masked = revealed or (hit.shown_key, hit.shown_label, hit.shown_evidence) != (
+        hit.subject_key, hit.subject_label, hit.evidence)
     columns = list(dict.fromkeys(k for row in hit.evidence for k in row)) if hit.evidence else []
     return render(request, "datacheck/hit.html", {
         "nav": "datacheck", "hit": hit, "can_act": bool(actions), "actions": actions,
+        "masked": masked, "revealed": revealed, "reveal_error": reveal_error, "may_reveal": may_triage,
         "columns": list(selectors.evidence_labels(columns).items()),
-        "rows": [[row.get(c) for c in columns] for row in hit.evidence], "map": hit_map(hit),
+        "rows": [[row.get(c) for c in columns] for row in hit.shown_evidence], "map": hit_map(hit),
         "confirm_form": forms.get("confirm") or ConfirmForm(initial={
             "category": hit.model.problem_category_id, "region": hit.region_id or hit.model.owner_org.region_id}),
         "verify_form": forms.get("verify") or VerifyForm(), "dismiss_form": forms.get("dismiss") or DismissForm(),
@@ -245,7 +268,7 @@ def hit_action_view(request, pk, action):
             error = exc.message
             _form_errors(form, exc)
     if request.htmx:
-        hit = selectors.hit_detail(user=request.user, pk=hit.pk)
+        [hit] = masking.mask_hits([selectors.hit_detail(user=request.user, pk=hit.pk)])
         return render(request, "datacheck/_hit_row.html", {
             "hit": hit, "can_act": acting_org(request.user, hit.model) is not None, "row_error": error,
             "categories": list(Category.objects.all()),

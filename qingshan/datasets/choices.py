@@ -38,3 +38,6 @@ class Action(models.TextChoices):
     IMPORT_DONE = "import_done", "导入完成"
     IMPORT_FAILED = "import_failed", "导入失败"
     LOAD = "dataset_load", "批量装载"
+    SHARE = "dataset_share", "共享数据集"
+    UNSHARE = "dataset_unshare", "撤销数据集共享"
+    REVEAL = "dataset_reveal", "查看个人信息明文"

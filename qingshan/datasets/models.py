@@ -20,7 +20,9 @@ class Dataset(models.Model):
     lat_column = models.CharField("纬度字段", max_length=63, blank=True)
     storage = models.CharField("存储方式", max_length=10, choices=Storage.choices, default=Storage.TABLE)
     external_path = models.CharField("外部文件路径", max_length=500, blank=True)
-    owner_org = models.ForeignKey("orgs.Organisation", verbose_name="管理单位", null=True, blank=True,
+    # The commission the data set belongs to (domain §2: its jurisdiction sees it); other organisations see it
+    # only through a DatasetShare. Null only on an instance without any commission: then nobody but the admin sees it.
+    owner_org = models.ForeignKey("orgs.Organisation", verbose_name="所属纪委监委", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     schema_version = models.PositiveIntegerField("结构版本", default=1)
     row_count = models.BigIntegerField("行数", default=0)
@@ -45,6 +47,30 @@ class Dataset(models.Model):
 
     def label_of(self, column: str) -> str:
         return next((c.get("label") or column for c in self.columns if c["name"] == column), column)
+
+    @property
+    def personal_columns(self) -> list[str]:
+        """Columns holding personal identifiers (身份证号, 电话号码): masked wherever they are shown."""
+        return [c["name"] for c in self.columns if c.get("personal")]
+
+
+class DatasetShare(models.Model):
+    """One organisation a data set's commission shares it with, deliberately; revoking deletes it (both audited)."""
+
+    dataset = models.ForeignKey(Dataset, verbose_name="数据集", on_delete=models.CASCADE, related_name="shares")
+    org = models.ForeignKey("orgs.Organisation", verbose_name="共享给", on_delete=models.PROTECT, related_name="+")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="共享人", on_delete=models.PROTECT,
+                                  related_name="+")
+    shared_at = models.DateTimeField("共享时间")
+    reason = models.CharField("共享事由", max_length=200)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据集共享"
+        ordering = ["dataset", "shared_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "org"], name="uniq_dataset_share")]
+
+    def __str__(self):
+        return f"{self.dataset.code} → {self.org}"
 
 
 class ImportBatch(models.Model):

@@ -1,7 +1,10 @@
 """A data set's schema as a plain dict (the shape the catalogue's YAML files use), checked before anything is stored.
 
     {code, name, description, key: [..], subject: [..], location: {lng, lat}?, parquet: path?,
-     columns: [{name, type, label, required?, min?, max?, choices?}]}
+     columns: [{name, type, label, required?, min?, max?, choices?, personal?}]}
+
+`personal` marks a column holding a personal identifier (``id_number`` 身份证号, ``phone`` 电话号码): its values are
+masked wherever they are shown (hit lists, evidence, previews, the API) unless revealed with a reason.
 """
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,7 +18,8 @@ from .catalog import COLUMN_TYPES, IDENTIFIER
 NUMERIC_TYPES = ("integer", "decimal", "double")
 RANGED_TYPES = (*NUMERIC_TYPES, "date", "timestamp")
 SPEC_KEYS = {"code", "name", "description", "key", "subject", "location", "columns", "parquet"}
-COLUMN_KEYS = {"name", "type", "label", "required", "min", "max", "choices"}
+COLUMN_KEYS = {"name", "type", "label", "required", "min", "max", "choices", "personal"}
+PERSONAL_KINDS = {"id_number": "身份证号", "phone": "电话号码"}
 
 
 def _identifier(value, what: str) -> str:
@@ -81,6 +85,13 @@ def parse_spec(spec: dict) -> dict:
             if not isinstance(choices, list) or not choices:
                 raise ServiceError(f"字段“{label}”的可选值（choices）必须是非空列表。")
             column["choices"] = [str(c) for c in choices]
+        if raw.get("personal") is not None:
+            if raw["personal"] not in PERSONAL_KINDS:
+                raise ServiceError(f"字段“{label}”的个人信息类别（personal）只能是 "
+                                   f"{'、'.join(PERSONAL_KINDS)}。")
+            if logical_type != "string":
+                raise ServiceError(f"字段“{label}”标记为个人信息，类型必须是 string。")
+            column["personal"] = raw["personal"]
         columns.append(column)
     names = [c["name"] for c in columns]
 

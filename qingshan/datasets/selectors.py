@@ -1,15 +1,16 @@
 """Reads of data sets, scoped by `access`, and the catalogue the comparison-model engines query."""
 from django.db.models import QuerySet
 
-from qingshan.access.datasets import access_batch, access_dataset, visible_batches, visible_datasets
-from qingshan.orgs.models import User
+from qingshan.access.crypto import mask_identifier
+from qingshan.access.datasets import access_batch, access_dataset, may_share_with, visible_batches, visible_datasets
+from qingshan.orgs.models import Organisation, User, commission_of
 
 from .catalog import Catalog, DatasetInfo
-from .models import Dataset, ImportBatch
+from .models import Dataset, DatasetShare, ImportBatch
 from .storage import duckdb_connect, quote_ident
 
-__all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "duckdb_connect",
-           "engine_catalog"]
+__all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_shares",
+           "duckdb_connect", "engine_catalog", "personal_columns", "share_candidates"]
 
 
 def dataset_list(*, user: User) -> QuerySet[Dataset]:
@@ -35,9 +36,30 @@ def batch_detail(*, user: User, pk: int | str) -> ImportBatch:
     return access_batch(user, pk)
 
 
-def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50) -> tuple[list[dict], list[tuple]]:
+def dataset_shares(*, user: User, dataset: Dataset) -> QuerySet[DatasetShare]:
+    """Who a data set `user` may see is shared with, oldest share first."""
+    access_dataset(user, dataset.code)
+    return dataset.shares.select_related("org", "shared_by").order_by("shared_at", "id")
+
+
+def share_candidates(*, dataset: Dataset) -> list[Organisation]:
+    """Organisations the owner may share `dataset` with: other commissions, offices and stationed groups, outside
+    the owner (its own offices and groups see it already) and not shared yet."""
+    taken = set(dataset.shares.values_list("org_id", flat=True))
+    orgs = Organisation.objects.select_related("parent").order_by("sort_order", "id")
+    return [o for o in orgs if may_share_with(o) and o.pk not in taken and o.pk != dataset.owner_org_id
+            and getattr(commission_of(o, through_stationed_group=True), "pk", None) != dataset.owner_org_id]
+
+
+def personal_columns() -> set[str]:
+    """Names of the columns any data set marks as a personal identifier (masked in hits, evidence and previews)."""
+    return {name for d in Dataset.objects.only("columns") for name in d.personal_columns}
+
+
+def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50,
+                    masked: bool = True) -> tuple[list[dict], list[tuple]]:
     """The schema columns and up to `limit` stored rows of a data set `user` may see (its first rows, in load
-    order), for the UI."""
+    order), for the UI; personal identifiers masked unless `masked` is False (after `reveal.dataset_reveal`)."""
     access_dataset(user, dataset.code)
     columns = dataset.columns
     names = ", ".join(quote_ident(c["name"]) for c in columns)
@@ -47,6 +69,9 @@ def dataset_preview(*, user: User, dataset: Dataset, limit: int = 50) -> tuple[l
         if not found:
             return columns, []
         rows = con.execute(f"SELECT {names} FROM {quote_ident(dataset.table)} LIMIT ?", [int(limit)]).fetchall()
+    personal = [i for i, c in enumerate(columns) if c.get("personal")]
+    if personal and masked:
+        rows = [tuple(mask_identifier(v) if i in personal else v for i, v in enumerate(row)) for row in rows]
     return columns, rows
 
 

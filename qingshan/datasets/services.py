@@ -55,6 +55,21 @@ def _actor_org(actor: User | None) -> Organisation | None:
     return profile.supervising[0] if profile.supervising else None
 
 
+def _owning_commission(actor: User | None) -> Organisation | None:
+    """The commission a new data set belongs to: the one the actor defines it for (through an office or a stationed
+    group), or the top-level commission for the catalogue's system definitions (the city's data, issue 9). None
+    only on an instance with no commission yet: such a data set is seen by nobody (access fails closed)."""
+    from qingshan.orgs.choices import OrgKind
+    from qingshan.orgs.models import commission_of
+
+    org = _actor_org(actor)
+    commission = commission_of(org, through_stationed_group=True) if org is not None else None
+    if commission is None:
+        commission = (Organisation.objects.filter(kind=OrgKind.COMMISSION, is_active=True,
+                                                  region__parent__isnull=True).order_by("sort_order", "pk").first())
+    return commission
+
+
 # ---------------------------------------------------------------- schema
 
 
@@ -123,7 +138,7 @@ def _define(*, actor: User | None, spec: dict, owner_org: Organisation | None = 
         dataset = Dataset.objects.select_for_update().filter(code=new["code"]).first()
         created = dataset is None
         if dataset is None:
-            dataset = Dataset(code=new["code"], owner_org=owner_org or _actor_org(actor))
+            dataset = Dataset(code=new["code"], owner_org=owner_org or _owning_commission(actor))
             old_columns = []
         else:
             old_columns = list(dataset.columns)

@@ -13,4 +13,7 @@ urlpatterns = [
     path("<str:code>/", views.dataset_detail_view, name="detail"),
     path("<str:code>/import/", views.import_view, name="import"),
     path("<str:code>/template.xlsx", views.template_view, name="template"),
+    path("<str:code>/shares/", views.share_view, name="share"),
+    path("<str:code>/reveal/", views.reveal_view, name="reveal"),
+    path("<str:code>/shares/<int:share_id>/revoke/", views.unshare_view, name="unshare"),
 ]

@@ -433,3 +433,14 @@ def assert_same_hits_as_duckdb(model: str, engine, duck, catalog) -> None:
     assert hit_counts(other) == EXPECTED[model]
     assert normalised_samples(other) == normalised_samples(reference)
     assert (other.rows_scanned, other.hit_rows) == (reference.rows_scanned, reference.hit_rows)
+
+
+@pytest.fixture
+def app_today():
+    """The app tests' clock frozen at the test world's today (use with `pytest.mark.usefixtures`)."""
+    import time_machine
+
+    from qingshan.problems.testing.world import WORLD_NOW
+
+    with time_machine.travel(WORLD_NOW, tick=False):
+        yield

@@ -1,5 +1,6 @@
-"""Review of leaks: a district commission sees and imports into its own district's data sets, never the city's; the
-city's supervising side (offices, stationed groups) sees the city's and its districts'."""
+"""Review of leaks: a district commission sees and imports into its own district's data sets, never the city's unless
+the city shared one with it; the city's supervising side (offices, stationed groups) sees the city's and its
+districts'."""
 from types import SimpleNamespace
 
 import pytest
@@ -10,10 +11,11 @@ from rest_framework.test import APIClient
 from qingshan.core.testing.scope import ScopeMatrix, found, shows
 from qingshan.datasets.models import ImportBatch
 from qingshan.datasets.services import batch_create, dataset_define
+from qingshan.datasets.sharing import dataset_share
 
 from .conftest import GOOD_ROWS, HEADER, WATER_SPEC
 
-CITY_AND_DISTRICT = {"city", "district"}
+EVERY_SET = {"city", "district", "shared"}
 
 
 def _upload():
@@ -21,18 +23,21 @@ def _upload():
 
 
 class TestDataSetScope(ScopeMatrix):
-    objects = ("city", "district")
-    sees = {"district_staff": {"district"}, "officer": CITY_AND_DISTRICT, "group_staff": CITY_AND_DISTRICT,
-            "readonly": CITY_AND_DISTRICT}
+    objects = ("city", "district", "shared")
+    sees = {"district_staff": {"district", "shared"}, "officer": EVERY_SET, "group_staff": EVERY_SET,
+            "readonly": EVERY_SET}
     surfaces = ("list", "page", "batch", "report", "template", "api")
 
     @pytest.fixture
     def scene(self, world, water):
         own = dataset_define(actor=world.district_staff, spec={**WATER_SPEC, "code": "lvshui_water",
                                                                  "name": "绿水区断面"})
-        return SimpleNamespace(**vars(world), sets={"city": water, "district": own}, batches={
+        shared = dataset_define(actor=world.officer, spec={**WATER_SPEC, "code": "city_shared", "name": "共享断面"})
+        dataset_share(actor=world.officer, dataset=shared, org=world.lvshui_commission, reason="专项检查")
+        return SimpleNamespace(**vars(world), sets={"city": water, "district": own, "shared": shared}, batches={
             "city": batch_create(actor=world.officer, dataset=water, upload=_upload()),
-            "district": batch_create(actor=world.district_staff, dataset=own, upload=_upload())})
+            "district": batch_create(actor=world.district_staff, dataset=own, upload=_upload()),
+            "shared": batch_create(actor=world.officer, dataset=shared, upload=_upload())})
 
     def see_list(self, client, scene, obj, user):
         return shows(client.get(reverse("datasets:list")), scene.sets[obj].name)
