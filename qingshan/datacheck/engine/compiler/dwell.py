@@ -100,6 +100,7 @@ class DwellBuilder(ModelBuilder):
             ),
             expression=self.value(places_spec["radius_m"]),
         )
+        self.places = (places, places_spec)
         registered = exp.Exists(this=exp.select("1").from_(qtable(places.info.code, places.alias)).where(near))
         relation = (
             exp.select("1")
@@ -111,3 +112,16 @@ class DwellBuilder(ModelBuilder):
             (c, qcol(c, "dw")) for c in ("lng", "lat", "dwell_start", "dwell_end", "dwell_seconds", "point_count")
         ]
         return self.finish(relation, out, computed, output_names=set(part_names))
+
+    def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
+        """The nearest registered place's column: the stop was farther than the radius from it, and it is the place
+        a person checks first (the truck may have waited just outside the yard)."""
+        places, spec = self.places
+
+        def distance(alias: str) -> exp.Expression:
+            return distance_m(qcol("lng", "dw"), qcol("lat", "dw"),
+                              as_double(qcol(spec["lng"], alias)), as_double(qcol(spec["lat"], alias)))
+
+        nearest = exp.Subquery(this=exp.select(exp.Min(this=distance("pl2"))).from_(
+            qtable(places.info.code, "pl2")))
+        return self.matching_value(other, name, where, exp.EQ(this=distance(places.alias), expression=nearest))
