@@ -209,13 +209,13 @@ def _hit_page(request, hit, *, forms=None, status=200):
     may_triage = acting_org(request.user, hit.model) is not None
     actions = HIT_ACTIONS.allowed(hit.state, lambda rule: may_triage)
     forms = forms or {}
-    columns = list(dict.fromkeys(k for row in hit.evidence for k in row)) if hit.evidence else []
+    evidence = selectors.hit_evidence(hit=hit)
     return render(request, "datacheck/hit.html", {
         "nav": "datacheck", "hit": hit, "can_act": bool(actions), "actions": actions,
-        "columns": list(selectors.evidence_labels(columns).items()),
-        "rows": [[row.get(c) for c in columns] for row in hit.evidence], "map": hit_map(hit),
+        "columns": evidence.columns, "rows": evidence.rows, "map": hit_map(hit), "subject": evidence.subject,
         "confirm_form": forms.get("confirm") or ConfirmForm(initial={
-            "category": hit.model.problem_category_id, "region": hit.region_id or hit.model.owner_org.region_id}),
+            "category": hit.model.problem_category_id,
+            "region": (evidence.subject.region or hit.model.owner_org.region).pk}),
         "verify_form": forms.get("verify") or VerifyForm(), "dismiss_form": forms.get("dismiss") or DismissForm(),
         "history": [(e, _action_label(e.action)) for e in selectors.hit_history(hit=hit)],
         "can_see_problem": hit.problem_visible,

@@ -74,7 +74,8 @@ def _choices(raw, label: str) -> dict:
     for code, text in labels.items():
         if names.count(text) > 1 or (text in codes and text != code):
             raise ServiceError(f"字段“{label}”的可选值中文名“{text}”重复或与其他代码相同。")
-    return {"choices": codes} | ({"choice_labels": labels} if labels else {}) | ({"choice_units": units} if units else {})
+    extra = {"choice_labels": labels} if labels else {}
+    return {"choices": codes} | extra | ({"choice_units": units} if units else {})
 
 
 def parse_spec(spec: dict) -> dict:

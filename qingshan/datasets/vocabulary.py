@@ -49,7 +49,8 @@ def date_text(value: object, logical_type: str = "date") -> str:
     """A date as 2026-03-05 and a time as 2026-03-05 08:00 (seconds only when not zero), whatever came in."""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value) if logical_type == "timestamp" else dt.date.fromisoformat(value[:10])
+            value = (dt.datetime.fromisoformat(value) if logical_type == "timestamp"
+                     else dt.date.fromisoformat(value[:10]))
         except ValueError:
             return value
     if isinstance(value, dt.datetime):
