@@ -76,3 +76,9 @@ def test_a_choice_label_that_is_another_choices_code_is_refused_in_the_schema(wo
         {"name": "item", "type": "string", "label": "项目", "choices": [{"value": "a", "label": "b"}, "b"]}]}
     with pytest.raises(ServiceError, match="可选值中文名“b”重复或与其他代码相同"):
         dataset_define(actor=world.officer, spec=spec | {"key": [], "subject": []})
+
+
+def test_the_data_set_page_lists_each_item_by_its_name_code_and_unit(world, readings, client):
+    client.force_login(world.officer)
+    page = client.get(f"/datasets/{readings.code}/").content.decode()
+    assert "氨氮（nh3n） mg/L、总磷（tp） mg/L、ph" in page
