@@ -28,6 +28,11 @@ COMPUTED_LABELS = {
     "dwell_start": "停留开始", "dwell_end": "停留结束", "dwell_seconds": "停留时长（秒）", "point_count": "定位点数",
     "lng": "经度", "lat": "纬度",
 }
+# The order the compiler projects them in (after the spec's evidence): PostgreSQL's jsonb keeps no key order, so
+# a stored evidence row is put back in this order for reading.
+COMPUTED_ORDER = ("lng", "lat", "dwell_start", "dwell_end", "dwell_seconds", "point_count", "value", "limit_value",
+                  "other_value", "difference", "duplicate_count", "previous_at", "gap_seconds", "group_mean",
+                  "group_stddev", "group_size")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,13 @@ class Vocabulary:
     primary: "Dataset | None"
     schemas: dict[str, "Dataset"]
     overrides: Mapping[str, str] = field(default_factory=dict)
+    order: tuple[str, ...] = COMPUTED_ORDER  # the spec's evidence keys first, then the computed columns
+
+    def ordered(self, keys) -> list[str]:
+        """`keys` in the order the model returns them (unknown keys last, as given)."""
+        rank = {key: i for i, key in enumerate(self.order)}
+        keys = list(dict.fromkeys(keys))
+        return sorted(keys, key=lambda k: (rank.get(k, len(rank)), keys.index(k)))
 
     def column(self, key: str) -> EvidenceColumn:
         """The evidence column of `key`: a column of the primary data set, then `<code>_<column>` of another, then
@@ -98,13 +110,12 @@ class Vocabulary:
 
     def table(self, evidence: list[Mapping]) -> tuple[list[tuple[str, str]], list[list[str]]]:
         """Headings (key, label) and formatted rows of evidence rows, columns in their first appearance order."""
-        keys = list(dict.fromkeys(k for row in evidence for k in row))
-        columns = self.columns(keys)
+        columns = self.columns(self.ordered(k for row in evidence for k in row))
         return [(c.key, c.label) for c in columns], [[c.text(row) for c in columns] for row in evidence]
 
     def line(self, row: Mapping) -> str:
         """One evidence row as a sentence: 采样日期：2026-03-05；监测项目：氨氮；监测值：0.62 mg/L."""
-        return "；".join(f"{c.label}：{c.text(row)}" for c in self.columns(list(row)))
+        return "；".join(f"{c.label}：{c.text(row)}" for c in self.columns(self.ordered(row)))
 
 
 def model_vocabulary(model: "CheckModel", schemas: dict[str, "Dataset"] | None = None,
@@ -119,8 +130,9 @@ def model_vocabulary(model: "CheckModel", schemas: dict[str, "Dataset"] | None =
     except ServiceError:  # a saved spec was valid when saved; one that no longer parses still has its rows shown
         return Vocabulary(primary=None, schemas=schemas)
     labels = spec.raw.get("labels") or {}
+    evidence = tuple(ref.replace(".", "_", 1) for ref in spec.evidence)  # code.col is returned as code_col
     return Vocabulary(primary=schemas.get(spec.dataset or ""), schemas=schemas,
-                      overrides={str(k): str(v) for k, v in labels.items()})
+                      overrides={str(k): str(v) for k, v in labels.items()}, order=evidence + COMPUTED_ORDER)
 
 
 @dataclass(frozen=True)
