@@ -1,14 +1,12 @@
 """The data-comparison work loop of issue 4 in a real browser: import a file, run a model, confirm a hit, and find
 the new problem in 问题清单."""
 import pytest
-import time_machine
 from playwright.sync_api import expect
 
-from e2e.support import htmx_ready
+from e2e.support import datacheck_world, htmx_ready, import_through_page
 from qingshan.datacheck import services
 from qingshan.datacheck.models import Hit
 from qingshan.datasets.services import dataset_define
-from qingshan.problems.models import Source
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,15 +41,7 @@ threshold: {value: cod, op: ">", limit: 50}
 
 @pytest.fixture
 def world(transactional_db, settings, tmp_path):
-    from qingshan.problems.testing.world import WORLD_NOW, build_world
-
-    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-    settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
-    settings.DATACHECK_ENGINE = "duckdb"
-    with time_machine.travel(WORLD_NOW, tick=True):
-        w = build_world()
-        Source.objects.create(code="model", name="数据比对模型")
+    with datacheck_world(settings, tmp_path) as w:
         w.outfalls = dataset_define(actor=w.officer, spec=SITES)
         yield w
 
@@ -67,10 +57,7 @@ def test_import_run_confirm_and_find_the_problem(world, login, live_server, tmp_
 
     # A data officer imports a GBK CSV through the data set's import page.
     page = login("officer")
-    page.goto(f"{live_server.url}/datasets/outfalls/import/")
-    page.set_input_files("#id_file", str(data))
-    page.click("button:has-text('开始导入')")
-    expect(page.locator("#batch-result")).to_contain_text("导入完成：2 行")
+    import_through_page(page, live_server.url, "outfalls", data, rows=2)
 
     # On the model page: dry run (preview, no hits), enable, run now.
     page.click("text=数据比对")

@@ -14,6 +14,7 @@ from qingshan.orgs.models import User
 from .choices import HitState
 from .filters import HitFilter
 from .models import CheckModel, CheckModelVersion, Hit, Run
+from .prose import HitSubject, hit_subject, model_vocabulary
 
 HIT_LIST_RELATED = ("model", "problem", "region", "last_run")
 
@@ -74,6 +75,15 @@ def hit_history(*, hit: Hit) -> QuerySet[AuditEvent]:
 
 
 @dataclass
+class HitEvidence:
+    """What the hit page shows of a hit's rows: (key, heading) pairs, formatted rows, the subject in words."""
+
+    columns: list[tuple[str, str]]
+    rows: list[list[str]]
+    subject: HitSubject
+
+
+@dataclass
 class Kpis:
     """Model KPIs (domain §10): hits, the share turned into problems, the share confirmed among those judged."""
 
@@ -107,12 +117,8 @@ def datacheck_kpis(*, user: User, model: CheckModel | None = None) -> Kpis:
     return Kpis(**figures)
 
 
-def evidence_labels(columns: list[str]) -> dict[str, str]:
-    """Chinese headings for evidence columns, from the registered data sets' column labels (the name if none)."""
-    from qingshan.datasets.selectors import engine_catalog
-
-    labels: dict[str, str] = {}
-    for info in engine_catalog().values():
-        for name, label in info.column_labels.items():
-            labels.setdefault(name, label)
-    return {c: labels.get(c.rsplit(".", 1)[-1], c) for c in columns}
+def hit_evidence(*, hit: Hit) -> HitEvidence:
+    """A hit's evidence table (Chinese headings, formatted values) and its subject's name and region, in words."""
+    vocabulary = model_vocabulary(hit.model)
+    columns, rows = vocabulary.table(getattr(hit, "shown_evidence", hit.evidence) or [])  # masked when asked
+    return HitEvidence(columns=columns, rows=rows, subject=hit_subject(hit, vocabulary))

@@ -26,7 +26,9 @@ from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.models import Organisation, Region, User
 
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
+from .masking import mask_hits
 from .models import CheckModel, CheckModelVersion, Hit, Run
+from .prose import SubjectNamer, hit_description, hit_subject, hit_title, model_vocabulary
 from .transitions import HIT_ACTIONS
 
 if TYPE_CHECKING:  # the engine loads sqlglot and the engines' drivers: imported when first used (_engine)
@@ -486,11 +488,18 @@ def _upsert_hits(model: CheckModel, run: Run, subjects: Iterable[Subject]) -> No
     dismissed opens a new hit linked to the dismissed one. Open hits the run did not show stay open, flagged."""
     now = run.started_at
     regions = _district_centres(model)
+    named = SubjectNamer(model)
     for batch in _batches(subjects, BATCH_SIZE):
         by_key: dict[str, Subject] = {}
         for subject in batch:
             if subject.key:  # the engine groups by subject; a repeated key in one run is the same subject
                 by_key.setdefault(subject.key, subject)
+        # A subject without a label column is named (and placed) by its register: 青山桥 in 江岸区, not S01.
+        places: dict[str, Region | None] = {}
+        for key, (name, region) in named(list(by_key)).items():
+            if name and by_key[key].label == key:
+                by_key[key].label = name[:200]
+            places[key] = region
         run.subjects += len(by_key)
         open_hits = {h.subject_key: h for h in Hit.objects.filter(
             model=model, subject_key__in=list(by_key), state__in=[HitState.NEW, HitState.VERIFYING,
@@ -517,7 +526,8 @@ def _upsert_hits(model: CheckModel, run: Run, subjects: Iterable[Subject]) -> No
                     model=model, subject_key=key, subject_label=subject.label, state=HitState.NEW,
                     queue=model.default_queue, first_run=run, last_run=run, first_seen_at=now, last_seen_at=now,
                     occurrences=1, hit_rows=subject.rows, evidence=subject.evidence, lng=subject.lng,
-                    lat=subject.lat, region=_region_near(regions, subject), previous=dismissed.get(key),
+                    lat=subject.lat, region=places.get(key) or _region_near(regions, subject),
+                    previous=dismissed.get(key),
                 ))
         Hit.objects.bulk_update(updated, ["last_run", "last_seen_at", "occurrences", "absent_in_last_run",
                                           "hit_rows", "evidence", "subject_label", "lng", "lat"])
@@ -585,28 +595,6 @@ def _audit_hit(hit: Hit, *, actor: User, org: Organisation | None, action: str, 
                  from_state=from_state, to_state=hit.state, reason=reason, payload=payload, internal=True)
 
 
-def hit_description(hit: Hit) -> str:
-    """The problem description built from a hit: the model, the subject, how often it showed, its evidence rows
-    (personal identifiers masked: a problem reaches units and leaders who never revealed them)."""
-    from .masking import mask_hits
-
-    mask_hits([hit], evidence=True)
-    key, label, evidence = hit.shown_key, hit.shown_label, hit.shown_evidence  # type: ignore[attr-defined]
-    lines = [
-        f"数据比对模型“{hit.model.name}”（{hit.model.code}）命中：{label or key}。",
-        f"对象标识：{key}；首次发现：{timezone.localtime(hit.first_seen_at):%Y-%m-%d %H:%M}；"
-        f"最近发现：{timezone.localtime(hit.last_seen_at):%Y-%m-%d %H:%M}；出现次数：{hit.occurrences}；"
-        f"命中行数：{hit.hit_rows}。",
-    ]
-    if hit.model.description:
-        lines.append(f"模型说明：{hit.model.description}")
-    if evidence:
-        lines.append(f"证据（前 {min(len(evidence), 10)} 行）：")
-        for row in evidence[:10]:
-            lines.append("；".join(f"{k}={v}" for k, v in row.items()))
-    return "\n".join(lines)
-
-
 @HIT_ACTIONS.performs(Action.CONFIRM)
 def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, region: Region | None = None,
                 title: str = "", reason: str = "") -> Hit:
@@ -621,17 +609,19 @@ def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, re
         category = category or hit.model.problem_category
         if category is None:
             raise ServiceError("请选择问题类别。", field="category")
-        region = region or hit.region or hit.model.owner_org.region
+        mask_hits([hit], evidence=True)  # the problem reaches units and leaders who never revealed identifiers
+        vocabulary = model_vocabulary(hit.model)
+        subject = hit_subject(hit, vocabulary)
+        region = region or subject.region or hit.model.owner_org.region
         source = Source.objects.filter(code="model").first()
         if source is None:
             raise ServiceError("系统中没有“数据比对模型”问题来源，请管理员在问题来源中添加（代码 model）。")
         before = hit.state
-        description = hit_description(hit)  # sets the masked subject the title and location use
         problem = problem_create(
             actor=actor,
-            title=(title or "").strip() or f"{hit.model.name}：{hit.shown_label or hit.shown_key}"[:200],  # type: ignore[attr-defined]
-            description=description, source=source, category=category, region=region,
-            location=(hit.shown_label or "")[:200], lng=hit.lng, lat=hit.lat,  # type: ignore[attr-defined]
+            title=(title or "").strip() or hit_title(hit, subject),
+            description=hit_description(hit, vocabulary, subject), source=source, category=category, region=region,
+            location=subject.name[:200], lng=hit.lng, lat=hit.lat,
             urgency="urgent" if hit.queue == Queue.URGENT else "normal",
         )
         hit.state, hit.problem = to_state, problem

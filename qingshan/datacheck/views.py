@@ -231,14 +231,14 @@ def _hit_page(request, hit, *, forms=None, status=200, revealed=False, reveal_er
         masking.mask_hits([hit], evidence=True)
     masked = revealed or (hit.shown_key, hit.shown_label, hit.shown_evidence) != (
         hit.subject_key, hit.subject_label, hit.evidence)
-    columns = list(dict.fromkeys(k for row in hit.evidence for k in row)) if hit.evidence else []
+    evidence = selectors.hit_evidence(hit=hit)
     return render(request, "datacheck/hit.html", {
         "nav": "datacheck", "hit": hit, "can_act": bool(actions), "actions": actions,
         "masked": masked, "revealed": revealed, "reveal_error": reveal_error, "may_reveal": may_triage,
-        "columns": list(selectors.evidence_labels(columns).items()),
-        "rows": [[row.get(c) for c in columns] for row in hit.shown_evidence], "map": hit_map(hit),
+        "columns": evidence.columns, "rows": evidence.rows, "map": hit_map(hit), "subject": evidence.subject,
         "confirm_form": forms.get("confirm") or ConfirmForm(initial={
-            "category": hit.model.problem_category_id, "region": hit.region_id or hit.model.owner_org.region_id}),
+            "category": hit.model.problem_category_id,
+            "region": (evidence.subject.region or hit.model.owner_org.region).pk}),
         "verify_form": forms.get("verify") or VerifyForm(), "dismiss_form": forms.get("dismiss") or DismissForm(),
         "history": [(e, _action_label(e.action)) for e in selectors.hit_history(hit=hit)],
         "can_see_problem": hit.problem_visible,

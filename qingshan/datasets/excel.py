@@ -6,6 +6,8 @@ from openpyxl.styles import Font
 
 from qingshan.core.tables import inert_row
 
+from .vocabulary import choices_shown
+
 TYPE_LABELS = {"string": "文本", "integer": "整数", "decimal": "数字（精确）", "double": "数字", "date": "日期",
                "timestamp": "时间", "boolean": "是/否"}
 
@@ -23,7 +25,7 @@ def import_template(dataset) -> bytes:
     for c in dataset.columns:
         notes.append(inert_row(notes, [c["label"], c["name"], TYPE_LABELS[c["type"]],
                       "是" if c["required"] or c["name"] in dataset.key else "否",
-                      c.get("min", ""), c.get("max", ""), "、".join(c.get("choices", []))]))
+                      c.get("min", ""), c.get("max", ""), choices_shown(c, limit=len(c.get("choices") or []))]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

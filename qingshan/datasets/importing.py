@@ -25,6 +25,7 @@ from qingshan.core.spreadsheets import Sheet, SpreadsheetRefused, first_sheet_ro
 
 from .catalog import COLUMN_TYPES
 from .storage import quote_ident, quote_literal, typed_sql
+from .vocabulary import choice_codes_by_label, choices_shown
 
 log = logging.getLogger(__name__)
 
@@ -486,10 +487,24 @@ def _checks(columns: list[dict], present: list[str], key: list[str], native: fro
                                  f"第 {{row}} 行“{label}”：“{{value}}”大于上限 {c['max']}"))
         if c.get("choices"):
             allowed = ", ".join(quote_literal(v) for v in c["choices"])
-            shown = "、".join(c["choices"][:10]) + ("等" if len(c["choices"]) > 10 else "")
+            shown = choices_shown(c)
             checks.append(_Check(c, f"{raw} IS NOT NULL AND {raw} NOT IN ({allowed})",
                                  f"第 {{row}} 行“{label}”：“{{value}}”不在可选值范围内（{shown}）"))
     return checks
+
+
+def codes_from_labels(con: duckdb.DuckDBPyConnection, columns: list[dict], present: list[str]) -> None:
+    """Turn the Chinese labels of choices in the staged rows into their codes (氨氮 → nh3n), in place (rowids, and
+    so the rows' numbers in messages, are kept); a value that is neither a code nor a label is left for
+    validation to refuse by its row."""
+    for c in columns:
+        labels = choice_codes_by_label(c)
+        if c["name"] not in present or not labels:
+            continue
+        name = quote_ident(c["name"])
+        cases = " ".join(f"WHEN {quote_literal(label)} THEN {quote_literal(code)}" for label, code in labels.items())
+        listed = ", ".join(quote_literal(label) for label in labels)
+        con.execute(f"UPDATE {STAGING} SET {name} = CASE TRIM({name}) {cases} END WHERE TRIM({name}) IN ({listed})")
 
 
 def validate_staged(con: duckdb.DuckDBPyConnection, *, table: str, columns: list[dict], key: list[str],
@@ -642,6 +657,7 @@ def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: st
                 rows, native = _stage_csv_fast_or_text(con, source, mapped, columns)
             if rows == 0:
                 raise ImportRefused("文件只有表头，没有数据行，没有可导入的内容。")
+            codes_from_labels(con, columns, mapped)
             progress(phase="校验数据", percent=60, rows_total=rows)
             con.execute("BEGIN TRANSACTION")
             try:

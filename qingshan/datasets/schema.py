@@ -1,7 +1,14 @@
 """A data set's schema as a plain dict (the shape the catalogue's YAML files use), checked before anything is stored.
 
     {code, name, description, key: [..], subject: [..], location: {lng, lat}?, parquet: path?,
-     columns: [{name, type, label, required?, min?, max?, choices?, personal?}]}
+     columns: [{name, type, label, required?, min?, max?, choices?, unit?, unit_from?, references?, role?,
+                personal?}]}
+
+What lets a person read (and write) rows in Chinese: ``choices`` entries may be ``{value, label, unit?}`` (an import
+may use the label, a page shows it), ``unit`` is the column's unit, ``unit_from`` names a choice column whose chosen
+entry's unit applies (a reading's unit depends on its item), ``references`` names the data set whose subjects the
+column holds, and ``role`` marks a register's ``subject_name`` or ``region`` (区县) column, so that a hit on a subject
+can name it and place it.
 
 `personal` marks a column holding a personal identifier (``id_number`` 身份证号, ``phone`` 电话号码): its values are
 masked wherever they are shown (hit lists, evidence, previews, the API) unless revealed with a reason.
@@ -18,8 +25,11 @@ from .catalog import COLUMN_TYPES, IDENTIFIER
 NUMERIC_TYPES = ("integer", "decimal", "double")
 RANGED_TYPES = (*NUMERIC_TYPES, "date", "timestamp")
 SPEC_KEYS = {"code", "name", "description", "key", "subject", "location", "columns", "parquet"}
-COLUMN_KEYS = {"name", "type", "label", "required", "min", "max", "choices", "personal"}
+COLUMN_KEYS = {"name", "type", "label", "required", "min", "max", "choices", "unit", "unit_from", "references", "role",
+               "personal"}
 PERSONAL_KINDS = {"id_number": "身份证号", "phone": "电话号码"}
+CHOICE_KEYS = {"value", "label", "unit"}
+ROLES = {"subject_name": "对象名称", "region": "所在区县"}
 
 
 def _identifier(value, what: str) -> str:
@@ -39,6 +49,39 @@ def _limit(value, logical_type: str, what: str):
         except InvalidOperation as exc:
             raise ServiceError(f"{what}“{text}”不是数字。") from exc
     return text
+
+
+def _choices(raw, label: str) -> dict:
+    """A column's choices normalised: ``choices`` (the stored codes) and, when given, ``choice_labels`` and
+    ``choice_units`` by code; a label that is another entry's code or label would make an import ambiguous."""
+    if not isinstance(raw, list) or not raw:
+        raise ServiceError(f"字段“{label}”的可选值（choices）必须是非空列表。")
+    codes: list[str] = []
+    labels: dict[str, str] = {}
+    units: dict[str, str] = {}
+    for entry in raw:
+        if isinstance(entry, dict):
+            bad = sorted(set(entry) - CHOICE_KEYS)
+            if bad:
+                raise ServiceError(f"字段“{label}”的可选值中有无法识别的项：{'、'.join(map(str, bad))}。")
+            code = str(entry.get("value") if entry.get("value") is not None else "").strip()
+            if not code:
+                raise ServiceError(f"字段“{label}”的可选值缺少代码（value）。")
+            if str(entry.get("label") or "").strip():
+                labels[code] = str(entry["label"]).strip()
+            if str(entry.get("unit") or "").strip():
+                units[code] = str(entry["unit"]).strip()
+        else:
+            code = str(entry)
+        if code in codes:
+            raise ServiceError(f"字段“{label}”的可选值“{code}”重复。")
+        codes.append(code)
+    names = list(labels.values())
+    for code, text in labels.items():
+        if names.count(text) > 1 or (text in codes and text != code):
+            raise ServiceError(f"字段“{label}”的可选值中文名“{text}”重复或与其他代码相同。")
+    extra = {"choice_labels": labels} if labels else {}
+    return {"choices": codes} | extra | ({"choice_units": units} if units else {})
 
 
 def parse_spec(spec: dict) -> dict:
@@ -81,10 +124,16 @@ def parse_spec(spec: dict) -> dict:
                 what = f"字段“{label}”的{'下限' if bound == 'min' else '上限'}"
                 column[bound] = _limit(raw[bound], logical_type, what)
         if raw.get("choices") is not None:
-            choices = raw["choices"]
-            if not isinstance(choices, list) or not choices:
-                raise ServiceError(f"字段“{label}”的可选值（choices）必须是非空列表。")
-            column["choices"] = [str(c) for c in choices]
+            column |= _choices(raw["choices"], label)
+        if str(raw.get("unit") or "").strip():
+            column["unit"] = str(raw["unit"]).strip()
+        if raw.get("references") is not None:
+            column["references"] = _identifier(raw["references"], f"字段“{label}”引用的数据集代码")
+        for key in ("unit_from", "role"):
+            if raw.get(key) is not None:
+                column[key] = str(raw[key])
+        if column.get("role") and column["role"] not in ROLES:
+            raise ServiceError(f"字段“{label}”的用途（role）只能是 {'、'.join(ROLES)}。")
         if raw.get("personal") is not None:
             if raw["personal"] not in PERSONAL_KINDS:
                 raise ServiceError(f"字段“{label}”的个人信息类别（personal）只能是 "
@@ -94,6 +143,13 @@ def parse_spec(spec: dict) -> dict:
             column["personal"] = raw["personal"]
         columns.append(column)
     names = [c["name"] for c in columns]
+    for column in columns:
+        source = next((c for c in columns if c["name"] == column.get("unit_from")), None)
+        if column.get("unit_from") and (source is None or not source.get("choice_units")):
+            raise ServiceError(f"字段“{column['label']}”的单位来源“{column['unit_from']}”不是带单位的可选值字段。")
+    for role, what in ROLES.items():
+        if sum(c.get("role") == role for c in columns) > 1:
+            raise ServiceError(f"数据集“{code}”只能有一个{what}字段（role: {role}）。")
 
     def column_list(key: str, what: str) -> list[str]:
         values = spec.get(key) or []

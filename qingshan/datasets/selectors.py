@@ -1,4 +1,6 @@
 """Reads of data sets, scoped by `access`, and the catalogue the comparison-model engines query."""
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from qingshan.access.crypto import mask_identifier
@@ -8,9 +10,11 @@ from qingshan.orgs.models import Organisation, User, commission_of
 from .catalog import Catalog, DatasetInfo
 from .models import Dataset, DatasetShare, ImportBatch
 from .storage import duckdb_connect, quote_ident
+from .vocabulary import format_value, unit_of
 
-__all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_shares",
-           "duckdb_connect", "engine_catalog", "personal_columns", "share_candidates"]
+__all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_schemas",
+           "dataset_shares", "duckdb_connect", "engine_catalog", "format_value", "personal_columns", "share_candidates",
+           "subject_facts", "unit_of"]
 
 
 def dataset_list(*, user: User) -> QuerySet[Dataset]:
@@ -88,3 +92,46 @@ def dataset_info(dataset: Dataset) -> DatasetInfo:
 def engine_catalog() -> Catalog:
     """Every data set as DatasetInfo by code (for the model engines; not user-scoped: runs are system work)."""
     return {d.code: dataset_info(d) for d in Dataset.objects.order_by("code")}
+
+
+def dataset_schemas() -> dict[str, Dataset]:
+    """Every data set by code, with its schema (labels, choices, units), to present rows a model already returned."""
+    return {d.code: d for d in Dataset.objects.order_by("code")}
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What a data set's register says of one subject: its name and its region (区县) as written there."""
+
+    name: str = ""
+    region: str = ""
+
+
+def _role(dataset: Dataset, role: str) -> str | None:
+    return next((c["name"] for c in dataset.columns if c.get("role") == role), None)
+
+
+def subject_facts(*, dataset: Dataset, keys: list[str], schemas: dict[str, Dataset]) -> dict[str, SubjectFacts]:
+    """The name and region of each subject key of `dataset` its register knows, read from the register that names
+    its subjects: the data set itself when it has a name or region column, else the one its subject column
+    `references` (readings → sections). Nothing for a multi-column subject or a key the register lacks."""
+    if len(dataset.subject) != 1 or not keys:
+        return {}
+    register, column = dataset, dataset.subject[0]
+    if not (_role(dataset, "subject_name") or _role(dataset, "region")):
+        spec: dict = next((c for c in dataset.columns if c["name"] == column), {})
+        referenced = schemas.get(spec.get("references") or "")
+        if referenced is None or len(referenced.key) != 1:
+            return {}
+        register, column = referenced, referenced.key[0]
+    name, region = _role(register, "subject_name"), _role(register, "region")
+    if not (name or region):
+        return {}
+    shown = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR)" if c else "NULL" for c in (name, region))
+    key = f"CAST({quote_ident(column)} AS VARCHAR)"
+    with duckdb_connect(read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",  # type: ignore[index]
+                            [register.table]).fetchone()[0]
+        rows = con.execute(f"SELECT {key}, {shown} FROM {quote_ident(register.table)} "
+                           f"WHERE list_contains(?, {key})", [list(keys)]).fetchall() if found else []
+    return {k: SubjectFacts(name=n or "", region=r or "") for k, n, r in rows}

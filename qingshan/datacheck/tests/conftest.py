@@ -421,11 +421,15 @@ def normalised_samples(outcome) -> dict[str, list[dict]]:
     }
 
 
-def assert_same_hits_as_duckdb(model: str, engine, duck, catalog) -> None:
-    """Run one model of MODELS on ``engine`` and on DuckDB: the hand-worked hits, the same evidence and counts."""
+def assert_same_hits_as_duckdb(model: str, engine, duck, catalog, evidence: tuple[str, ...] = ()) -> None:
+    """Run one model of MODELS (with `evidence` added) on ``engine`` and on DuckDB: the hand-worked hits, the same
+    evidence and counts."""
     from qingshan.datacheck.engine import compile_model, execute
 
-    compiled = compile_model(MODELS[model], catalog)
+    spec = MODELS[model]
+    if evidence:
+        spec = dict(spec, evidence=[*spec.get("evidence", []), *evidence])
+    compiled = compile_model(spec, catalog)
 
     other = execute(compiled, engine, run_id=f"{engine.name}_{model}")
     reference = execute(compiled, duck, run_id=f"{engine.name}_{model}")

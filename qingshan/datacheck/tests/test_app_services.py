@@ -155,7 +155,7 @@ def test_confirm_turns_a_hit_into_a_problem_of_the_work_loop(dc):
     problem = hit.problem
     assert hit.state == HitState.CONVERTED and hit.decided_by == dc.officer
     assert problem.source.name == "数据比对模型" and problem.category == dc.water_pollution
-    assert "排口A" in problem.title and "value=" in problem.description and problem.lng == hit.lng
+    assert "排口A" in problem.title and "读数：9" in problem.description and problem.lng == hit.lng
     visible, _ = problem_list(user=dc.office_head, params={})
     assert problem in visible
     assert AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk, action="create").exists()

@@ -8,6 +8,7 @@ import pytest
 from qingshan.datacheck.engine import PostgresEngine, compile_model, execute
 
 from .conftest import MODELS, assert_same_hits_as_duckdb, hit_counts
+from .test_engine_second_evidence import SECOND_SET
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +59,8 @@ def test_modulo_and_percent_signs_reach_postgres_intact(world, pg):
     outcome = execute(compile_model(spec, world[1]), pg, run_id="mod")
 
     assert hit_counts(outcome) == {"R1": 2}  # seq 1 and 3
+
+
+@pytest.mark.parametrize("model", sorted(SECOND_SET))
+def test_postgres_shows_the_same_second_set_evidence(model, world, pg, duck):
+    assert_same_hits_as_duckdb(model, pg, duck, world[1], evidence=SECOND_SET[model])

@@ -5,6 +5,7 @@ import pytest
 from qingshan.datacheck.engine import DuckDBEngine, SparkEngine, compile_model, execute
 
 from .conftest import MODELS, assert_same_hits_as_duckdb, hit_counts
+from .test_engine_second_evidence import SECOND_SET
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -41,3 +42,8 @@ def test_spark_results_survive_the_temp_view_and_can_be_dropped(world, spark_eng
     assert hit_counts(outcome) == {"A": 2, "C": 3}
     spark_engine.drop_result("run_keep")
     assert not (spark_engine.work_dir / "runs" / "run_keep").exists()
+
+
+@pytest.mark.parametrize("model", sorted(SECOND_SET))
+def test_spark_shows_the_same_second_set_evidence(model, world, spark_engine, duck_module):
+    assert_same_hits_as_duckdb(model, spark_engine, duck_module, world[1], evidence=SECOND_SET[model])

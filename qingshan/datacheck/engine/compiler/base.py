@@ -191,16 +191,10 @@ class ModelBuilder:
             if "." in ref:
                 code, name = ref.split(".", 1)
                 other = self.sources.get(code)
-                # Only data sets joined into the row (a threshold's reference, a mismatch's other source) can
-                # give evidence; an EXISTS test has no single matching row to show.
-                if (
-                    other is None
-                    or output_names is not None
-                    or other.alias not in ("ref", "oth")
-                    or (spec.kind not in ("threshold", "mismatch"))
-                ):
+                if other is None or code == spec.dataset:
                     raise SpecError(f"{where}：“{ref}”不是本模型读取的数据集的列")
-                value, out = self.column(other, name, where), f"{code}_{name}"
+                # Each kind says which row of its second data set stands beside the offending one.
+                value, out = self.other_evidence(other, name, where), f"{code}_{name}"
             else:
                 value, out = pick(ref, where), ref
             evidence.append((out, value))
@@ -218,6 +212,20 @@ class ModelBuilder:
             columns=tuple(names),
             evidence_columns=tuple(names[2:]),
         )
+
+    def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
+        """The value of `other`'s column `name` shown beside an offending row (evidence ``code.col``): the joined
+        row's for kinds that join it (threshold, mismatch); a kind whose second data set is only tested (EXISTS)
+        overrides this with a correlated subquery over its matching rows."""
+        return self.column(other, name, where)
+
+    def matching_value(self, other: Source, name: str, where: str, condition: exp.Expression) -> exp.Expression:
+        """The greatest value of `other`'s column among its rows meeting `condition` (NULL when none): a scalar
+        subquery, the portable way to show a row of a data set that was tested rather than joined (one row per
+        key in a register; when several match, each column shows its greatest, as the key's latest date)."""
+        inner = exp.select(exp.Max(this=self.column(other, name, where))).from_(
+            qtable(other.info.code, other.alias)).where(condition)
+        return exp.Subquery(this=inner)
 
     def build(self) -> CompiledModel:
         """The compiled model of this builder's kind."""

@@ -103,7 +103,8 @@ class DwellBuilder(ModelBuilder):
         registered = exp.Exists(this=exp.select("1").from_(qtable(places.info.code, places.alias)).where(near))
         relation = (
             exp.select("1")
-            .from_(exp.Subquery(this=s3, alias=exp.TableAlias(this=ident("dw"))))
+            .from_(exp.Subquery(this=self.with_nearest_place(s3, places, part_names), alias=exp.TableAlias(
+                this=ident("dw"))))
             .where(exp.Not(this=registered))
         )
         out = Source("dw", src.info)
@@ -111,3 +112,34 @@ class DwellBuilder(ModelBuilder):
             (c, qcol(c, "dw")) for c in ("lng", "lat", "dwell_start", "dwell_end", "dwell_seconds", "point_count")
         ]
         return self.finish(relation, out, computed, output_names=set(part_names))
+
+    def with_nearest_place(self, stops: exp.Select, places: Source, part_names: list[str]) -> exp.Select:
+        """The stops with the nearest registered place's columns that the evidence names (``places.name``): the
+        place a person checks first (the truck may have waited just outside the yard). Ranked by a window over a
+        left join, not a nested correlated subquery, which Spark cannot resolve; a stop keeps its row with no
+        place registered at all."""
+        spec = self.spec.body["places"]
+        prefix = places.info.code + "."
+        wanted = [ref[len(prefix):] for ref in self.spec.evidence if ref.startswith(prefix)]
+        if not wanted:
+            return stops
+        where = "spec.evidence"
+        distance = distance_m(qcol("lng", "st"), qcol("lat", "st"),
+                              as_double(self.column(places, spec["lng"], where)),
+                              as_double(self.column(places, spec["lat"], where)))
+        rank = exp.Window(this=exp.RowNumber(), partition_by=[qcol(n, "st") for n in (*part_names, "dwell_start")],
+                          order=exp.Order(expressions=[exp.Ordered(this=distance)]))
+        ranked = (
+            exp.select(exp.Column(this=exp.Star(), table=ident("st")),
+                       *[exp.alias_(self.column(places, n, where), f"nearest_{n}", quoted=True) for n in wanted],
+                       exp.alias_(rank, "place_rank", quoted=True))
+            .from_(exp.Subquery(this=stops, alias=exp.TableAlias(this=ident("st"))))
+            .join(qtable(places.info.code, places.alias), on=exp.true(), join_type="left")
+        )
+        return exp.select(exp.Star()).from_(exp.Subquery(this=ranked, alias=exp.TableAlias(this=ident("rk")))).where(
+            exp.EQ(this=qcol("place_rank"), expression=exp.Literal.number(1)))
+
+    def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
+        """The nearest registered place's column, ranked beside each stop (``with_nearest_place``)."""
+        self.column(other, name, where)  # a column the places data set has, or the spec's error
+        return qcol(f"nearest_{name}", "dw")

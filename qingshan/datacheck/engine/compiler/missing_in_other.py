@@ -23,6 +23,10 @@ class MissingInOtherBuilder(ModelBuilder):
             for i, text in enumerate(body.get("conditions", ()))
         ]
         present = body.get("match", "absent") == "present"
+        # Evidence shows the other data set's rows that match the row: all conditions when present (the death
+        # recorded before the payment), only the join when absent (the licence that exists but has expired).
+        self.evidence_condition = exp.and_(*[c.copy() for c in conditions], *[e.copy() for e in extra]) if present \
+            else conditions[0].copy()
         relation = self.present_by_bound(src, other, body["join"], extra) if present else None
         if relation is None:
             exists = exp.Exists(
@@ -33,6 +37,9 @@ class MissingInOtherBuilder(ModelBuilder):
                 exp.select("1").from_(qtable(src.info.code, src.alias)).where(all_of(self.main_filter(src), test))
             )
         return self.finish(relation, src, [])
+
+    def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
+        return self.matching_value(other, name, where, self.evidence_condition.copy())
 
     def present_by_bound(
         self, src: Source, other: Source, join: Mapping[str, str], extra: list[exp.Expression]

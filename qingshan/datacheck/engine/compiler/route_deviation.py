@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
+from ..expressions import Source
 from ..functions import EARTH_RADIUS_M
 from ..spec import SpecError
 from .base import CompiledModel, ModelBuilder, all_of, as_double, ident, qcol, qtable
@@ -112,6 +113,8 @@ class RouteDeviationBuilder(ModelBuilder):
             .from_(exp.Subquery(this=segments, alias=exp.TableAlias(this=ident("seg"))))
             .where(exp.and_(*key_match, near))
         )
+        # Evidence from the corridor data set: its rows for the position's key (the route's name, its operator).
+        self.evidence_condition = self.join_on(src, ref, corridor["join"], where + ".join")
         relation = (
             exp.select("1")
             .from_(qtable(src.info.code, src.alias))
@@ -126,3 +129,6 @@ class RouteDeviationBuilder(ModelBuilder):
             )
         )
         return self.finish(relation, src, [])
+
+    def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
+        return self.matching_value(other, name, where, self.evidence_condition.copy())

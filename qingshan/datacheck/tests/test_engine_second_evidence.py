@@ -1,0 +1,59 @@
+"""Issue 10: every kind that reads a second data set shows that set's row beside the offending one (evidence
+``code.col``), so the person judging a hit sees both sides: the joined row (threshold, mismatch), the matching
+rows of a tested set (missing_in_other, both ways), the corridor (route_deviation) and the nearest place (dwell)."""
+
+import pytest
+
+from qingshan.datacheck.engine import SpecError, compile_model, execute
+
+from .conftest import MODELS
+
+# The second data set's columns each kind's test shows (the other engines' tests run the same).
+SECOND_SET = {
+    "threshold": ("sections.target",), "mismatch": ("weighbridge.weight_in",), "no_positioning": ("positions.ts",),
+    "paid_after_death": ("deaths.died_on",), "route_deviation": ("corridors.route",), "dwell": ("places.name",),
+}
+
+
+def evidence(model: str, extra: tuple[str, ...], world, duck) -> dict[str, list[dict]]:
+    spec = dict(MODELS[model], evidence=[*MODELS[model].get("evidence", []), *extra])
+    outcome = execute(compile_model(spec, world[1]), duck, run_id=f"ev_{model}")
+    return {hit.subject_key: hit.sample_rows for hit in outcome.iter_subjects()}
+
+
+def test_threshold_shows_the_reference_row(world, duck):
+    rows = evidence("threshold", SECOND_SET["threshold"], world, duck)
+    targets = {"s1": "20.000000", "s2": "30.000000", "s3": "15.000000"}
+    assert rows and all(r["sections_target"] == targets[key] for key, sample in rows.items() for r in sample)
+
+
+def test_mismatch_shows_the_other_sets_row(world, duck):
+    rows = evidence("mismatch", SECOND_SET["mismatch"], world, duck)
+    assert {k: v[0]["weighbridge_weight_in"] for k, v in rows.items()} == {"m2": "9.800000", "m4": "0.940000"}
+
+
+def test_missing_in_other_absent_shows_the_rows_that_exist_outside_the_conditions(world, duck):
+    # P4 was positioned, but only before and after its trip: the point the inspector checks.
+    rows = evidence("no_positioning", SECOND_SET["no_positioning"], world, duck)
+    assert rows["m4"][0]["positions_ts"] == "2026-03-01T12:01:00"
+
+
+def test_missing_in_other_present_shows_the_matching_row(world, duck):
+    rows = evidence("paid_after_death", SECOND_SET["paid_after_death"], world, duck)
+    assert rows["A"] == [{"paid_on": "2026-02-10", "deaths_died_on": "2026-02-01"}]
+
+
+def test_route_deviation_shows_the_corridor_of_the_position(world, duck):
+    rows = evidence("route_deviation", SECOND_SET["route_deviation"], world, duck)
+    assert set(rows) == {"T1", "T2"} and all(r["corridors_route"] == "R1" for v in rows.values() for r in v)
+
+
+def test_dwell_shows_the_nearest_registered_place(world, duck):
+    rows = evidence("dwell", SECOND_SET["dwell"], world, duck)
+    assert rows["D1"][0]["places_name"] == "堆场"
+
+
+@pytest.mark.parametrize(("model", "ref"), [("duplicate", "deaths.died_on"), ("threshold", "readings.cod")])
+def test_a_set_the_model_does_not_read_as_second_set_is_refused(model, ref, world):
+    with pytest.raises(SpecError, match=f"“{ref}”不是本模型读取的数据集的列"):
+        compile_model(dict(MODELS[model], evidence=[ref]), world[1])
