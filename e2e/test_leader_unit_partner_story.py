@@ -71,7 +71,7 @@ def test_unit_posts_progress_with_a_photo_and_the_partner_replies(world, login, 
     page = login("partner_staff")
     page.goto(f"{live_server.url}/problems/{problem.pk}/")
     act(page, "partner_reply", {"#id_text": "已联合执法检查，责令上游企业停产整治。"}, {"#id_files": str(photo)})
-    expect(page.locator("#timeline li").last).to_contain_text("协作单位回复")
+    expect(page.locator("#timeline li").last).to_contain_text("反馈办理结果")
     expect(page.locator("#timeline li").last).to_contain_text("已联合执法检查，责令上游企业停产整治。")
 
     # The office in charge reads both in its inbox, the newest first.

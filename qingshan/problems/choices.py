@@ -55,7 +55,7 @@ class Action(models.TextChoices):
     INSTRUCT = "instruct", "批示"
     LEADER_ESCALATE = "leader_escalate", "领导督办"
     PROGRESS = "progress", "报送进展"
-    PARTNER_REPLY = "partner_reply", "协作单位回复"
+    PARTNER_REPLY = "partner_reply", "反馈办理结果"
     ATTACH = "attach", "上传附件"
     COMMENT = "comment", "备注"
     REVEAL_REPORTER = "reveal_reporter", "查看举报人联系方式"

@@ -213,7 +213,7 @@ def test_progress_with_a_renamed_file_is_refused_and_stores_nothing(world):
 def test_the_partner_replies_on_a_transferred_problem(world):
     w = world
     problem = drive_to(w, State.IN_PROGRESS)
-    with pytest.raises(PermissionRefused, match="只有该问题已移送的协作单位可以协作单位回复。"):
+    with pytest.raises(PermissionRefused, match="只有该问题已移送的协作单位可以反馈办理结果。"):
         services.problem_partner_reply(actor=w.partner_staff, problem=problem, text="已查处。")
     services.problem_share(actor=w.officer, problem=problem, partner=w.partner, reason="涉及多部门协作")
 
@@ -264,3 +264,17 @@ def test_the_sweep_never_produces_notices_and_hides_them_from_who_no_longer_sees
 
     assert inbox(w.eco_handler) == []  # 生态环境局 no longer sees the problem, nor its notices
     assert len(inbox(w.officer)) == 1
+
+
+def test_the_red_list_query_count_does_not_grow_with_rows(client, world, assert_query_baseline,
+                                                          django_assert_max_num_queries):
+    w = world
+    escalated(w)
+    client.force_login(w.leader)
+    with assert_query_baseline("red list page") as small:
+        client.get(reverse("problems:red_list"))
+    for _ in range(3):
+        escalated(w)
+        escalated(w, lead=w.water, handler=w.water_handler)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("problems:red_list"))
