@@ -2,7 +2,7 @@
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -668,7 +668,7 @@ def problem_partner_reply(*, actor: User, problem: Problem, text: str,
 
 
 def _report(*, actor: User, problem: Problem, action: str, text: str, files: Iterable[UploadedFile], purpose: str,
-            org, missing: str, kind: str, says: str) -> Problem:
+            org: Callable[[Capacity], Organisation | None], missing: str, kind: str, says: str) -> Problem:
     """A text with files that changes no state (a unit's 进展, a partner's reply): recorded, filed under the action's
     purpose, and sent to the office's inboxes; all or nothing, files included."""
     with _files_removed_on_failure() as stored, transaction.atomic():
