@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
-from qingshan.orgs.choices import REPORTER_CONTACT_ROLES, Role
+from qingshan.orgs.choices import LEADER_ROLES, REPORTER_CONTACT_ROLES, Role
 from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Assignment, Attachment, Problem, Share
@@ -59,6 +59,11 @@ class Capacity:
     supervisor_org: Organisation | None = None  # the organisation the user supervises it for
     lead_unit: Organisation | None = None  # the user's unit, when it is the current lead unit
     co_unit: Organisation | None = None
+    # A commission leader with jurisdiction (批示, 领导督办 only: the leader stays read-only for everything else) and a
+    # partner body the problem was transferred to (its reply only). Neither counts as acting_org, which opens the
+    # ordinary write paths (attachments).
+    leader_org: Organisation | None = None
+    partner_org: Organisation | None = None
 
     @property
     def acting_org(self) -> Organisation | None:
@@ -88,7 +93,15 @@ def capacity_for(user: User, problem: Problem) -> Capacity:
     if lead is None and profile.unit_ids:
         co_assignment = problem.assignments.filter(unit_id__in=profile.unit_ids, is_active=True).first()
         co = co_assignment.unit if co_assignment else None
-    return Capacity(supervisor_org=supervisor_org, lead_unit=lead, co_unit=co)
+    leader_org = next((m.organisation for m in profile.memberships if m.role in LEADER_ROLES
+                       and (commission := commission_of(m.organisation)) is not None
+                       and problem.region_path.startswith(commission.region.path)), None)
+    partner_org = None
+    if profile.partner_ids:
+        # Through .all(): the detail page prefetched the shares with their partners.
+        partner_org = next((s.partner for s in problem.shares.all() if s.partner_id in profile.partner_ids), None)
+    return Capacity(supervisor_org=supervisor_org, lead_unit=lead, co_unit=co, leader_org=leader_org,
+                    partner_org=partner_org)
 
 
 def may_see_internal(user: User) -> bool:

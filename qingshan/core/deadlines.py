@@ -47,6 +47,8 @@ class DeadlineKind:
     default_blue_days: int = 2  # blue N working days before the deadline
     default_escalate_after_days: int = 3  # escalate after M overdue working days
     default_escalate_after_urges: int | None = None  # or after K urgings without answer
+    # A kind of notice (core/notices.py), not a deadline: reminders of it are written by `notify`, never by the sweep.
+    notice: bool = False
 
     def scoped_items(self, user) -> QuerySet:
         """The items `user` may see (every item when the kind declares no visibility), ready for `title`."""

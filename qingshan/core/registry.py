@@ -10,7 +10,7 @@ from types import ModuleType
 
 from django.apps import apps
 
-CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health"})
+CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices"})
 
 
 @functools.cache

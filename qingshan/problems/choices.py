@@ -52,6 +52,10 @@ class Action(models.TextChoices):
     MERGE = "merge", "并单"
     SHARE = "share", "移送协作单位"
     RESTRICT = "restrict", "限定知悉范围"
+    INSTRUCT = "instruct", "批示"
+    LEADER_ESCALATE = "leader_escalate", "领导督办"
+    PROGRESS = "progress", "报送进展"
+    PARTNER_REPLY = "partner_reply", "反馈办理结果"
     ATTACH = "attach", "上传附件"
     COMMENT = "comment", "备注"
     REVEAL_REPORTER = "reveal_reporter", "查看举报人联系方式"
@@ -83,4 +87,6 @@ with_colours(ExtensionStatus, {"pending": "warning", "approved": "success", "rej
 class AttachmentPurpose(models.TextChoices):
     REGISTRATION = "registration", "登记材料"
     EVIDENCE = "evidence", "办结佐证"
+    PROGRESS = "progress", "进展材料"
+    PARTNER_REPLY = "partner_reply", "协作单位回复材料"
     OTHER = "other", "其他"

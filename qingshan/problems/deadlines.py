@@ -77,8 +77,20 @@ def _problem_title(problem: Problem) -> str:
     return f"{problem.number} {problem.title}"
 
 
-def _problem_url(problem: Problem) -> str:
+def problem_url(problem: Problem) -> str:
     return reverse("problems:detail", args=[problem.pk])
+
+
+def _nobody(items: Sequence) -> Mapping[int, Collection[int]]:
+    return {}
+
+
+def _notice_kind(code: str, label: str) -> DeadlineKind:
+    """A kind of notice about a problem (core/notices.py): its services name the recipients, the sweep never runs it;
+    it is shown, titled and hidden in the inbox exactly like the problems' deadlines."""
+    return DeadlineKind(code=code, label=label, watched=Problem.objects.all, deadline_field="handle_deadline",
+                        title=_problem_title, url=problem_url, recipients=_nobody, escalation_recipients=_nobody,
+                        visible=visible_problems, notice=True)
 
 
 def visible_extensions(user) -> QuerySet[Extension]:
@@ -102,14 +114,14 @@ DEADLINE_KINDS = [
     DeadlineKind(
         code="problems.sign", label="签收期限",
         watched=lambda: Problem.objects.filter(state=State.DISPATCHED),
-        deadline_field="sign_deadline", title=_problem_title, url=_problem_url,
+        deadline_field="sign_deadline", title=_problem_title, url=problem_url,
         recipients=unit_recipients, escalation_recipients=head_recipients, escalate=_escalate,
         visible=visible_problems, default_blue_days=0, default_escalate_after_days=2,
     ),
     DeadlineKind(
         code="problems.handle", label="办理期限",
         watched=lambda: Problem.objects.filter(state__in=HANDLING_STATES),
-        deadline_field="handle_deadline", title=_problem_title, url=_problem_url,
+        deadline_field="handle_deadline", title=_problem_title, url=problem_url,
         recipients=unit_recipients, escalation_recipients=head_recipients, escalate=_escalate,
         urge_count_field="urge_count", visible=visible_problems, default_blue_days=2, default_escalate_after_days=3,
         default_escalate_after_urges=3,
@@ -120,8 +132,12 @@ DEADLINE_KINDS = [
         watched=lambda: Extension.objects.filter(status=ExtensionStatus.PENDING).select_related("problem"),
         deadline_field="old_deadline",
         title=lambda e: f"{_problem_title(e.problem)}（申请延至{e.requested_deadline:%Y-%m-%d}）",
-        url=lambda e: _problem_url(e.problem), title_related=("problem",),
+        url=lambda e: problem_url(e.problem), title_related=("problem",),
         recipients=_by_extension(supervisor_recipients), escalation_recipients=_by_extension(head_recipients),
         visible=visible_extensions, default_blue_days=1, default_escalate_after_days=None,
     ),
+    _notice_kind("problems.instruction", "领导批示"),
+    _notice_kind("problems.leader_escalation", "领导督办"),
+    _notice_kind("problems.progress", "进展报送"),
+    _notice_kind("problems.partner_reply", "协作单位回复"),
 ]

@@ -98,6 +98,20 @@ class EscalateForm(ActionForm):
     reason = forms.CharField(label="督办理由", widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class InstructForm(ActionForm):
+    text = forms.CharField(label="批示内容", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgressForm(ActionForm):
+    text = forms.CharField(label="进展情况", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(label="进展材料（照片、文件）")
+
+
+class PartnerReplyForm(ActionForm):
+    text = forms.CharField(label="办理结果", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(label="相关材料")
+
+
 class MergeForm(ActionForm):
     primary = forms.CharField(label="并入的主问题编号", max_length=20, help_text="如 QS-2026-000123")
     reason = forms.CharField(label="并单理由", widget=forms.Textarea(attrs={"rows": 2}))

@@ -190,6 +190,20 @@ class EscalateInput(serializers.Serializer):
     reason = _text("督办理由")
 
 
+class InstructInput(serializers.Serializer):
+    text = _text("批示内容")
+
+
+class ProgressInput(serializers.Serializer):
+    text = _text("进展情况")
+    files = _files("进展材料")
+
+
+class PartnerReplyInput(serializers.Serializer):
+    text = _text("办理结果")
+    files = _files("相关材料")
+
+
 class MergeInput(serializers.Serializer):
     primary = VisibleProblemField(label="并入的主问题", help_text="主问题的 ID")
     reason = _text("并单理由")

@@ -2,7 +2,7 @@
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -15,6 +15,7 @@ from qingshan.access.crypto import encrypt, mask_name, mask_phone
 from qingshan.access.problems import Capacity, capacity_for
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.notices import Notice, notify
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
@@ -22,7 +23,7 @@ from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, w
 from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
 from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
 from .timelimits import rule_for
-from .transitions import LEAD_UNIT, PROBLEM_ACTIONS, SUPERVISOR
+from .transitions import HANDLING_UNIT, LEAD_UNIT, LEADER, PARTNER, PROBLEM_ACTIONS, SUPERVISOR
 from .uploads import check_upload, content_type_for
 
 OBJECT_TYPE = "problems.problem"
@@ -48,7 +49,22 @@ def _authorise(actor: User, problem: Problem, action: str) -> Capacity:
         raise PermissionRefused(f"只有负责督办该问题的纪检监察机构人员可以{rule.label}。")
     if rule.who == LEAD_UNIT and capacity.lead_unit is None:
         raise PermissionRefused(f"只有该问题主办单位的经办人或负责人可以{rule.label}。")
+    if rule.who == HANDLING_UNIT and capacity.lead_unit is None and capacity.co_unit is None:
+        raise PermissionRefused(f"只有该问题承办单位的经办人或负责人可以{rule.label}。")
+    if rule.who == LEADER and capacity.leader_org is None:
+        raise PermissionRefused(f"只有对该问题有管辖权的委领导可以{rule.label}。")
+    if rule.who == PARTNER and capacity.partner_org is None:
+        raise PermissionRefused(f"只有该问题已移送的协作单位可以{rule.label}。")
     return capacity
+
+
+def _may(capacity: Capacity, who: str) -> bool:
+    """Whether someone in `capacity` is among the `who` of a rule."""
+    return bool({
+        SUPERVISOR: capacity.supervisor_org, LEAD_UNIT: capacity.lead_unit,
+        HANDLING_UNIT: capacity.lead_unit or capacity.co_unit, LEADER: capacity.leader_org,
+        PARTNER: capacity.partner_org,
+    }.get(who))
 
 
 def _move(problem: Problem, action: str) -> None:
@@ -59,8 +75,9 @@ def _move(problem: Problem, action: str) -> None:
 def allowed_actions(user: User, problem: Problem) -> list[str]:
     """The actions `user` may take on `problem` now, in table order (what the UI offers and the API accepts)."""
     capacity = capacity_for(user, problem)
-    result = PROBLEM_ACTIONS.allowed(problem.state, lambda rule: bool(
-        (rule.who == SUPERVISOR and capacity.supervisor_org) or (rule.who == LEAD_UNIT and capacity.lead_unit)))
+    result = PROBLEM_ACTIONS.allowed(problem.state, lambda rule: _may(capacity, rule.who))
+    if problem.escalation_level >= EscalationLevel.RED:
+        result = [a for a in result if a != Action.LEADER_ESCALATE]  # red is the top of the scale
     pending = any(e.status == ExtensionStatus.PENDING for e in problem.extensions.all())
     if pending:
         result = [a for a in result if a != Action.REQUEST_EXTENSION]
@@ -75,11 +92,12 @@ def _require(text: str | None, message: str, field: str) -> str:
     return text.strip()
 
 
-def _audit(problem: Problem, *, actor: User, capacity: Capacity | None, action: str, from_state: str, reason: str = "",
-           payload: dict | None = None, internal: bool = False) -> None:
+def _audit(problem: Problem, *, actor: User | None, capacity: Capacity | None, action: str, from_state: str,
+           reason: str = "", payload: dict | None = None, internal: bool = False,
+           org: Organisation | None = None) -> None:
     record_event(object_type=OBJECT_TYPE, object_id=problem.pk, action=action, actor=actor,
-                 actor_org=capacity.acting_org if capacity else None, from_state=from_state, to_state=problem.state,
-                 reason=reason, payload=payload, internal=internal)
+                 actor_org=org or (capacity.acting_org if capacity else None), from_state=from_state,
+                 to_state=problem.state, reason=reason, payload=payload, internal=internal)
 
 
 def _lapse_pending_extension(problem: Problem, now: dt.datetime, why: str) -> bool:
@@ -498,15 +516,22 @@ def problem_escalate(*, actor: User | None, problem: Problem, level: int, reason
         capacity = None
     else:
         capacity = _authorise(actor, problem, Action.ESCALATE)
+    _raise_level(problem, actor=actor, capacity=capacity, action=Action.ESCALATE, level=level, reason=reason)
+    return problem
+
+
+def _raise_level(problem: Problem, *, actor: User | None, capacity: Capacity | None, action: str, level: int,
+                 reason: str, org: Organisation | None = None) -> int:
+    """Raise the problem's 督办 level (only upwards) and record it; returns the level it had."""
     reason = _require(reason, "请填写督办理由。", "reason")
     if level not in EscalationLevel.values or level <= problem.escalation_level:
         raise ServiceError("督办等级只能提高。", field="level")
     old = problem.escalation_level
     problem.escalation_level = level
     problem.save(update_fields=["escalation_level", "updated_at"])
-    _audit(problem, actor=actor, capacity=capacity, action=Action.ESCALATE, from_state=problem.state, reason=reason,
-           payload={"from_level": old, "level": level, "label": EscalationLevel(level).label})
-    return problem
+    _audit(problem, actor=actor, capacity=capacity, action=action, from_state=problem.state, reason=reason,
+           payload={"from_level": old, "level": level, "label": EscalationLevel(level).label}, org=org)
+    return old
 
 
 @PROBLEM_ACTIONS.performs(Action.MERGE)
@@ -570,6 +595,94 @@ def problem_restrict(*, actor: User, problem: Problem, users: Iterable, reason: 
     _audit(problem, actor=actor, capacity=capacity, action=Action.RESTRICT, from_state=problem.state, reason=reason,
            internal=True, payload={"people": sorted(str(u) for u in people)})
     return problem
+
+
+# ---------------------------------------------------------------- leaders, progress and partners (issue 15)
+
+
+def _handlers(problem: Problem) -> set[int]:
+    """Who must act on what a leader says: the lead unit's people and the supervising office's staff."""
+    from .deadlines import supervisor_recipients, unit_recipients
+
+    return set(unit_recipients([problem]).get(problem.pk, ())) | set(
+        supervisor_recipients([problem]).get(problem.pk, ()))
+
+
+def _office(problem: Problem) -> set[int]:
+    """The supervising office's staff, who follow what units and partners report."""
+    from .deadlines import supervisor_recipients
+
+    return set(supervisor_recipients([problem]).get(problem.pk, ()))
+
+
+def _notify(problem: Problem, *, kind: str, text: str, users: set[int], actor: User, urgent: bool) -> None:
+    from .deadlines import problem_url
+
+    notify(Notice(kind=kind, object_id=problem.pk, date=problem.handle_deadline or _today(), url=problem_url(problem),
+                  text=text[:300], user_ids=users - {actor.pk}, urgent=urgent))
+
+
+@PROBLEM_ACTIONS.performs(Action.INSTRUCT)
+@transaction.atomic
+def problem_instruct(*, actor: User, problem: Problem, text: str) -> Problem:
+    """A commission leader's instruction (批示): on the timeline, and sent at once to the handlers."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.INSTRUCT)
+    text = _require(text, "请填写批示内容。", "text")
+    _audit(problem, actor=actor, capacity=capacity, action=Action.INSTRUCT, from_state=problem.state, reason=text,
+           org=capacity.leader_org)
+    _notify(problem, kind="problems.instruction", text=f"{actor}批示：{text}", users=_handlers(problem), actor=actor,
+            urgent=True)
+    return problem
+
+
+@PROBLEM_ACTIONS.performs(Action.LEADER_ESCALATE)
+@transaction.atomic
+def problem_leader_escalate(*, actor: User, problem: Problem, level: int, reason: str) -> Problem:
+    """A commission leader raises the 督办 level explicitly; the handlers are told at once."""
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.LEADER_ESCALATE)
+    _raise_level(problem, actor=actor, capacity=capacity, action=Action.LEADER_ESCALATE, level=level, reason=reason,
+                 org=capacity.leader_org)
+    label = EscalationLevel(problem.escalation_level).label
+    _notify(problem, kind="problems.leader_escalation", text=f"{actor}提级为{label}：{reason.strip()}",
+            users=_handlers(problem), actor=actor, urgent=True)
+    return problem
+
+
+@PROBLEM_ACTIONS.performs(Action.PROGRESS)
+def problem_progress(*, actor: User, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
+    """A handling unit's interim progress (进展) with files; neither an extension nor a reply. The office is told."""
+    return _report(actor=actor, problem=problem, action=Action.PROGRESS, text=text, files=files,
+                   purpose=AttachmentPurpose.PROGRESS, org=lambda c: c.lead_unit or c.co_unit,
+                   missing="请填写进展情况。", kind="problems.progress", says="报送进展")
+
+
+@PROBLEM_ACTIONS.performs(Action.PARTNER_REPLY)
+def problem_partner_reply(*, actor: User, problem: Problem, text: str,
+                          files: Iterable[UploadedFile] = ()) -> Problem:
+    """The partner body's reply on a problem transferred to it: its result and files. The office is told."""
+    return _report(actor=actor, problem=problem, action=Action.PARTNER_REPLY, text=text, files=files,
+                   purpose=AttachmentPurpose.PARTNER_REPLY, org=lambda c: c.partner_org,
+                   missing="请填写办理结果。", kind="problems.partner_reply", says="回复")
+
+
+def _report(*, actor: User, problem: Problem, action: str, text: str, files: Iterable[UploadedFile], purpose: str,
+            org: Callable[[Capacity], Organisation | None], missing: str, kind: str, says: str) -> Problem:
+    """A text with files that changes no state (a unit's 进展, a partner's reply): recorded, filed under the action's
+    purpose, and sent to the office's inboxes; all or nothing, files included."""
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        problem = _locked(problem)
+        capacity = _authorise(actor, problem, action)
+        text = _require(text, missing, "text")
+        acting = org(capacity)
+        names = [_store_attachment(actor=actor, org=acting, problem=problem, upload=f, purpose=purpose,
+                                   stored=stored).original_name for f in files]
+        _audit(problem, actor=actor, capacity=capacity, action=action, from_state=problem.state, reason=text,
+               payload={"attachments": names}, org=acting)
+        _notify(problem, kind=kind, text=f"{acting}{says}：{text}", users=_office(problem), actor=actor,
+                urgent=False)
+        return problem
 
 
 def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER

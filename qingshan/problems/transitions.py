@@ -14,6 +14,9 @@ from .choices import OPEN_STATES, Action, State
 
 SUPERVISOR = "supervisor"
 LEAD_UNIT = "lead_unit"
+HANDLING_UNIT = "handling_unit"  # the lead unit or a co-unit working on it
+LEADER = "leader"  # a commission leader with jurisdiction over the problem
+PARTNER = "partner"  # a partner body the problem was transferred to (移送)
 
 UNIT_HOLDS = frozenset({State.DISPATCHED, State.SIGNED, State.IN_PROGRESS})
 NOT_TERMINAL = frozenset({State.RECEIVED}) | OPEN_STATES
@@ -65,6 +68,13 @@ PROBLEM_ACTIONS = ActionTable(
         _rule(Action.SHARE, NOT_TERMINAL | {State.CLOSED, State.STAGE_CLOSED, State.REVISITED}, SUPERVISOR,
               form=f.ShareForm, api_input=s.ShareInput),
         _rule(Action.RESTRICT, State.values, SUPERVISOR, form=f.RestrictForm, api_input=s.RestrictInput),
+        # Issue 15: a leader who receives 提级督办 acts on it; a unit reports progress; a partner replies.
+        _rule(Action.INSTRUCT, NOT_TERMINAL, LEADER, form=f.InstructForm, api_input=s.InstructInput),
+        _rule(Action.LEADER_ESCALATE, UNIT_HOLDS | {State.REPLIED}, LEADER, form=f.EscalateForm,
+              api_input=s.EscalateInput),
+        _rule(Action.PROGRESS, {State.SIGNED, State.IN_PROGRESS}, HANDLING_UNIT, form=f.ProgressForm,
+              api_input=s.ProgressInput),
+        _rule(Action.PARTNER_REPLY, NOT_TERMINAL, PARTNER, form=f.PartnerReplyForm, api_input=s.PartnerReplyInput),
     ],
 )
 

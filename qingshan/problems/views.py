@@ -19,9 +19,9 @@ from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.worklist import work_queues
 
 from . import kpis, selectors, services
-from .choices import ESCALATION_COLOURS, State
+from .choices import ESCALATION_COLOURS, OPEN_STATES, EscalationLevel, State
 from .forms import AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
-from .transitions import PROBLEM_ACTIONS
+from .transitions import LEADER, PARTNER, PROBLEM_ACTIONS
 from .uploads import content_type_for
 
 PAGE_SIZE = 30
@@ -119,7 +119,9 @@ def problem_detail_view(request, pk):
     actions = services.allowed_actions(request.user, problem)
     return render(request, "problems/detail.html", {
         "nav": "problems", "problem": problem, "actions": [(a, PROBLEM_ACTIONS[a].label) for a in actions],
-        "can_attach": bool(actions), "timeline": selectors.problem_timeline(user=request.user, problem=problem),
+        # Uploading is for those who work on it; a leader's 批示 or a partner's reply brings no upload right.
+        "can_attach": any(PROBLEM_ACTIONS[a].who not in (LEADER, PARTNER) for a in actions),
+        "timeline": selectors.problem_timeline(user=request.user, problem=problem),
         "reporter": selectors.reporter_for_display(user=request.user, problem=problem),
         "today": timezone.localdate(), "escalation_colour": ESCALATION_COLOURS[problem.escalation_level],
         "attach_form": AttachForm(), "reveal_form": RevealForm(), "State": State,
@@ -151,6 +153,19 @@ def problem_action_view(request, pk, action):
     status = 400 if request.method == "POST" else 200
     return render(request, template, {"nav": "problems", "problem": problem, "form": form, "action": action,
                                       "action_label": rule.label}, status=status)
+
+
+@login_required
+def red_list_view(request):
+    """红色督办: the open problems at red (提级督办) grouped by responsible unit, each with its count and links."""
+    groups = selectors.red_list_by_unit(user=request.user)
+    states = sorted(OPEN_STATES)
+    for group in groups:
+        group.list_url = list_url_multi(lead_unit=group.unit_id or "null", escalation_level=EscalationLevel.RED,
+                                        state=states)
+    return render(request, "problems/red_list.html", {
+        "nav": "red", "groups": groups, "total": sum(g.count for g in groups), "today": timezone.localdate(),
+    })
 
 
 @login_required
@@ -214,6 +229,11 @@ def _no_store(response):
     """Contact details and files must not stay in the browser's or a proxy's cache after the page is closed."""
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def list_url_multi(**params) -> str:
+    """Like list_url, for filters that take several values (e.g. states)."""
+    return f"{reverse('problems:list')}?{urlencode(params, doseq=True)}"
 
 
 def list_url(**params) -> str:

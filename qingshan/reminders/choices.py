@@ -9,12 +9,14 @@ class Stage(ColouredChoices):
     YELLOW = "yellow", "黄色预警"
     RED = "red", "红色超期"
     ESCALATED = "escalated", "提级督办"
+    NOTICE = "notice", "督办动态"  # not a deadline stage: a leader's 批示, a unit's 进展… (core/notices.py)
 
 
 # A stage has the colour of the escalation level of the same name (one scale, core/choices.py).
 with_colours(Stage, {Stage.BLUE: ESCALATION_COLOURS[EscalationLevel.BLUE],
                      Stage.YELLOW: ESCALATION_COLOURS[EscalationLevel.YELLOW],
-                     Stage.RED: ESCALATION_COLOURS[EscalationLevel.RED], Stage.ESCALATED: "dark"})
+                     Stage.RED: ESCALATION_COLOURS[EscalationLevel.RED], Stage.ESCALATED: "dark",
+                     Stage.NOTICE: "info"})
 
 # Urgent stages go out at once on every channel; the others wait for the person's daily digest (besides the inbox).
 URGENT_STAGES = frozenset({Stage.RED, Stage.ESCALATED})

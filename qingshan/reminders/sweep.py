@@ -360,7 +360,7 @@ def run_sweep(now: dt.datetime | None = None, *, should_stop: Callable[[], bool]
     """
     now = now or timezone.now()
     stats = SweepStats()
-    kinds = deadline_kinds()
+    kinds = [k for k in deadline_kinds() if not k.notice]  # notices are written when they happen (notices.py)
     rules = rules_for(kinds)
     active = [(k, rules[k.code]) for k in kinds if rules[k.code].enabled]
     today = timezone.localdate(now)

@@ -10,11 +10,23 @@ from qingshan.problems.choices import Action, ExtensionStatus, State
 from qingshan.problems.testing.flows import drive_to
 from qingshan.problems.testing.world import png
 from qingshan.problems.transitions import PROBLEM_ACTIONS
+from qingshan.reminders.models import Notification
 
 from .utils import assert_error, events_of
 
 SUPERVISORS_ONLY = "只有负责督办该问题的纪检监察机构人员可以{}。"
 LEAD_UNIT_ONLY = "只有该问题主办单位的经办人或负责人可以{}。"
+LEADERS_ONLY = "只有对该问题有管辖权的委领导可以{}。"
+
+
+def _transferred(w):
+    problem = drive_to(w, State.IN_PROGRESS)
+    services.problem_share(actor=w.officer, problem=problem, partner=w.partner, reason="需攻坚办协调")
+    return problem
+
+
+def _told(problem) -> set[str]:
+    return set(Notification.objects.filter(reminder__object_id=problem.pk).values_list("user__username", flat=True))
 
 
 def _pending_extension(w):
@@ -111,6 +123,22 @@ CASES = [
          lambda w, p: {"users": [w.office_head.pk, w.eco_handler.pk], "reason": "涉及敏感线索"},
          "eco_handler", SUPERVISORS_ONLY.format("限定知悉范围"), Action.RESTRICT,
          lambda w, p: p.is_restricted and set(p.restricted_to.all()) == {w.officer, w.office_head, w.eco_handler}),
+    Case("instruct", lambda w: drive_to(w, State.IN_PROGRESS), "leader", lambda w, p: {"text": "限期整改"},
+         "readonly", LEADERS_ONLY.format("批示"), Action.INSTRUCT,
+         lambda w, p: _told(p) == {"eco_handler", "eco_head", "officer", "office_head"}),
+    Case("leader-escalate", lambda w: drive_to(w, State.IN_PROGRESS), "leader",
+         lambda w, p: {"level": 3, "reason": "群众反映强烈"},
+         "officer", LEADERS_ONLY.format("领导督办"), Action.LEADER_ESCALATE, lambda w, p: p.escalation_level == 3),
+    Case("progress", lambda w: drive_to(w, State.IN_PROGRESS), "water_handler",
+         lambda w, p: {"text": "已清淤50米", "files": [png("清淤.png")]},
+         "officer", "只有该问题承办单位的经办人或负责人可以报送进展。", Action.PROGRESS,
+         lambda w, p: (p.state, list(p.attachments.filter(purpose="progress").values_list("original_name", flat=True)))
+         == (State.IN_PROGRESS, ["清淤.png"]), multipart=True),
+    Case("partner-reply", _transferred, "partner_staff",
+         lambda w, p: {"text": "已联合执法", "files": [png("执法.png")]},
+         "eco_handler", "只有该问题已移送的协作单位可以反馈办理结果。", Action.PARTNER_REPLY,
+         lambda w, p: list(p.attachments.filter(purpose="partner_reply").values_list("original_name", flat=True))
+         == ["执法.png"] and _told(p) == {"officer", "office_head"}, multipart=True),
     Case("attachments", lambda w: drive_to(w, State.DISPATCHED), "eco_handler",
          lambda w, p: {"file": png("排口照片.png"), "purpose": "other"},
          "readonly", "只有督办人员或承办单位可以上传附件。", Action.ATTACH,

@@ -1,6 +1,7 @@
 """The problems' visibility matrix: role × problem × every surface a problem is reached by (list and detail pages,
-the API's list and detail, its attachment on the page and through the API, the 问题清单 export and the reminders
-inbox). A role that may not see a problem finds it nowhere; a role that may, finds it everywhere it is shown."""
+the API's list and detail, its attachment on the page and through the API, the 问题清单 export, the reminders
+inbox and the red list by unit). A role that may not see a problem finds it nowhere; a role that may, finds it
+everywhere it is shown."""
 import datetime as dt
 from types import SimpleNamespace
 
@@ -31,7 +32,7 @@ class TestProblemScope(ScopeMatrix):
         "housing_handler": {"lvshui_housing"},
         "outsider": set(),
     }
-    surfaces = ("list", "page", "api_list", "api", "file", "api_file", "export", "reminder")
+    surfaces = ("list", "page", "api_list", "api", "file", "api_file", "export", "reminder", "red_list")
 
     def expect(self, role, obj, surface):
         if surface == "reminder" and role not in REMINDED:
@@ -58,6 +59,8 @@ class TestProblemScope(ScopeMatrix):
         }
         # Test set-up only: a handling deadline already past, so the sweep reminds the lead units.
         Problem.objects.filter(pk__in=[p.pk for p in problems.values()]).update(handle_deadline=dt.date(2026, 3, 20))
+        for problem in problems.values():  # all red, for the red list by unit
+            services.problem_escalate(actor=None, problem=problem, level=3, reason="超期提级督办")
         time_machine.move_to(dt.datetime(2026, 3, 23, 10, tzinfo=WORLD_NOW.tzinfo), tick=False)
         run_sweep()
         return SimpleNamespace(**vars(w), problems={k: Problem.objects.get(pk=p.pk) for k, p in problems.items()},
@@ -87,6 +90,9 @@ class TestProblemScope(ScopeMatrix):
     def see_export(self, client, scene, obj, user):
         return in_rows(xlsx_rows(client.get(reverse("ledgers:export", args=["problems"]))),
                        scene.problems[obj].number)
+
+    def see_red_list(self, client, scene, obj, user):
+        return shows(client.get(reverse("problems:red_list")), scene.problems[obj].number)
 
     def see_reminder(self, client, scene, obj, user):
         return shows(client.get(reverse("reminders:inbox") + "?tab=all"), scene.problems[obj].title)

@@ -16,7 +16,8 @@ from qingshan.problems.choices import Action, EscalationLevel, ExtensionStatus, 
 from qingshan.problems.models import Problem
 from qingshan.problems.testing.flows import drive_to, with_pending_extension
 from qingshan.problems.testing.world import WORLD_NOW, png
-from qingshan.problems.transitions import PROBLEM_ACTIONS, SUPERVISOR, TRANSITIONS
+from qingshan.problems.transitions import HANDLING_UNIT, LEADER, PARTNER, PROBLEM_ACTIONS, SUPERVISOR, TRANSITIONS
+from qingshan.reminders.models import Notification
 
 ROLES = [
     "officer", "office_head", "xinfang", "group_staff", "district_staff", "leader", "readonly",
@@ -27,8 +28,13 @@ CITY_SUPERVISORS = {"officer", "office_head", "xinfang"}
 # The group stationed in 市生态环境局 supervises the problem while that bureau is its lead unit.
 STATIONED_GROUP = "group_staff"
 LEAD_UNIT_PEOPLE = {"eco_handler", "eco_head"}
-# 绿水区纪委 (another district), the leaders (look only), the co-unit, other units, the partner and a person with no
-# role never act on it.
+# The co-unit (市水务局) reports progress with the lead unit, and nothing else.
+CO_UNIT_PEOPLE = {"water_handler"}
+# The city's commission leader gives instructions (批示) and raises the 督办 level, nothing else; the partner body
+# replies on a problem transferred to it. 绿水区纪委 (another district), the read-only leader, other units and a
+# person with no role never act on it.
+LEADER_ROLE = "leader"
+PARTNER_ROLE = "partner_staff"
 NO_LEAD_UNIT = {State.RECEIVED, State.RETURNED}
 
 
@@ -44,6 +50,12 @@ def may(role: str, rule, state: str) -> bool:
     eco_leads = state not in NO_LEAD_UNIT
     if rule.who == SUPERVISOR:
         return role in CITY_SUPERVISORS or (role == STATIONED_GROUP and eco_leads)
+    if rule.who == LEADER:
+        return role == LEADER_ROLE
+    if rule.who == PARTNER:
+        return role == PARTNER_ROLE  # on a problem transferred to it (build() transfers it first)
+    if rule.who == HANDLING_UNIT:
+        return role in LEAD_UNIT_PEOPLE | CO_UNIT_PEOPLE and eco_leads
     return role in LEAD_UNIT_PEOPLE and eco_leads
 
 
@@ -70,13 +82,26 @@ def example(w, action: str, problem: Problem) -> dict:
         Action.MERGE: lambda: {"primary": w.primary, "reason": "同一排口"},
         Action.SHARE: lambda: {"partner": w.partner, "reason": "涉及多部门协作"},
         Action.RESTRICT: lambda: {"users": [w.office_head], "reason": "涉及敏感人员"},
+        Action.INSTRUCT: lambda: {"text": "请主办单位一周内拿出整改方案。"},
+        Action.LEADER_ESCALATE: lambda: {"level": EscalationLevel.YELLOW, "reason": "群众反映强烈"},
+        Action.PROGRESS: lambda: {"text": "已完成排口封堵，正在清淤。", "files": [png()]},
+        Action.PARTNER_REPLY: lambda: {"text": "已联合执法检查，责令停产。", "files": [png()]},
     }[action]()
 
 
 def build(w, action: str, state: str) -> Problem:
     if action in (Action.APPROVE_EXTENSION, Action.REJECT_EXTENSION):
         return with_pending_extension(w, state)
-    return drive_to(w, state)
+    problem = drive_to(w, state)
+    if action == Action.PARTNER_REPLY:
+        transfer(w, problem)
+    return problem
+
+
+def transfer(w, problem: Problem) -> Problem:
+    """移送 the problem to the partner body (it can then reply)."""
+    services.problem_share(actor=w.officer, problem=problem, partner=w.partner, reason="涉及多部门协作")
+    return problem
 
 
 def expected_refusal(action: str, state: str) -> str:
@@ -86,6 +111,12 @@ def expected_refusal(action: str, state: str) -> str:
         return f"问题当前状态为“{State(state).label}”，不能{label}。"
     if rule.who == SUPERVISOR:
         return f"只有负责督办该问题的纪检监察机构人员可以{label}。"
+    if rule.who == LEADER:
+        return f"只有对该问题有管辖权的委领导可以{label}。"
+    if rule.who == PARTNER:
+        return f"只有该问题已移送的协作单位可以{label}。"
+    if rule.who == HANDLING_UNIT:
+        return f"只有该问题承办单位的经办人或负责人可以{label}。"
     return f"只有该问题主办单位的经办人或负责人可以{label}。"
 
 
@@ -118,10 +149,11 @@ def snapshot(problem: Problem) -> tuple:
     return Problem.objects.filter(pk=problem.pk).values().get(), related
 
 
-def test_the_table_is_tried_by_supervisors_and_the_lead_unit():
+def test_the_table_is_tried_by_supervisors_units_the_leader_and_the_partner():
     """The oracle covers every action: each one is allowed to someone somewhere (no dead rows in the table)."""
     assert {a for a, _, _ in ALLOWED} == set(TRANSITIONS)
-    assert {r for _, _, r in ALLOWED} == CITY_SUPERVISORS | {STATIONED_GROUP} | LEAD_UNIT_PEOPLE
+    assert {r for _, _, r in ALLOWED} == (CITY_SUPERVISORS | {STATIONED_GROUP} | LEAD_UNIT_PEOPLE | CO_UNIT_PEOPLE
+                                          | {LEADER_ROLE, PARTNER_ROLE})
 
 
 @pytest.mark.parametrize(("action", "state", "role"), ALLOWED, ids=MATRIX.ids(ALLOWED))
@@ -187,6 +219,18 @@ def check_effect(w, action, problem: Problem, actor, primary):
     elif action == Action.RESTRICT:
         assert problem.is_restricted
         assert set(problem.restricted_to.all()) == {w.office_head, actor}
+    elif action in (Action.INSTRUCT, Action.LEADER_ESCALATE):
+        # The handlers find it in their inbox: the lead unit's people (once it has one) and the office in charge.
+        told = set(Notification.objects.filter(reminder__object_id=problem.pk).values_list("user__username", flat=True))
+        assert {"officer", "office_head"} <= told and "leader" not in told
+        assert ({"eco_handler", "eco_head"} <= told) == (problem.lead_unit_id == w.eco.pk)
+        if action == Action.LEADER_ESCALATE:
+            assert problem.escalation_level == EscalationLevel.YELLOW
+    elif action in (Action.PROGRESS, Action.PARTNER_REPLY):
+        assert list(problem.attachments.filter(purpose=action).values_list("original_name", flat=True)) == [
+            "现场照片.png"]
+        told = set(Notification.objects.filter(reminder__object_id=problem.pk).values_list("user__username", flat=True))
+        assert told == {"officer", "office_head"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -202,6 +246,8 @@ def test_the_ui_offers_exactly_what_the_table_allows(world, role):
     actor = getattr(world, role)
     for state in State.values:
         problem = drive_to(world, state)
+        if role == PARTNER_ROLE and state in TRANSITIONS[Action.SHARE].from_states:
+            transfer(world, problem)
         # No extension is pending, so none can be decided.
         offered = set(services.allowed_actions(actor, Problem.objects.get(pk=problem.pk)))
         assert offered == {r.code for r in PROBLEM_ACTIONS if may(role, r, state)} - {
