@@ -9,12 +9,17 @@ class Stage(ColouredChoices):
     YELLOW = "yellow", "黄色预警"
     RED = "red", "红色超期"
     ESCALATED = "escalated", "提级督办"
+    # Not a deadline stage: a notice that something happened to the item (core/notices.py), e.g. a report returned.
+    RETURNED = "returned", "退回修改"
 
 
+# The stages the sweep produces from deadlines (a notice is sent by the service that acts).
+DEADLINE_STAGES = (Stage.BLUE, Stage.YELLOW, Stage.RED, Stage.ESCALATED)
 # A stage has the colour of the escalation level of the same name (one scale, core/choices.py).
 with_colours(Stage, {Stage.BLUE: ESCALATION_COLOURS[EscalationLevel.BLUE],
                      Stage.YELLOW: ESCALATION_COLOURS[EscalationLevel.YELLOW],
-                     Stage.RED: ESCALATION_COLOURS[EscalationLevel.RED], Stage.ESCALATED: "dark"})
+                     Stage.RED: ESCALATION_COLOURS[EscalationLevel.RED], Stage.ESCALATED: "dark",
+                     Stage.RETURNED: "info"})
 
 # Urgent stages go out at once on every channel; the others wait for the person's daily digest (besides the inbox).
 URGENT_STAGES = frozenset({Stage.RED, Stage.ESCALATED})

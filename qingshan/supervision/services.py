@@ -16,6 +16,7 @@ from qingshan.access.problems import visible_problems
 from qingshan.access.supervision import assignee_org, planner_org, reviewer_org, visible_tasks
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.notices import Notice, send_notice
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Membership, Organisation, Region, User
 from qingshan.problems.models import Source
@@ -616,7 +617,17 @@ def report_review(*, actor: User, report: Report, approve: bool, comment: str = 
            to_state=slot.state, reason=comment, payload=base)
     _audit("supervision.report", report.pk, action, actor=actor, actor_org=org, from_state=ReportStatus.SUBMITTED,
            to_state=report.status, reason=comment, payload=base)
+    if not approve:
+        _notify_returned(slot, comment)
     return report
+
+
+def _notify_returned(slot: ReportSlot, comment: str) -> None:
+    """Tell the assignee's people that their report came back, with the comments (inbox, e-mail, group robot)."""
+    from .deadlines import SLOT_KIND, slot_recipients
+
+    send_notice(Notice(kind=SLOT_KIND, object_id=slot.pk, event="returned", deadline=slot.due_date,
+                       user_ids=frozenset(slot_recipients([slot])[slot.pk]), note=f"审核意见：{comment}"))
 
 
 def _slot_supervisor(actor: User, slot: ReportSlot) -> Organisation:
