@@ -25,8 +25,8 @@ from qingshan.api.actions import EmptyInput, action_urls, validated
 from qingshan.api.errors import InputInvalid, first_error
 from qingshan.api.parsers import JSONParser
 from qingshan.core.errors import NotFound
+from qingshan.core.uploads import content_type_for
 from qingshan.core.worklist import OWN, work_queues
-from qingshan.problems.uploads import content_type_for
 
 from . import serializers as s
 from . import services

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_attachment, may_see_internal, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.uploads import content_type_for
 from qingshan.core.worklist import SECTIONS, section_counts, work_queues
 
 from . import kpis, selectors, services
 from .choices import ESCALATION_COLOURS, State
 from .forms import AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
 from .transitions import PROBLEM_ACTIONS
-from .uploads import content_type_for
 
 PAGE_SIZE = 30
 
