@@ -666,6 +666,7 @@ def _notify_returned(slot: ReportSlot, comment: str) -> None:
                        user_ids=frozenset(slot_recipients([slot])[slot.pk]), note=f"审核意见：{comment}"))
 
 
+@transaction.atomic
 def report_attachment_record_download(*, actor: User, attachment: ReportAttachment) -> None:
     """Log a download of a report's evidence file (a sensitive read)."""
     _audit("supervision.report", attachment.report_id, Action.DOWNLOAD, actor=actor,
