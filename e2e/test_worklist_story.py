@@ -60,7 +60,7 @@ def test_own_items_first_then_the_units_and_reminders_read_by_opening_and_all_at
     for problem in mine:
         expect(page.locator("#worklist-items")).to_contain_text(problem.number)
     org.locator("[data-queue=to_handle]").click()
-    expect(page.locator("#worklist-items")).to_have_attribute("data-section", "org")
+    expect(page.locator("#worklist-items")).to_have_attribute("data-chosen-section", "org")
     expect(rows).to_have_count(1)
     expect(page.locator("#worklist-items")).to_contain_text(colleagues.number)
 

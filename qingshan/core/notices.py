@@ -3,6 +3,7 @@ for changes) without importing the reminder engine, which sits above it. Apps th
 `SENDERS: list[Callable[[Notice], None]]` in `<app>/notices.py`; the service calls `send_notice` inside its own
 transaction, so the inbox rows commit (or roll back) with the change, and the channels send after commit.
 """
+import datetime as dt
 from dataclasses import dataclass
 
 from .registry import declared
@@ -15,7 +16,7 @@ class Notice:
     kind: str  # the deadline kind naming the item (its title, page and visibility), e.g. "supervision.report_slot"
     object_id: int
     event: str  # what happened, a stage of the inbox that is not a deadline stage, e.g. "returned"
-    deadline: object  # the item's deadline (a date), shown with the notice
+    deadline: dt.date  # the item's deadline, shown with the notice
     user_ids: frozenset[int]
     note: str = ""  # one line under the item's title, e.g. the reviewer's comment
 

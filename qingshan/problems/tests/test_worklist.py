@@ -118,7 +118,7 @@ def test_a_handlers_own_problems_come_first_then_the_units(client, world):
     assert 'data-queue="to_handle" data-count="1">办理中' in body[org:]
     # The first page opens on the person's own items.
     listed = body[body.index('id="worklist-items"'):]
-    assert 'data-section="own"' in listed[:60]
+    assert 'data-chosen-section="own"' in listed[:60]
     assert all(p.number in listed for p in mine) and colleagues.number not in listed
     org_page = client.get(reverse("inbox") + "?section=org&queue=to_handle").content.decode()
     listed = org_page[org_page.index('id="worklist-items"'):]
