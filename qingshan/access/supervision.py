@@ -20,6 +20,7 @@ from qingshan.supervision.models import (
     KeyTask,
     Plan,
     Rectification,
+    ReportAttachment,
     ReportSlot,
     SupervisionItem,
 )
@@ -113,6 +114,11 @@ def visible_rectifications(user: User) -> QuerySet[Rectification]:
     return Rectification.objects.filter(slot_scope_q(user, "slot__"))
 
 
+def visible_report_attachments(user: User) -> QuerySet[ReportAttachment]:
+    """The evidence files of the reports of the slots `user` may see."""
+    return ReportAttachment.objects.filter(slot_scope_q(user, "report__slot__"))
+
+
 def _get(queryset: QuerySet, pk: int | str) -> Any:
     try:
         return queryset.get(pk=pk)
@@ -143,6 +149,11 @@ def access_item(user: User, pk: int | str) -> SupervisionItem:
 
 def access_slot(user: User, pk: int | str) -> ReportSlot:
     return _get(visible_slots(user).select_related("item__plan", "item__office", "org", "assignment"), pk)
+
+
+def access_report_attachment(user: User, pk: int | str) -> ReportAttachment:
+    """An evidence file of a report whose slot `user` may see, else NotFound."""
+    return _get(visible_report_attachments(user).select_related("report__slot"), pk)
 
 
 def access_rectification(user: User, pk: int | str) -> Rectification:

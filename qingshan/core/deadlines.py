@@ -43,6 +43,10 @@ class DeadlineKind:
     # visibility, and its notifications stay shown, with their titles, to the recipients it chose.
     visible: Callable[[Any], QuerySet] | None = None
     title_related: tuple[str, ...] = ()  # what `title` reads beyond the item (select_related paths)
+    # Path from the item to the organisation answering for it (e.g. "lead_unit"): the inbox groups and filters by it.
+    unit: str | None = None
+    # URL name of the item's page (the one `url` gives): the reader opening it reads their reminders of the item.
+    page: str = ""
     # Defaults of the per-kind rule (local practice, editable in the admin of the reminder engine).
     default_blue_days: int = 2  # blue N working days before the deadline
     default_escalate_after_days: int = 3  # escalate after M overdue working days

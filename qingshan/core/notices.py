@@ -1,31 +1,34 @@
-"""The notices contract: a domain service tells people of something that happened (a leader's 批示, a unit's 进展, a
-partner's reply) without importing the reminder engine, which sits above the domain apps.
+"""The notices contract: a domain service tells people that something happened to one of its items (a leader's 批示,
+a unit's 进展, a partner's reply, a report returned for changes) without importing the reminder engine, which sits
+above the domain apps.
 
-A service calls `notify(...)` inside its transaction; every app declaring `<app>/notices.py` with `deliver(notice)`
-(the reminder engine: inbox rows now, e-mail and group robots after commit) receives it. Each notice names a
-`DeadlineKind` declared with `notice=True`, so the inbox, its visibility rule and the titles are the deadlines' own.
+A service calls `notify(...)` inside its own transaction; every app declaring `SENDERS: list[Callable[[Notice],
+None]]` in `<app>/notices.py` receives it (the reminder engine: inbox rows in that transaction, so they commit or roll
+back with the change; e-mail and group robots after commit). A notice names a `DeadlineKind`, so the inbox, its
+visibility rule and the item's title are the kind's own.
 """
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .registry import plugins
+from .registry import declared
 
 
 @dataclass(frozen=True)
 class Notice:
     """Something `user_ids` should read about one item, now."""
 
-    kind: str  # the code of a notice kind (a DeadlineKind with notice=True), e.g. "problems.instruction"
+    kind: str  # a deadline kind's code, e.g. "problems.instruction" (a kind with notice=True) or a slot's kind
     object_id: int
-    date: dt.date  # shown beside it (the item's deadline, else today)
-    url: str  # the item's page
-    text: str  # one line in Chinese: who did what, e.g. "陈书记批示：请本周内完成整改"
+    deadline: dt.date  # shown beside it (the item's deadline, else today)
     user_ids: Collection[int]
-    urgent: bool = False  # sent at once by e-mail and group robots too, not only to the inbox
+    note: str = ""  # one line in Chinese under the item's title: who did what, a reviewer's comment
+    event: str = "notice"  # the inbox stage that is not a deadline stage: "notice" (督办动态) or "returned" (退回修改)
+    url: str = ""  # the item's page; the kind's own when empty
+    urgent: bool = True  # also sent at once by e-mail and group robots (the kind's rule channels), not only the inbox
 
 
 def notify(notice: Notice) -> None:
-    """Hand `notice` to every app that delivers notices (in the caller's transaction)."""
-    for module in plugins("notices"):
-        module.deliver(notice)
+    """Hand `notice` to every declared sender (in the caller's transaction)."""
+    for send in declared("notices", "SENDERS"):
+        send(notice)

@@ -1,7 +1,8 @@
 """The one plug-in registry: each installed app may declare a contract in `<app>/<contract>.py`.
 
-Core defines the contracts (deadline kinds, ledgers, worklist queues, demo parts, scheduled jobs, API routes);
-apps declare theirs in a module of that name, and callers ask `plugins(contract)` instead of importing the apps.
+Core defines the contracts (deadline kinds, ledgers, worklist queues, demo parts, scheduled jobs, API routes, notice
+senders); apps declare theirs in a module of that name, and callers ask `plugins(contract)` instead of importing
+the apps.
 Core itself imports no app: the modules are found through Django's app registry, in INSTALLED_APPS order.
 """
 import functools

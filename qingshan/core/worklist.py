@@ -3,12 +3,14 @@
 
 A queue answers for one user at a time: the items waiting for them (a queryset already scoped by the app's
 selectors), or None when the queue is not theirs at all (a unit's queue for a supervisor), so it is not shown.
+A queue may also say which of its items are the person's own (those they signed or were assigned): the page lists
+every queue's own items first, then the organisation's others, so nobody hunts for their own work among the unit's.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .registry import declared
 
@@ -25,6 +27,12 @@ class WorkQueue:
     items: Callable[[Any, dict], QuerySet | None]
     ordering: tuple = ("-pk",)  # how the page lists the items (expressions allowed)
     rows_template: str = ""  # the template of the page's table of items; it gets `items` (a page) and `today`
+    # user -> the condition picking the user's own items among the queue's; None: every item is the organisation's.
+    own: Callable[[Any], Q] | None = None
+
+
+OWN, ORG = "own", "org"  # the two sections of 我的待办, in this order
+SECTIONS = ((OWN, "本人事项"), (ORG, "本单位事项"))
 
 
 @dataclass
@@ -32,7 +40,18 @@ class UserQueue:
     """A queue as one user has it: its declaration and the user's items."""
 
     queue: WorkQueue
-    queryset: QuerySet
+    queryset: QuerySet  # every item of the queue for the user (own and organisation's)
+    own_condition: Q | None = None
+
+    def section(self, name: str) -> QuerySet:
+        """The user's own items (OWN) or the organisation's others (ORG); a queue without owners is all ORG."""
+        if self.own_condition is None:
+            return self.queryset if name == ORG else self.queryset.none()
+        return self.queryset.filter(self.own_condition) if name == OWN else self.queryset.exclude(self.own_condition)
+
+    @property
+    def has_own(self) -> bool:
+        return self.own_condition is not None
 
     @property
     def key(self) -> str:
@@ -50,5 +69,20 @@ def work_queues(*, user) -> list[UserQueue]:
     for queue in sorted(declared("worklist", "QUEUES"), key=lambda q: q.order):
         items = queue.items(user, shared)
         if items is not None:
-            found.append(UserQueue(queue, items))
+            found.append(UserQueue(queue, items, queue.own(user) if queue.own is not None else None))
     return found
+
+
+def section_counts(queues: list[UserQueue]) -> list[tuple[str, str, list[tuple[UserQueue, int]]]]:
+    """(section, label, [(queue, count)]) for the page: own items first, then the organisation's; a queue appears in
+    the own section only when it can have owners. One query per queue (both sections' counts in one aggregate),
+    whatever the number of items."""
+    own, org = [], []
+    for q in queues:
+        if q.has_own:
+            counts = q.queryset.aggregate(all=Count("pk"), own=Count("pk", filter=q.own_condition))
+            own.append((q, counts["own"]))
+            org.append((q, counts["all"] - counts["own"]))
+        else:
+            org.append((q, q.queryset.count()))
+    return [(name, label, rows) for (name, label), rows in zip(SECTIONS, (own, org), strict=True) if rows]

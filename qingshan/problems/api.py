@@ -25,8 +25,8 @@ from qingshan.api.actions import EmptyInput, action_urls, validated
 from qingshan.api.errors import InputInvalid, first_error
 from qingshan.api.parsers import JSONParser
 from qingshan.core.errors import NotFound
-from qingshan.core.worklist import work_queues
-from qingshan.problems.uploads import content_type_for
+from qingshan.core.uploads import content_type_for
+from qingshan.core.worklist import OWN, work_queues
 
 from . import serializers as s
 from . import services
@@ -232,11 +232,12 @@ class InboxView(APIView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(summary="我的待办", tags=["待办"], responses={200: s.InboxQueueOutput(many=True), 401: ERRORS[401]},
-                   description="当前用户各待办队列（待签收、待审核、已超期等）的数量。")
+                   description="当前用户各待办队列（待签收、待审核、已超期、待报送、线索待研判等）的数量，及其中本人事项的数量。")
     def get(self, request):
         """One count per queue the caller has."""
         queues = work_queues(user=request.user)
-        data = [{"key": q.key, "label": q.label, "count": q.queryset.count()} for q in queues]
+        data = [{"key": q.key, "label": q.label, "count": q.queryset.count(),
+                 "own_count": q.section(OWN).count() if q.has_own else 0} for q in queues]
         return Response(s.InboxQueueOutput(data, many=True).data)
 
 

@@ -116,7 +116,8 @@ DEADLINE_KINDS = [
         watched=lambda: Problem.objects.filter(state=State.DISPATCHED),
         deadline_field="sign_deadline", title=_problem_title, url=problem_url,
         recipients=unit_recipients, escalation_recipients=head_recipients, escalate=_escalate,
-        visible=visible_problems, default_blue_days=0, default_escalate_after_days=2,
+        visible=visible_problems, default_blue_days=0, default_escalate_after_days=2, unit="lead_unit",
+        page="problems:detail",
     ),
     DeadlineKind(
         code="problems.handle", label="办理期限",
@@ -124,7 +125,7 @@ DEADLINE_KINDS = [
         deadline_field="handle_deadline", title=_problem_title, url=problem_url,
         recipients=unit_recipients, escalation_recipients=head_recipients, escalate=_escalate,
         urge_count_field="urge_count", visible=visible_problems, default_blue_days=2, default_escalate_after_days=3,
-        default_escalate_after_urges=3,
+        default_escalate_after_urges=3, unit="lead_unit", page="problems:detail",
     ),
     DeadlineKind(
         # An extension must be decided before the deadline it would move: the supervisors are reminded.
@@ -134,7 +135,8 @@ DEADLINE_KINDS = [
         title=lambda e: f"{_problem_title(e.problem)}（申请延至{e.requested_deadline:%Y-%m-%d}）",
         url=lambda e: problem_url(e.problem), title_related=("problem",),
         recipients=_by_extension(supervisor_recipients), escalation_recipients=_by_extension(head_recipients),
-        visible=visible_extensions, default_blue_days=1, default_escalate_after_days=None,
+        visible=visible_extensions, default_blue_days=1, default_escalate_after_days=None, unit="problem__lead_unit",
+        page="problems:detail",
     ),
     _notice_kind("problems.instruction", "领导批示"),
     _notice_kind("problems.leader_escalation", "领导督办"),

@@ -2,6 +2,8 @@
 from django.conf import settings
 from django.db import models
 
+from qingshan.core.models import StoredFile
+
 from .choices import AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State, Urgency
 
 
@@ -181,22 +183,14 @@ def attachment_path(instance, filename):
     return f"attachments/{instance.problem_id}/{instance.stored_token}"
 
 
-class Attachment(models.Model):
+class Attachment(StoredFile):
     """A file on a problem. Stored outside the web root; served only by a view that checks access."""
 
     problem = models.ForeignKey(Problem, verbose_name="问题", on_delete=models.CASCADE, related_name="attachments")
     purpose = models.CharField("用途", max_length=20, choices=AttachmentPurpose.choices)
     file = models.FileField("文件", upload_to=attachment_path, max_length=255)
-    stored_token = models.CharField(max_length=64, unique=True, editable=False)
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("类型", max_length=100)
-    size = models.PositiveBigIntegerField("大小")
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
-                                    related_name="+")
     uploaded_by_org = models.ForeignKey("orgs.Organisation", verbose_name="上传单位", null=True,
                                         on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间")
 
     class Meta:
         verbose_name = verbose_name_plural = "附件"

@@ -444,3 +444,4 @@ class InboxQueueOutput(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
+    own_count = serializers.IntegerField(help_text="其中本人事项（本人签收、登记、报送或研判的）的数量")

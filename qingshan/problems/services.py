@@ -1,12 +1,9 @@
 """Every change to a problem: permission, transition check, the write and its audit event, in one transaction."""
 import datetime as dt
-import hashlib
 import secrets
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +13,7 @@ from qingshan.access.problems import Capacity, capacity_for
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.core.notices import Notice, notify
+from qingshan.core.uploads import checked_sha256, content_type_for, files_removed_on_failure
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
@@ -24,7 +22,6 @@ from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose,
 from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
 from .timelimits import rule_for
 from .transitions import HANDLING_UNIT, LEAD_UNIT, LEADER, PARTNER, PROBLEM_ACTIONS, SUPERVISOR
-from .uploads import check_upload, content_type_for
 
 OBJECT_TYPE = "problems.problem"
 
@@ -140,32 +137,16 @@ def _supervising_org_for(actor: User, region: Region) -> Organisation:
 def _store_attachment(*, actor: User, org: Organisation | None, problem: Problem, upload: UploadedFile, purpose: str,
                       stored: list[str]) -> Attachment:
     """Save one checked upload; its storage name is added to `stored` so a failed service can remove it."""
-    check_upload(upload)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    sha256 = checked_sha256(upload)
     attachment = Attachment(
         problem=problem, purpose=purpose, stored_token=secrets.token_hex(16), original_name=upload.name[:200],  # type: ignore[index]  # check_upload refuses a nameless file
         content_type=content_type_for(upload.name), size=upload.size,
-        sha256=digest.hexdigest(), uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
+        sha256=sha256, uploaded_by=actor, uploaded_by_org=org, uploaded_at=timezone.now(),
     )
     attachment.file.save(attachment.stored_token, upload, save=False)
     stored.append(attachment.file.name)
     attachment.save()
     return attachment
-
-
-@contextmanager
-def _files_removed_on_failure() -> Iterator[list[str]]:
-    """All-or-nothing uploads: files stored by a service that then fails are deleted again."""
-    stored: list[str] = []
-    try:
-        yield stored
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
 
 
 # ---------------------------------------------------------------- creation
@@ -176,7 +157,7 @@ def problem_create(*, actor: User, title: str, description: str, source: Source,
                    reporter_name: str = "", reporter_phone: str = "", files: Iterable[UploadedFile] = (),
                    restricted_to: Iterable[User] = ()) -> Problem:
     """Register a problem (登记). The registering supervisor's organisation becomes its supervising body."""
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         return _create(actor=actor, title=title, description=description, source=source, category=category,
                        region=region, location=location, lng=lng, lat=lat, urgency=urgency,
                        reporter_name=reporter_name, reporter_phone=reporter_phone, files=files,
@@ -414,7 +395,7 @@ def problem_decide_extension(*, actor: User, problem: Problem, approve: bool, re
 @PROBLEM_ACTIONS.performs(Action.REPLY)
 def problem_reply(*, actor: User, problem: Problem, text: str, files: Iterable[UploadedFile] = ()) -> Problem:
     """Reply (申请办结) with what was done and at least one piece of evidence."""
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         problem = _locked(problem)
         capacity = _authorise(actor, problem, Action.REPLY)
         text = _require(text, "请填写办理情况。", "text")
@@ -618,8 +599,8 @@ def _office(problem: Problem) -> set[int]:
 def _notify(problem: Problem, *, kind: str, text: str, users: set[int], actor: User, urgent: bool) -> None:
     from .deadlines import problem_url
 
-    notify(Notice(kind=kind, object_id=problem.pk, date=problem.handle_deadline or _today(), url=problem_url(problem),
-                  text=text[:300], user_ids=users - {actor.pk}, urgent=urgent))
+    notify(Notice(kind=kind, object_id=problem.pk, deadline=problem.handle_deadline or _today(),
+                  url=problem_url(problem), note=text[:300], user_ids=users - {actor.pk}, urgent=urgent))
 
 
 @PROBLEM_ACTIONS.performs(Action.INSTRUCT)
@@ -671,7 +652,7 @@ def _report(*, actor: User, problem: Problem, action: str, text: str, files: Ite
             org: Callable[[Capacity], Organisation | None], missing: str, kind: str, says: str) -> Problem:
     """A text with files that changes no state (a unit's 进展, a partner's reply): recorded, filed under the action's
     purpose, and sent to the office's inboxes; all or nothing, files included."""
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         problem = _locked(problem)
         capacity = _authorise(actor, problem, action)
         text = _require(text, missing, "text")
@@ -688,7 +669,7 @@ def _report(*, actor: User, problem: Problem, action: str, text: str, files: Ite
 def attachment_add(*, actor: User, problem: Problem, upload: UploadedFile, purpose: str = AttachmentPurpose.OTHER
                    ) -> Attachment:
     """Add a file to an open problem: its supervisor or a unit working on it may."""
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with files_removed_on_failure() as stored, transaction.atomic():
         problem = _locked(problem)
         capacity = capacity_for(actor, problem)
         if capacity.acting_org is None:

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_POST
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_attachment, may_see_internal, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
-from qingshan.core.worklist import work_queues
+from qingshan.core.uploads import content_type_for
+from qingshan.core.worklist import SECTIONS, section_counts, work_queues
 
 from . import kpis, selectors, services
 from .choices import ESCALATION_COLOURS, OPEN_STATES, EscalationLevel, State
 from .forms import AttachForm, BulkDispatchForm, ProblemCreateForm, RevealForm
 from .transitions import LEADER, PARTNER, PROBLEM_ACTIONS
-from .uploads import content_type_for
 
 PAGE_SIZE = 30
 
@@ -36,17 +36,23 @@ def _get_problem_or_404(user, pk):
 
 @login_required
 def inbox_view(request):
-    """我的待办: one count per queue of every app (core.worklist); the chosen queue's items below."""
+    """我的待办: every app's queues (core.worklist), the person's own items first, then the organisation's; one count
+    per queue and section, the chosen one's items below."""
     queues = work_queues(user=request.user)
-    chosen = next((q for q in queues if q.key == request.GET.get("queue")), None)
+    sections = section_counts(queues)
+    wanted = (request.GET.get("section"), request.GET.get("queue"))
+    cells = [(name, q, count) for name, _label, rows in sections for q, count in rows]
+    chosen = next((c for c in cells if (c[0], c[1].key) == wanted), None)
     if chosen is None:
-        chosen = next((q for q in queues if q.queryset.exists()), queues[0] if queues else None)
+        chosen = next((c for c in cells if c[2]), cells[0] if cells else None)
     page = None
     if chosen:
-        ordered = chosen.queryset.order_by(*chosen.queue.ordering)
+        ordered = chosen[1].section(chosen[0]).order_by(*chosen[1].queue.ordering)
         page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "problems/inbox.html", {
-        "nav": "inbox", "queues": [(q, q.queryset.count()) for q in queues], "chosen": chosen, "items": page,
+        "nav": "inbox", "sections": sections, "chosen": chosen[1] if chosen else None,
+        "section": chosen[0] if chosen else None, "section_label": dict(SECTIONS).get(chosen[0]) if chosen else "",
+        "items": page,
         "today": timezone.localdate(),
     })
 

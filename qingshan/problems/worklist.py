@@ -1,15 +1,17 @@
 """The work loop's queues of 我的待办 (contract in qingshan/core/worklist.py): a unit's problems to sign, handle or
 redo and its overdue ones; the supervisors' problems to dispatch and review, extensions to decide and overdue ones;
-a partner body's problems transferred to it. Each starts from the problems the user may see."""
+a partner body's problems transferred to it. Each starts from the problems the user may see. A unit person's own
+problems are those they signed; a supervisor's, those they registered."""
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import visible_problems
+from qingshan.audit.models import AuditEvent
 from qingshan.core.worklist import WorkQueue
 
 from . import kpis
-from .choices import TERMINAL_STATES, ExtensionStatus, State
+from .choices import TERMINAL_STATES, Action, ExtensionStatus, State
 from .models import Extension
 from .selectors import LIST_RELATED
 
@@ -58,18 +60,29 @@ ORDERING = (F("handle_deadline").asc(nulls_last=True), "-id")
 ROWS = "problems/_worklist_rows.html"
 
 
-def _queue(key, label, order, items) -> WorkQueue:
-    return WorkQueue(key=key, label=label, order=order, items=items, ordering=ORDERING, rows_template=ROWS)
+def _signed_by(user) -> Q:
+    """The problems `user` signed (签收) for their unit: the audit trail is where a signature is kept."""
+    return Q(Exists(AuditEvent.objects.filter(object_type="problems.problem", object_id=OuterRef("pk"),
+                                              action=Action.SIGN, actor_id=user.pk)))
+
+
+def _registered_by(user) -> Q:
+    return Q(created_by_id=user.pk)
+
+
+def _queue(key, label, order, items, own=None) -> WorkQueue:
+    return WorkQueue(key=key, label=label, order=order, items=items, ordering=ORDERING, rows_template=ROWS, own=own)
 
 
 QUEUES = [
     _queue("to_sign", "待签收", 110, _unit(_state(State.DISPATCHED))),
-    _queue("to_handle", "办理中", 120, _unit(_state(State.SIGNED, State.IN_PROGRESS))),
-    _queue("rejected", "被发回重办", 130, _unit(lambda today: Q(state=State.IN_PROGRESS, rejection_count__gte=1))),
-    _queue("unit_overdue", "已超期", 140, _unit(kpis.overdue)),
-    _queue("to_dispatch", "待交办", 150, _supervising(_state(State.RECEIVED, State.RETURNED))),
-    _queue("to_review", "待审核", 160, _supervising(_state(State.REPLIED))),
-    _queue("extensions", "延期待审批", 170, _supervising(_pending_extension)),
-    _queue("overdue", "已超期", 180, _supervising(kpis.overdue)),
+    _queue("to_handle", "办理中", 120, _unit(_state(State.SIGNED, State.IN_PROGRESS)), _signed_by),
+    _queue("rejected", "被发回重办", 130, _unit(lambda today: Q(state=State.IN_PROGRESS, rejection_count__gte=1)),
+           _signed_by),
+    _queue("unit_overdue", "已超期", 140, _unit(kpis.overdue), _signed_by),
+    _queue("to_dispatch", "待交办", 150, _supervising(_state(State.RECEIVED, State.RETURNED)), _registered_by),
+    _queue("to_review", "待审核", 160, _supervising(_state(State.REPLIED)), _registered_by),
+    _queue("extensions", "延期待审批", 170, _supervising(_pending_extension), _registered_by),
+    _queue("overdue", "已超期", 180, _supervising(kpis.overdue), _registered_by),
     _queue("shared", "移送本单位（未办结）", 190, _shared),
 ]

@@ -10,13 +10,17 @@ class Stage(ColouredChoices):
     RED = "red", "红色超期"
     ESCALATED = "escalated", "提级督办"
     NOTICE = "notice", "督办动态"  # not a deadline stage: a leader's 批示, a unit's 进展… (core/notices.py)
+    # Not a deadline stage either: a report returned for changes (core/notices.py).
+    RETURNED = "returned", "退回修改"
 
 
+# The stages the sweep produces from deadlines (a notice is sent by the service that acts).
+DEADLINE_STAGES = (Stage.BLUE, Stage.YELLOW, Stage.RED, Stage.ESCALATED)
 # A stage has the colour of the escalation level of the same name (one scale, core/choices.py).
 with_colours(Stage, {Stage.BLUE: ESCALATION_COLOURS[EscalationLevel.BLUE],
                      Stage.YELLOW: ESCALATION_COLOURS[EscalationLevel.YELLOW],
                      Stage.RED: ESCALATION_COLOURS[EscalationLevel.RED], Stage.ESCALATED: "dark",
-                     Stage.NOTICE: "info"})
+                     Stage.NOTICE: "info", Stage.RETURNED: "info"})
 
 # Urgent stages go out at once on every channel; the others wait for the person's daily digest (besides the inbox).
 URGENT_STAGES = frozenset({Stage.RED, Stage.ESCALATED})

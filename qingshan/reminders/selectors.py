@@ -3,34 +3,81 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from qingshan.access.reminders import visible_deliveries, visible_notifications
+from qingshan.core.deadlines import deadline_kinds
 from qingshan.orgs.models import User
 
-from .choices import DeliveryStatus
+from .choices import DeliveryStatus, Stage
 from .models import Delivery, Notification, Reminder
 from .registry import kind_by_code
 
-TABS = (("unread", "未读"), ("all", "全部"), ("snoozed", "已暂缓"))
+TABS = (("unread", "未读"), ("read", "已读"), ("all", "全部"), ("snoozed", "已暂缓"))
+GROUPS = (("", "不分组"), ("colour", "按颜色"), ("unit", "按单位"))
+# Most urgent first when grouped by colour.
+STAGE_ORDER = (Stage.ESCALATED, Stage.RED, Stage.YELLOW, Stage.BLUE, Stage.RETURNED)
 
 
 def _snoozed(today: dt.date) -> Q:
     return Q(snoozed_until__gt=today)
 
 
-def notification_list(*, user: User, tab: str = "unread") -> QuerySet[Notification]:
-    """The user's own notifications for an inbox tab: 未读 (not snoozed), 全部 (not snoozed), 已暂缓."""
+def _unit_of_item() -> tuple[Case, Case]:
+    """`unit_id` and `unit_name`: the organisation answering for each notification's item, by the path its kind
+    declares (`DeadlineKind.unit`); one correlated subquery per kind, whatever the number of notifications."""
+    ids, names = [], []
+    for kind in deadline_kinds():
+        if kind.unit:
+            item = kind.watched().model._default_manager.filter(pk=OuterRef("reminder__object_id")).order_by()
+            ids.append(When(reminder__kind=kind.code, then=Subquery(item.values(kind.unit)[:1])))
+            names.append(When(reminder__kind=kind.code, then=Subquery(item.values(f"{kind.unit}__name")[:1])))
+    return (Case(*ids, default=Value(None), output_field=BigIntegerField()),
+            Case(*names, default=Value(""), output_field=CharField()))
+
+
+def notification_list(*, user: User, tab: str = "unread", stage: str = "", kind: str = "", unit: int | None = None,
+                      group: str = "") -> QuerySet[Notification]:
+    """The user's own notifications for an inbox tab (未读, 已读 and 全部 leave out the snoozed; 已暂缓), of one
+    colour, kind of deadline or unit when given, each with its unit; grouped by colour or unit when asked."""
     today = timezone.localdate()
-    query = visible_notifications(user).select_related("reminder")
+    unit_id, unit_name = _unit_of_item()
+    query = visible_notifications(user).select_related("reminder").annotate(unit_id=unit_id, unit_name=unit_name)
     if tab == "snoozed":
         query = query.filter(_snoozed(today))
     else:
         query = query.exclude(_snoozed(today))
         if tab == "unread":
             query = query.filter(read_at__isnull=True)
-    return query.order_by("-created_at", "-id")
+        elif tab == "read":
+            query = query.filter(read_at__isnull=False)
+    if stage:
+        query = query.filter(reminder__stage=stage)
+    if kind:
+        query = query.filter(reminder__kind=kind)
+    if unit is not None:
+        query = query.filter(unit_id=unit)
+    first: tuple = ()
+    if group == "colour":
+        first = (Case(*(When(reminder__stage=s, then=Value(n)) for n, s in enumerate(STAGE_ORDER)),
+                      default=Value(len(STAGE_ORDER))),)
+    elif group == "unit":
+        first = ("unit_name",)
+    return query.order_by(*first, "-created_at", "-id")
+
+
+def inbox_units(*, user: User) -> list[tuple[int, str]]:
+    """The units answering for the items of the user's notifications (the inbox's unit filter), by name."""
+    unit_id, unit_name = _unit_of_item()
+    rows = (visible_notifications(user).annotate(unit_id=unit_id, unit_name=unit_name).filter(unit_id__isnull=False)
+            .values_list("unit_id", "unit_name").distinct().order_by("unit_name"))
+    return list(rows)
+
+
+def inbox_kinds() -> list[tuple[str, str]]:
+    """The kinds of deadline (the inbox's kind filter)."""
+    return [(kind.code, kind.label) for kind in deadline_kinds()]
 
 
 def unread_count(*, user: User) -> int:

@@ -2,11 +2,13 @@
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from qingshan.access.crypto import encrypt
-from qingshan.access.reminders import can_manage_deliveries
+from qingshan.access.reminders import can_manage_deliveries, visible_notifications
 from qingshan.audit.services import record_event
+from qingshan.core.deadlines import DeadlineKind
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.models import User
 
@@ -32,6 +34,39 @@ def notification_mark_read(*, actor: User, notification: Notification) -> Notifi
         record_event(object_type="reminders.notification", object_id=notification.pk, action="read", actor=actor,
                      payload={"reminder": notification.reminder_id})
     return notification
+
+
+def _read(actor: User | None, unread: QuerySet[Notification], action: str, payload: dict) -> int:
+    """Mark the unread notifications of `unread` read now, with one audit event naming them all; returns how many."""
+    ids = list(unread.filter(read_at__isnull=True).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Notification.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
+    owner = actor.pk if actor is not None else 0
+    record_event(object_type="reminders.inbox", object_id=owner, action=action, actor=actor,
+                 payload={**payload, "notifications": ids})
+    return len(ids)
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: User, notifications: QuerySet[Notification]) -> int:
+    """全部标为已读: the actor's unread notifications among `notifications` (the inbox as filtered)."""
+    return _read(actor, notifications.filter(user_id=actor.pk), "read_all", {})
+
+
+@transaction.atomic
+def notifications_read_on_open(*, actor: User, path: str) -> int:
+    """The actor opened an item's page: their reminders pointing to it are read."""
+    return _read(actor, visible_notifications(actor).filter(reminder__url=path), "read_on_open", {"page": path})
+
+
+@transaction.atomic
+def notifications_read_when_done(*, kind: DeadlineKind) -> int:
+    """The awaited action is done (the item no longer waits: signed, submitted, closed): its reminders are read for
+    everyone, by the system."""
+    waiting = kind.watched().filter(pk=OuterRef("reminder__object_id"))
+    done = Notification.objects.filter(read_at__isnull=True, reminder__kind=kind.code).exclude(Exists(waiting))
+    return _read(None, done, "read_when_done", {"kind": kind.code})
 
 
 @transaction.atomic

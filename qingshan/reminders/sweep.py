@@ -26,9 +26,10 @@ from qingshan.orgs.models import Membership, User
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, is_working_day
 
 from . import channels
-from .choices import ROBOT_CHANNELS, URGENT_STAGES, Channel, DeliveryStatus, ReminderStatus, Stage
+from .choices import DEADLINE_STAGES, ROBOT_CHANNELS, URGENT_STAGES, Channel, DeliveryStatus, ReminderStatus, Stage
 from .models import Delivery, Notification, OrgChannel, Reminder, ReminderRule
 from .registry import deadline_kinds, rules_for
+from .services import notifications_read_when_done
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ class SweepStats:
     notifications: int = 0
     escalations: int = 0
     voided: int = 0
+    read_done: int = 0  # notifications read because their item no longer waits (the awaited action was done)
     digests: int = 0
     sent: int = 0
     failed: int = 0
@@ -62,7 +64,7 @@ class SweepStats:
     seconds: Counter = field(default_factory=Counter)  # wall time per phase, for benchmarks and logs
 
     def summary(self) -> str:
-        stages = "，".join(f"{s.label}{self.created[s]}条" for s in Stage if self.created[s]) or "无新提醒"
+        stages = "，".join(f"{s.label}{self.created[s]}条" for s in DEADLINE_STAGES if self.created[s]) or "无新提醒"
         text = (f"本轮扫描：{stages}；站内提醒{self.notifications}条，提级督办{self.escalations}项，"
                 f"每日汇总{self.digests}份；发送成功{self.sent}条，发送失败{self.failed}条。")
         if self.voided:
@@ -375,6 +377,10 @@ def run_sweep(now: dt.datetime | None = None, *, should_stop: Callable[[], bool]
             pass
     _analyze_after_bulk(stats.notifications, Notification)
     stats.seconds["fan_out"] = time.perf_counter() - started
+    started = time.perf_counter()
+    for kind in kinds:
+        stats.read_done += notifications_read_when_done(kind=kind)
+    stats.seconds["read_done"] = time.perf_counter() - started
     if should_stop():
         return stats
     started = time.perf_counter()

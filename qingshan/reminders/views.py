@@ -1,4 +1,6 @@
 """Pages of 提醒督办: the personal inbox and the delivery failures page. Views parse, call, render."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +15,7 @@ from qingshan.access.reminders import access_notification, can_manage_deliveries
 from qingshan.core.errors import NotFound, ServiceError
 
 from . import selectors, services
-from .forms import SnoozeForm
+from .forms import InboxFilterForm, SnoozeForm
 from .models import Delivery
 
 PAGE_SIZE = 30
@@ -30,9 +32,21 @@ def _notification_or_404(request, pk):
         raise Http404("未找到该提醒。") from exc
 
 
+FILTER_KEYS = ("tab", "stage", "kind", "unit", "group")
+
+
+def _filter_form(request, data) -> InboxFilterForm:
+    return InboxFilterForm(data, tabs=selectors.TABS, kinds=selectors.inbox_kinds(),
+                           units=selectors.inbox_units(user=request.user), groups=selectors.GROUPS)
+
+
+def _querystring(data) -> str:
+    """The inbox's filters from `data` (the page's GET, or the hidden fields of a form on it), as a query string."""
+    return urlencode([(key, data[key]) for key in FILTER_KEYS if data.get(key)])
+
+
 def _back(request):
-    tab = request.POST.get("tab") or "unread"
-    return redirect(f"{reverse('reminders:inbox')}?tab={tab}")
+    return redirect(f"{reverse('reminders:inbox')}?{_querystring(request.POST) or 'tab=unread'}")
 
 
 def _row(request, notification, form=None, error=None):
@@ -40,22 +54,42 @@ def _row(request, notification, form=None, error=None):
     selectors.with_titles([notification.reminder], user=request.user)
     return render(request, "reminders/_row.html", {
         "n": notification, "form": form or SnoozeForm(), "error": error, "today": timezone.localdate(),
-        "tab": request.POST.get("tab") or "unread", "oob_count": selectors.unread_count(user=request.user),
+        "tab": request.POST.get("tab") or "unread", "filters": {k: request.POST.get(k) for k in FILTER_KEYS},
+        "oob_count": selectors.unread_count(user=request.user),
     })
 
 
 @login_required
 def inbox_view(request):
-    """提醒: tabs 未读/全部/已暂缓, one row per reminder with its stage colour."""
-    tabs = dict(selectors.TABS)
-    tab = request.GET.get("tab") if request.GET.get("tab") in tabs else "unread"
-    page = Paginator(selectors.notification_list(user=request.user, tab=tab), PAGE_SIZE).get_page(
+    """提醒: tabs 未读/已读/全部/已暂缓, filters by colour, kind and unit, grouping by colour or unit; one row per
+    reminder with its stage colour."""
+    form = _filter_form(request, request.GET)
+    filters = form.filters()
+    if form.is_bound and request.GET and not form.is_valid():
+        messages.error(request, "筛选条件有误，已显示全部未读提醒。")
+    page = Paginator(selectors.notification_list(user=request.user, **filters), PAGE_SIZE).get_page(
         request.GET.get("page"))
     selectors.with_titles([n.reminder for n in page], user=request.user)
     return render(request, "reminders/inbox.html", {
-        "nav": "reminders", "tabs": selectors.TABS, "tab": tab, "items": page, "form": SnoozeForm(),
-        "today": timezone.localdate(), "can_manage": can_manage_deliveries(request.user),
+        "nav": "reminders", "tabs": selectors.TABS, "tab": filters["tab"], "filters": filters, "filter_form": form,
+        "querystring": _querystring(filters), "items": page, "form": SnoozeForm(), "today": timezone.localdate(),
+        "can_manage": can_manage_deliveries(request.user), "groups": selectors.GROUPS,
     })
+
+
+@login_required
+@require_POST
+def mark_all_read_view(request):
+    """全部标为已读: every unread reminder the inbox shows with the filters it was posted with."""
+    form = _filter_form(request, request.POST)
+    if not form.is_valid():
+        messages.error(request, "筛选条件有误，未作任何更改。")
+        return _back(request)
+    filters = {**form.filters(), "group": ""}
+    count = services.notifications_mark_all_read(
+        actor=request.user, notifications=selectors.notification_list(user=request.user, **filters))
+    messages.success(request, f"已将 {count} 条提醒标为已读。" if count else "没有需要标为已读的提醒。")
+    return _back(request)
 
 
 @login_required

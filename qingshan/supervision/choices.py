@@ -97,3 +97,4 @@ class Action(models.TextChoices):
     STATUS = "status", "更新整改状态"
     CLOSE = "close", "销账"
     IMPORT = "import", "导入"
+    DOWNLOAD = "download", "下载佐证材料"

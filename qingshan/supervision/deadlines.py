@@ -33,6 +33,8 @@ def _members(org_ids: Collection[int], roles) -> dict[int, set[int]]:
 
 # ---------------------------------------------------------------- report slots
 
+SLOT_KIND = "supervision.report_slot"
+
 
 def watched_slots():
     """Slots whose assignee still owes a report (never submitted, or returned for changes)."""
@@ -119,17 +121,18 @@ def indicator_escalate(indicator: Indicator, level: int, reason: str) -> bool:
 
 DEADLINE_KINDS = [
     DeadlineKind(
-        code="supervision.report_slot", label="监督事项报送期限", watched=watched_slots, deadline_field="due_date",
+        code=SLOT_KIND, label="监督事项报送期限", watched=watched_slots, deadline_field="due_date",
         title=slot_title, url=slot_url, recipients=slot_recipients,
         escalation_recipients=slot_escalation_recipients, escalate=slot_escalate, urge_count_field="urge_count",
         visible=visible_slots, title_related=("item",),
-        default_blue_days=2, default_escalate_after_days=3, default_escalate_after_urges=2,
+        default_blue_days=2, default_escalate_after_days=3, default_escalate_after_urges=2, unit="org",
+        page="supervision:slot",
     ),
     DeadlineKind(
         code="supervision.indicator", label="指标完成期限", watched=watched_indicators, deadline_field="deadline",
         title=indicator_title, url=indicator_url, recipients=indicator_recipients,
         escalation_recipients=indicator_escalation_recipients, escalate=indicator_escalate,
         behind_schedule=lambda: Q(off_track=True), visible=visible_indicators, default_blue_days=10,
-        default_escalate_after_days=5,
+        default_escalate_after_days=5, unit="task__office", page="supervision:task",
     ),
 ]

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from qingshan.core.models import StoredFile
+
 from .choices import (
     ActivityKind,
     Cadence,
@@ -310,6 +312,23 @@ class Report(models.Model):
         verbose_name = verbose_name_plural = "报送材料"
         ordering = ["slot_id", "version"]
         constraints = [models.UniqueConstraint(fields=["slot", "version"], name="uniq_report_version")]
+
+
+def report_file_path(instance, filename):
+    # Random, non-guessable storage name; the original name is kept on the record only.
+    return f"report_files/{instance.report.slot_id}/{instance.stored_token}"
+
+
+class ReportAttachment(StoredFile):
+    """A file of evidence (佐证: photos, minutes, documents) submitted with one version of a report. Stored outside
+    the web root and served only by a view that checks the reader may see the slot."""
+
+    report = models.ForeignKey(Report, verbose_name="报送材料", on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to=report_file_path, max_length=255)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报送佐证材料"
+        ordering = ["report_id", "id"]
 
 
 class Activity(models.Model):

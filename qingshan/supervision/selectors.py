@@ -125,10 +125,10 @@ def _sees_whole_item(user: User, item: SupervisionItem) -> bool:
 
 
 def slot_reports(*, user: User, slot: ReportSlot) -> list[Report]:
-    """All versions of a slot's report, newest first, with activities, findings and rectifications."""
+    """All versions of a slot's report, newest first, with activities, evidence files, findings and rectifications."""
     return list(slot.reports.select_related("submitted_by", "reviewed_by").prefetch_related(
         # A finding's problem may be restricted to named people: only the problems the user may see are listed.
-        "activities", Prefetch("findings", queryset=Finding.objects.filter(
+        "activities", "attachments", Prefetch("findings", queryset=Finding.objects.filter(
             problem__in=visible_problems(user)).select_related("problem")),
         Prefetch("rectifications", queryset=Rectification.objects.select_related("responsible_unit")),
     ).order_by("-version"))

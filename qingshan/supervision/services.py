@@ -5,10 +5,12 @@ item's opening (建账), checks (查账) and closing (销账).
 """
 import calendar
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +18,8 @@ from qingshan.access.problems import visible_problems
 from qingshan.access.supervision import assignee_org, planner_org, reviewer_org, visible_tasks
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.notices import Notice, notify
+from qingshan.core.uploads import checked_sha256, content_type_for, files_removed_on_failure
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Membership, Organisation, Region, User
 from qingshan.problems.models import Source
@@ -46,6 +50,7 @@ from .models import (
     ProjectStageChange,
     Rectification,
     Report,
+    ReportAttachment,
     ReportSlot,
     SupervisionItem,
     Theme,
@@ -56,6 +61,7 @@ Number = Decimal | int | float | str  # a quantity as a form, the API or an impo
 
 # Findings become problems of the work loop with this source (监督报告, reference data of problems).
 FINDING_SOURCE_CODE = "report"
+MAX_REPORT_FILES = 20  # evidence files per submission
 
 
 # ---------------------------------------------------------------- helpers
@@ -524,15 +530,43 @@ def _clean_rectifications(actor: User, rectifications: Iterable[Mapping[str, Any
 
 
 @SLOT_ACTIONS.performs(Action.SUBMIT)
-@transaction.atomic
 def report_submit(*, actor: User, slot: ReportSlot, summary: str, activities: Sequence[dict] = (),
-                  findings: Sequence[dict] = (), rectifications: Sequence[dict] = ()) -> Report:
+                  findings: Sequence[dict] = (), rectifications: Sequence[dict] = (),
+                  files: Sequence[UploadedFile] = ()) -> Report:
     """Submit (报送) a slot's report, or resubmit it after a return as a new version (the returned one is kept).
 
     Each finding (title, description, category, region) is registered as a problem of the work loop with the
-    source 监督报告 and linked back; each rectification opens an entry of the 整改清单. "On time" is frozen at the
-    first submission.
+    source 监督报告 and linked back; each rectification opens an entry of the 整改清单; each file is kept as evidence
+    (佐证) of this version, checked like a problem's attachments. "On time" is frozen at the first submission. All or
+    nothing: a refused file or finding stores nothing, not even the files already written.
     """
+    with files_removed_on_failure() as stored, transaction.atomic():
+        return _submit(actor=actor, slot=slot, summary=summary, activities=activities, findings=findings,
+                       rectifications=rectifications, files=files, stored=stored)
+
+
+def _checked_files(files: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Each file with its SHA-256, after the checks of core/uploads.py; at most MAX_REPORT_FILES."""
+    files = [f for f in files if f]
+    if len(files) > MAX_REPORT_FILES:
+        raise ServiceError(f"每次报送最多上传{MAX_REPORT_FILES}个佐证材料。", field="files")
+    return [(f, checked_sha256(f)) for f in files]
+
+
+def _store_report_file(actor: User, report: Report, upload: UploadedFile, sha256: str,
+                       stored: list[str]) -> ReportAttachment:
+    name = upload.name or ""
+    attachment = ReportAttachment(report=report, stored_token=secrets.token_hex(16), original_name=name[:200],
+                                  content_type=content_type_for(name), size=upload.size or 0, sha256=sha256,
+                                  uploaded_by=actor, uploaded_at=report.submitted_at)
+    attachment.file.save(attachment.stored_token, upload, save=False)
+    stored.append(attachment.file.name)
+    attachment.save()
+    return attachment
+
+
+def _submit(*, actor: User, slot: ReportSlot, summary: str, activities: Sequence[dict], findings: Sequence[dict],
+            rectifications: Sequence[dict], files: Sequence[UploadedFile], stored: list[str]) -> Report:
     slot = _locked_slot(slot)
     org = assignee_org(actor, slot)
     if org is None:
@@ -541,10 +575,12 @@ def report_submit(*, actor: User, slot: ReportSlot, summary: str, activities: Se
     summary = _require(summary, "请填写工作情况。", "summary")
     clean_activities = _clean_activities(activities)
     clean_rectifications = _clean_rectifications(actor, rectifications)
+    checked_files = _checked_files(files)
     now = timezone.now()
     from_state = slot.state
     version = slot.reports.count() + 1
     report = Report.objects.create(slot=slot, version=version, summary=summary, submitted_by=actor, submitted_at=now)
+    evidence = [_store_report_file(actor, report, upload, sha256, stored) for upload, sha256 in checked_files]
     for a in clean_activities:
         a.report = report
     Activity.objects.bulk_create(clean_activities)
@@ -558,7 +594,8 @@ def report_submit(*, actor: User, slot: ReportSlot, summary: str, activities: Se
     _audit("supervision.slot", slot.pk, action, actor=actor, actor_org=org, from_state=from_state,
            to_state=slot.state, payload={**base, "version": version, "on_time": slot.on_time, "label": slot.label})
     _audit("supervision.report", report.pk, action, actor=actor, actor_org=org, to_state=report.status,
-           payload={**base, "version": version, "activities": len(clean_activities)})
+           payload={**base, "version": version, "activities": len(clean_activities),
+                    "files": [{"id": a.pk, "name": a.original_name, "sha256": a.sha256} for a in evidence]})
     if findings:
         source = Source.objects.filter(code=FINDING_SOURCE_CODE).first()
         if source is None:
@@ -616,7 +653,24 @@ def report_review(*, actor: User, report: Report, approve: bool, comment: str = 
            to_state=slot.state, reason=comment, payload=base)
     _audit("supervision.report", report.pk, action, actor=actor, actor_org=org, from_state=ReportStatus.SUBMITTED,
            to_state=report.status, reason=comment, payload=base)
+    if not approve:
+        _notify_returned(slot, comment)
     return report
+
+
+def _notify_returned(slot: ReportSlot, comment: str) -> None:
+    """Tell the assignee's people that their report came back, with the comments (inbox, e-mail, group robot)."""
+    from .deadlines import SLOT_KIND, slot_recipients
+
+    notify(Notice(kind=SLOT_KIND, object_id=slot.pk, event="returned", deadline=slot.due_date,
+                   user_ids=frozenset(slot_recipients([slot])[slot.pk]), note=f"审核意见：{comment}"))
+
+
+@transaction.atomic
+def report_attachment_record_download(*, actor: User, attachment: ReportAttachment) -> None:
+    """Log a download of a report's evidence file (a sensitive read)."""
+    _audit("supervision.report", attachment.report_id, Action.DOWNLOAD, actor=actor,
+           payload={"attachment": attachment.pk, "name": attachment.original_name})
 
 
 def _slot_supervisor(actor: User, slot: ReportSlot) -> Organisation:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("slots/<int:pk>/submit/", views.slot_submit_view, name="slot_submit"),
     path("slots/<int:pk>/rows/<str:kind>/", views.slot_row_view, name="slot_row"),
     path("slots/<int:pk>/review/", views.report_review_view, name="review"),
+    path("report-files/<int:pk>/", views.report_file_view, name="report_file"),
     path("slots/<int:pk>/urge/", views.slot_urge_view, name="urge"),
     path("rectifications/<int:pk>/", views.rectification_update_view, name="rectification_update"),
     path("mine/", views.mine_view, name="mine"),

@@ -1,15 +1,17 @@
 """Web pages of the supervision lists. Each view parses input, calls a selector or a service, and renders."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qingshan.access import supervision as access
 from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.uploads import content_type_for
 
 from . import excel, selectors, services
 from .choices import ESCALATION_COLOURS, OPEN_SLOT_STATES, Action, RectificationStatus, SlotState, Stage
@@ -209,6 +211,8 @@ def _slot_context(request, slot, *, data=None, errors=None):
         "escalation_colour": ESCALATION_COLOURS[slot.escalation_level],
         "rect_form": RectificationUpdateForm() if is_assignee or is_reviewer else None,
         "rect_statuses": RectificationStatus.choices,
+        "file_types": sorted(settings.ATTACHMENT_ALLOWED_EXTENSIONS), "file_limit": settings.ATTACHMENT_MAX_BYTES,
+        "file_count": services.MAX_REPORT_FILES,
     }
 
 
@@ -226,7 +230,8 @@ def slot_submit_view(request, pk):
     data, errors = parse_report(request.POST)
     if not errors:
         try:
-            report = services.report_submit(actor=request.user, slot=slot, **data)
+            report = services.report_submit(actor=request.user, slot=slot, files=request.FILES.getlist("files"),
+                                            **data)
         except ServiceError as exc:
             errors = [exc.message]
         else:
@@ -236,6 +241,18 @@ def slot_submit_view(request, pk):
     context = _slot_context(request, slot, data={"summary": request.POST.get("summary", ""), **rows},
                             errors=errors)
     return render(request, "supervision/slot.html", context, status=400)
+
+
+@login_required
+def report_file_view(request, pk):
+    """Serve a report's evidence file after the access check (the reader may see its slot); the download is logged
+    and kept out of every cache."""
+    attachment = _or_404(access.access_report_attachment, request.user, pk, "佐证材料")
+    services.report_attachment_record_download(actor=request.user, attachment=attachment)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+                            content_type=content_type_for(attachment.original_name))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

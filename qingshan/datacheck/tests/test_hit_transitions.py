@@ -6,6 +6,7 @@ import time_machine
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.testing.transitions import TransitionMatrix
+from qingshan.core.worklist import OWN, work_queues
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import Action, HitState
 from qingshan.datacheck.models import CheckModel, Hit
@@ -98,3 +99,21 @@ def test_the_api_runs_the_same_table(dc):
     assert (again.status_code, again.json()["detail"]) == (400, "该线索当前状态为“核查中”，不能转核查。")
     confirmed = client.post(f"/api/datacheck/hits/{hit.pk}/confirm/", {"reason": "超标属实"}, format="json")
     assert confirmed.status_code == 200 and confirmed.json()["problem_number"].startswith("QS-")
+
+
+# Model hits in 我的待办: hits to triage and hits under verification (the one who sent it there owns it), for the
+# supervisors who triage; leaders, who only look, have no such queue.
+def _worklist_counts(user):
+    user = type(user).objects.get(pk=user.pk)
+    return {q.key: (q.queryset.count(), q.section(OWN).count()) for q in work_queues(user=user)
+            if q.key.startswith("hits_")}
+
+
+def test_hits_wait_for_triage_and_verification_in_the_triagers_worklist(dc):
+    dc.load(row("S1", 9), row("S2", 8), row("S3", 7))
+    services.run_start(actor=dc.officer, model=CheckModel.objects.get(pk=dc.model.pk))
+    services.hit_verify(actor=dc.officer, hit=Hit.objects.get(subject_key="S1"), reason="请现场核实")
+    assert _worklist_counts(dc.officer) == {"hits_to_triage": (2, 0), "hits_verifying": (1, 1)}
+    assert _worklist_counts(dc.office_head) == {"hits_to_triage": (2, 0), "hits_verifying": (1, 0)}
+    assert _worklist_counts(dc.leader) == {}
+    assert _worklist_counts(dc.eco_handler) == {}

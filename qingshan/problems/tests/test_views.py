@@ -173,8 +173,9 @@ def test_inbox_counts_per_queue(client, world):
     drive_to(world, State.DISPATCHED)
     drive_to(world, State.IN_PROGRESS)
     body = login(client, world.eco_handler).get(reverse("inbox")).content.decode()
-    assert 'data-queue="to_sign">待签收 <span class="badge text-bg-light">2</span>' in body
-    assert 'data-queue="to_handle">办理中 <span class="badge text-bg-light">1</span>' in body
+    assert 'data-queue="to_sign" data-count="2">待签收 <span class="badge text-bg-light">2</span>' in body
+    # The handler signed it: among their own items.
+    assert 'data-queue="to_handle" data-count="1">办理中 <span class="badge text-bg-light">1</span>' in body
 
 
 def test_list_detail_and_inbox_query_counts_do_not_grow_with_rows(client, world, assert_query_baseline,

@@ -12,12 +12,16 @@ from qingshan.access.problems import visible_problems
 from qingshan.core.registry import plugins
 from qingshan.core.worklist import work_queues
 from qingshan.problems import kpis, services
+from qingshan.problems import worklist as problem_worklist
 from qingshan.problems.choices import TERMINAL_STATES, Action, ExtensionStatus, State
 from qingshan.problems.models import Extension, Problem
 from qingshan.problems.testing.flows import drive_to, with_pending_extension
 
 USERS = ("officer", "office_head", "xinfang", "leader", "readonly", "group_staff", "district_staff", "eco_handler",
          "eco_head", "water_handler", "housing_handler", "urban_handler", "partner_staff", "outsider")
+
+
+PROBLEM_QUEUES = {q.key for q in problem_worklist.QUEUES}
 
 
 def former_inbox_queues(user) -> list[tuple[str, str, set[int]]]:
@@ -77,7 +81,8 @@ def test_every_users_queues_are_the_former_ones(busy):
     for name in USERS:
         user = getattr(busy, name)
         user = type(user).objects.get(pk=user.pk)  # a fresh profile for each
-        gathered = [(q.key, q.label, set(q.queryset.values_list("pk", flat=True))) for q in work_queues(user=user)]
+        gathered = [(q.key, q.label, set(q.queryset.values_list("pk", flat=True))) for q in work_queues(user=user)
+                    if q.key in PROBLEM_QUEUES]
         assert gathered == former_inbox_queues(user), name
         seen_any |= {key for key, _label, pks in gathered if pks}
     assert seen_any == {"to_sign", "to_handle", "rejected", "unit_overdue", "to_dispatch", "to_review",
@@ -86,10 +91,48 @@ def test_every_users_queues_are_the_former_ones(busy):
 
 def test_the_page_and_the_api_show_the_gathered_queues(client, busy):
     client.force_login(busy.officer)
-    body = client.get(reverse("inbox") + "?queue=to_review").content.decode()
+    body = client.get(reverse("inbox") + "?section=own&queue=to_review").content.decode()
     replied = Problem.objects.filter(state=State.REPLIED).first()
-    assert 'data-queue="to_review">待审核 <span class="badge text-bg-light">1</span>' in body
+    # The officer registered it: it is among their own items (first), not the office's others.
+    assert 'data-queue="to_review" data-count="1">待审核 <span class="badge text-bg-light">1</span>' in body
+    assert 'data-queue="to_review" data-count="0">待审核' in body
     assert replied.number in body
     data = client.get("/api/inbox/").json()
-    assert [q["key"] for q in data] == ["to_dispatch", "to_review", "extensions", "overdue"]
-    assert {q["key"]: q["count"] for q in data}["to_review"] == 1
+    assert [q["key"] for q in data if q["key"] in PROBLEM_QUEUES] == ["to_dispatch", "to_review", "extensions",
+                                                                       "overdue"]
+    assert {q["key"]: (q["count"], q["own_count"]) for q in data}["to_review"] == (1, 1)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_a_handlers_own_problems_come_first_then_the_units(client, world):
+    mine = [drive_to(world, State.SIGNED, title=f"本人签收{n}") for n in range(2)]
+    colleagues = drive_to(world, State.SIGNED, handler=world.eco_head, title="同事签收")
+    body = login(client, world.eco_handler).get(reverse("inbox")).content.decode()
+    own, org = body.index('data-section="own"'), body.index('data-section="org"')
+    assert own < org  # 本人事项 above 本单位事项
+    assert 'data-queue="to_handle" data-count="2">办理中' in body[own:org]
+    assert 'data-queue="to_handle" data-count="1">办理中' in body[org:]
+    # The first page opens on the person's own items.
+    listed = body[body.index('id="worklist-items"'):]
+    assert 'data-chosen-section="own"' in listed[:60]
+    assert all(p.number in listed for p in mine) and colleagues.number not in listed
+    org_page = client.get(reverse("inbox") + "?section=org&queue=to_handle").content.decode()
+    listed = org_page[org_page.index('id="worklist-items"'):]
+    assert colleagues.number in listed and not any(p.number in listed for p in mine)
+
+
+@pytest.mark.parametrize("name", ["officer", "eco_handler", "group_staff", "partner_staff", "leader"])
+def test_the_inbox_query_count_does_not_grow_with_items(client, busy, name, assert_query_baseline,
+                                                        django_assert_max_num_queries):
+    login(client, getattr(busy, name))
+    with assert_query_baseline(f"inbox page ({name})") as small:
+        client.get(reverse("inbox"))
+    for _ in range(4):
+        drive_to(busy, State.SIGNED)
+        drive_to(busy, State.REPLIED)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("inbox"))

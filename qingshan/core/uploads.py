@@ -1,7 +1,13 @@
-"""Checks on uploaded files: allowed type by extension and by content, size limit, not empty."""
+"""Checks on uploaded files: allowed type by extension and by content, size limit, not empty; the type a stored
+file is served with; and the removal of the files a failed service stored. Every app that keeps files (problem
+attachments, report evidence) goes through here, so a file is checked and served the same way everywhere."""
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 from qingshan.core.errors import ServiceError
 
@@ -53,6 +59,28 @@ def check_upload(upload) -> None:
         upload.seek(0)
         if not any(head.startswith(sig) for sig in signatures):
             raise ServiceError(f"附件“{name}”的内容与扩展名不符，可能已损坏或被改名。", field="files")
+
+
+def checked_sha256(upload) -> str:
+    """Check the upload (as `check_upload`) and return the SHA-256 of its content, kept to prove it unaltered."""
+    check_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[str]]:
+    """All-or-nothing uploads: the storage names a service appends to the list are deleted if it then fails."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
 
 
 def _human_size(size: int) -> str:
