@@ -47,7 +47,6 @@ def world(transactional_db, settings, tmp_path):
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
     settings.DATACHECK_ENGINE = "duckdb"
     with time_machine.travel(WORLD_NOW, tick=True):
         w = build_world()
