@@ -21,7 +21,7 @@ from .jobs import STATUS_LABELS, jobs_by_status
 BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # Jobs and their states, by model: the reminder deliveries, the model runs, the data-set imports.
 JOB_MODELS = {"reminder_delivery": "reminders.Delivery", "model_run": "datacheck.Run",
-              "dataset_import": "datasets.ImportBatch"}
+              "dataset_import": "datasets.ImportBatch", "excel_import": "supervision.ImportJob"}
 _lock = threading.Lock()
 _requests: dict[tuple[str, str, str], int] = defaultdict(int)
 _durations: dict[str, list[float]] = defaultdict(lambda: [0] * (len(BUCKETS) + 2))  # buckets…, +Inf count, sum

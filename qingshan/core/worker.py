@@ -99,7 +99,7 @@ def run_worker(*, write: Callable[[str], None], only_jobs: bool = False, once: b
         stop = threading.Event()
         if not once:
             def on_signal(signum: int, frame: object) -> None:
-                stop.set()  # type: ignore[union-attr]  # set just above
+                stop.set()
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
     scheduler = Scheduler([] if only_jobs else scheduled_jobs())

@@ -62,7 +62,7 @@ def test_the_worker_command_runs_the_jobs_and_the_periodic_sweeps(settings):
     out = io.StringIO()
     call_command("run_worker", "--once", stdout=out)
     text = out.getvalue()
-    assert "后台工作进程" in text and "已启动" in text and "运行模型 0 个" in text and "后台工作进程已停止。" in text
+    assert "后台工作进程" in text and "已启动" in text and "到期模型 0 个" in text and "后台工作进程已停止。" in text
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert not WorkerHeartbeat.objects.exists()  # a worker that stopped cleanly leaves no heartbeat behind
 
