@@ -46,8 +46,8 @@ test-postgres: venv
 demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --problems $(DEMO_PROBLEMS) --seed $(DEMO_SEED) --end $(DEMO_END) --if-empty
-	@echo "后台运行定时任务（manage.py run_scheduled --loop：提醒扫描、数据比对定时运行），随网页服务一起退出"
-	@$(PY) manage.py run_scheduled --loop & jobs=$$!; \
+	@echo "后台工作进程（manage.py run_worker：数据导入、模型运行、提醒扫描、数据比对定时运行），随网页服务一起退出"
+	@$(PY) manage.py run_worker & jobs=$$!; \
 		trap "kill $$jobs 2>/dev/null" EXIT INT TERM; \
 		$(PY) manage.py runserver 127.0.0.1:8000
 

@@ -54,3 +54,21 @@ def login(page, live_server):
         page.wait_for_url("**/inbox/**")
         return page
     return _login
+
+
+@pytest.fixture
+def worker(transactional_db, settings):
+    """`manage.py run_worker`'s loop in a thread beside the live server: jobs the pages queue are run by it."""
+    import threading
+
+    from qingshan.core.worker import run_worker
+
+    settings.JOB_POLL_SECONDS = 0.2
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, name="e2e-worker", daemon=True,
+                              kwargs={"write": lambda line: None, "only_jobs": True, "stop": stop})
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join(timeout=60)  # the job in hand finishes first; it must be gone before the database is emptied
+    assert not thread.is_alive(), "the worker is still running"

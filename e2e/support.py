@@ -14,7 +14,7 @@ def htmx_ready(page):
 
 @contextmanager
 def datacheck_world(settings, tmp_path):
-    """The test world at its fixed "now", with data sets in the test's own folder, imports run synchronously and
+    """The test world at its fixed "now", with data sets in the test's own folder and
     the 数据比对模型 problem source: what a data-comparison story starts from."""
     import time_machine
 
@@ -23,7 +23,6 @@ def datacheck_world(settings, tmp_path):
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
     settings.DATACHECK_ENGINE = "duckdb"
     with time_machine.travel(WORLD_NOW, tick=True):
         world = build_world()

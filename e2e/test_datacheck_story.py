@@ -46,7 +46,7 @@ def world(transactional_db, settings, tmp_path):
         yield w
 
 
-def test_import_run_confirm_and_find_the_problem(world, login, live_server, tmp_path):
+def test_import_run_confirm_and_find_the_problem(world, worker, login, live_server, tmp_path):
     # The model exists (disabled, as every new model) and is enabled by the officer after a dry run.
     model = services.checkmodel_create(actor=world.officer, code="outfall_cod_over", name="排口化学需氧量超标",
                                        spec_text=SPEC, problem_category=world.water_pollution)
@@ -82,6 +82,8 @@ def test_import_run_confirm_and_find_the_problem(world, login, live_server, tmp_
     page.click("button:has-text('启用')")
     expect(page.locator("#model-state")).to_have_text("已启用")
     page.click("button:has-text('立即运行')")
+    # The run is queued; the background worker runs it and the run page shows the result when it is done.
+    expect(page.locator("#run-result")).to_contain_text("运行完成：命中 1 个对象，新增线索 1 条", timeout=30_000)
     expect(page.locator("#run-facts")).to_contain_text("已完成")
     expect(page.locator("#run-facts")).to_contain_text("扫描行数")
 

@@ -1,6 +1,5 @@
-"""A data officer imports a GBK CSV through the page and watches the progress bar reach 100 % (issue 4)."""
-import threading
-
+"""A data officer imports a GBK CSV through the page and watches the progress bar reach 100 % (issue 4), the import
+run by the background worker from the job queue (issue 15)."""
 import pytest
 from playwright.sync_api import expect
 
@@ -17,18 +16,11 @@ def water(transactional_db, settings, tmp_path):
     from qingshan.problems.testing.world import build_world
 
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = False  # the real thing: a background thread, polled by the page
     world = build_world()
-    yield dataset_define(actor=world.officer, spec=WATER_SPEC)
-    # The import thread still closes its batch and its connection after the page shows 已完成; it must be gone
-    # before the test database is emptied for the next test.
-    for thread in threading.enumerate():
-        if thread.name.startswith("dataset-import-"):
-            thread.join(timeout=60)
-            assert not thread.is_alive(), f"{thread.name} is still running"
+    return dataset_define(actor=world.officer, spec=WATER_SPEC)
 
 
-def test_officer_imports_a_gbk_csv_and_sees_progress_and_preview(page, login, live_server, water, tmp_path):
+def test_officer_imports_a_gbk_csv_and_sees_progress_and_preview(page, login, live_server, water, worker, tmp_path):
     path = tmp_path / "断面水质.csv"
     path.write_bytes((HEADER + ROWS).encode("gbk"))
     login("officer")

@@ -24,8 +24,8 @@ def world(transactional_db, settings, tmp_path):
         yield w
 
 
-def test_a_chinese_file_gives_a_hit_and_a_problem_that_read_like_an_officer_wrote_them(world, login, live_server,
-                                                                                      tmp_path):
+def test_a_chinese_file_gives_a_hit_and_a_problem_that_read_like_an_officer_wrote_them(
+        world, worker, login, live_server, tmp_path):
     model = services.checkmodel_create(actor=world.officer, code="hp_over_target", name="断面水质劣于目标",
                                        spec_text=SPEC, problem_category=world.water_pollution)
     services.checkmodel_set_enabled(actor=world.officer, model=model, enabled=True)

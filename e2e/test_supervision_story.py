@@ -133,3 +133,28 @@ def test_add_row_button_answers_a_click_made_the_moment_it_is_back(world, login,
     for index in (2, 3):
         expect(page.locator(f"select[name=act-{index}-kind]")).to_have_count(1)
     expect(page.locator("#add-act")).to_have_attribute("hx-get", re.compile(r"index=4$"))
+
+
+def test_an_item_import_started_in_the_page_is_run_by_the_worker_and_its_result_shown_there(
+        world, worker, login, live_server, tmp_path):
+    import openpyxl
+
+    from qingshan.supervision import excel
+    from qingshan.supervision.models import SupervisionItem
+
+    book = openpyxl.Workbook()
+    book.active.append([c.header for c in excel.ITEMS.columns])
+    book.active.append([2026, "黑臭水体整治监督", "整治进展", "", "第一监督检查室", "每月", None,
+                        dt.date(2026, 1, 1), dt.date(2026, 3, 31), 5, "驻市生态环境局纪检监察组"])
+    path = tmp_path / "监督事项.xlsx"
+    book.save(path)
+
+    page = login("officer")
+    page.goto(f"{live_server.url}/supervision/import/items/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("button:has-text('导入')")
+    page.wait_for_url("**/supervision/import/items/jobs/**")
+    # The page follows the queued job; the worker reads the file and imports it, and the result appears here.
+    expect(page.locator("#import-result")).to_have_text("导入完成：已导入 1 行。", timeout=30_000)
+    expect(page.locator("#import-status")).to_have_text("已完成")
+    assert SupervisionItem.objects.filter(title="黑臭水体整治监督").exists()

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "qingshan.core",
     "qingshan.orgs",
     "qingshan.workdays",
@@ -294,3 +296,17 @@ SPREADSHEET_LIMITS = {
     "max_cells": int(os.environ.get("QINGSHAN_SPREADSHEET_MAX_CELLS", "20000000")),
     "max_seconds": float(os.environ.get("QINGSHAN_SPREADSHEET_MAX_SECONDS", "180")),
 }
+
+# ---- Background jobs: Django's tasks API (django-tasks) on its database backend, run by `manage.py run_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker writes a heartbeat this often; a running job whose worker has been silent for JOB_STALE_SECONDS is
+# interrupted (the worker was killed) and is marked failed by the next worker start or periodic check.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("QINGSHAN_JOB_HEARTBEAT_SECONDS", "10"))
+JOB_STALE_SECONDS = float(os.environ.get("QINGSHAN_JOB_STALE_SECONDS", "60"))
+# Files a queued job reads later (uploaded spreadsheets), deleted when the job ends.
+JOB_FILES_DIR = _private_dir(Path(os.environ.get("QINGSHAN_JOB_FILES_DIR", DATA_DIR / "jobs")).resolve())
+# Seconds the worker waits between two looks at an empty queue.
+JOB_POLL_SECONDS = float(os.environ.get("QINGSHAN_JOB_POLL_SECONDS", "1"))
+# What one model run may use in DuckDB: a wall-clock limit (the query is interrupted) and a memory limit.
+MODEL_TIMEOUT_SECONDS = float(os.environ.get("QINGSHAN_MODEL_TIMEOUT_SECONDS", "600"))
+DUCKDB_MEMORY_LIMIT = os.environ.get("QINGSHAN_DUCKDB_MEMORY_LIMIT", "2GB")

@@ -12,6 +12,7 @@ STORAGES = {**STORAGES, "default": {**STORAGES["default"], "OPTIONS": {  # noqa:
 
 # Each test run keeps its data sets (DuckDB file, Parquet) in its own throw-away folder.
 DATASETS_DIR = Path(tempfile.mkdtemp(prefix="qingshan-test-datasets-"))  # noqa: F405
+JOB_FILES_DIR = Path(tempfile.mkdtemp(prefix="qingshan-test-jobs-"))  # noqa: F405
 
 # SQLite's test database is a file, not Django's shared-cache memory database: threads of the live server and
 # background imports then get SQLite's real locking (WAL readers never wait, a writer waits busy_timeout) instead of

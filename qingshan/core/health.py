@@ -4,6 +4,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .jobs import queue_health
 from .registry import declared
 
 
@@ -18,8 +19,10 @@ def _database() -> dict:
 
 
 def _job_queue() -> dict:
-    # The sweep and the scheduled model runs are cron commands today; a queue, once there is one, reports here.
-    return {"status": "not_configured"}
+    try:
+        return queue_health()
+    except Exception:  # noqa: BLE001 -- as for the database: the reason goes to the log, not the probe
+        return {"status": "error"}
 
 
 @never_cache

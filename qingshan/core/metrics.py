@@ -16,11 +16,12 @@ from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.cache import never_cache
 
 from .clientip import client_ip
+from .jobs import STATUS_LABELS, jobs_by_status
 
 BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # Jobs and their states, by model: the reminder deliveries, the model runs, the data-set imports.
 JOB_MODELS = {"reminder_delivery": "reminders.Delivery", "model_run": "datacheck.Run",
-              "dataset_import": "datasets.ImportBatch"}
+              "dataset_import": "datasets.ImportBatch", "excel_import": "supervision.ImportJob"}
 _lock = threading.Lock()
 _requests: dict[tuple[str, str, str], int] = defaultdict(int)
 _durations: dict[str, list[float]] = defaultdict(lambda: [0] * (len(BUCKETS) + 2))  # buckets…, +Inf count, sum
@@ -83,6 +84,11 @@ def render_metrics() -> str:
         model = apps.get_model(label)
         for row in model.objects.order_by().values("status").annotate(n=Count("pk")):
             lines.append(f'qingshan_jobs{{kind="{kind}",status="{_label(row["status"])}"}} {row["n"]}')
+    lines += ["# HELP qingshan_job_queue Rows of the background job queue by state (database, all processes).",
+              "# TYPE qingshan_job_queue gauge"]
+    counts = jobs_by_status()
+    for state in STATUS_LABELS:
+        lines.append(f'qingshan_job_queue{{status="{state.lower()}"}} {counts.get(state, 0)}')
     return "\n".join(lines) + "\n"
 
 

@@ -42,29 +42,42 @@ def scheduled_jobs(only: Collection[str] = ()) -> list[ScheduledJob]:
     return [job for job in jobs if job.code in only]
 
 
-def run_scheduled(jobs: list[ScheduledJob], *, loop: bool, write: Callable[[str], None],
-                  interval: float | None = None) -> list[str]:
-    """Run each job once, or with `loop` each again when its interval (or `interval` for all) has passed, until
-    SIGTERM/SIGINT. A job that raises is logged and reported, and the others still run; returns the failures."""
-    every = {job.code: interval or job.every_seconds for job in jobs}
-    next_at: dict[str, float] = {}
-    failures: list[str] = []
+class Scheduler:
+    """Runs each job when its interval (or `interval` for all) has passed since its last pass; shared by
+    `run_scheduled` and the job-queue worker (`run_worker`), which calls `run_due` between jobs."""
 
-    def one_pass(should_stop: Callable[[], bool]) -> str:
+    def __init__(self, jobs: list[ScheduledJob], *, interval: float | None = None):
+        self.jobs = jobs
+        self.every = {job.code: interval or job.every_seconds for job in jobs}
+        self.next_at: dict[str, float] = {}
+        self.failures: list[str] = []
+
+    @property
+    def shortest(self) -> float:
+        return min(self.every.values(), default=60.0)
+
+    def run_due(self, should_stop: Callable[[], bool]) -> str:
+        """One pass of every job that is due; a job that raises is logged and reported, and the others still run."""
         lines = []
-        for job in jobs:
+        for job in self.jobs:
             now = time.monotonic()
-            if should_stop() or now < next_at.get(job.code, now):
+            if should_stop() or now < self.next_at.get(job.code, now):
                 continue
-            next_at[job.code] = now + every[job.code]
+            self.next_at[job.code] = now + self.every[job.code]
             try:
                 lines.append(job.run(should_stop))
             except Exception as exc:  # noqa: BLE001 - one broken job must not stop the others
                 log.exception("scheduled job %s failed", job.code)
-                failures.append(f"{job.label}出错：{exc}")
-                lines.append(failures[-1])
+                self.failures.append(f"{job.label}出错：{exc}")
+                lines.append(self.failures[-1])
         return "\n".join(lines)
 
+
+def run_scheduled(jobs: list[ScheduledJob], *, loop: bool, write: Callable[[str], None],
+                  interval: float | None = None) -> list[str]:
+    """Run each job once, or with `loop` each again when its interval (or `interval` for all) has passed, until
+    SIGTERM/SIGINT. A job that raises is logged and reported, and the others still run; returns the failures."""
+    scheduler = Scheduler(jobs, interval=interval)
     if jobs:
-        run_periodically(one_pass, loop=loop, interval=min(every.values()), write=write)
-    return failures
+        run_periodically(scheduler.run_due, loop=loop, interval=scheduler.shortest, write=write)
+    return scheduler.failures

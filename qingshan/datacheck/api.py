@@ -87,7 +87,8 @@ class _Base(APIView):
 
 
 class RunStartView(_Base):
-    """Start a run of a model now (trigger 接口); answers with the recorded run."""
+    """Queue a run of a model (trigger 接口) for the background worker; answers with the recorded run (排队中),
+    whose status the run's URL reports until it has finished."""
 
     @extend_schema(tags=[TAG], request=DatacheckRunStartInput, responses={201: DatacheckRunOutput, **ERRORS},
                    summary="运行模型")
@@ -98,7 +99,7 @@ class RunStartView(_Base):
             field, message = first_error(serializer.errors, {"dry_run": "试运行"})
             raise InputInvalid(message, field=field, errors=serializer.errors)
         run = services.run_start(actor=request.user, model=model, dry_run=serializer.validated_data["dry_run"],
-                                 trigger=Trigger.API)
+                                 trigger=Trigger.API, background=True)
         return Response(DatacheckRunOutput(run).data, status=status.HTTP_201_CREATED)
 
 

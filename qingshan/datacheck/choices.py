@@ -36,12 +36,14 @@ class Trigger(models.TextChoices):
 
 
 class RunStatus(ColouredChoices):
+    QUEUED = "queued", "排队中"
     RUNNING = "running", "运行中"
     SUCCEEDED = "succeeded", "已完成"
     FAILED = "failed", "失败"
 
 
-with_colours(RunStatus, {RunStatus.RUNNING: "info", RunStatus.SUCCEEDED: "success", RunStatus.FAILED: "danger"})
+with_colours(RunStatus, {RunStatus.QUEUED: "secondary", RunStatus.RUNNING: "info", RunStatus.SUCCEEDED: "success",
+                         RunStatus.FAILED: "danger"})
 
 
 class HitState(ColouredChoices):

@@ -107,6 +107,10 @@ class Run(models.Model):
         return RunStatus.colour_of(self.status)
 
     @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+    @property
     def is_draft(self) -> bool:
         """Whether this was a dry run of unsaved editor text rather than of a saved version."""
         return self.draft_spec is not None

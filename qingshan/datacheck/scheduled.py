@@ -1,12 +1,13 @@
-"""Scheduled runs: every enabled model whose next run is due runs once, claimed before it runs.
+"""Scheduled runs: every enabled model whose next run is due is queued once, claimed before it is queued.
 
-Declared as a periodic job (contract in qingshan/core/scheduled.py), run by `manage.py run_scheduled` (or its alias
-`run_models`), once for cron or --loop. Each due model is claimed by a conditional UPDATE that moves its next_run_at
-forward, so two schedulers (or a repeated call) never run the same slot twice.
+Declared as a periodic job (contract in qingshan/core/scheduled.py), run by the worker (`manage.py run_worker`) or
+`manage.py run_scheduled` (or its alias `run_models`), once for cron or --loop. Each due model is claimed by a
+conditional UPDATE that moves its next_run_at forward, so two schedulers (or a repeated call) never queue the same
+slot twice. The run itself is a job like any other (its limits, and its failure when its worker is killed).
 """
 import datetime as dt
-import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from qingshan.core.scheduled import ScheduledJob
@@ -15,28 +16,24 @@ from .choices import Schedule, Trigger
 from .models import CheckModel, Run
 from .services import next_run_after, run_start
 
-log = logging.getLogger(__name__)
-
 
 def run_due_models(now: dt.datetime | None = None) -> list[Run]:
-    """Run each enabled, scheduled model whose next run is at or before `now`; return the runs made."""
+    """Queue a run of each enabled, scheduled model whose next run is at or before `now`; return the runs queued."""
     now = now or timezone.now()
     runs = []
     due = CheckModel.objects.filter(enabled=True, next_run_at__lte=now).exclude(schedule=Schedule.NONE)
     for model in due.select_related("owner_org__region").order_by("next_run_at", "pk"):
-        claimed = CheckModel.objects.filter(pk=model.pk, enabled=True, next_run_at=model.next_run_at).update(
-            next_run_at=next_run_after(model.schedule, now))
-        if not claimed:
-            continue  # another scheduler took this slot
-        run = run_start(actor=None, model=model, trigger=Trigger.SCHEDULED)
-        if run.error:
-            log.warning("scheduled run of %s failed: %s", model.code, run.error)
-        runs.append(run)
+        with transaction.atomic():  # the slot is taken exactly when its run is queued
+            claimed = CheckModel.objects.filter(pk=model.pk, enabled=True, next_run_at=model.next_run_at).update(
+                next_run_at=next_run_after(model.schedule, now))
+            if not claimed:
+                continue  # another scheduler took this slot
+            runs.append(run_start(actor=None, model=model, trigger=Trigger.SCHEDULED, background=True))
     return runs
 
 
 def _summary(runs: list[Run]) -> str:
-    return f"运行模型 {len(runs)} 个，失败 {sum(1 for r in runs if r.error)} 个。"
+    return f"到期模型 {len(runs)} 个，已排入后台运行。"
 
 
 SCHEDULED_JOBS = [

@@ -26,6 +26,7 @@ from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.models import Organisation, Region, User
 
 from .choices import UNDECIDED_HIT_STATES, Action, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
+from .limits import RunDeadline
 from .masking import mask_hits
 from .models import CheckModel, CheckModelVersion, Hit, Run
 from .prose import SubjectNamer, hit_description, hit_subject, hit_title, model_vocabulary
@@ -159,15 +160,26 @@ def _validated_spec(actor: User, spec_text: str, spec_format: str) -> "CompiledM
     return compiled
 
 
-def _execute(compiled: "CompiledModel", *, run: Run, dry_run: bool) -> "RunOutcome":
-    """Run the compiled model in the configured engine; the caller closes `outcome.engine`."""
+def _engine_options(name: str) -> dict:
+    """DuckDB may read the registered external Parquet files and nothing else outside its own files."""
+    if name.lower() != "duckdb":
+        return {}
+    from qingshan.datasets.models import Dataset
+
+    paths = list(Dataset.objects.exclude(external_path="").values_list("external_path", flat=True))
+    return {"limited": True, "external_paths": paths}
+
+
+def _execute(compiled: "CompiledModel", *, run: Run, dry_run: bool, deadline: RunDeadline) -> "RunOutcome":
+    """Run the compiled model in the configured engine, under `deadline`; the caller closes `outcome.engine`."""
     engine = _engine()
     try:
-        runner = engine.get_engine(run.engine)
+        runner = engine.get_engine(run.engine, **_engine_options(run.engine))
     except ValueError as exc:
         raise ServiceError(f"未知的计算引擎“{run.engine}”，请检查 QINGSHAN_DATACHECK_ENGINE 配置"
                            "（可选 duckdb、spark、postgresql）。") from exc
     try:
+        deadline.watch(runner)
         return engine.execute(compiled, runner, run_id=run.pk, dry_run=dry_run,
                               sample_subjects=PREVIEW_SUBJECTS if dry_run else 0,
                               sample_rows_per_subject=EVIDENCE_ROWS)
@@ -355,10 +367,13 @@ def checkmodel_schedule(*, actor: User, model: CheckModel, schedule: str) -> Che
 # ---------------------------------------------------------------- runs
 
 
-def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL) -> Run:
-    """Run a model now through the engine, record the run and upsert its hits (a dry run keeps only a preview).
+def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, trigger: str = Trigger.MANUAL,
+              background: bool = False) -> Run:
+    """Run a model through the engine, record the run and upsert its hits (a dry run keeps only a preview).
 
-    `actor` None is the scheduler (trigger 定时). A failed run is recorded with its Chinese error and changes no hit.
+    `background`: the run is recorded 排队中 with its job (pages and the API: the worker runs it, `run_execute`);
+    otherwise it runs here (the scheduler, already in the worker, and scripts). `actor` None is the scheduler
+    (trigger 定时). A failed run is recorded with its Chinese error and changes no hit.
     """
     org = None
     if actor is not None:
@@ -376,10 +391,10 @@ def run_start(*, actor: User | None, model: CheckModel, dry_run: bool = False, t
             raise
         return _run_refused(model, version=version, trigger=trigger, message=exc.message)
     return _run(model, version=version, actor=actor, org=org, trigger=trigger, dry_run=dry_run,
-                spec_text=version.spec_text, spec_format=version.spec_format)
+                spec_text=version.spec_text, spec_format=version.spec_format, background=background)
 
 
-def run_draft(*, actor: User, model: CheckModel, spec_text: str, spec_format: str) -> Run:
+def run_draft(*, actor: User, model: CheckModel, spec_text: str, spec_format: str, background: bool = False) -> Run:
     """Dry-run unsaved editor text (草稿试运行): validated exactly as saving validates it, run as a dry run.
 
     No version is created; the run keeps the text it ran and the saved version it was based on (text unchanged from
@@ -394,32 +409,75 @@ def run_draft(*, actor: User, model: CheckModel, spec_text: str, spec_format: st
                                                                     version.spec_format)
     draft_spec = None if unchanged else {"spec_text": spec_text, "spec_format": spec_format}
     return _run(model, version=version, actor=actor, org=org, trigger=Trigger.MANUAL, dry_run=True,
-                spec_text=spec_text, spec_format=spec_format, draft_spec=draft_spec)
+                spec_text=spec_text, spec_format=spec_format, draft_spec=draft_spec, background=background)
 
 
 def _run(model: CheckModel, *, version: CheckModelVersion, actor: User | None, org: Organisation | None, trigger: str,
-         dry_run: bool,
-         spec_text: str, spec_format: str, draft_spec: dict | None = None) -> Run:
-    """Record a run of `spec_text`, execute it, keep its figures and hits (or preview); a failure is recorded."""
-    started = time.perf_counter()
-    # Recorded first (and committed) so the run page shows it while the engine works.
-    run = Run.objects.create(model=model, version=version, engine=settings.DATACHECK_ENGINE, trigger=trigger,
-                             dry_run=dry_run, draft_spec=draft_spec, status=RunStatus.RUNNING, started_by=actor,
-                             started_at=timezone.now())
+         dry_run: bool, spec_text: str, spec_format: str, draft_spec: dict | None = None,
+         background: bool = False) -> Run:
+    """Record a run of `spec_text` and execute it here, or queue it for the worker (`background`)."""
+    with transaction.atomic():
+        # Recorded first (and committed) so the run page shows it while it waits and while the engine works.
+        run = Run.objects.create(model=model, version=version, engine=settings.DATACHECK_ENGINE, trigger=trigger,
+                                 dry_run=dry_run, draft_spec=draft_spec, started_by=actor, started_at=timezone.now(),
+                                 status=RunStatus.QUEUED if background else RunStatus.RUNNING)
+        if background:
+            from .tasks import execute_run
+
+            execute_run.enqueue(run.pk)  # the job's row commits with the run's, or neither does
+            return run
+    return _perform(run, version=version, actor=actor, org=org, spec_text=spec_text, spec_format=spec_format)
+
+
+def run_execute(run_id: int) -> Run:
+    """The worker's side of a queued run: claim it (排队中 → 运行中), check its starter may still run the model,
+    and run it as `run_start` would have."""
+    claimed = Run.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(status=RunStatus.RUNNING,
+                                                                            started_at=timezone.now())
+    run = Run.objects.select_related("model", "version", "started_by").get(pk=run_id)
+    if not claimed:
+        return run  # another worker took it, or it was failed meanwhile
+    actor, version = run.started_by, run.version
+    spec = run.draft_spec or {"spec_text": version.spec_text, "spec_format": version.spec_format}
     try:
-        compiled = compile_spec(spec_text, spec_format)  # a draft's was compiled when validated: cached
-        outcome = _execute(compiled, run=run, dry_run=dry_run)
+        org = _require_actor(actor, run.model, "运行数据比对模型") if actor is not None else None
     except ServiceError as exc:
-        return _run_failed(run, actor=actor, org=org, message=exc.message, started=started)
-    except Exception as exc:  # noqa: BLE001 - an engine failure is recorded on the run, in Chinese, not a 500
-        return _run_failed(run, actor=actor, org=org, message=f"模型运行失败：{exc}", started=started)
-    try:
-        locked = _record_run(run, outcome, actor=actor, org=org, version=version, started=started)
-    except Exception as exc:  # noqa: BLE001 - the hits' transaction rolled back whole; say why on the run
-        return _run_failed(run, actor=actor, org=org, message=f"模型运行结果保存失败：{exc}", started=started)
-    finally:
-        outcome.engine.close()
-    if not dry_run and locked.create_problems and run.new_hits:
+        return _run_failed(run, actor=actor, org=None, message=exc.message, started=time.perf_counter())
+    return _perform(run, version=version, actor=actor, org=org, **spec)
+
+
+def run_interrupted(run_id: int) -> None:
+    """The worker running this run's job died: a run not finished is 失败 with the queue's message; DuckDB rolled
+    its result table back with the process and no hit was written (they are saved in one transaction)."""
+    from qingshan.core.jobs import INTERRUPTED
+
+    run = Run.objects.select_related("model", "started_by").filter(pk=run_id).first()
+    if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        return
+    _run_failed(run, actor=run.started_by, org=None, message=INTERRUPTED, started=time.perf_counter())
+
+
+def _perform(run: Run, *, version: CheckModelVersion, actor: User | None, org: Organisation | None, spec_text: str,
+             spec_format: str) -> Run:
+    """Execute a recorded run within its time limit, keep its figures and hits (or preview); a failure is recorded."""
+    started = time.perf_counter()
+    with RunDeadline(settings.MODEL_TIMEOUT_SECONDS) as deadline:
+        try:
+            compiled = compile_spec(spec_text, spec_format)  # a draft's was compiled when validated: cached
+            outcome = _execute(compiled, run=run, dry_run=run.dry_run, deadline=deadline)
+        except ServiceError as exc:
+            return _run_failed(run, actor=actor, org=org, message=exc.message, started=started)
+        except Exception as exc:  # noqa: BLE001 - an engine failure is recorded on the run, in Chinese, not a 500
+            message = deadline.message or f"模型运行失败：{exc}"
+            return _run_failed(run, actor=actor, org=org, message=message, started=started)
+        try:
+            locked = _record_run(run, outcome, actor=actor, org=org, version=version, started=started)
+        except Exception as exc:  # noqa: BLE001 - the hits' transaction rolled back whole; say why on the run
+            message = deadline.message or f"模型运行结果保存失败：{exc}"
+            return _run_failed(run, actor=actor, org=org, message=message, started=started)
+        finally:
+            outcome.engine.close()
+    if not run.dry_run and locked.create_problems and run.new_hits:
         _create_problems_directly(locked, run)
     return run
 

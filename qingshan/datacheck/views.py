@@ -131,18 +131,16 @@ def model_action_view(request, pk, action):
     if action == "draft_run":
         return _draft_run(request, model)
     try:
+        # Runs are queued for the background worker; the preview and the run page follow them until they end.
         if action == "dry_run":
-            run = services.run_start(actor=request.user, model=model, dry_run=True, trigger=Trigger.MANUAL)
+            run = services.run_start(actor=request.user, model=model, dry_run=True, trigger=Trigger.MANUAL,
+                                     background=True)
             if request.htmx:
                 return render(request, "datacheck/_preview.html", {"preview_run": run})
             return _model_page(request, model, preview_run=run)
         if action == "run":
-            run = services.run_start(actor=request.user, model=model, trigger=Trigger.MANUAL)
-            if run.error:
-                messages.error(request, run.error)
-            else:
-                messages.success(request, f"运行完成：命中 {run.subjects} 个对象，新增线索 {run.new_hits} 条，"
-                                          f"再次出现 {run.recurrences} 条。")
+            run = services.run_start(actor=request.user, model=model, trigger=Trigger.MANUAL, background=True)
+            messages.success(request, "已提交后台运行，本页显示运行进度和结果。")
             return redirect("datacheck:run", pk=run.pk)
         if action in ("enable", "disable"):
             services.checkmodel_set_enabled(actor=request.user, model=model, enabled=action == "enable")
@@ -165,7 +163,7 @@ def _draft_run(request, model):
     if form.draft_is_valid():
         try:
             run = services.run_draft(actor=request.user, model=model, spec_text=form.cleaned_data["spec_text"],
-                                     spec_format=form.cleaned_data["spec_format"])
+                                     spec_format=form.cleaned_data["spec_format"], background=True)
         except ServiceError as exc:
             _form_errors(form, exc)
         else:

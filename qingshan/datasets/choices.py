@@ -10,7 +10,7 @@ class Storage(models.TextChoices):
 
 
 class BatchStatus(ColouredChoices):
-    QUEUED = "queued", "排队"
+    QUEUED = "queued", "排队中"
     RUNNING = "running", "导入中"
     DONE = "done", "已完成"
     FAILED = "failed", "失败"

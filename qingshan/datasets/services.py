@@ -8,7 +8,6 @@ import hashlib
 import logging
 import shutil
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -18,7 +17,7 @@ from typing import IO, Any
 import duckdb
 from django.conf import settings
 from django.core.files import File
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from qingshan.access.datasets import require_manager, visible_datasets
@@ -40,7 +39,7 @@ BATCH = "datasets.importbatch"
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
 WAITING = "等待其他导入完成"
-INTERRUPTED = "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
+INTERRUPTED = "后台任务中断（工作进程已停止），数据未做任何修改，请重新提交导入。"
 # How long a file in the incoming folder that no live batch owns is left alone before recovery deletes it.
 ORPHAN_AFTER = dt.timedelta(hours=1)
 
@@ -204,14 +203,11 @@ def _incoming_dir() -> Path:
     return folder
 
 
-def _runs_in_background() -> bool:
-    return not getattr(settings, "DATASETS_IMPORT_SYNC", False)
-
-
 def batch_create(*, actor: User, dataset: Dataset, upload: File | IO[bytes], mode: str = ImportMode.APPEND,
-                 background: bool | None = None) -> ImportBatch:
-    """Accept an uploaded file for import into `dataset`: keep it with its checksum, queue the batch (audited) and
-    start the import after commit — in a background thread, or right away when `background` is False."""
+                 background: bool = True) -> ImportBatch:
+    """Accept an uploaded file for import into `dataset`: check its name and size, keep it with its checksum and
+    queue the batch (audited) with its job in the same transaction; the worker reads it. `background=False` runs
+    the import here and now (the demo generator and command-line loads, never a web request)."""
     require_manager(actor)
     if dataset.storage != Storage.TABLE:
         raise ServiceError(f"数据集“{dataset.name}”登记为外部 Parquet 文件，不能导入数据。")
@@ -240,29 +236,14 @@ def batch_create(*, actor: User, dataset: Dataset, upload: File | IO[bytes], mod
                      actor_org=_actor_org(actor), to_state=BatchStatus.QUEUED,
                      payload={"dataset": dataset.code, "file": name, "sha256": batch.sha256, "size": size,
                               "mode": mode})
-        in_background = _runs_in_background() if background is None else background
-        if in_background:
-            transaction.on_commit(lambda: start_in_background(batch.pk))
-    if not in_background:
+        if background:
+            from .tasks import run_import_batch
+
+            run_import_batch.enqueue(batch.pk)  # a row of the same transaction: queued exactly when the batch is
+    if not background:
         batch_run(batch.pk)
         batch.refresh_from_db()
     return batch
-
-
-def start_in_background(batch_id: int) -> threading.Thread:
-    """Run the import of `batch_id` in a daemon thread with its own database connection."""
-    def target() -> None:
-        close_old_connections()
-        try:
-            batch_run(batch_id)
-        except Exception:  # the batch has been marked failed already when possible; keep the thread quiet
-            log.exception("import batch %s crashed", batch_id)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target, name=f"dataset-import-{batch_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 def _progress_updater(batch_id: int) -> Callable[..., None]:
@@ -340,6 +321,16 @@ def batches_recover_interrupted() -> int:
             _remove_batch_files(batch.stored_path)
         _remove_orphans()
         return len(stale)
+
+
+def batch_interrupted(batch_id: int) -> None:
+    """The worker running this batch's job died: a batch not finished is 失败 (INTERRUPTED, nothing was changed:
+    DuckDB rolled back with the process) and its files are deleted."""
+    batch = ImportBatch.objects.select_related("dataset", "created_by").filter(pk=batch_id).first()
+    if batch is None or batch.is_finished:
+        return
+    _fail(batch, INTERRUPTED, [], 0)
+    _remove_batch_files(batch.stored_path)
 
 
 def _remove_batch_files(stored_path: str) -> None:

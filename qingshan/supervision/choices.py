@@ -98,3 +98,16 @@ class Action(models.TextChoices):
     CLOSE = "close", "销账"
     IMPORT = "import", "导入"
     DOWNLOAD = "download", "下载佐证材料"
+
+
+class ImportStatus(ColouredChoices):
+    """An Excel import's place in the background queue."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "运行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+with_colours(ImportStatus, {ImportStatus.QUEUED: "secondary", ImportStatus.RUNNING: "primary",
+                            ImportStatus.DONE: "success", ImportStatus.FAILED: "danger"})

@@ -14,6 +14,7 @@ from .choices import (
     Cadence,
     Direction,
     EscalationLevel,
+    ImportStatus,
     RectificationStatus,
     ReportStatus,
     SlotState,
@@ -385,3 +386,37 @@ class Rectification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ImportJob(models.Model):
+    """One uploaded .xlsx of supervision items or indicator readings, read and imported (all rows or none) by the
+    background worker; the page that started it follows its status."""
+
+    kind = models.CharField("导入类型", max_length=10)  # a key of excel.IMPORTS
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    original_name = models.CharField("原文件名", max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False,
+                                   help_text="the upload kept under JOB_FILES_DIR until the import ends")
+    size = models.BigIntegerField("文件大小（字节）", default=0)
+    status = models.CharField("状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_imported = models.PositiveIntegerField("导入行数", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "Excel 导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return ImportStatus.colour_of(self.status)

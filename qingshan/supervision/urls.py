@@ -25,5 +25,6 @@ urlpatterns = [
     path("mine/", views.mine_view, name="mine"),
     path("reviews/", views.review_queue_view, name="reviews"),
     path("import/<str:kind>/", views.import_view, name="import"),
+    path("import/<str:kind>/jobs/<int:job_pk>/", views.import_view, name="import_job"),
     path("import/<str:kind>/template.xlsx", views.import_template_view, name="import_template"),
 ]

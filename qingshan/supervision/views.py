@@ -13,7 +13,7 @@ from qingshan.access import supervision as access
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.uploads import content_type_for
 
-from . import excel, selectors, services
+from . import excel, imports, selectors, services
 from .choices import ESCALATION_COLOURS, OPEN_SLOT_STATES, Action, RectificationStatus, SlotState, Stage
 from .forms import (
     BLANK_ROWS,
@@ -334,22 +334,31 @@ def review_queue_view(request):
 
 
 @login_required
-def import_view(request, kind):
-    """Import supervision items or indicator readings from .xlsx: all rows or none, with a per-cell report."""
+def import_view(request, kind, job_pk=None):
+    """Import supervision items or indicator readings from .xlsx: the upload is queued for the background worker
+    (all rows or none, with a per-cell report), and this page follows the job until it has finished."""
     if kind not in excel.IMPORTS:
         raise Http404("没有这种导入。")
     spec = excel.IMPORTS[kind]
     form = ImportForm(request.POST or None, request.FILES or None)
-    result, errors = None, []
+    job, errors = None, []
+    if job_pk is not None:
+        try:
+            job = imports.import_job_detail(user=request.user, pk=job_pk)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
     if request.method == "POST" and form.is_valid():
         try:
-            result = spec.run(actor=request.user, upload=form.cleaned_data["file"])
-        except excel.ImportRejected as exc:
-            errors = exc.errors
+            job = imports.import_submit(actor=request.user, kind=kind, upload=form.cleaned_data["file"])
+        except ServiceError as exc:
+            errors = [exc.message]
         else:
-            messages.success(request, f"已导入 {result} 行。")
+            messages.success(request, "文件已上传，正在后台导入，本页显示导入进度和结果。")
+            return redirect("supervision:import_job", kind=kind, job_pk=job.pk)
+    if job is not None and request.htmx:
+        return render(request, "supervision/_import_job.html", {"job": job, "kind": kind})
     return render(request, "supervision/import.html", {"nav": "supervision", "form": form, "spec": spec,
-                                                        "kind": kind, "errors": errors},
+                                                        "kind": kind, "errors": errors, "job": job},
                   status=400 if errors else 200)
 
 

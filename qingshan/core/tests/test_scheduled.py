@@ -32,12 +32,13 @@ def _run(*args) -> str:
 def test_run_scheduled_runs_each_job_once(db, time_machine):
     time_machine.move_to(MONDAY, tick=False)
     lines = sorted(_run("run_scheduled").splitlines())
-    assert len(lines) == 2 and lines[0].startswith("本轮扫描：无新提醒") and lines[1] == "运行模型 0 个，失败 0 个。"
+    assert len(lines) == 2 and lines[1].startswith("本轮扫描：无新提醒")
+    assert lines[0] == "到期模型 0 个，已排入后台运行。"
 
 
 def test_only_runs_the_named_job_and_an_unknown_name_is_refused(db, time_machine):
     time_machine.move_to(MONDAY, tick=False)
-    assert _run("run_scheduled", "--only", "datacheck.models").strip() == "运行模型 0 个，失败 0 个。"
+    assert _run("run_scheduled", "--only", "datacheck.models").strip() == "到期模型 0 个，已排入后台运行。"
     with pytest.raises(CommandError, match="没有这个定时任务：reminders.swep"):
         _run("run_scheduled", "--only", "reminders.swep")
 
@@ -45,7 +46,7 @@ def test_only_runs_the_named_job_and_an_unknown_name_is_refused(db, time_machine
 def test_the_alias_commands_run_one_job_each(db, time_machine):
     time_machine.move_to(MONDAY, tick=False)
     assert _run("sweep").startswith("本轮扫描：无新提醒")
-    assert _run("run_models").strip() == "运行模型 0 个，失败 0 个。"
+    assert _run("run_models").strip() == "到期模型 0 个，已排入后台运行。"
 
 
 @pytest.fixture

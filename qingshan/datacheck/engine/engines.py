@@ -135,6 +135,9 @@ class Engine:
     def close(self) -> None:
         """Release connections."""
 
+    def interrupt(self) -> None:
+        """Stop the query in hand from another thread (the run's time limit); engines that cannot, ignore it."""
+
 
 OPEN_RETRY_SECONDS = 30.0
 
@@ -172,7 +175,8 @@ class DuckDBEngine(Engine):
     name, dialect = "duckdb", "duckdb"
 
     def __init__(
-        self, path: Path | str | None = None, runs_path: Path | str | None = None, *, threads: int | None = None
+        self, path: Path | str | None = None, runs_path: Path | str | None = None, *, threads: int | None = None,
+        limited: bool = False, external_paths: Iterable[str] = (),
     ):
         self.path = Path(path) if path else duckdb_path()
         self.runs_path = Path(runs_path) if runs_path else self.path.with_name("runs.duckdb")
@@ -184,7 +188,25 @@ class DuckDBEngine(Engine):
         self.con.execute(f"SET TimeZone = '{SESSION_TIME_ZONE}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        if limited:  # a model run (datacheck's services); the engine's own tools and tests keep the full instance
+            self._limit(external_paths)
         self._lock = threading.Lock()
+
+    def _limit(self, external_paths: Iterable[str]) -> None:
+        """A model reads its data sets and nothing else: no files or URLs (a spec naming `read_csv('/etc/passwd')`
+        is refused by DuckDB itself), except the registered external Parquet files; memory is capped. Once off,
+        external access cannot be switched back on in this DuckDB instance (the instance ends with its last
+        connection, so an import later in the same worker opens a fresh one)."""
+        self.con.execute(f"SET memory_limit = {exp.Literal.string(settings.DUCKDB_MEMORY_LIMIT).sql('duckdb')}")
+        if not self.con.execute("SELECT current_setting('enable_external_access')").fetchone()[0]:  # type: ignore[index]
+            return  # already limited by another engine sharing this instance
+        allowed = [str(self.runs_path), *(str(p) for p in external_paths if p)]
+        listed = ", ".join(exp.Literal.string(p).sql("duckdb") for p in allowed)
+        self.con.execute(f"SET allowed_paths = [{listed}]")
+        self.con.execute("SET enable_external_access = false")
+
+    def interrupt(self) -> None:
+        self.con.interrupt()
 
     def result_table(self, name: str) -> exp.Table:
         return exp.Table(

@@ -43,7 +43,6 @@ def row(site, value, day="2026-03-01", name=None, lng=117.30, lat=30.20):
 def setup_dc(world, settings, tmp_path):
     """The world plus the source, the data set and a helper to (re)load it (each test module's `dc` fixture)."""
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
     settings.DATACHECK_ENGINE = "duckdb"
     world.model_source = Source.objects.create(code="model", name="数据比对模型")
     world.sites = dataset_define(actor=world.officer, spec=SITES)

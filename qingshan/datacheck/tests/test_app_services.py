@@ -4,6 +4,7 @@ import time_machine
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import HitState, RunStatus, Trigger
 from qingshan.datacheck.models import CheckModel, CheckModelVersion, Hit, Run
@@ -241,5 +242,7 @@ def test_run_models_command_runs_what_is_due(dc):
     out = StringIO()
     with time_machine.travel(model.next_run_at):
         call_command("run_models", stdout=out)
-    assert out.getvalue().strip() == "运行模型 1 个，失败 0 个。"
+    assert out.getvalue().strip() == "到期模型 1 个，已排入后台运行。"
+    assert Run.objects.get().status == RunStatus.QUEUED and not Hit.objects.exists()
+    assert run_queued_jobs() == 1  # the worker runs it, under the run limits
     assert Run.objects.get().trigger == Trigger.SCHEDULED and Hit.objects.count() == 1

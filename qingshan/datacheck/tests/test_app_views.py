@@ -4,6 +4,7 @@ import time_machine
 from django.urls import reverse
 
 from qingshan.api.testing import issue_test_token
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import HitState
 from qingshan.datacheck.models import CheckModel, Hit, Run
@@ -86,8 +87,10 @@ def test_api_starts_a_run_reads_its_status_and_lists_hits_with_a_token(client, w
                            content_type="application/json", **auth)
     assert response.status_code == 201, response.content
     data = response.json()
-    assert data["status"] == "succeeded" and data["trigger"] == "api" and data["recurrences"] == 3
+    assert data["status"] == "queued" and data["trigger"] == "api"  # the worker runs it
+    assert run_queued_jobs() == 1
     status = client.get(reverse("datacheck:api_run", args=[data["id"]]), **auth).json()
+    assert status["status"] == "succeeded" and status["recurrences"] == 3
     assert status["rows_scanned"] == 4 and status["subjects"] == 3
     hits = client.get(reverse("datacheck:api_hits"), {"state": "new"}, **auth).json()
     assert hits["count"] == 3 and {h["subject_key"] for h in hits["results"]} == {"A", "C", "D"}
@@ -105,7 +108,10 @@ def test_api_refuses_a_real_run_of_a_disabled_model_but_allows_a_dry_run(client,
     assert refused.json()["detail"] == "模型尚未启用，只能试运行。请先试运行检查结果，再启用模型。"
     assert not Run.objects.exists()
     dry = client.post(url, {"dry_run": True}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
-    assert dry.status_code == 201 and dry.json()["preview"][0]["key"] == "A" and not Hit.objects.exists()
+    assert dry.status_code == 201 and dry.json()["status"] == "queued"
+    run_queued_jobs()
+    done = client.get(reverse("datacheck:api_run", args=[dry.json()["id"]]), HTTP_AUTHORIZATION=f"Token {token}")
+    assert done.json()["preview"][0]["key"] == "A" and not Hit.objects.exists()
 
 
 def test_api_run_of_a_readonly_leader_is_refused_in_chinese(client, with_hits):
@@ -162,8 +168,13 @@ def test_dry_run_preview_with_htmx(client, dc):
     response = login(client, dc.officer).post(reverse("datacheck:model_action", args=[model.pk, "dry_run"]),
                                               HTTP_HX_REQUEST="true")
     body = response.content.decode()
-    assert response.status_code == 200 and 'id="preview"' in body and "排口A" in body and "<html" not in body
-    assert not Hit.objects.exists()
+    # The partial waits for the worker and polls the run page for its own part until the run has finished.
+    run = Run.objects.get()
+    assert response.status_code == 200 and 'id="preview"' in body and "<html" not in body
+    assert "试运行排队中：已提交后台运行" in body and f'hx-get="{reverse("datacheck:run", args=[run.pk])}"' in body
+    run_queued_jobs()
+    polled = client.get(reverse("datacheck:run", args=[run.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "排口A" in polled and 'hx-select="#preview"' not in polled and not Hit.objects.exists()
 
 
 def test_enable_then_run_now_from_the_model_page(client, dc):
@@ -174,8 +185,13 @@ def test_enable_then_run_now_from_the_model_page(client, dc):
     response = client.post(reverse("datacheck:model_action", args=[model.pk, "run"]))
     run = Run.objects.get(dry_run=False)
     assert response.status_code == 302 and response["Location"] == reverse("datacheck:run", args=[run.pk])
+    waiting = client.get(response["Location"]).content.decode()
+    assert "已提交后台运行" in waiting and "排队中：等待后台工作进程开始运行" in waiting
+    assert 'hx-trigger="every 1s"' in waiting
+    run_queued_jobs()
     body = client.get(response["Location"]).content.decode()
-    assert "扫描行数" in body and "已完成" in body
+    assert "扫描行数" in body and "已完成" in body and "运行完成：命中 1 个对象，新增线索 1 条" in body
+    assert 'hx-trigger="every 1s"' not in body
 
 
 def test_triage_confirm_with_htmx_answers_with_the_row_and_a_problem_link(client, with_hits):

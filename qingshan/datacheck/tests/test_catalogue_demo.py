@@ -69,7 +69,6 @@ def test_django_loader_defines_and_loads_through_the_datasets_app(settings, tmp_
     from qingshan.demo.catalogue_data import django_loader
 
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
     planted = generate(django_loader(), rng=random.Random(3), end=END, scale=0.05)
     stored = dict(Dataset.objects.values_list("code", "row_count"))
     assert stored == planted.rows

@@ -8,6 +8,7 @@ from django.urls import reverse
 from qingshan.api.testing import issue_test_token
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import RunStatus
 from qingshan.datacheck.models import CheckModel, CheckModelVersion, Hit, Run
@@ -144,8 +145,13 @@ def test_dry_run_in_the_editor_previews_the_edited_text_and_keeps_it_in_the_edit
     body = response.content.decode()
     assert response.status_code == 200
     run = Run.objects.get()
-    assert run.is_draft and keys(run) == ["A", "B"]
-    assert "草稿试运行" in body and "排口B" in body
+    assert run.is_draft and run.status == RunStatus.QUEUED and "试运行排队中" in body  # the worker runs it
+    run_queued_jobs()
+    run.refresh_from_db()
+    assert keys(run) == ["A", "B"]
+    # The editor page's preview polls the run page for its #preview, which now shows the draft's hits.
+    preview = client.get(reverse("datacheck:run", args=[run.pk])).content.decode()
+    assert "草稿试运行" in preview and "排口B" in preview
     form = response.context["form"]
     assert form["spec_text"].value() == LOWER and form["name"].value() == "改过的名称"
     # The editor shows the user's text, not the saved one; 保存为新版本 still posts to the model page.
@@ -173,6 +179,7 @@ def test_a_blank_name_does_not_stop_a_dry_run_of_the_spec(client, dc):
     client.force_login(dc.officer)
     response = client.post(reverse("datacheck:model_action", args=[dc.model.pk, "draft_run"]), editor(LOWER, name=""))
     assert response.status_code == 200 and not response.context["form"].errors
+    run_queued_jobs()
     assert keys(Run.objects.get()) == ["A", "B"]
 
 
@@ -199,6 +206,8 @@ def test_the_saved_versions_dry_run_still_works_in_the_api_and_says_it_was_no_dr
     response = client.post(reverse("datacheck:api_run_start", args=[dc.model.pk]), {"dry_run": True},
                            content_type="application/json", **auth)
     assert response.status_code == 201 and response.json()["draft_spec"] is None
-    assert [s["key"] for s in response.json()["preview"]] == ["A"]
+    run_queued_jobs()
+    ran = client.get(reverse("datacheck:api_run", args=[response.json()["id"]]), **auth).json()
+    assert [s["key"] for s in ran["preview"]] == ["A"]
     status = client.get(reverse("datacheck:api_run", args=[draft.pk]), **auth).json()
     assert status["draft_spec"]["spec_text"] == LOWER and status["version"] == 1

@@ -29,7 +29,6 @@ GOOD_ROWS = "S01,青山桥,2026-03-01,12.5,3,II,117.3,30.2\nS02,绿水闸,2026-0
 @pytest.fixture
 def ds_settings(settings, tmp_path):
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
     return settings
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qingshan.audit.models import AuditEvent
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datasets.choices import BatchStatus
 from qingshan.datasets.selectors import dataset_preview, duckdb_connect
 from qingshan.datasets.services import batch_create, dataset_load_rows
@@ -24,7 +25,11 @@ def upload(content: bytes, name="water.csv"):
 
 
 def imported(world, dataset, content: bytes, name="water.csv", mode="append"):
+    """Upload through the service, then let the worker's loop run the queued job (as `run_worker` would)."""
     batch = batch_create(actor=world.officer, dataset=dataset, upload=upload(content, name), mode=mode)
+    assert batch.status == BatchStatus.QUEUED  # the web side only stores the file and queues the job
+    run_queued_jobs()
+    batch.refresh_from_db()
     dataset.refresh_from_db()
     return batch
 
@@ -197,7 +202,7 @@ def test_a_batch_left_running_by_a_dead_import_is_marked_failed_only_when_no_wri
     assert batches_recover_interrupted() == 1
     dead.refresh_from_db()
     assert dead.status == BatchStatus.FAILED
-    assert dead.error_summary == "导入被中断（服务重启或进程退出），数据未做任何修改，请重新导入。"
+    assert dead.error_summary == "后台任务中断（工作进程已停止），数据未做任何修改，请重新提交导入。"
 
 
 def test_recovery_deletes_the_files_of_crashed_imports_and_old_orphans_but_not_live_ones(world, water):

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from qingshan.api.testing import issue_test_token
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datasets.choices import BatchStatus
 from qingshan.datasets.models import ImportBatch
 from qingshan.datasets.services import batch_create, dataset_define
@@ -25,6 +26,9 @@ def test_officer_imports_through_the_page_and_sees_the_batch(client, world, wate
         "file": SimpleUploadedFile("水质.csv", (HEADER + GOOD_ROWS).encode("gbk")), "mode": "append"})
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("datasets:batch", args=[batch.pk])
+    # The request only stored the file and queued the job: the page says so until the worker has run it.
+    assert "排队中" in client.get(response["Location"]).content.decode() and batch.status == BatchStatus.QUEUED
+    assert run_queued_jobs() == 1
     page = client.get(response["Location"]).content.decode()
     assert "导入完成：2 行已追加。" in page and 'aria-valuenow="100"' in page and "编码 GBK" in page
     detail = client.get(reverse("datasets:detail", args=[water.code])).content.decode()
@@ -34,6 +38,7 @@ def test_officer_imports_through_the_page_and_sees_the_batch(client, world, wate
 def test_failed_batch_page_lists_errors_and_offers_the_report(client, world, water):
     batch = batch_create(actor=world.officer, dataset=water,
                          upload=SimpleUploadedFile("w.csv", (HEADER + "S01,x,2026-03-01,abc,1,I,1,1\n").encode()))
+    run_queued_jobs()
     as_user(client, world.officer)
     page = client.get(reverse("datasets:batch", args=[batch.pk])).content.decode()
     assert "第 2 行“化学需氧量”：“abc”不是数字" in page
@@ -114,7 +119,8 @@ def test_api_imports_a_file_and_reports_its_status(api, world, water):
         format="multipart")
     assert response.status_code == 202, response.content
     body = response.json()
-    assert (body["status"], body["row_count"], body["dataset"]) == ("done", 2, "water_readings")
+    assert (body["status"], body["row_count"], body["dataset"]) == ("queued", 0, "water_readings")
+    run_queued_jobs()
     status = api.get(body["url"]).json()
     assert status["status_label"] == "已完成" and status["percent"] == 100
 

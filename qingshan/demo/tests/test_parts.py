@@ -55,7 +55,6 @@ def test_no_product_module_imports_the_demo_app():
 @pytest.mark.django_db
 def test_datasets_part_registers_the_catalogue_schemas_once(world, settings, tmp_path):
     settings.DATASETS_DIR = tmp_path / "datasets"
-    settings.DATASETS_IMPORT_SYNC = True
     first = datasets.seed(city=None, rng=None, end=None, stdout=None)
     assert first == f"数据集：已登记 {len(engine_catalog())} 个数据集结构（数据由数据比对演示数据生成）。"
     assert set(engine_catalog()) == set(dataset_specs())
