@@ -204,6 +204,8 @@ SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
 CSRF_FAILURE_VIEW = "qingshan.core.views.csrf_failure"
 
+# The empty choice of the list filters' selects (qingshan.core.forms.EMPTY_LABEL for the forms).
+FILTERS_EMPTY_CHOICE_LABEL = "请选择"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # `Authorization: Token <key>`, the key stored only as a digest, with expiry and last use (qingshan.api).
@@ -235,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Swagger UI's default validator shows a badge image loaded from validator.swagger.io: no outside host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -10,6 +10,10 @@ from django.core.exceptions import ValidationError
 EARLIEST_DATE = dt.date(2000, 1, 1)
 LATEST_DATE = dt.date(2099, 12, 31)
 DATE_RANGE_MESSAGE = "日期须在 2000-01-01 至 2099-12-31 之间。"
+# The label of a select's empty choice, instead of Django's "---------" (django-filter's FILTERS_EMPTY_CHOICE_LABEL in
+# the settings says the same for the list filters).
+EMPTY_LABEL = "请选择"
+DJANGO_EMPTY_LABEL = "---------"
 # Free text (descriptions, reasons, notes) is stored in unbounded columns; a bound keeps pages and exports usable.
 TEXT_MAX_LENGTH = 10_000
 
@@ -47,6 +51,7 @@ class StyledForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, forms.DateField) and sane_date not in field.validators:
                 field.validators.append(sane_date)
+            _say_choose(field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 widget.attrs.setdefault("class", "form-check-input")
@@ -54,6 +59,16 @@ class StyledForm(forms.Form):
                 widget.attrs.setdefault("class", "form-select form-select-sm")
             else:
                 widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+def _say_choose(field: forms.Field) -> None:
+    """Label the empty choice of a select 请选择 (a ModelChoiceField's empty_label, a model field's blank choice)."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_EMPTY_LABEL:
+            field.empty_label = EMPTY_LABEL
+    elif isinstance(field, forms.ChoiceField) and not callable(field.choices):
+        field.choices = [(value, EMPTY_LABEL if value == "" and label == DJANGO_EMPTY_LABEL else label)
+                         for value, label in field.choices]
 
 
 class ActionForm(StyledForm):
