@@ -9,7 +9,7 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region
 from qingshan.problems.models import Category
 
-from .choices import ActivityKind, Cadence, RectificationStatus, Stage
+from .choices import STAGE_ORDER, ActivityKind, Cadence, RectificationStatus, Stage
 from .models import KeyTask
 
 
@@ -59,6 +59,15 @@ class StageForm(StyledForm):
     stage = forms.ChoiceField(label="推进到阶段", choices=Stage.choices)
     changed_on = forms.DateField(label="日期", widget=_date_input())
     note = forms.CharField(label="说明", max_length=300, required=False)
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current in STAGE_ORDER:
+            # The project's current stage and those after it (stages only go forward), starting at the current one.
+            later = STAGE_ORDER[STAGE_ORDER.index(current):]
+            self.fields["stage"].choices = [(value, f"{Stage(value).label}（当前阶段）" if value == current else
+                                             Stage(value).label) for value in later]
+            self.fields["stage"].initial = current
 
 
 class ReviewCommentForm(StyledForm):
