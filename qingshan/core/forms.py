@@ -1,9 +1,11 @@
 """The form kit every app's pages use: Bootstrap-styled widgets, a multiple-file field and the sane date range."""
 import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 
 # Dates users type (deadlines, periods, as-of dates) fall in this range: year 9999 overflows date arithmetic and no
 # working-day calendar covers it; the API's serializers use the same bounds.
@@ -77,3 +79,49 @@ class ActionForm(StyledForm):
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.actor = actor
+
+
+# ---------------------------------------------------------------- searchable, grouped pickers
+
+# The attribute qingshan.js turns into a Tom Select picker (type to search; the groups stay as headings).
+PICKER_ATTRS = {"data-picker": "search"}
+
+
+class GroupedModelChoiceIterator(ModelChoiceIterator):
+    """The queryset's choices under group headings (optgroups), in the order the groups first appear."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset
+        rows = queryset if getattr(queryset, "_prefetch_related_lookups", ()) else queryset.iterator()
+        group_of = self.field.group_of  # type: ignore[attr-defined]  # set by the picker fields below
+        groups: dict[str, list] = {}
+        for obj in rows:
+            groups.setdefault(group_of(obj), []).append(self.choice(obj))
+        yield from groups.items()
+
+
+def _make_picker(field: forms.ModelChoiceField, group_by: Callable[[Any], str]) -> None:
+    field.group_of = group_by  # type: ignore[attr-defined]  # read by GroupedModelChoiceIterator
+    field.widget.attrs.update(PICKER_ATTRS)
+
+
+class PickerChoiceField(forms.ModelChoiceField):
+    """One object, picked by typing part of its name, from options grouped by `group_by(obj)` (units by region)."""
+
+    iterator = GroupedModelChoiceIterator
+
+    def __init__(self, *args: Any, group_by: Callable[[Any], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _make_picker(self, group_by)
+
+
+class PickerMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several objects, picked by typing, from options grouped by `group_by(obj)` (a multi-select with tags)."""
+
+    iterator = GroupedModelChoiceIterator
+
+    def __init__(self, *args: Any, group_by: Callable[[Any], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _make_picker(self, group_by)
