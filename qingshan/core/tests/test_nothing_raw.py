@@ -91,13 +91,6 @@ def test_no_page_references_another_host(crawled):
             assert css_outside_urls(css.read()) == [], url
 
 
-def test_the_api_docs_turn_off_swagger_uis_validator_badge(client, sw):  # noqa: F811
-    # Swagger UI's default shows a badge image loaded from validator.swagger.io, from its script, not the HTML.
-    client.force_login(sw.officer)
-    script = client.get("/api/docs/?script=").content.decode()
-    assert '"validatorUrl": null' in script
-
-
 def test_the_404_page_says_what_happened_in_chinese_only(client, sw):  # noqa: F811
     client.force_login(sw.officer)
     texts = parse(client.get("/no-such-page/").content.decode()).texts
