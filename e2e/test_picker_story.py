@@ -50,10 +50,22 @@ def test_an_officer_types_to_find_the_lead_and_co_units_of_a_dispatch(world, log
     assert set(problem.assignments.filter(is_active=True, role="co").values_list("unit__name", flat=True)) == {
         "江岸区城管局"}
 
+    # The list's 主办单位 filter is a picker too, and still offers 全部.
+    page.goto(f"{live_server.url}/problems/")
+    htmx_ready(page)
+    unit_filter = page.locator("#id_lead_unit + .ts-wrapper")
+    expect(unit_filter.locator(".item")).to_have_text("全部")
+    unit_filter.click()
+    unit_filter.locator("input").fill("水务")
+    unit_filter.locator(".ts-dropdown .option", has_text="市水务局").click()
+    page.locator("#filters button[type=submit]").click()
+    page.wait_for_url(f"**lead_unit={world.water.pk}**")
+    expect(page.get_by_text(problem.number)).to_be_visible()
+
 
 def test_the_api_docs_load_nothing_from_another_host(world, page, live_server, settings):
-    # Swagger UI shows a badge image from validator.swagger.io for a schema not served from localhost, as on the
-    # intranet; the page fixture fails the test on any request to another host.
+    # On the intranet's host name (not localhost, where some tools behave differently): ReDoc's footer asks for a
+    # logo on cdn.redoc.ly; the page fixture fails the test on any request to another host, even one the CSP refuses.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, INTRANET_HOST]
     app = intranet_url(live_server)
     page.goto(f"{app}/login/")

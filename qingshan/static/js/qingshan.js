@@ -22,7 +22,8 @@ function qsPickers(root) {
     new TomSelect(select, {
       plugins: select.multiple ? ["remove_button"] : [],
       maxOptions: null,
-      allowEmptyOption: false,
+      // An optional select (a filter's 全部, a row's blank) keeps its empty choice; a required one does not offer it.
+      allowEmptyOption: !select.required,
       placeholder: select.multiple ? "输入名称搜索，可选多个" : "输入名称搜索",
       render: {
         no_results: () => '<div class="no-results">没有匹配的选项</div>',
