@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("QINGSHAN_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "Qingshan#2026"
+# The app as an intranet host name (not localhost), for what a browser does differently there.
+INTRANET_HOST = "qingshan.intranet"
 
 # CI runs on 2 cores shared with other work: a page that takes a few seconds is slow, not wrong. Every step waits
 # for its observable result (web-first assertions), so longer timeouts cost nothing when all is well.
@@ -24,7 +26,7 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-gpu",
+            "--disable-gpu", f"--host-resolver-rules=MAP {INTRANET_HOST} 127.0.0.1",
         ])
         yield browser
         browser.close()
@@ -34,13 +36,30 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
-    # The intranet has no internet: any request that leaves the app is a bug, so make it fail loudly.
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
-                  else route.abort())
+    # The intranet has no internet: any request that leaves the app is a bug. It is refused, and the story fails.
+    outside: list[str] = []
+
+    def only_the_app(route):
+        if route.request.url.startswith((live_server.url, intranet_url(live_server))):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_app)
     page = context.new_page()
+    # What the CSP refuses never reaches the route: a refused outside URL is as much a bug.
+    page.on("console", lambda message: outside.append(message.text) if "Content Security Policy" in message.text and
+            "http" in message.text and live_server.url not in message.text else None)
     page.set_default_timeout(ACTION_TIMEOUT_MS)
     yield page
     context.close()
+    assert outside == [], f"requests to hosts other than the app: {outside}"
+
+
+def intranet_url(live_server) -> str:
+    """The live server's address under INTRANET_HOST (add the name to ALLOWED_HOSTS in the test)."""
+    return live_server.url.replace("localhost", INTRANET_HOST).replace("127.0.0.1", INTRANET_HOST)
 
 
 @pytest.fixture
@@ -72,3 +91,16 @@ def worker(transactional_db, settings):
     stop.set()
     thread.join(timeout=60)  # the job in hand finishes first; it must be gone before the database is emptied
     assert not thread.is_alive(), "the worker is still running"
+
+
+@pytest.fixture
+def world(transactional_db, settings):
+    """The shared test world, the server on its fixed date (deadlines stay in years with a holiday calendar). The
+    browser keeps the real clock, so the session cookie carries no expiry computed from the server's date."""
+    import time_machine
+
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
+
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    with time_machine.travel(WORLD_NOW, tick=True):
+        yield build_world()

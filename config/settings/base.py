@@ -207,6 +207,8 @@ SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the meta tag, not the cookie
 CSRF_FAILURE_VIEW = "qingshan.core.views.csrf_failure"
 
+# The empty choice of the list filters' selects (qingshan.core.forms.EMPTY_LABEL for the forms).
+FILTERS_EMPTY_CHOICE_LABEL = "请选择"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # `Authorization: Token <key>`, the key stored only as a digest, with expiry and last use (qingshan.api).

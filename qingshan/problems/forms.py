@@ -2,16 +2,13 @@
 from django import forms
 
 from qingshan.access.problems import visible_problems
-from qingshan.core.forms import TEXT_MAX_LENGTH, ActionForm, MultipleFileField, StyledForm
+from qingshan.core.forms import TEXT_MAX_LENGTH, ActionForm, MultipleFileField, PickerChoiceField, StyledForm
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation, Region, User
+from qingshan.orgs.models import Organisation, Region
+from qingshan.orgs.pickers import by_region, people_field, unit_field, units_field
 
 from .choices import AttachmentPurpose, EscalationLevel, Urgency
 from .models import Category, Problem, Source
-
-
-def _units():
-    return Organisation.objects.filter(kind=OrgKind.UNIT, is_active=True).order_by("region__path", "sort_order", "id")
 
 
 class ProblemCreateForm(StyledForm):
@@ -34,9 +31,8 @@ class ProblemCreateForm(StyledForm):
 
 
 class DispatchForm(ActionForm):
-    lead_unit = forms.ModelChoiceField(label="主办单位", queryset=_units())
-    co_units = forms.ModelMultipleChoiceField(label="协办单位", queryset=_units(), required=False,
-                                              widget=forms.SelectMultiple(attrs={"size": 5}))
+    lead_unit = unit_field(label="主办单位")
+    co_units = units_field(label="协办单位", required=False)
     handle_deadline = forms.DateField(label="办理期限", required=False, help_text="留空则按办理时限规则以工作日计算",
                                       widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="交办意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -126,14 +122,13 @@ class MergeForm(ActionForm):
 
 
 class ShareForm(ActionForm):
-    partner = forms.ModelChoiceField(label="协作单位", queryset=Organisation.objects.filter(kind=OrgKind.PARTNER))
+    partner = PickerChoiceField(label="协作单位", group_by=by_region,
+                                queryset=Organisation.objects.filter(kind=OrgKind.PARTNER).select_related("region"))
     reason = forms.CharField(label="移送理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class RestrictForm(ActionForm):
-    users = forms.ModelMultipleChoiceField(label="知悉人员（留空则取消限定）", required=False,
-                                           queryset=User.objects.filter(is_active=True).order_by("full_name"),
-                                           widget=forms.SelectMultiple(attrs={"size": 8}))
+    users = people_field(label="知悉人员（留空则取消限定）", required=False)
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -150,9 +145,10 @@ class BulkDispatchForm(StyledForm):
     problems = forms.ModelMultipleChoiceField(queryset=Problem.objects.none(), error_messages={
         "required": "请至少勾选一个问题。", "invalid_choice": "所选问题不存在或无权操作。",
         "invalid_pk_value": "所选问题不存在或无权操作。"})
-    lead_unit = forms.ModelChoiceField(label="主办单位", queryset=_units(),
-                                       error_messages={"required": "请选择主办单位。"})
+    lead_unit = unit_field(label="主办单位", error_messages={"required": "请选择主办单位。"})
 
     def __init__(self, *args, visible=None, **kwargs):
+        # Beside the list's filters on one page: ids of its own (the filters have a 主办单位 too).
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["problems"].queryset = visible if visible is not None else Problem.objects.none()

@@ -25,6 +25,11 @@ class Stage(ColouredChoices):
     OPERATION = "operation", "投产运营"
 
 
+# Units of indicators that count things (排污口 个, 企业 家, 项目 项 …): their values are whole numbers.
+COUNT_UNITS = frozenset({"个", "家", "项", "件", "次", "起", "宗", "座", "处", "户", "人", "名", "辆", "艘", "台",
+                         "套", "条", "所", "批", "份"})
+
+
 with_colours(Stage, {"planning": "secondary", "initiation": "info", "approval": "primary", "construction": "warning",
                      "acceptance": "success", "operation": "success"})
 STAGE_ORDER = list(Stage.values)

@@ -7,9 +7,10 @@ from django import forms
 from qingshan.core.forms import StyledForm
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region
+from qingshan.orgs.pickers import orgs_field, unit_choices
 from qingshan.problems.models import Category
 
-from .choices import ActivityKind, Cadence, RectificationStatus, Stage
+from .choices import STAGE_ORDER, ActivityKind, Cadence, RectificationStatus, Stage
 from .models import KeyTask
 
 
@@ -38,14 +39,13 @@ class ItemCreateForm(StyledForm):
 
 
 class AssignForm(StyledForm):
-    orgs = forms.ModelMultipleChoiceField(label="承办监督主体", queryset=Organisation.objects.none(),
-                                          widget=forms.SelectMultiple(attrs={"size": 8}))
+    orgs = orgs_field(Organisation.objects.none(), label="承办监督主体")
 
     def __init__(self, *args, commission, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["orgs"].queryset = Organisation.objects.filter(
             kind__in=[OrgKind.STATIONED_GROUP, OrgKind.COMMISSION], region__path__startswith=commission.region.path,
-            is_active=True).exclude(pk=commission.pk).order_by("kind", "sort_order", "id")
+            is_active=True).exclude(pk=commission.pk).select_related("region").order_by("kind", "sort_order", "id")
 
 
 class ReadingForm(StyledForm):
@@ -59,6 +59,15 @@ class StageForm(StyledForm):
     stage = forms.ChoiceField(label="推进到阶段", choices=Stage.choices)
     changed_on = forms.DateField(label="日期", widget=_date_input())
     note = forms.CharField(label="说明", max_length=300, required=False)
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current in STAGE_ORDER:
+            # The project's current stage and those after it (stages only go forward), starting at the current one.
+            later = STAGE_ORDER[STAGE_ORDER.index(current):]
+            self.fields["stage"].choices = [(value, f"{Stage(value).label}（当前阶段）" if value == current else
+                                             Stage(value).label) for value in later]
+            self.fields["stage"].initial = current
 
 
 class ReviewCommentForm(StyledForm):
@@ -157,6 +166,5 @@ def report_choices() -> dict:
         "activity_kinds": ActivityKind.choices,
         "categories": list(Category.objects.values_list("pk", "name")),
         "regions": list(Region.objects.filter(level__lte=2).values_list("pk", "name")),
-        "units": list(Organisation.objects.filter(kind=OrgKind.UNIT, is_active=True).order_by(
-            "region__path", "sort_order", "id").values_list("pk", "name")),
+        "units": unit_choices(),
     }

@@ -10,6 +10,7 @@ from django.db import models
 from qingshan.core.models import StoredFile
 
 from .choices import (
+    COUNT_UNITS,
     ActivityKind,
     Cadence,
     Direction,
@@ -115,6 +116,11 @@ class Indicator(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def counts_things(self) -> bool:
+        """Whether the indicator counts things (its unit is 个, 家, 项 …), so every value is a whole number."""
+        return self.unit in COUNT_UNITS
 
     def reaches(self, value: Decimal) -> bool:
         """Whether `value` meets the target in this indicator's direction."""

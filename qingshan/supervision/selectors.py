@@ -1,18 +1,20 @@
 """Every read of the supervision lists. Each selector starts from the access-scoped queryset."""
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from qingshan.access import supervision as access
 from qingshan.access.problems import visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.orgs.models import User
-from qingshan.problems.models import Problem
+from qingshan.problems.models import Attachment, Problem
 
-from .choices import OPEN_SLOT_STATES, SlotState
+from .choices import OPEN_SLOT_STATES, ReportStatus, SlotState, Stage
 from .models import (
     Finding,
     Indicator,
@@ -153,37 +155,93 @@ def item_timeline(*, user: User, item: SupervisionItem, slots: list[ReportSlot])
     return _events_of_items([item.pk], Q(pk__in=[]), {s.pk for s in slots})
 
 
+@dataclass(frozen=True)
+class DossierEntry:
+    """One line of a project's chronological file: when, what kind of record, what it says, where it is."""
+
+    at: dt.datetime
+    kind: str
+    text: str
+    url: str = ""
+    who: str = ""
+
+
 @dataclass
 class Dossier:
-    """一项目一档案: everything linked to one key project."""
+    """一项目一档案: the records of one key project, each once, in time order."""
 
     project: KeyProject
     tasks: list[KeyTask] = field(default_factory=list)
     stage_history: list[ProjectStageChange] = field(default_factory=list)
     items: list[SupervisionItem] = field(default_factory=list)
-    slots: list[ReportSlot] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rectifications: list[Rectification] = field(default_factory=list)
-    events: list[AuditEvent] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    entries: list[DossierEntry] = field(default_factory=list)
+
+
+def _covers(org_region_path: str, project: KeyProject) -> bool:
+    """A supervising body reports on the project when the project lies in its jurisdiction (a city-level group
+    covers every district; another district's commission does not)."""
+    return project.region.path.startswith(org_region_path)
 
 
 def project_dossier(*, user: User, project: KeyProject) -> Dossier:
-    """One project's dossier: its tasks, items, reports, findings→problems, rectifications, stage history and audit
-    timeline, each read through the user's scope (the project was fetched through access)."""
+    """One project's own file: its stage history; among the reports on the items linked to it, those of the bodies
+    whose jurisdiction holds the project; the problems they found in the project's region; the rectifications its
+    responsible unit (or one of those problems) must make; their attachments. Each read through the user's scope
+    (the project was fetched through access); an item's reports about other places or units are not the project's."""
     dossier = Dossier(project=project)
     dossier.tasks = list(project.tasks.prefetch_related("indicators"))
     dossier.stage_history = list(project.stage_changes.select_related("changed_by"))
-    dossier.items = list(supervision_item_list(user=user, filters={"project": project.pk}).annotate(
-        slot_count=Count("slots")))
+    dossier.items = list(supervision_item_list(user=user, filters={"project": project.pk}))
     item_ids = [i.pk for i in dossier.items]
-    dossier.slots = list(access.visible_slots(user).filter(item_id__in=item_ids).select_related("item", "org")
-                         .order_by("period_start", "org_id"))
-    dossier.reports = list(Report.objects.filter(slot__in=dossier.slots).select_related(
-        "slot__org", "slot__item", "submitted_by").order_by("-submitted_at"))
+    slots = [s for s in access.visible_slots(user).filter(item_id__in=item_ids).select_related("org__region")
+             if _covers(s.org.region.path, project)]
+    dossier.reports = list(Report.objects.filter(slot__in=slots).select_related(
+        "slot__org", "slot__item", "submitted_by", "reviewed_by").order_by("submitted_at", "id"))
     dossier.problems = list(visible_problems(user).filter(
-        supervision_finding__report__in=dossier.reports).select_related("lead_unit").order_by("-id"))
-    dossier.rectifications = list(rectification_list(user=user).filter(item_id__in=item_ids))
-    dossier.events = _events_of_items(item_ids, Q(object_type="supervision.project", object_id=project.pk),
-                                      {s.pk for s in dossier.slots})
+        supervision_finding__report__in=dossier.reports, region_path__startswith=project.region.path,
+    ).select_related("lead_unit").order_by("received_at", "id"))
+    dossier.rectifications = list(rectification_list(user=user).filter(slot__in=slots).filter(
+        Q(responsible_unit_id=project.responsible_unit_id) | Q(problem__in=dossier.problems)).order_by(
+        "created_at", "id"))
+    dossier.attachments = list(Attachment.objects.filter(problem__in=dossier.problems).select_related(
+        "problem", "uploaded_by").order_by("uploaded_at", "id"))
+    dossier.entries = _entries(dossier)
     return dossier
+
+
+def _day(day: dt.date, hour: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
+
+
+def _entries(d: Dossier) -> list[DossierEntry]:
+    """The dossier's records as one chronological list (a record's date, then the order the steps happen in)."""
+    entries = []
+    for s in d.stage_history:
+        text = f"{Stage(s.from_stage).label} → {Stage(s.to_stage).label}" if s.from_stage else \
+            f"建档（{Stage(s.to_stage).label}）"
+        entries.append(DossierEntry(_day(s.changed_on), "阶段", text + (f"：{s.note}" if s.note else ""),
+                                    who=str(s.changed_by)))
+    for r in d.reports:
+        url = reverse("supervision:slot", args=[r.slot_id])
+        title = f"{r.slot.item.title} · {r.slot.label}（第{r.version}版）"
+        entries.append(DossierEntry(r.submitted_at, "报送", f"{r.slot.org}报送{title}", url, str(r.submitted_by)))
+        if r.reviewed_at:
+            entries.append(DossierEntry(r.reviewed_at, "审核", f"{ReportStatus(r.status).label}：{title}"
+                                        + (f"，{r.review_comment}" if r.review_comment else ""), url,
+                                        str(r.reviewed_by or "")))
+    for p in d.problems:
+        entries.append(DossierEntry(p.received_at, "问题", f"{p.number} {p.title}",
+                                    reverse("problems:detail", args=[p.pk])))
+    for e in d.rectifications:
+        entries.append(DossierEntry(e.created_at, "整改",
+                                    f"建账：{e.title}（{e.responsible_unit}，期限 {e.deadline}）"))
+        if e.closed_on:
+            entries.append(DossierEntry(_day(e.closed_on, 23), "整改", f"销号：{e.title}"))
+    for a in d.attachments:
+        entries.append(DossierEntry(a.uploaded_at, "附件", f"{a.problem.number} · {a.original_name}",
+                                    reverse("problems:download", args=[a.pk]), str(a.uploaded_by)))
+    return sorted(dict.fromkeys(entries), key=lambda e: e.at)

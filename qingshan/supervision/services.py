@@ -199,12 +199,21 @@ def indicator_create(*, actor: User, task: KeyTask, name: str, baseline: Number,
                           baseline=_decimal(baseline, "基期值", "baseline"),
                           target=_decimal(target, "目标值", "target"), direction=direction, start_date=start_date,
                           deadline=deadline)
+    _whole_if_counted(indicator, indicator.baseline, "基期值", "baseline")
+    _whole_if_counted(indicator, indicator.target, "目标值", "target")
     indicator.off_track = indicator.is_off_track(_today())
     indicator.save()
     _audit("supervision.indicator", indicator.pk, Action.CREATE, actor=actor, actor_org=org,
            payload={"task_id": task.pk, "name": indicator.name, "target": str(indicator.target),
                     "deadline": deadline.isoformat()})
     return indicator
+
+
+def _whole_if_counted(indicator: Indicator, value: Decimal, label: str, field: str) -> Decimal:
+    """Refuse a fraction for an indicator that counts things (23.39 个 排污口 means nothing)."""
+    if indicator.counts_things and value != value.to_integral_value():
+        raise ServiceError(f"“{indicator.name}”以“{indicator.unit}”计，“{label}”须为整数。", field=field)
+    return value
 
 
 def _refresh_indicator(indicator: Indicator) -> None:
@@ -224,7 +233,7 @@ def indicator_add_reading(*, actor: User, indicator: Indicator, value: Number, r
     indicator = Indicator.objects.select_for_update().select_related("task__theme__plan__commission").get(
         pk=indicator.pk)
     org = _indicator_actor_org(actor, indicator)
-    value = _decimal(value, "数值", "value")
+    value = _whole_if_counted(indicator, _decimal(value, "数值", "value"), "数值", "value")
     if not isinstance(read_on, dt.date):
         raise ServiceError("请填写读数日期。", field="read_on")
     if read_on > _today():

@@ -14,7 +14,7 @@ from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.uploads import content_type_for
 
 from . import excel, imports, selectors, services
-from .choices import ESCALATION_COLOURS, OPEN_SLOT_STATES, Action, RectificationStatus, SlotState, Stage
+from .choices import OPEN_SLOT_STATES, Action, RectificationStatus, SlotState, Stage
 from .forms import (
     BLANK_ROWS,
     AssignForm,
@@ -113,7 +113,8 @@ def project_view(request, pk):
     can_plan = access.planner_org(request.user, project.plan.commission) is not None
     return render(request, "supervision/project.html", {
         "nav": "supervision", "d": dossier, "project": project, "can_plan": can_plan,
-        "stage_form": StageForm(initial={"changed_on": timezone.localdate()}) if can_plan else None,
+        "stage_form": StageForm(current=project.stage, initial={"changed_on": timezone.localdate()})
+        if can_plan else None,
     })
 
 
@@ -208,7 +209,6 @@ def _slot_context(request, slot, *, data=None, errors=None):
         "choices": report_choices() if can_submit else {},
         "review_form": ReviewForm() if Action.APPROVE in actions else None,
         "urge_form": UrgeForm() if Action.URGE in actions else None,
-        "escalation_colour": ESCALATION_COLOURS[slot.escalation_level],
         "rect_form": RectificationUpdateForm() if is_assignee or is_reviewer else None,
         "rect_statuses": RectificationStatus.choices,
         "file_types": sorted(settings.ATTACHMENT_ALLOWED_EXTENSIONS), "file_limit": settings.ATTACHMENT_MAX_BYTES,

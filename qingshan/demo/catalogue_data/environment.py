@@ -23,7 +23,9 @@ def water(gen: Build) -> None:
                          round(lat + rng.uniform(-0.06, 0.06), 5)))
     insert_rows(gen.con, "ds_water_sections", sections)
     limits = ", ".join(f"('{item}', {WATER_ITEMS[item].limits[0]})" for item in WATER_ITEMS_SAMPLED)
-    start = gen.end.replace(day=1)
+    # Samples are taken on the 5th: the latest month sampled is the last whose 5th is not after the end day.
+    start = gen.end.replace(day=1) if gen.end.day >= 5 else (gen.end.replace(day=1) - dt.timedelta(days=1)).replace(
+        day=1)
     # Monthly samples for a year; every clean value is class Ⅰ (upper items at 30–90 % of the Ⅰ limit, DO above
     # 7.5, pH 6.5–8.5), so only planted values can be worse than any target. A tenth are 未检出 at the Ⅰ limit.
     gen.sql(f"""

@@ -15,7 +15,8 @@ def subsidy(gen: Build) -> None:
     """The rolls of two programmes and the registries; six kinds of planted improper payments."""
     rng = gen.rng
     n = max(200, round(8000 * gen.scale))
-    year = gen.end.year
+    # The latest year whose payments (March to early May) and planted deaths (January, February) are all past.
+    year = gen.end.year if gen.end.month >= 6 else gen.end.year - 1
     towns = [town for *_, district_towns, _ in DISTRICTS for town in district_towns]
     town_case = " ".join(f"WHEN {i} THEN '{t}'" for i, t in enumerate(towns))
     gen.sql(f"""

@@ -16,6 +16,7 @@ from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership
 from qingshan.problems.models import Problem
 from qingshan.supervision.choices import (
+    COUNT_UNITS,
     STAGE_ORDER,
     ActivityKind,
     Cadence,
@@ -177,7 +178,9 @@ class _Plans(_Seeder):
                 break
             share = Decimal((day - start).days) / Decimal((deadline - start).days)
             pace = Decimal(str(self.rng.uniform(0.45, 0.75) if behind else self.rng.uniform(1.0, 1.25)))
-            value = (base + (target - base) * min(share * pace, Decimal(1))).quantize(Decimal("0.01"))
+            # Counted indicators (个, 家, 项 …) read whole numbers, as the forms and imports require.
+            value = (base + (target - base) * min(share * pace, Decimal(1))).quantize(
+                Decimal(1) if unit in COUNT_UNITS else Decimal("0.01"))
             readings.append(IndicatorReading(indicator=indicator, value=value, read_on=day,
                                              source=f"{task.lead_unit or '牵头单位'}月报", recorded_by=self.users[
                                                  "office_staff"]))

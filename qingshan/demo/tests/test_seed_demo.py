@@ -145,10 +145,21 @@ def test_no_demo_event_of_any_part_lies_in_the_future(db):
     """History ends at the demo's end day and later parts act now: a 建账 dated next month would look like a bug."""
     assert not AuditEvent.objects.filter(created_at__gt=timezone.now()).exists()
     history_types = {"problems.problem", "supervision.plan", "supervision.item", "supervision.slot",
-                     "supervision.report", "supervision.rectification"}
+                     "supervision.report", "supervision.rectification", "supervision.indicator",
+                     "supervision.project"}
     last = (AuditEvent.objects.filter(object_type__in=history_types).order_by("-created_at")
             .values_list("created_at", flat=True).first())
     assert timezone.localtime(last).date() <= END
+
+
+def test_indicator_readings_are_past_and_counted_indicators_read_whole_numbers(db):
+    """"新发现排污口数 23.39 个" is no reading anyone would record; nor is one dated after the demo's today."""
+    from qingshan.supervision.models import IndicatorReading
+
+    readings = IndicatorReading.objects.select_related("indicator")
+    assert readings.exists() and not readings.filter(read_on__gt=END).exists()
+    counted = [r for r in readings if r.indicator.counts_things]
+    assert counted and all(r.value == r.value.to_integral_value() for r in counted)
 
 
 # ---------------------------------------------------------------- logins

@@ -6,13 +6,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from qingshan.supervision.choices import (
-    OPEN_SLOT_STATES,
     Action,
     RectificationStatus,
     ReportStatus,
-    SlotState,
     Stage,
 )
+from qingshan.supervision.status import slot_status
 
 register = template.Library()
 
@@ -43,25 +42,21 @@ def indicator_badge(indicator):
 
 
 @register.simple_tag
-def slot_badge(slot, today=None):
-    """The slot's state; 超期 in red when it still owes a report after its due date."""
-    if today is not None and slot.state in OPEN_SLOT_STATES and slot.due_date < today:
-        return format_html('{} {}', _badge(SlotState.colour_of(slot.state), SlotState(slot.state).label),
-                           _badge("danger", "超期"))
-    return _badge(SlotState.colour_of(slot.state), SlotState(slot.state).label)
+def slot_badge(slot, today):
+    """The slot's one state (qingshan.supervision.status gives the precedence)."""
+    status = slot_status(slot, today)
+    return _badge(status.colour, status.label)
 
 
 @register.simple_tag
 def slot_cell(slot, today):
-    """One cell of an item's slot grid, coloured by state, red when overdue, linking to the slot page."""
+    """One cell of an item's slot grid, in the slot's one state, linking to the slot page."""
     if slot is None:
         return ""
-    overdue = slot.state in OPEN_SLOT_STATES and slot.due_date < today
-    colour = "danger" if overdue else SlotState.colour_of(slot.state)
-    label = SlotState(slot.state).label + ("·超期" if overdue else "")
-    late = "（迟报）" if slot.on_time is False else ""
-    return format_html('<a class="badge text-bg-{} text-decoration-none" href="{}" title="报送期限 {}">{}{}</a>',
-                       colour, reverse("supervision:slot", args=[slot.pk]), slot.due_date.isoformat(), label, late)
+    status = slot_status(slot, today)
+    return format_html('<a class="badge text-bg-{} text-decoration-none" href="{}" title="报送期限 {}">{}</a>',
+                       status.colour, reverse("supervision:slot", args=[slot.pk]), slot.due_date.isoformat(),
+                       status.label)
 
 
 @register.simple_tag

@@ -312,6 +312,22 @@ def test_reading_input_is_checked(sw):
     assert not w.indicator.readings.exists()
 
 
+def test_an_indicator_that_counts_things_takes_whole_numbers_only(sw, client):
+    w = sw
+    outlets = _indicator(w, name="新发现排污口数", unit="个", baseline=40, target=10, direction="le")
+    with pytest.raises(ServiceError, match="^“新发现排污口数”以“个”计，“数值”须为整数。$"):
+        services.indicator_add_reading(actor=w.officer, indicator=outlets, value="23.39", read_on=dt.date(2026, 3, 1))
+    with pytest.raises(ServiceError, match="^“新发现排污口数”以“个”计，“目标值”须为整数。$"):
+        _indicator(w, name="新发现排污口数", unit="个", baseline=40, target="10.5", direction="le")
+    services.indicator_add_reading(actor=w.officer, indicator=outlets, value="23", read_on=dt.date(2026, 3, 1))
+    services.indicator_add_reading(actor=w.officer, indicator=_indicator(w), value="81.9", read_on=dt.date(2026, 3, 1))
+    # The page's form says so in Chinese and records nothing.
+    client.force_login(w.officer)
+    page = client.post(f"/supervision/indicators/{outlets.pk}/readings/", {"value": "2.5", "read_on": "2026-03-01"},
+                       follow=True).content.decode()
+    assert "须为整数" in page and list(outlets.readings.values_list("value", flat=True)) == [Decimal("23")]
+
+
 # ---------------------------------------------------------------- projects
 
 

@@ -47,7 +47,7 @@ def test_guessed_slot_of_another_assignee_is_404(client, sw):
 def test_item_grid_shows_every_assignee_to_the_office_and_only_its_own_row_to_an_assignee(client, sw):
     w = sw
     page = login(client, w.officer).get(reverse("supervision:item", args=[w.item.pk])).content.decode()
-    assert "驻市生态环境局纪检监察组" in page and "绿水区纪委监委" in page and "待报送·超期" in page
+    assert "驻市生态环境局纪检监察组" in page and "绿水区纪委监委" in page and "待报送（超期）" in page
     submit(w)
     page = login(client, w.district_staff).get(reverse("supervision:item", args=[w.item.pk])).content.decode()
     assert "驻市生态环境局纪检监察组" not in page and "绿水区纪委监委" in page
