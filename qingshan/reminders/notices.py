@@ -1,5 +1,6 @@
 """Notices (core/notices.py) into the reminder engine: one inbox row per item, kind and event, refreshed by each new
-notice, and for urgent ones an e-mail and group-robot message sent after commit on the kind's rule channels.
+notice, and for urgent ones an e-mail and group-robot message sent after commit (on the kind's rule channels
+when it is a deadline kind).
 
 A row per item and event (not per notice) keeps a leader's third 批示 on a problem from becoming a third unread row,
 and a report returned twice from being two: it carries the newest text, comes back to the top as unread (snooze
@@ -10,9 +11,11 @@ from django.utils import timezone
 
 from qingshan.core.notices import Notice
 
-from .choices import DeliveryStatus, ReminderStatus
+from .choices import Channel, DeliveryStatus, ReminderStatus
 from .models import Delivery, Notification, Reminder
 from .registry import kind_by_code, rules_for
+
+CHANNELS = {Channel.EMAIL, Channel.WECOM, Channel.DINGTALK}
 
 
 def deliver(notice: Notice) -> None:
@@ -39,13 +42,17 @@ def deliver(notice: Notice) -> None:
                                       for u in sorted(users)], ignore_conflicts=True)
     if not notice.urgent:
         return
-    rule = rules_for([kind])[kind.code]
-    if not rule.enabled:
-        return
+    if kind.notice:  # a kind that is only notices has no rule (the sweep never runs it): every channel
+        channels = CHANNELS
+    else:  # a notice about a deadline's item goes where its kind's rule sends
+        rule = rules_for([kind])[kind.code]
+        if not rule.enabled:
+            return
+        channels = rule.channels()
     # Sent again with the new text: the earlier deliveries of this row are due once more.
     Delivery.objects.filter(reminder=reminder).exclude(status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, last_error="")
-    Delivery.objects.bulk_create(_urgent_deliveries([reminder], {reminder.pk: users}, rule.channels(), now),
+    Delivery.objects.bulk_create(_urgent_deliveries([reminder], {reminder.pk: users}, channels, now),
                                  ignore_conflicts=True)
     pk = reminder.pk
     transaction.on_commit(lambda: deliver_due(reminder_ids=[pk]))
