@@ -19,7 +19,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PY = sys.executable
+
+from bench.bench_pages import _ensure_database  # noqa: E402 - the path above makes `bench` importable
 
 
 def main() -> None:
@@ -96,15 +99,6 @@ def _wait_for(url: str, server: subprocess.Popen, seconds: int = 120) -> None:
         except OSError:
             time.sleep(1)
     raise SystemExit(f"{url} did not answer within {seconds} s")
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
