@@ -23,6 +23,9 @@ class DemoPerson(HttpUser):
 
     def on_start(self) -> None:
         self.role = next(_next_role)
+        # One connection per request, as the reverse proxy talks to gunicorn by default (nginx: HTTP/1.0 upstream).
+        # Reusing a kept-alive connection raced gunicorn's 2 s keep-alive timeout and failed with no answer at all.
+        self.client.headers["Connection"] = "close"
         form = self.client.get("/login/", name="登录页")
         token = CSRF.search(form.text).group(1)
         with self.client.post("/login/", {"username": self.role, "password": PASSWORD,
@@ -30,14 +33,14 @@ class DemoPerson(HttpUser):
                               headers={"Referer": f"{self.host}/login/"}, name="登录", allow_redirects=False,
                               catch_response=True) as response:
             if response.status_code != 302:
-                response.failure(f"{self.role}: sign-in answered {response.status_code}")
+                response.failure(f"{self.role}: sign-in answered {response.status_code} {response.error or ''}")
         self.details: list[str] = []
 
     def _page(self, url: str, name: str) -> str:
         with self.client.get(url, name=f"{name} ({self.kind})", allow_redirects=False,
                              catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{self.role} {url}: {response.status_code}")
+                response.failure(f"{self.role} {url}: {response.status_code} {response.error or ''}")
             return response.text or ""
 
     @property
