@@ -33,7 +33,7 @@ def problem_scope_q(user: User) -> Q:
         scope |= Q(pk__in=addressed)
     # Per-item restriction to named people overrides every role.
     named = Problem.restricted_to.through.objects.filter(user_id=user.pk).values("problem_id")
-    return scope & (Q(is_restricted=False) | Q(pk__in=named))  # type: ignore[return-value]
+    return scope & (Q(is_restricted=False) | Q(pk__in=named))
 
 
 def _addressed_problem_ids(unit_ids: set[int], group_ids: set[int], partner_ids: set[int]) -> QuerySet | None:

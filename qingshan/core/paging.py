@@ -1,6 +1,9 @@
 """A paginator whose total is counted only up to a bound: counting a million visible rows on every page view costs
 more than the page itself, and nobody pages past the ten-thousandth row (they filter instead)."""
+from typing import cast
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_BOUND = 10_000
@@ -16,7 +19,8 @@ class BoundedPaginator(Paginator):
     @cached_property
     def _bounded_count(self) -> int:
         # COUNT over a LIMITed subquery: the database stops after bound + 1 rows. Ordering is irrelevant to a count.
-        return self.object_list.order_by().values("pk")[:self.bound + 1].count()
+        queryset = cast(QuerySet, self.object_list)  # only ever given querysets
+        return queryset.order_by().values("pk")[:self.bound + 1].count()
 
     @property
     def is_bounded(self) -> bool:
