@@ -10,7 +10,7 @@ BENCH_PROBLEMS ?= 1000000
 # The demo's history ends yesterday (no event later than now), so "overdue" and 我的待办 look as they would on a live system.
 DEMO_END ?= $(shell date -d yesterday +%F)
 
-.PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench bench-sweep bench-ledger bench-import bench-models clean
+.PHONY: venv test test-sqlite test-postgres demo serve lint browser-deps bench bench-load bench-sweep bench-ledger bench-import bench-models clean
 
 venv: $(VENV)/.installed
 
@@ -51,9 +51,19 @@ demo: venv
 		trap "kill $$jobs 2>/dev/null" EXIT INT TERM; \
 		$(PY) manage.py runserver 127.0.0.1:8000
 
-# Page timings on a large PostgreSQL database (BENCH_DATABASE_URL, default qingshan_bench; see bench/RESULTS.md).
+# Every navigation page of every demo role: on a large PostgreSQL database (BENCH_DATABASE_URL, default
+# qingshan_bench), then on SQLite at the demo's size (see bench/RESULTS.md). BENCH_AB=<commit> adds an alternating
+# A/B against that commit's visibility rule.
 bench: venv
-	$(PY) bench/bench_pages.py --problems $(BENCH_PROBLEMS)
+	$(PY) bench/bench_pages.py --problems $(BENCH_PROBLEMS) $(if $(BENCH_AB),--ab $(BENCH_AB))
+	$(PY) bench/bench_pages.py --problems $(DEMO_PROBLEMS) --db-url sqlite $(if $(BENCH_AB),--ab $(BENCH_AB))
+
+# Load test on the production settings: gunicorn + PostgreSQL (LOAD_DATABASE_URL, default qingshan_load, built at
+# the demo's size once) and locust from 127.0.0.1: LOAD_USERS users for LOAD_MINUTES minutes.
+LOAD_USERS ?= 32
+LOAD_MINUTES ?= 10
+bench-load: venv
+	$(PY) bench/bench_load.py --problems $(DEMO_PROBLEMS) --users $(LOAD_USERS) --minutes $(LOAD_MINUTES)
 
 # Issue 3 and 4 benchmarks, each recorded in its own bench/RESULTS_*.md (indexed from bench/RESULTS.md).
 bench-sweep: venv

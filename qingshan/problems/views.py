@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_attachment, may_see_internal, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.paging import BoundedPaginator
 from qingshan.core.uploads import content_type_for
 from qingshan.core.worklist import SECTIONS, section_counts, work_queues
 
@@ -61,7 +62,7 @@ def inbox_view(request):
 def problem_list_view(request):
     """问题清单: filters, search, sort, pagination, bulk dispatch."""
     queryset, filterset = selectors.problem_list(user=request.user, params=request.GET)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     can_dispatch = bool(profile_of(request.user).supervising)

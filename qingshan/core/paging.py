@@ -1,0 +1,43 @@
+"""A paginator whose total is counted only up to a bound: counting a million visible rows on every page view costs
+more than the page itself, and nobody pages past the ten-thousandth row (they filter instead)."""
+from typing import cast
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+COUNT_BOUND = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most `bound` rows (one more to know there are more); pages beyond the bound are not offered."""
+
+    def __init__(self, object_list, per_page, *, bound: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.bound = bound or COUNT_BOUND
+
+    @cached_property
+    def _bounded_count(self) -> int:
+        # COUNT over a LIMITed subquery: the database stops after bound + 1 rows. Ordering is irrelevant to a count.
+        queryset = cast(QuerySet, self.object_list)  # only ever given querysets
+        return queryset.order_by().values("pk")[:self.bound + 1].count()
+
+    @property
+    def is_bounded(self) -> bool:
+        """True when there are more rows than were counted."""
+        return self._bounded_count > self.bound
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._bounded_count, self.bound)
+
+    @property
+    def count_label(self) -> str:
+        """The total as a user reads it: "1,234", or "1万+" past the bound."""
+        if self.is_bounded:
+            return f"{self.bound // 10_000}万+" if self.bound % 10_000 == 0 else f"{self.bound:,}+"
+        return f"{self.count:,}"
+
+    @property
+    def num_pages_label(self) -> str:
+        return f"{self.num_pages}+" if self.is_bounded else str(self.num_pages)
