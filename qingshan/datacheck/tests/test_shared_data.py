@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datacheck import services
 from qingshan.datacheck.choices import RunStatus, Schedule, Trigger
 from qingshan.datacheck.models import CheckModel, Hit, Run
@@ -97,6 +98,8 @@ def test_a_scheduled_run_of_an_owner_who_still_sees_the_data_runs(dc):
     model = services.checkmodel_schedule(actor=dc.district_staff, model=model, schedule=Schedule.DAILY)
     with time_machine.travel(model.next_run_at, tick=False):
         [run] = run_due_models()
+        run_queued_jobs()  # scheduled runs are queued for the worker
+    run.refresh_from_db()
     assert run.status == RunStatus.SUCCEEDED and run.new_hits == 1
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from qingshan.core.errors import ServiceError
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datasets.choices import BatchStatus
 from qingshan.datasets.selectors import duckdb_connect
 from qingshan.datasets.services import batch_create, dataset_define
@@ -39,6 +40,14 @@ def rows_of(dataset):
         return con.execute(f"SELECT item, concentration, below_dl FROM {dataset.table} ORDER BY item").fetchall()
 
 
+def imported(world, dataset, name: str, content: bytes):
+    """Queue the file's import, let the worker run it, and return the batch as it ended."""
+    batch = batch_create(actor=world.officer, dataset=dataset, upload=SimpleUploadedFile(name, content))
+    run_queued_jobs()
+    batch.refresh_from_db()
+    return batch
+
+
 def xlsx(rows) -> bytes:
     workbook = openpyxl.Workbook()
     for row in [HEADER, *rows]:
@@ -56,7 +65,7 @@ def csv(rows) -> bytes:
 def test_chinese_item_names_and_yes_no_are_stored_as_their_codes(world, readings, name, build):
     content = build([["S01", "2026-03-05", "氨氮", "0.62", "否"], ["S01", "2026-03-05", "总磷", "0.05", "是"],
                      ["S01", "2026-03-05", "ph", "7.1", "否"]])
-    batch = batch_create(actor=world.officer, dataset=readings, upload=SimpleUploadedFile(name, content))
+    batch = imported(world, readings, name, content)
     assert (batch.status, batch.row_count) == (BatchStatus.DONE, 3), batch.errors
     assert [(item, str(value.normalize()), dl) for item, value, dl in rows_of(readings)] == [
         ("nh3n", "0.62", False), ("ph", "7.1", False), ("tp", "0.05", True)]
@@ -65,7 +74,7 @@ def test_chinese_item_names_and_yes_no_are_stored_as_their_codes(world, readings
 @pytest.mark.parametrize(("name", "build"), [("水质.csv", csv), ("水质.xlsx", xlsx)])
 def test_an_unknown_item_name_is_refused_by_row_and_value_and_nothing_is_stored(world, readings, name, build):
     content = build([["S01", "2026-03-05", "氨氮", "0.62", "否"], ["S01", "2026-03-05", "氨氮氮", "0.1", "否"]])
-    batch = batch_create(actor=world.officer, dataset=readings, upload=SimpleUploadedFile(name, content))
+    batch = imported(world, readings, name, content)
     assert batch.status == BatchStatus.FAILED
     assert batch.errors == ["第 3 行“监测项目”：“氨氮氮”不在可选值范围内（氨氮、总磷、ph）"]
     assert rows_of(readings) == []

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.datasets.models import DatasetShare
 from qingshan.datasets.services import dataset_define, sync_schema_files
 from qingshan.datasets.sharing import dataset_share, dataset_unshare
@@ -49,6 +50,7 @@ def test_the_district_sees_previews_and_imports_a_city_data_set_while_shared(cli
     upload = SimpleUploadedFile("w.csv", (HEADER + GOOD_ROWS).encode())
     response = client.post(reverse("datasets:api_import", args=[water.code]), {"file": upload})
     assert response.status_code == 202
+    run_queued_jobs()  # the worker imports it
     assert "青山桥" in client.get(reverse("datasets:detail", args=[water.code])).content.decode()
 
     dataset_unshare(actor=world.officer, dataset=water, share_id=share.pk)
