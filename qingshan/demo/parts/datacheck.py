@@ -8,11 +8,16 @@ from qingshan.datacheck import services
 from qingshan.datacheck.catalogue import catalogue_models
 from qingshan.datacheck.choices import Origin, Schedule
 from qingshan.datacheck.models import CheckModel
+from qingshan.datasets.models import Dataset
+from qingshan.datasets.sharing import dataset_share
 from qingshan.demo.catalogue_data import django_loader, generate
 
 OWNER = "office_staff"  # the demo's data officer (第一监督检查室)
 # The category a confirmed hit becomes, by domain §9 item (the demo city's category codes).
 CATEGORY_OF_ITEM = {1: "water", 2: "air", 3: "solid_waste", 4: "duty", 5: "duty", 6: "duty", 7: "duty"}
+# The city's water data, shared with the district commission the demo's district logins work in, so that they see
+# (and may model over) a shared data set as a district would; every other catalogue set stays the city's own.
+SHARED_WITH_DISTRICT = ("water_sections", "water_readings")
 
 
 def _generate(*, rng: random.Random, end: dt.date) -> tuple[dict, dict]:
@@ -52,10 +57,14 @@ def seed(*, city, rng: random.Random, end: dt.date, stdout) -> str:
         expected = planted.get(entry.code)
         if expected is not None and expected != run.subjects:
             lines.append(f"  {entry.code}：预置 {expected}，发现 {run.subjects}")
+    district = city.districts[1].commission
+    for code in SHARED_WITH_DISTRICT:
+        dataset_share(actor=owner, dataset=Dataset.objects.get(code=code), org=district, reason="区县水环境专项监督")
     for line in lines + [f"  运行失败 {f}" for f in failed]:
         stdout.write(line)
     agreed = "各模型均与预置一致" if not lines and not failed else f"{len(lines)} 个模型与预置不一致"
     return (f"数据比对：{len(rows)} 个数据集共 {sum(rows.values())} 行，"
             f"{len(catalogue_models())} 个模型已启用（每日运行），"
             f"命中对象 {found} 个（预置异常 {sum(planted.values())} 个，{agreed}），运行失败 {len(failed)} 个，"
+            f"水质数据已共享给{district.name}，"
             f"用时 {time.perf_counter() - started:.1f} 秒。")

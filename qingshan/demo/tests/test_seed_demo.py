@@ -373,3 +373,10 @@ def test_bad_input_is_refused_in_chinese_and_changes_nothing(db):
     with pytest.raises(CommandError, match="问题数量不能为负数"):
         call_command("seed_demo", "--problems", "-5", stdout=StringIO())
     assert Problem.objects.count() == before
+
+
+def test_the_district_login_sees_the_city_water_data_shared_with_it_and_no_other_city_set(db):
+    from qingshan.access.datasets import visible_datasets
+
+    district = User.objects.get(username="district_staff")
+    assert set(visible_datasets(district).values_list("code", flat=True)) == {"water_sections", "water_readings"}
