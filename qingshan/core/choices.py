@@ -31,3 +31,16 @@ class EscalationLevel(models.IntegerChoices):
 # Blue, yellow, red: the same colours for a level of 督办 and for the reminder stage of the same name.
 ESCALATION_COLOURS = {EscalationLevel.NONE: "light", EscalationLevel.BLUE: "primary",
                       EscalationLevel.YELLOW: "warning", EscalationLevel.RED: "danger"}
+
+
+class JobStatus(ColouredChoices):
+    """A background job's record (an import, an export) in the queue: the words core/jobs.py's STATUS_LABELS use."""
+
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "运行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+with_colours(JobStatus, {JobStatus.QUEUED: "secondary", JobStatus.RUNNING: "primary",
+                         JobStatus.DONE: "success", JobStatus.FAILED: "danger"})

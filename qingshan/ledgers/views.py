@@ -1,19 +1,20 @@
-"""Web pages of the ledgers: the three lists as tabs, one entry's chain, and the Excel export."""
-import os
-
+"""Web pages of the ledgers: the three lists as tabs, one entry's chain, and the Excel export (a background job)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.views.decorators.http import require_POST
 
 from qingshan.core.errors import NotFound, ServiceError
 
-from . import selectors, services
+from . import exports, selectors
 from .specs import all_columns, ledger, ledgers
 
 PAGE_SIZE = 30
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class _CountedPaginator(Paginator):
@@ -60,6 +61,7 @@ def ledger_view(request, code):
     return render(request, "ledgers/ledger.html", {
         "nav": "ledgers", "spec": spec, "tabs": ledgers(), "form": query.form, "counts": counts, "page": page,
         "rows": rows, "columns": columns, "querystring": params.urlencode(),
+        "export_params": [(key, value) for key, values in params.lists() for value in values],
     })
 
 
@@ -81,15 +83,45 @@ def entry_view(request, code, pk):
 
 
 @login_required
+@require_POST
 def export_view(request, code):
-    """The ledger under the page's filters as .xlsx, streamed from a temporary file."""
-    spec = _spec_or_404(code)
+    """导出: queue the ledger under the page's filters for the background worker, then follow it on its job page."""
     try:
-        export = services.ledger_export(actor=request.user, spec=spec, params=request.GET)
+        job = exports.export_submit(actor=request.user, code=code, params=request.POST)
     except ServiceError as exc:
         messages.error(request, exc.message)
-        return redirect(f"{request.path.rsplit('export/', 1)[0]}?{request.GET.urlencode()}")
-    handle = open(export.path, "rb")  # noqa: SIM115 - FileResponse closes it when the download ends
-    os.unlink(export.path)  # the open handle keeps the data until then; nothing is left behind on disk
-    return FileResponse(handle, as_attachment=True, filename=export.filename,
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        back = request.POST.copy()
+        for key in exports.NOT_FILTERS:
+            back.pop(key, None)
+        target = reverse("ledgers:ledger", args=[code]) if ledger(code) else reverse("ledgers:index")
+        return redirect(f"{target}?{back.urlencode()}")
+    messages.success(request, "已开始在后台导出，本页显示进度，完成后可下载。")
+    return redirect("ledgers:export_job", pk=job.pk)
+
+
+def _job_or_404(find, request, pk):
+    try:
+        return find(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@login_required
+def export_job_view(request, pk):
+    """One export job: its progress (htmx polls every second) and, when done, the download link."""
+    job = _job_or_404(exports.export_job_detail, request, pk)
+    spec = ledger(job.ledger)
+    context = {"nav": "ledgers", "job": job, "spec": spec}
+    if request.htmx:
+        return render(request, "ledgers/_export_job.html", context)
+    return render(request, "ledgers/export_job.html", context)
+
+
+@login_required
+def export_download_view(request, pk):
+    """The written workbook, to the person who asked for it only; never kept by a browser or proxy cache."""
+    job = _job_or_404(exports.export_file, request, pk)
+    response = FileResponse(open(job.stored_path, "rb"), as_attachment=True,  # noqa: SIM115 -- closed by Django
+                            filename=job.filename, content_type=XLSX)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -5,6 +5,7 @@ from qingshan.core.choices import (  # the same levels for every kind
     ESCALATION_COLOURS,
     ColouredChoices,
     EscalationLevel,
+    JobStatus,
     with_colours,
 )
 
@@ -105,14 +106,4 @@ class Action(models.TextChoices):
     DOWNLOAD = "download", "下载佐证材料"
 
 
-class ImportStatus(ColouredChoices):
-    """An Excel import's place in the background queue."""
-
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "运行中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
-
-
-with_colours(ImportStatus, {ImportStatus.QUEUED: "secondary", ImportStatus.RUNNING: "primary",
-                            ImportStatus.DONE: "success", ImportStatus.FAILED: "danger"})
+ImportStatus = JobStatus  # an Excel import's place in the background queue

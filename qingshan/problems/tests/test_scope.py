@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from qingshan.core.testing.scope import ScopeMatrix, found, in_rows, shows, xlsx_rows
+from qingshan.ledgers.testing import export_response
 from qingshan.problems import services
 from qingshan.problems.models import Problem
 from qingshan.problems.testing.flows import new_problem
@@ -88,7 +89,7 @@ class TestProblemScope(ScopeMatrix):
                                 HTTP_ACCEPT="application/octet-stream"))
 
     def see_export(self, client, scene, obj, user):
-        return in_rows(xlsx_rows(client.get(reverse("ledgers:export", args=["problems"]))),
+        return in_rows(xlsx_rows(export_response(client, "problems")),
                        scene.problems[obj].number)
 
     def see_red_list(self, client, scene, obj, user):
