@@ -82,10 +82,17 @@ def worker(transactional_db, settings):
 
     from qingshan.core.worker import run_worker
 
+    from django.db import connections
+
+    def work():
+        try:
+            run_worker(write=lambda line: None, only_jobs=True, stop=stop)
+        finally:
+            connections.close_all()  # a thread's connection left open keeps PostgreSQL from dropping the test database
+
     settings.JOB_POLL_SECONDS = 0.2
     stop = threading.Event()
-    thread = threading.Thread(target=run_worker, name="e2e-worker", daemon=True,
-                              kwargs={"write": lambda line: None, "only_jobs": True, "stop": stop})
+    thread = threading.Thread(target=work, name="e2e-worker", daemon=True)
     thread.start()
     yield thread
     stop.set()

@@ -44,3 +44,19 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.host}:{self.pid}"
+
+
+class NumberSequence(models.Model):
+    """One gap-free series of official numbers (clues, instruments…): a `series` names what is numbered and by whom
+    (e.g. "clue:12" for commission 12's clues, "instrument:suggestion:12"), counted per year. See core/numbering.py."""
+
+    series = models.CharField("编号序列", max_length=80)
+    year = models.PositiveIntegerField("年度")
+    last = models.PositiveIntegerField("已用至", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "编号序列"
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="uniq_number_sequence")]
+
+    def __str__(self):
+        return f"{self.series} {self.year}: {self.last}"
