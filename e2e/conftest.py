@@ -80,9 +80,9 @@ def worker(transactional_db, settings):
     """`manage.py run_worker`'s loop in a thread beside the live server: jobs the pages queue are run by it."""
     import threading
 
-    from qingshan.core.worker import run_worker
-
     from django.db import connections
+
+    from qingshan.core.worker import run_worker
 
     def work():
         try:

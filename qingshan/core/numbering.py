@@ -1,5 +1,5 @@
-"""Gap-free official numbers (线索编号, 青纪建〔2026〕3号): one counter row per (series, year), taken under a row lock in
-the caller's transaction, so two concurrent registrations never share or skip a number and a rolled-back
+"""Gap-free official numbers (线索编号, 青纪建〔2026〕3号): one counter row per (series, year), taken under a row lock
+in the caller's transaction, so two concurrent registrations never share or skip a number and a rolled-back
 registration gives its number back. A number once used is never reissued: an app that voids a document keeps the
 voided record (and its number) rather than deleting it.
 
