@@ -2,6 +2,7 @@
 test_catalogue_models: what each hit says (finding, gaps, coverage, episode), and the same hits and evidence on
 PostgreSQL as on DuckDB."""
 import os
+import re
 
 import psycopg
 import pytest
@@ -92,7 +93,7 @@ def test_heavy_pollution_episodes_in_the_real_time_aqi(city, duck):  # noqa: F81
     assert _hit_rows(outcome) == {"H1": 4, "H6": 4}
     h1 = _rows(outcome)["H1"]
     assert {(r["aqi"], r["episode_hours"], r["peak_aqi"]) for r in h1} == {(210, 4, 210)}
-    assert {r["ts"][11:16] for r in h1} == {"03:00", "04:00", "05:00", "06:00"}
+    assert {r["air_hourly_ts"][11:16] for r in h1} == {"03:00", "04:00", "05:00", "06:00"}
     # Not found: H2 three hours; H3 four hours split by a missing hour; H4 AQI exactly 200 (and an O3 8-hour
     # mean the 2026 real-time report does not take); H5 a 1-hour PM2.5 spike under 2012, whose real-time report
     # takes the 24-hour moving mean.
@@ -117,3 +118,26 @@ def test_postgres_finds_the_same_hits_and_evidence(code, city, duck, pg_city):  
     assert set(_hit_rows(on_pg)) == EXPECTED[code]
     assert _hit_rows(on_pg) == _hit_rows(on_duck)
     assert normalised_samples(on_pg) == normalised_samples(on_duck)
+
+
+@pytest.mark.django_db
+def test_every_evidence_column_reads_in_chinese(settings, tmp_path):
+    """The hit page and the problem text head each evidence column with its Chinese label (a custom query names
+    data-set columns `<code>_<column>` so their labels, units and formats are found)."""
+    from types import SimpleNamespace
+
+    from qingshan.datacheck.catalogue import catalog_infos, dataset_schema_files
+    from qingshan.datacheck.prose import model_vocabulary
+    from qingshan.datasets.services import sync_schema_files
+
+    settings.DATASETS_DIR = tmp_path / "datasets"
+    schemas = {d.code: d for d in sync_schema_files(dataset_schema_files())}
+    raw = {}
+    for code in MINE:
+        text = catalogue_model(code).spec_text
+        vocabulary = model_vocabulary(SimpleNamespace(spec_text=text), schemas)
+        for key in compile_model(text, catalog_infos()).evidence_columns:
+            label = vocabulary.column(key).label
+            if label == key or re.search("[a-z_]", label):
+                raw[f"{code}.{key}"] = label
+    assert raw == {}
