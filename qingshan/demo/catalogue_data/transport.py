@@ -89,7 +89,8 @@ def transport(gen: Build) -> None:
     gen.sql(f"""
         INSERT INTO ds_weighbridge_records
         SELECT manifest_no, plate,
-               CASE WHEN plan = 'shrink' THEN declared * 1.045 ELSE declared * (1 + 0.02 * ({gen.u('j', 23)} - 0.5)) END,
+               CASE WHEN plan = 'shrink' THEN declared * 1.045
+                    ELSE declared * (1 + 0.02 * ({gen.u('j', 23)} - 0.5)) END,
                depart_at - INTERVAL 10 MINUTE,
                CASE WHEN plan = 'weight' THEN declared * 0.85 WHEN plan = 'shrink' THEN declared * 0.975
                     WHEN plan IN ('noweigh', 'lost') THEN NULL

@@ -193,9 +193,10 @@ class RouteDeviationBuilder(ModelBuilder):
                 )
             )
         )
-        return self.finish(relation, src, [("run_points", qcol("run_points", src.alias)),
-                                           ("run_start", run_start), ("run_end", run_end),
-                                           ("run_minutes", exp.Div(this=as_double(run_seconds), expression=exp.Literal.number(60)))])
+        minutes = exp.Div(this=as_double(run_seconds), expression=exp.Literal.number(60))
+        computed = [("run_points", qcol("run_points", src.alias)), ("run_start", run_start), ("run_end", run_end),
+                    ("run_minutes", minutes)]
+        return self.finish(relation, src, computed)
 
     def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
         return self.matching_value(other, name, where, self.evidence_condition.copy())
