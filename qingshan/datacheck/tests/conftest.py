@@ -91,6 +91,27 @@ WORLD = {
             ("T3", "R9", T(2026, 3, 1, 10, 0), 105.000, 31.000),  # no corridor for R9: not judged
         ],
     ),
+    "gps_detour": (  # the R1 corridor above; 200 m allowed, a deviation needs 2 positions over 5 minutes
+        {"plate": "string", "route": "string", "ts": "timestamp", "lng": "double", "lat": "double"},
+        [
+            ("S1", "R1", T(2026, 3, 1, 10, 0), 104.002, 30.000),
+            ("S1", "R1", T(2026, 3, 1, 10, 5), 104.004, 30.005),  # ~555 m off once, between on-route points: noise
+            ("S1", "R1", T(2026, 3, 1, 10, 10), 104.006, 30.000),
+            ("S2", "R1", T(2026, 3, 1, 10, 0), 104.002, 30.000),
+            ("S2", "R1", T(2026, 3, 1, 10, 5), 104.004, 30.005),  # three positions off for 10 minutes: hit
+            ("S2", "R1", T(2026, 3, 1, 10, 10), 104.006, 30.005),
+            ("S2", "R1", T(2026, 3, 1, 10, 15), 104.007, 30.005),
+            ("S2", "R1", T(2026, 3, 1, 10, 20), 104.010, 30.005),  # back on the second leg
+            ("S3", "R1", T(2026, 3, 1, 10, 0), 104.002, 30.000),
+            ("S3", "R1", T(2026, 3, 1, 10, 1), 104.004, 30.005),  # two positions off, but for 1 minute only
+            ("S3", "R1", T(2026, 3, 1, 10, 2), 104.006, 30.005),
+            ("S3", "R1", T(2026, 3, 1, 10, 3), 104.008, 30.000),
+            ("S4", "R1", T(2026, 3, 1, 10, 0), 104.002, 30.005),  # off, on, off, on: two runs of one position each
+            ("S4", "R1", T(2026, 3, 1, 10, 10), 104.004, 30.000),
+            ("S4", "R1", T(2026, 3, 1, 10, 20), 104.006, 30.005),
+            ("S4", "R1", T(2026, 3, 1, 10, 30), 104.008, 30.000),
+        ],
+    ),
     "places": ({"name": "string", "lng": "double", "lat": "double"}, [("堆场", 104.0, 30.0)]),
     "gps_dwell": (
         {"plate": "string", "ts": "timestamp", "lng": "double", "lat": "double"},
@@ -246,6 +267,20 @@ MODELS = {
             },
         },
     ),
+    "route_deviation_sustained": base(
+        code="off_route_sustained",
+        kind="route_deviation",
+        dataset="gps_detour",
+        subject={"columns": ["plate"]},
+        location={"lng": "lng", "lat": "lat"},
+        evidence=["ts"],
+        route_deviation={
+            "max_distance_m": 200,
+            "corridor": {"dataset": "corridors", "join": {"route": "route"}, "order_by": "seq", "lng": "lng",
+                         "lat": "lat"},
+            "sustained": {"partition_by": ["plate"], "order_by": "ts", "min_points": 2, "min_minutes": 5},
+        },
+    ),
     "dwell": base(
         code="dwell_unregistered",
         kind="dwell",
@@ -303,6 +338,7 @@ EXPECTED = {  # subject_key -> offending rows
     "duplicate": {"A": 2, "C": 3},  # B once; NULL ids are not a key
     "time_gap": {"P1": 1, "P2": 1},
     "route_deviation": {"T1": 1, "T2": 1},
+    "route_deviation_sustained": {"S2": 3},  # S1 one noisy position, S3 off for 1 minute, S4 runs of one
     "dwell": {"D1": 1},
     "aggregate_having": {"F1": 1},
     "aggregate_peer_band": {"D6": 1},

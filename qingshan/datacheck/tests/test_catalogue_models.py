@@ -32,26 +32,47 @@ ON_ROUTE = [(0, 117.30, 30.20), (15, 117.32, 30.20), (30, 117.34, 30.20), (45, 1
 
 def _manifest(no, *, kind="危险废物", receiver="RC1", weight="10", depart="08:00", arrive="09:30", day="2026-03-02"):
     return (no, kind, f"皖A{no}", "青山化工有限公司", receiver, f"接收单位{receiver}", D(weight), "R1",
-            T(day, depart), T(day, arrive))
+            T(day, depart), arrive and T(day, arrive))
 
 
 def _weighbridge(no, out_weight, in_weight, day="2026-03-02"):
-    return (no, f"皖A{no}", D(out_weight), T(day, "07:50"), D(in_weight), T(day, "09:40"))
+    return (no, f"皖A{no}", D(out_weight), T(day, "07:50"), None if in_weight is None else D(in_weight),
+            None if in_weight is None else T(day, "09:40"))
 
 
 def _world() -> dict[str, list[tuple]]:
     start = T("2026-03-02", "08:00")
     gps = []
-    for no in ("M1", "M2", "M3", "M7", "M8", "M9"):
+    for no in ("M1", "M2", "M3", "M9", "M12", "M16", "M17", "M18", "M19"):
         gps += _track(no, f"皖A{no}", start, ON_ROUTE)
+    # M7 and M8 arrive 2 hours after departure: their trucks wait at the receiver P2 for the last 45 minutes.
+    for no in ("M7", "M8"):
+        gps += _track(no, f"皖A{no}", start, ON_ROUTE + [(90, 117.40, 30.20), (105, 117.40, 30.20),
+                                                           (120, 117.40, 30.20)])
     # M1 also stops 40 minutes at the registered service area P3 (no dwell hit).
     gps += _track("M1", "皖AM1", start, [(80, 117.35, 30.2001), (100, 117.3501, 30.2001), (120, 117.35, 30.2002)])
-    # M5 leaves the corridor once, 0.02° (≈ 2.2 km) north; another point 0.004° (≈ 445 m) off stays within 500 m.
+    # M5 leaves the corridor for two positions 15 minutes apart, 0.02° (≈ 2.2 km) north: a sustained deviation;
+    # another point 0.004° (≈ 445 m) off stays within 500 m.
     gps += _track("M5", "皖AM5", start, [(0, 117.30, 30.20), (15, 117.32, 30.204), (30, 117.34, 30.22),
-                                           (45, 117.38, 30.20)])
+                                           (45, 117.36, 30.22), (60, 117.38, 30.20), (75, 117.40, 30.20)])
+    # M12: one position 2.2 km off between two on the corridor is a GPS jump, not a deviation.
+    gps += _track("M12", "皖AM12", start, [(30, 117.34, 30.22)])
+    gps = [p for p in gps if not (p[4] == "M12" and p[1] == start + dt.timedelta(minutes=30) and p[3] == 30.20)]
     # M6 stands 45 minutes on the route at 117.37, 1.9 km from P3 and 2.9 km from P2: an unregistered stop.
     gps += _track("M6", "皖AM6", start, [(0, 117.30, 30.20), (20, 117.37, 30.20), (35, 117.3702, 30.2001),
                                            (50, 117.3701, 30.20), (65, 117.37, 30.2002), (80, 117.40, 30.20)])
+    # M10: one position at departure, then none for 90 minutes (the old "any point" test passed it).
+    gps += _track("M10", "皖AM10", start, [(0, 117.30, 30.20)])
+    # M11: a position every 40 minutes: 80 of 90 minutes unpositioned.
+    gps += _track("M11", "皖AM11", start, [(0, 117.30, 30.20), (40, 117.34, 30.20), (80, 117.38, 30.20)])
+    # M13: one 35-minute hole in an otherwise tracked trip: a gap, but 61 % of the trip is positioned.
+    gps += _track("M13", "皖AM13", start, [(0, 117.30, 30.20), (15, 117.31, 30.20), (30, 117.32, 30.20),
+                                             (65, 117.37, 30.20), (75, 117.38, 30.20)])
+    # M14: first position 10 minutes after departure, last 10 minutes before arrival: no gap over 30 minutes.
+    gps += _track("M14", "皖AM14", start, [(m, 117.30 + m / 1000, 30.20) for m in range(10, 90, 10)])
+    # M15 left at 06:00, was tracked for 75 minutes and never arrived; M20 left at 09:50 and is on its way.
+    gps += _track("M15", "皖AM15", T("2026-03-02", "06:00"), ON_ROUTE)
+    gps += _track("M20", "皖AM20", T("2026-03-02", "09:50"), ON_ROUTE[:2])
     # M4 has no positions at all; a point of another vehicle without a manifest is not judged.
     gps.append(("皖B00001", T("2026-03-02", "08:00"), 117.10, 30.50, None, None))
     return {
@@ -80,7 +101,8 @@ def _world() -> dict[str, list[tuple]]:
             # S5 (river, target Ⅲ): DO 4.99 is below the Ⅲ lower bound 5 -> Ⅳ -> hit.
             ("S5", d("2026-01-05"), "do", D("4.99"), False),
         ],
-        "air_stations": [(f"A{i}", f"站点{i}", "青山区", 117.3, 30.2) for i in range(1, 8)],
+        "air_stations": [(f"A{i}", f"站点{i}", "青山区", 117.3, 30.2) for i in range(1, 8)]
+        + [(f"H{i}", f"小时站{i}", "青山区", 117.3, 30.2) for i in range(1, 7)],
         "air_daily": [
             # station, day, SO2, NO2, CO, O3 1h, O3 8h, PM10, PM2.5
             # A1: PM2.5 150 is IAQI 200 under 2012; 150.5 rounds half-even to 150 under 2026: AQI 200, not > 200.
@@ -98,6 +120,7 @@ def _world() -> dict[str, list[tuple]]:
             ("A6", d("2026-03-03"), 10, 30, D("24.04"), 100, 80, 100, 60),
             ("A7", d("2026-02-27"), 10, 30, D("24.04"), 100, 80, 100, 60),
         ],
+        "air_hourly": _air_hours(),
         "transport_routes": [("R1", "青山化工—江岸处置中心", 120)],
         "route_points": [("R1", 0, 117.30, 30.20), ("R1", 1, 117.40, 30.20)],
         "registered_places": [("P1", "青山化工有限公司", "产废单位", 117.30, 30.20),
@@ -115,11 +138,21 @@ def _world() -> dict[str, list[tuple]]:
             _manifest("M7", arrive="10:01"),  # 121 minutes > 120 -> over time
             _manifest("M8", kind="磷石膏", receiver="RC2", arrive="10:00"),  # exactly 120; licence ended 03-01
             _manifest("M9", kind="磷石膏"),  # RC1 is licensed for hazardous waste only
+            *[_manifest(f"M{i}") for i in range(10, 15)],
+            _manifest("M15", depart="06:00", arrive=None),  # 241 minutes by 10:01 and not arrived -> over time
+            *[_manifest(f"M{i}") for i in range(16, 20)],
+            _manifest("M20", depart="09:50", arrive=None),  # 11 minutes on its way: not judged
         ],
         "weighbridge_records": [
             _weighbridge("M1", "10.1", "10.2"),  # 0.2 t: within 0.5 t
             _weighbridge("M2", "20", "18.9"),  # 1.1 t > 0.5 t and > 5 % of 20 t (1 t) -> hit
             _weighbridge("M3", "10", "9.5"),  # exactly 0.5 t: not beyond the tolerance
+            *[_weighbridge(f"M{i}", "10", "10") for i in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)],
+            _weighbridge("M15", "10", None),  # never arrived: left to transport_over_time
+            _weighbridge("M16", "10", None),  # arrived, never weighed in -> hit (M17 has no weighing at all)
+            _weighbridge("M18", "10.45", "9.85"),  # each within 0.5 t of 10, but 0.6 t lost in transit -> hit
+            _weighbridge("M19", "10.8", "10.4"),  # loaded 0.8 t more than declared -> hit
+            _weighbridge("M20", "10", None),  # on its way
         ],
         "gps_points": gps,
         "subsidy_rolls": [
@@ -163,6 +196,34 @@ def _world() -> dict[str, list[tuple]]:
     }
 
 
+def _air_hours() -> list[tuple]:
+    """Hourly readings of H1–H6 on 2 March 2026 (HJ 633-2026) and H5–H6 also on 20 February (HJ 633-2012)."""
+    rows = []
+
+    def hours(station, day, first, last, skip=(), heavy=None):
+        for h in range(first, last + 1):
+            if h in skip:
+                continue
+            values = dict(so2=10, no2=30, co=D("1"), o3=100, o3_8h=80, pm10=100, pm25=50, pm10_24h=80, pm25_24h=50)
+            values.update((heavy or {}).get(h, {}))
+            rows.append((station, T(day, f"{h:02d}:00"), values["so2"], values["no2"], values["co"], values["o3"],
+                         values["o3_8h"], values["pm10"], values["pm25"], values["pm10_24h"], values["pm25_24h"]))
+
+    def peak(hs, **values):
+        return {h: values for h in hs}
+
+    # 2026 real-time AQI takes the six 1-hour values: PM2.5 1h 160 is IAQI 210 (重度污染), 150 is exactly 200.
+    hours("H1", "2026-03-02", 0, 9, heavy=peak(range(3, 7), pm25=160))  # 03:00–06:00, four hours -> hit
+    hours("H2", "2026-03-02", 0, 9, heavy=peak(range(3, 6), pm25=160))  # three hours: too short
+    hours("H3", "2026-03-02", 0, 9, skip=(5,), heavy=peak((3, 4, 6, 7), pm25=160))  # a missing hour splits it
+    hours("H4", "2026-03-02", 0, 9, heavy=peak(range(2, 8), pm25=150, o3_8h=300))  # AQI 200; O3 8h not in 2026
+    # 2012 real-time AQI takes PM as the 24-hour moving mean: a 1-hour PM2.5 of 300 with a mean of 60 is 良 (H5);
+    # a mean of 160 for four hours is 重度污染 (H6).
+    hours("H5", "2026-02-20", 0, 9, heavy=peak(range(2, 8), pm25=300, pm25_24h=60))
+    hours("H6", "2026-02-20", 0, 9, heavy=peak(range(4, 8), pm25_24h=160))
+    return rows
+
+
 def _penalties() -> list[tuple]:
     rows = []
 
@@ -185,11 +246,13 @@ def _penalties() -> list[tuple]:
 EXPECTED = {
     "water_worse_than_target": {"S2", "S4", "S5"},
     "air_aqi_above_level": {"A2", "A4", "A5", "A7"},
-    "transport_weight_mismatch": {"M2"},
-    "transport_no_positioning": {"M4"},
+    "air_hourly_heavy_episode": {"H1", "H6"},
+    "transport_weight_mismatch": {"M2", "M16", "M17", "M18", "M19"},
+    "transport_no_positioning": {"M4", "M10", "M11"},
+    "transport_track_gap": {"M10", "M11", "M13"},
     "transport_route_deviation": {"M5"},
     "transport_dwell_unregistered": {"M6"},
-    "transport_over_time": {"M7"},
+    "transport_over_time": {"M7", "M15"},
     "transport_receiver_unlicensed": {"M8", "M9"},
     "subsidy_after_death": {"ID-B"},
     "subsidy_to_officials": {"ID-D"},

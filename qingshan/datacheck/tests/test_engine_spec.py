@@ -139,3 +139,17 @@ def test_registered_functions_expand_to_portable_sql(world):
 def test_every_kind_has_its_builder():
     assert set(BUILDERS) == set(KINDS)
     assert all(builder.build is not BUILDERS["threshold"].__mro__[1].build for builder in BUILDERS.values())
+
+
+def test_a_sustained_deviation_needs_its_order_and_known_columns(world):
+    body = MODELS["route_deviation_sustained"]["route_deviation"]
+    no_order = dict(body, sustained={"partition_by": ["plate"], "min_points": 0})
+    unknown = dict(body, sustained={"partition_by": ["truck"], "order_by": "ts"})
+
+    assert messages(dict(MODELS["route_deviation_sustained"], route_deviation=no_order)) == [
+        "spec.route_deviation.sustained：缺少必填字段“order_by”",
+        "spec.route_deviation.sustained.min_points：不能小于 1",
+    ]
+    with pytest.raises(SpecError) as column:
+        compile_model(dict(MODELS["route_deviation_sustained"], route_deviation=unknown), world[1])
+    assert column.value.messages == ["spec.route_deviation.sustained.partition_by：数据集“gps_detour”没有列“truck”"]

@@ -73,7 +73,7 @@ def air(gen: Build) -> None:
                CASE WHEN {gen.u('s.code, d.range', 17)} < 0.03 THEN NULL ELSE {conc(8, 50, 18)} END
         FROM ds_air_stations s, range(365) d
     """)
-    # The last week hour by hour (no model reads it yet; it feeds the station pages and custom models).
+    # The last week hour by hour (air_hourly_heavy_episode reads it; it also feeds the station pages).
     gen.sql(f"""
         INSERT INTO ds_air_hourly
         SELECT s.code, TIMESTAMP '{gen.end}' - INTERVAL (h.range) HOUR,
@@ -98,3 +98,17 @@ def air(gen: Build) -> None:
         day = gen.end - dt.timedelta(days=rng.randrange(0, 365))
         gen.sql("UPDATE ds_air_daily SET pm25_24h = 180 WHERE station_code = ? AND day = ?", [code, day])
     gen.planted["air_aqi_above_level"] = len(planted)
+    # Heavy-pollution episodes in the hourly data: PM2.5 160 µg/m³ (1-hour value and 24-hour moving mean alike, so
+    # IAQI 210 under either version's real-time rules) for four consecutive hours at some stations; two decoys
+    # that the model must not find: three such hours, and six hours at 150 (AQI exactly 200, 中度污染).
+    episodes = scaled(gen.scale, 2)
+    chosen = rng.sample(stations, episodes + 2)
+    for i, (code, *_) in enumerate(chosen):
+        first = rng.randrange(10, 150)
+        hours, value = (4, 160) if i < episodes else ((3, 160) if i == episodes else (6, 150))
+        gen.sql(f"""
+            UPDATE ds_air_hourly SET pm25_1h = {value}, pm25_24h = {value}
+            WHERE station_code = ? AND ts BETWEEN TIMESTAMP '{gen.end}' - INTERVAL ({first + hours - 1}) HOUR
+                                         AND TIMESTAMP '{gen.end}' - INTERVAL ({first}) HOUR
+        """, [code])
+    gen.planted["air_hourly_heavy_episode"] = episodes

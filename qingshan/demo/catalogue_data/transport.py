@@ -9,7 +9,8 @@ from .base import Build, scaled
 
 
 def transport(gen: Build) -> None:
-    """Corridors, places, licences, manifests, weighings and GPS points; six kinds of planted trips."""
+    """Corridors, places, licences, manifests, weighings and GPS points; planted trips of twelve kinds (one a
+    decoy: a single GPS jump that no model may find)."""
     rng = gen.rng
     cx, cy = CITY_CENTRE
     receivers = [("RC1", "江岸危险废物处置中心", "危险废物", (cx + 0.30, cy + 0.10)),
@@ -42,7 +43,12 @@ def transport(gen: Build) -> None:
 
     trucks = max(20, round(200 * gen.scale))
     n = max(60, round(1500 * gen.scale))
-    plans = ["weight", "nogps", "deviate", "dwell", "late", "unlicensed"]
+    # weight: in-weight 15 % short; noweigh: arrived, never weighed in; shrink: out and in each within 5 % of the
+    # declared weight but 7 % apart; nogps: no position; onepoint: one position at departure; gap: a 40-minute
+    # hole in a 150-minute trip; deviate: two positions 3 km off (10 minutes); jitter: one position 3 km off
+    # (a GPS jump, found by no model); lost: tracked for an hour, never arrived, never weighed in.
+    plans = ["weight", "noweigh", "shrink", "nogps", "onepoint", "gap", "deviate", "jitter", "dwell", "late", "lost",
+             "unlicensed"]
     counts = {p: scaled(gen.scale, 4) for p in plans}
     chosen = rng.sample(range(n), sum(counts.values()))
     plan_of = {}
@@ -60,8 +66,9 @@ def transport(gen: Build) -> None:
                j.range % {n_routes} AS r, 'R' || lpad((j.range % {n_routes} + 1)::VARCHAR, 2, '0') AS route_id,
                coalesce(p.plan, 'ok') AS plan,
                (TIMESTAMP '{gen.end} 08:00' - INTERVAL ((j.range * 7) % 360) DAY
+                   - INTERVAL (CASE WHEN p.plan = 'lost' THEN 2 ELSE 0 END) DAY
                    + INTERVAL ((j.range % 10) * 30) MINUTE) AS depart_at,
-               CASE WHEN p.plan = 'late' THEN 200 WHEN p.plan = 'dwell' THEN 120
+               CASE WHEN p.plan = 'late' THEN 200 WHEN p.plan = 'dwell' THEN 120 WHEN p.plan = 'gap' THEN 150
                     ELSE 60 + 10 * floor(10 * {gen.u('j.range', 21)})::INT END AS minutes,
                round(8 + 22 * {gen.u('j.range', 22)}, 2)::DECIMAL(18,6) AS declared
         FROM range({n}) j LEFT JOIN (VALUES {plan_values}) p(j, plan) ON p.j = j.range
@@ -73,23 +80,29 @@ def transport(gen: Build) -> None:
                CASE WHEN plan = 'unlicensed' THEN 'RC5' ELSE (CASE r {receiver_case} END) END,
                CASE WHEN plan = 'unlicensed' THEN '临江磷石膏临时堆场'
                     ELSE CASE (CASE r {receiver_case} END) {receiver_name} END END,
-               declared, route_id, depart_at, depart_at + INTERVAL (minutes) MINUTE
+               declared, route_id, depart_at,
+               CASE WHEN plan <> 'lost' THEN depart_at + INTERVAL (minutes) MINUTE END
         FROM trips
     """)
     # Unlicensed trips carry phosphogypsum (RC5's kind), whatever their route's usual load.
     gen.sql("UPDATE ds_transport_manifests SET waste_kind = '磷石膏' WHERE receiver_code = 'RC5'")
     gen.sql(f"""
         INSERT INTO ds_weighbridge_records
-        SELECT manifest_no, plate, declared * (1 + 0.02 * ({gen.u('j', 23)} - 0.5)),
+        SELECT manifest_no, plate,
+               CASE WHEN plan = 'shrink' THEN declared * 1.045
+                    ELSE declared * (1 + 0.02 * ({gen.u('j', 23)} - 0.5)) END,
                depart_at - INTERVAL 10 MINUTE,
-               CASE WHEN plan = 'weight' THEN declared * 0.85
+               CASE WHEN plan = 'weight' THEN declared * 0.85 WHEN plan = 'shrink' THEN declared * 0.975
+                    WHEN plan IN ('noweigh', 'lost') THEN NULL
                     ELSE declared * (1 + 0.03 * ({gen.u('j', 24)} - 0.5)) END,
-               depart_at + INTERVAL (minutes + 5) MINUTE
+               CASE WHEN plan NOT IN ('noweigh', 'lost') THEN depart_at + INTERVAL (minutes + 5) MINUTE END
         FROM trips
     """)
     # One point every 10 minutes along the straight corridor from start (seq 0) to end (seq 4). A planted
     # dwell holds the quarter point for 40 minutes (the corridor is > 25 km, so a quarter is kilometres from
-    # any registered place); a planted deviation moves the middle point 0.03° (≈ 3 km) sideways.
+    # any registered place); a planted deviation moves the middle point and the next 0.03° (≈ 3 km) sideways, a
+    # jitter the middle point only. A lost trip reports for its first hour, a one-point trip at departure only,
+    # a gap trip not at 60, 70 and 80 minutes.
     gen.sql("""
         INSERT INTO ds_gps_points
         WITH ends0 AS (
@@ -102,12 +115,15 @@ def transport(gen: Build) -> None:
         ), steps AS (
             SELECT t.*, k.range AS k, minutes // 10 AS last FROM trips t, range(0, 21) k
             WHERE t.plan <> 'nogps' AND k.range <= t.minutes // 10
+              AND NOT (t.plan = 'onepoint' AND k.range > 0) AND NOT (t.plan = 'lost' AND k.range > 6)
+              AND NOT (t.plan = 'gap' AND k.range BETWEEN 6 AND 8)
         ), placed AS (
             SELECT s.*, CASE WHEN plan = 'dwell' THEN
                             CASE WHEN k <= 2 THEN k * 0.125 WHEN k <= 6 THEN 0.25
                                  ELSE 0.25 + (k - 6) * 0.75 / (last - 6) END
                         ELSE k::DOUBLE / last END AS f,
-                   CASE WHEN plan = 'deviate' AND k = last // 2 THEN 0.03 ELSE 0 END AS off
+                   CASE WHEN plan IN ('deviate', 'jitter') AND k = last // 2 THEN 0.03
+                        WHEN plan = 'deviate' AND k = last // 2 + 1 THEN 0.03 ELSE 0 END AS off
             FROM steps s
         )
         SELECT p.plate, p.depart_at + INTERVAL (p.k * 10) MINUTE,
@@ -118,9 +134,11 @@ def transport(gen: Build) -> None:
     """)
     _check_routes(points, places)
     gen.planted.update({
-        "transport_weight_mismatch": counts["weight"], "transport_no_positioning": counts["nogps"],
+        "transport_weight_mismatch": counts["weight"] + counts["noweigh"] + counts["shrink"],
+        "transport_no_positioning": counts["nogps"] + counts["onepoint"],
+        "transport_track_gap": counts["onepoint"] + counts["gap"],
         "transport_route_deviation": counts["deviate"], "transport_dwell_unregistered": counts["dwell"],
-        "transport_over_time": counts["late"], "transport_receiver_unlicensed": counts["unlicensed"],
+        "transport_over_time": counts["late"] + counts["lost"], "transport_receiver_unlicensed": counts["unlicensed"],
     })
 
 

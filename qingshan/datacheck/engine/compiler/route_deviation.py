@@ -4,7 +4,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from ..expressions import Source
-from ..functions import EARTH_RADIUS_M
+from ..functions import EARTH_RADIUS_M, seconds_between
 from ..spec import SpecError
 from .base import CompiledModel, ModelBuilder, all_of, as_double, ident, qcol, qtable
 
@@ -115,20 +115,88 @@ class RouteDeviationBuilder(ModelBuilder):
         )
         # Evidence from the corridor data set: its rows for the position's key (the route's name, its operator).
         self.evidence_condition = self.join_on(src, ref, corridor["join"], where + ".join")
+        judged = [
+            self.main_filter(src),
+            exp.Not(this=exp.Is(this=p_lng.copy(), expression=exp.Null())),
+            exp.Not(this=exp.Is(this=p_lat.copy(), expression=exp.Null())),
+            has_corridor,
+        ]
+        if "sustained" in body:
+            return self.sustained(src, body["sustained"], judged, on_route)
         relation = (
             exp.select("1")
             .from_(qtable(src.info.code, src.alias))
+            .where(all_of(*judged, exp.Not(this=on_route)))
+        )
+        return self.finish(relation, src, [])
+
+    def sustained(self, src: Source, options, judged, on_route) -> CompiledModel:
+        """Only runs of consecutive off-corridor positions (in ``order_by`` order within ``partition_by``) with at
+        least ``min_points`` positions spanning at least ``min_minutes`` from the first to the last: one noisy
+        position between positions on the corridor is not a deviation.
+
+        Gaps and islands: each judged position is flagged off (1) or on (0) the corridor — two branches of a
+        UNION ALL, since Spark takes EXISTS only in a filter — and a run is the positions sharing
+        ``ROW_NUMBER() OVER (partition) - ROW_NUMBER() OVER (partition, off)``."""
+        where = "spec.route_deviation.sustained"
+        parts = [self.column(src, c, where + ".partition_by") for c in options["partition_by"]]
+        order = self.column(src, options["order_by"], where + ".order_by")
+        star = exp.Column(this=exp.Star(), table=ident(src.alias))
+
+        def flagged(off: int, test: exp.Expression) -> exp.Select:
+            return (
+                exp.select(star.copy(), exp.alias_(exp.Literal.number(off), "off_route", quoted=True))
+                .from_(qtable(src.info.code, src.alias))
+                .where(all_of(*[c.copy() if c is not None else None for c in judged],
+                              exp.Not(this=exp.Is(this=order.copy(), expression=exp.Null())), test))
+            )
+
+        positions = exp.union(flagged(1, exp.Not(this=on_route.copy())), flagged(0, on_route.copy()), distinct=False)
+
+        def window(func, extra=()):
+            return exp.Window(
+                this=func,
+                partition_by=[p.copy() for p in parts] + list(extra),
+                order=exp.Order(expressions=[exp.Ordered(this=order.copy())]),
+            )
+
+        off = qcol("off_route", src.alias)
+        numbered = exp.select(
+            star.copy(),
+            exp.alias_(
+                exp.Sub(this=window(exp.RowNumber()), expression=window(exp.RowNumber(), [off.copy()])),
+                "run_no", quoted=True,
+            ),
+        ).from_(exp.Subquery(this=positions, alias=exp.TableAlias(this=ident(src.alias))))
+        run = [p.copy() for p in parts] + [off.copy(), qcol("run_no", src.alias)]
+
+        def over_run(func):
+            return exp.Window(this=func, partition_by=[c.copy() for c in run])
+
+        runs = exp.select(
+            star.copy(),
+            exp.alias_(over_run(exp.Count(this=exp.Star())), "run_points", quoted=True),
+            exp.alias_(over_run(exp.Min(this=order.copy())), "run_start", quoted=True),
+            exp.alias_(over_run(exp.Max(this=order.copy())), "run_end", quoted=True),
+        ).from_(exp.Subquery(this=numbered, alias=exp.TableAlias(this=ident(src.alias))))
+        run_start, run_end = qcol("run_start", src.alias), qcol("run_end", src.alias)
+        run_seconds = seconds_between(run_start.copy(), run_end.copy())
+        relation = (
+            exp.select("1")
+            .from_(exp.Subquery(this=runs, alias=exp.TableAlias(this=ident(src.alias))))
             .where(
-                all_of(
-                    self.main_filter(src),
-                    exp.Not(this=exp.Is(this=p_lng.copy(), expression=exp.Null())),
-                    exp.Not(this=exp.Is(this=p_lat.copy(), expression=exp.Null())),
-                    has_corridor,
-                    exp.Not(this=on_route),
+                exp.and_(
+                    exp.EQ(this=off.copy(), expression=exp.Literal.number(1)),
+                    exp.GTE(this=qcol("run_points", src.alias), expression=self.value(options.get("min_points", 1))),
+                    exp.GTE(this=run_seconds.copy(),
+                            expression=self.value(Decimal(str(options.get("min_minutes", 0))) * 60)),
                 )
             )
         )
-        return self.finish(relation, src, [])
+        minutes = exp.Div(this=as_double(run_seconds), expression=exp.Literal.number(60))
+        computed = [("run_points", qcol("run_points", src.alias)), ("run_start", run_start), ("run_end", run_end),
+                    ("run_minutes", minutes)]
+        return self.finish(relation, src, computed)
 
     def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
         return self.matching_value(other, name, where, self.evidence_condition.copy())
