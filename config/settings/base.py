@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "qingshan.supervision",
     "qingshan.datasets",
     "qingshan.datacheck",
+    "qingshan.intake",
     "qingshan.reminders",
     "qingshan.ledgers",
     "qingshan.dashboards",
@@ -312,3 +313,8 @@ JOB_POLL_SECONDS = float(os.environ.get("QINGSHAN_JOB_POLL_SECONDS", "1"))
 # What one model run may use in DuckDB: a wall-clock limit (the query is interrupted) and a memory limit.
 MODEL_TIMEOUT_SECONDS = float(os.environ.get("QINGSHAN_MODEL_TIMEOUT_SECONDS", "600"))
 DUCKDB_MEMORY_LIMIT = os.environ.get("QINGSHAN_DUCKDB_MEMORY_LIMIT", "2GB")
+
+# Machine intake (qingshan/intake): the signed alert webhook's limits and the repeat window.
+INTAKE_MAX_BODY_BYTES = int(os.environ.get("QINGSHAN_INTAKE_MAX_BODY_BYTES", 64 * 1024))
+INTAKE_TIMESTAMP_WINDOW_SECONDS = 300
+INTAKE_DEDUP_WINDOW_HOURS = int(os.environ.get("QINGSHAN_INTAKE_DEDUP_WINDOW_HOURS", 24))

@@ -1,0 +1,105 @@
+"""Machine intake (domain §4 sources 视频监控 / 在线监测): registered senders with their own secret, the alerts they
+post (each linked to the problem it created or joined), routing rules that dispatch automatically, and a log of
+refused requests."""
+from django.conf import settings
+from django.db import models
+
+from .choices import AlertOutcome, Refusal
+
+
+class Sender(models.Model):
+    """A registered system that posts alerts (a camera platform, an online-monitoring system). Problems it raises are
+    registered in the name of `account`, a staff account of the supervising commission kept for this sender."""
+
+    code = models.SlugField("接入代码", max_length=40, unique=True,
+                            help_text="请求头 X-Qingshan-Sender 携带此代码")
+    name = models.CharField("接入方名称", max_length=100)
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name="接入方单位", on_delete=models.PROTECT,
+                                     related_name="+", null=True, blank=True)
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记账号", on_delete=models.PROTECT,
+                                related_name="+", help_text="以此纪检监察工作人员账号的名义登记问题、自动交办")
+    source = models.ForeignKey("problems.Source", verbose_name="问题来源", on_delete=models.PROTECT, related_name="+")
+    default_category = models.ForeignKey("problems.Category", verbose_name="默认问题类别", on_delete=models.PROTECT,
+                                         related_name="+")
+    default_region = models.ForeignKey("orgs.Region", verbose_name="默认所在区划", on_delete=models.PROTECT,
+                                       related_name="+")
+    secret_encrypted = models.TextField("签名密钥（加密）", editable=False)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接入方"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Alerts of `category` (any, when empty) in `region` or below go straight to `lead_unit`; the most specific
+    region wins, then the lower `priority` number."""
+
+    sender = models.ForeignKey(Sender, verbose_name="接入方", on_delete=models.CASCADE, related_name="rules",
+                               null=True, blank=True, help_text="留空则适用于所有接入方")
+    category = models.ForeignKey("problems.Category", verbose_name="问题类别", on_delete=models.PROTECT,
+                                 related_name="+", null=True, blank=True, help_text="留空则适用于所有类别")
+    region = models.ForeignKey("orgs.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    lead_unit = models.ForeignKey("orgs.Organisation", verbose_name="主办单位", on_delete=models.PROTECT,
+                                  related_name="+")
+    priority = models.PositiveSmallIntegerField("优先级", default=100, help_text="数字越小越优先")
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "自动交办规则"
+        ordering = ["priority", "pk"]
+
+    def __str__(self):
+        return f"{self.category or '所有类别'} · {self.region} → {self.lead_unit}"
+
+
+class Alert(models.Model):
+    """One accepted alert. The same (sender, idempotency key) is stored once: a retry returns the first answer."""
+
+    sender = models.ForeignKey(Sender, verbose_name="接入方", on_delete=models.PROTECT, related_name="alerts")
+    idempotency_key = models.CharField("幂等键", max_length=100)
+    alert_type = models.CharField("预警类型", max_length=100)
+    device = models.CharField("设备编号", max_length=100, blank=True)
+    occurred_at = models.DateTimeField("发生时间")
+    location = models.CharField("位置", max_length=200, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    media_url = models.URLField("图像/视频链接", max_length=500, blank=True)
+    payload = models.JSONField("原始内容")
+    received_at = models.DateTimeField("接收时间", db_index=True)
+    problem = models.ForeignKey("problems.Problem", verbose_name="问题", on_delete=models.PROTECT,
+                                related_name="intake_alerts")
+    outcome = models.CharField("处理结果", max_length=12, choices=AlertOutcome.choices)
+    routed_by = models.ForeignKey(RoutingRule, verbose_name="命中规则", on_delete=models.SET_NULL, null=True,
+                                  blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接入预警"
+        ordering = ["-received_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["sender", "idempotency_key"], name="uniq_alert_key")]
+        indexes = [models.Index(fields=["sender", "device", "alert_type", "occurred_at"], name="alert_dedup_idx")]
+
+    def __str__(self):
+        return f"{self.sender.code}:{self.idempotency_key}"
+
+
+class RefusedRequest(models.Model):
+    """A request the webhook refused: kept so an administrator can see who is knocking, and why they were refused."""
+
+    sender_code = models.CharField("接入代码", max_length=100, blank=True)
+    reason = models.CharField("拒绝原因", max_length=20, choices=Refusal.choices)
+    detail = models.CharField("说明", max_length=300, blank=True)
+    remote_addr = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    size = models.PositiveIntegerField("请求大小（字节）", default=0)
+    received_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "被拒绝的接入请求"
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.sender_code or '-'} {self.get_reason_display()}"

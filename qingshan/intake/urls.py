@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "intake"
+urlpatterns = [
+    path("alerts/", views.alert_list_view, name="alerts"),
+    path("alerts/<int:pk>/detach/", views.alert_detach_view, name="detach"),
+    path("webhook/alerts", views.alert_webhook, name="webhook"),
+]

@@ -1,0 +1,111 @@
+"""The signed webhook that machines post alerts to, and the intake log the supervising side reads."""
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from qingshan.access.intake import access_alert, may_see_intake
+from qingshan.core.clientip import client_ip
+from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
+from qingshan.core.paging import BoundedPaginator
+
+from . import selectors, services
+from .choices import AlertOutcome, Refusal
+from .models import RefusedRequest, Sender
+from .signing import signature_matches
+
+log = logging.getLogger(__name__)
+
+
+def _refuse(request: HttpRequest, status: int, reason: Refusal, detail: str, sender_code: str = "",
+            size: int = 0) -> JsonResponse:
+    """Answer with a clear error, and keep the refusal where an administrator can see it."""
+    RefusedRequest.objects.create(sender_code=sender_code[:100], reason=reason, detail=detail[:300],
+                                  remote_addr=client_ip(request), size=size)
+    log.warning("intake refused %s from %s: %s", sender_code or "-", client_ip(request), detail)
+    return JsonResponse({"error": reason.value, "message": detail}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@require_POST
+def alert_webhook(request: HttpRequest) -> JsonResponse:
+    """POST an alert (see signing.py for the headers). 201 with the problem number when accepted, 200 with the same
+    answer for a retry of a known Idempotency-Key, 4xx with a Chinese message otherwise."""
+    code = request.headers.get("X-Qingshan-Sender", "").strip()
+    limit = settings.INTAKE_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    declared = int(length) if length.isdigit() else 0
+    if declared > limit:
+        return _refuse(request, 413, Refusal.TOO_LARGE, f"请求体超过 {limit} 字节。", code, declared)
+    body = request.body
+    if len(body) > limit:
+        return _refuse(request, 413, Refusal.TOO_LARGE, f"请求体超过 {limit} 字节。", code, len(body))
+    if request.content_type != "application/json":
+        return _refuse(request, 415, Refusal.CONTENT_TYPE, "内容类型应为 application/json。", code, len(body))
+    sender = Sender.objects.filter(code=code, is_active=True).first() if code else None
+    if sender is None:
+        return _refuse(request, 401, Refusal.UNKNOWN_SENDER, "接入方未登记或已停用。", code, len(body))
+    stamp = request.headers.get("X-Qingshan-Timestamp", "").strip()
+    if not stamp.isdigit() or abs(time.time() - int(stamp)) > settings.INTAKE_TIMESTAMP_WINDOW_SECONDS:
+        return _refuse(request, 401, Refusal.STALE, "时间戳缺失或超出允许范围，请求被拒绝（防重放）。", code, len(body))
+    if not signature_matches(services.sender_secret(sender), stamp, body,
+                             request.headers.get("X-Qingshan-Signature", "")):
+        return _refuse(request, 401, Refusal.BAD_SIGNATURE, "签名不符。", code, len(body))
+    key = request.headers.get("Idempotency-Key", "")
+    if not key.strip():
+        return _refuse(request, 400, Refusal.NO_KEY, "缺少 Idempotency-Key 请求头。", code, len(body))
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _refuse(request, 400, Refusal.INVALID, "请求体不是有效的 JSON。", code, len(body))
+    try:
+        received = services.alert_receive(sender=sender, key=key, payload=payload)
+    except ServiceError as exc:
+        return _refuse(request, 400, Refusal.INVALID, str(exc), code, len(body))
+    alert = received.alert
+    return JsonResponse({"number": alert.problem.number, "status": alert.outcome,
+                         "status_label": AlertOutcome(alert.outcome).label, "recurrences": received.recurrences,
+                         "repeat_of_request": not received.new},
+                        status=201 if received.new else 200, json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+def alert_list_view(request):
+    """接入记录: every alert the person may see, newest first, with what became of it."""
+    if not may_see_intake(request.user):
+        raise PermissionDenied("只有纪检监察工作人员可以查看机器接入记录。")
+    filters = selectors.AlertFilters.from_query(request.GET)
+    alerts = selectors.alert_list(user=request.user, filters=filters)
+    page = BoundedPaginator(alerts, 30, bound=10000).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "intake/alerts.html", {
+        "nav": "intake", "page": page, "filters": filters, "senders": selectors.sender_choices(),
+        "outcomes": AlertOutcome.choices, "querystring": query.urlencode(),
+    })
+
+
+@login_required
+@require_POST
+def alert_detach_view(request, pk: int):
+    """拆分: a person undoes an automatic merge; the alert becomes a problem of its own."""
+    try:
+        alert = access_alert(request.user, pk)
+        problem = services.alert_detach(actor=request.user, alert=alert, reason=request.POST.get("reason", ""))
+    except NotFound as exc:
+        raise Http404("预警不存在或无权查看。") from exc
+    except (ServiceError, PermissionRefused) as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("intake:alerts"))
+    messages.success(request, f"已拆分为独立问题 {problem.number}。")
+    return redirect(reverse("problems:detail", args=[problem.pk]))
