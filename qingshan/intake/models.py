@@ -24,6 +24,8 @@ class Sender(models.Model):
     default_region = models.ForeignKey("orgs.Region", verbose_name="默认所在区划", on_delete=models.PROTECT,
                                        related_name="+")
     secret_encrypted = models.TextField("签名密钥（加密）", editable=False)
+    secret_sha256 = models.CharField("密钥摘要", max_length=64, editable=False, db_index=True, default="",
+                                     help_text="Open311 以 api_key 识别接入方：只存摘要，用于查找")
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 

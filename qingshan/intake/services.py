@@ -27,7 +27,7 @@ from qingshan.problems.services import problem_create, problem_dispatch
 
 from .choices import AlertOutcome
 from .models import Alert, RoutingRule, Sender
-from .signing import new_secret
+from .signing import new_secret, secret_digest
 
 log = logging.getLogger(__name__)
 OBJECT_TYPE = "intake_alert"
@@ -67,7 +67,7 @@ def sender_register(*, actor: User, sender: Sender) -> str:
         raise PermissionRefused("只有系统管理员可以登记接入方。")
     secret = new_secret()
     with transaction.atomic():
-        sender.secret_encrypted = encrypt(secret)
+        sender.secret_encrypted, sender.secret_sha256 = encrypt(secret), secret_digest(secret)
         sender.save()
         record_event(object_type="intake_sender", object_id=sender.pk, action="create", actor=actor,
                      payload={"code": sender.code, "name": sender.name})
@@ -80,7 +80,8 @@ def sender_rotate_secret(*, actor: User, sender: Sender) -> str:
         raise PermissionRefused("只有系统管理员可以更换接入密钥。")
     secret = new_secret()
     with transaction.atomic():
-        Sender.objects.filter(pk=sender.pk).update(secret_encrypted=encrypt(secret))
+        Sender.objects.filter(pk=sender.pk).update(secret_encrypted=encrypt(secret),
+                                                   secret_sha256=secret_digest(secret))
         record_event(object_type="intake_sender", object_id=sender.pk, action="rotate_secret", actor=actor,
                      payload={"code": sender.code})
     return secret
@@ -88,6 +89,14 @@ def sender_rotate_secret(*, actor: User, sender: Sender) -> str:
 
 def sender_secret(sender: Sender) -> str:
     return decrypt(sender.secret_encrypted)
+
+
+def sender_by_api_key(api_key: str) -> Sender | None:
+    """The active sender whose secret is `api_key` (Open311 identifies a client by its api_key)."""
+    if not api_key:
+        return None
+    return Sender.objects.filter(secret_sha256=secret_digest(api_key), is_active=True).select_related(
+        "account", "source", "default_category", "default_region").first()
 
 
 # ---------------------------------------------------------------- receiving

@@ -26,3 +26,8 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 def signature_matches(secret: str, timestamp: str, body: bytes, given: str) -> bool:
     """Constant-time comparison of the given signature with the one we compute."""
     return hmac.compare_digest(signature(secret, timestamp, body), given or "")
+
+
+def secret_digest(secret: str) -> str:
+    """SHA-256 of a secret: how a sender is looked up by its Open311 api_key without storing the key in clear."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -13,12 +13,17 @@ from qingshan.access.crypto import encrypt
 from qingshan.audit.services import EventSpec, record_events
 from qingshan.intake.choices import AlertOutcome
 from qingshan.intake.models import Alert, RoutingRule, Sender
-from qingshan.intake.signing import new_secret
+from qingshan.intake.signing import new_secret, secret_digest
 from qingshan.problems.models import Problem, Source
 
 CAMERA_KINDS = {"air": ["露天焚烧", "工地扬尘"], "solid_waste": ["渣土车未密闭", "垃圾堆放"],
                 "noise": ["夜间违规施工"], "water": ["河道漂浮物", "疑似偷排"]}
 RULE_UNIT = {"air": "urban", "noise": "urban", "solid_waste": "housing", "water": "eco"}
+
+
+def _secret() -> dict:
+    secret = new_secret()  # never shown: an administrator rotates it to hand it to the real platform
+    return {"secret_encrypted": encrypt(secret), "secret_sha256": secret_digest(secret)}
 
 
 def seed(*, city, rng: random.Random, end: dt.date, stdout) -> str:
@@ -32,10 +37,10 @@ def seed(*, city, rng: random.Random, end: dt.date, stdout) -> str:
                                                      defaults={"name": "在线监测超标", "sort_order": 99})
     cameras = Sender.objects.create(
         code="city-cameras", name="城市视频监控AI平台", account=account, source=camera_source,
-        default_category=categories["air"], default_region=city.region, secret_encrypted=encrypt(new_secret()))
+        default_category=categories["air"], default_region=city.region, **_secret())
     Sender.objects.create(
         code="online-monitor", name="重点污染源在线监测系统", account=account, source=monitor_source,
-        default_category=categories["water"], default_region=city.region, secret_encrypted=encrypt(new_secret()))
+        default_category=categories["water"], default_region=city.region, **_secret())
     rules = {}
     for district in city.districts[: max(1, len(city.districts) - 2)]:
         for category, bureau in RULE_UNIT.items():
