@@ -28,10 +28,10 @@ def submit(secret: str, fmt: str = "json", **fields):
 def test_services_list_has_the_spec_fields_in_json_and_xml(client_key):
     rows = Client().get("/open311/v2/services.json").json()
     assert rows and all(set(row) == set(SERVICE_FIELDS) for row in rows)
-    assert {"service_code": "water", "service_name": "水污染"}.items() <= rows[0].items() or any(
-        r["service_code"] == "water" and r["service_name"] == "水污染" for r in rows)
+    assert any(r["service_code"] == "water" and r["service_name"] == "水污染" for r in rows)
     xml = Client().get("/open311/v2/services.xml")
-    assert xml["Content-Type"].startswith("text/xml") and xml.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    assert xml["Content-Type"].startswith("text/xml")
+    assert xml.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
     root = ET.fromstring(xml.content)
     assert root.tag == "services"
     assert all({child.tag for child in service} == set(SERVICE_FIELDS) for service in root)
