@@ -31,7 +31,7 @@ def test_precision_and_recall_on_the_labelled_pairs():
             wrong.append((round(compare(b, a).score, 2), same, a_text, b_text))
     precision = tp / (tp + fp) if tp + fp else 1.0
     recall = tp / (tp + fn)
-    print(f"\n去重（阈值 {settings.INTAKE_DEDUP_THRESHOLD}）：{len(PAIRS)} 对，精确率 {precision:.2f}，召回率 {recall:.2f}；"
-          f"判错 {len(wrong)} 对：{wrong}")
+    print(f"\n去重（阈值 {settings.INTAKE_DEDUP_THRESHOLD}）：{len(PAIRS)} 对，"
+          f"精确率 {precision:.2f}，召回率 {recall:.2f}；判错 {len(wrong)} 对：{wrong}")
     assert precision >= 0.9
     assert recall >= 0.7  # below this the officer re-reads everything by hand again
