@@ -105,3 +105,48 @@ class RefusedRequest(models.Model):
 
     def __str__(self):
         return f"{self.sender_code or '-'} {self.get_reason_display()}"
+
+
+class DuplicateProposal(models.Model):
+    """A new problem that reads like an open one of the same category nearby: proposed to the people who
+    registered it, who merge it (并单, the work loop's own merge) or say it is another problem."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待确认"
+        MERGED = "merged", "已并单"
+        DISMISSED = "dismissed", "不是重复"
+
+    problem = models.ForeignKey("problems.Problem", verbose_name="新问题", on_delete=models.CASCADE,
+                                related_name="duplicate_proposals")
+    candidate = models.ForeignKey("problems.Problem", verbose_name="疑似重复的已有问题", on_delete=models.CASCADE,
+                                  related_name="+")
+    score = models.DecimalField("相似度", max_digits=4, decimal_places=3)
+    distance_m = models.PositiveIntegerField("距离（米）", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", on_delete=models.PROTECT,
+                                   related_name="+", null=True, blank=True)
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decision_reason = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "疑似重复问题"
+        ordering = ["-created_at", "-score"]
+        constraints = [models.UniqueConstraint(fields=["problem", "candidate"], name="uniq_duplicate_proposal")]
+
+    def __str__(self):
+        return f"{self.problem_id} ≈ {self.candidate_id}"
+
+    @property
+    def pair(self):
+        """The two problems, labelled, for the side-by-side view."""
+        return (("新登记的问题", self.problem), ("已有的未办结问题", self.candidate))
+
+
+class DedupCursor(models.Model):
+    """How far the duplicate scan has read the problems (the highest problem id compared): one row."""
+
+    last_problem_id = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "去重扫描进度"

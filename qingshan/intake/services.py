@@ -18,15 +18,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from qingshan.access.crypto import decrypt, encrypt
+from qingshan.access.intake import may_decide
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.models import Region, User
 from qingshan.problems.choices import TERMINAL_STATES
 from qingshan.problems.models import Category, Problem
-from qingshan.problems.services import problem_create, problem_dispatch
+from qingshan.problems.services import problem_create, problem_dispatch, problem_merge
 
 from .choices import AlertOutcome
-from .models import Alert, RoutingRule, Sender
+from .models import Alert, DuplicateProposal, RoutingRule, Sender
 from .signing import new_secret, secret_digest
 
 log = logging.getLogger(__name__)
@@ -289,3 +290,48 @@ def alert_detach(*, actor: User, alert: Alert, reason: str) -> Problem:
         _audit(alert, alert.sender, action="detach", actor=actor, reason=reason,
                payload={"from_problem": first.number, "problem": problem.number})
         return problem
+
+
+# ---------------------------------------------------------------- duplicate proposals
+
+
+def _locked_proposal(proposal: DuplicateProposal) -> DuplicateProposal:
+    locked = DuplicateProposal.objects.select_for_update(of=("self",)).select_related(
+        "problem", "candidate").get(pk=proposal.pk)
+    if locked.status != DuplicateProposal.Status.PENDING:
+        raise ServiceError("该疑似重复已处理。")
+    return locked
+
+
+def proposal_merge(*, actor: User, proposal: DuplicateProposal, reason: str = "") -> Problem:
+    """并单: the new problem is merged into the open one it repeats, by the work loop's own merge (its permission
+    check and audit), and the proposal is closed."""
+    with transaction.atomic():
+        proposal = _locked_proposal(proposal)
+        merged = problem_merge(actor=actor, duplicate=proposal.problem, primary=proposal.candidate,
+                               reason=(reason or "").strip() or f"与 {proposal.candidate.number} 为同一问题（相似度 "
+                                                                 f"{proposal.score}）")
+        _decide(proposal, actor, DuplicateProposal.Status.MERGED, reason)
+        return merged
+
+
+def proposal_dismiss(*, actor: User, proposal: DuplicateProposal, reason: str) -> DuplicateProposal:
+    """不是重复: the person who may merge says the two are different problems."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请说明为何不是重复问题。", field="reason")
+    with transaction.atomic():
+        proposal = _locked_proposal(proposal)
+        if not may_decide(actor, proposal):
+            raise PermissionRefused("只有问题的督办单位工作人员可以确认疑似重复。")
+        _decide(proposal, actor, DuplicateProposal.Status.DISMISSED, reason)
+        return proposal
+
+
+def _decide(proposal: DuplicateProposal, actor: User, status: str, reason: str) -> None:
+    proposal.status, proposal.decided_by, proposal.decided_at = status, actor, timezone.now()
+    proposal.decision_reason = (reason or "")[:300]
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    record_event(object_type="intake_duplicate", object_id=proposal.pk, action=status, actor=actor, reason=reason,
+                 payload={"problem": proposal.problem.number, "candidate": proposal.candidate.number,
+                          "score": float(proposal.score)})

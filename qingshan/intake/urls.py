@@ -6,5 +6,7 @@ app_name = "intake"
 urlpatterns = [
     path("alerts/", views.alert_list_view, name="alerts"),
     path("alerts/<int:pk>/detach/", views.alert_detach_view, name="detach"),
+    path("duplicates/", views.duplicates_view, name="duplicates"),
+    path("duplicates/<int:pk>/decide/", views.duplicate_decide_view, name="duplicate-decide"),
     path("webhook/alerts", views.alert_webhook, name="webhook"),
 ]

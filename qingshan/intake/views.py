@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from qingshan.access.intake import access_alert, may_see_intake
+from qingshan.access.intake import access_alert, access_proposal, may_see_intake
 from qingshan.core.clientip import client_ip
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.core.paging import BoundedPaginator
@@ -109,3 +109,32 @@ def alert_detach_view(request, pk: int):
         return redirect(reverse("intake:alerts"))
     messages.success(request, f"已拆分为独立问题 {problem.number}。")
     return redirect(reverse("problems:detail", args=[problem.pk]))
+
+
+@login_required
+def duplicates_view(request):
+    """疑似重复: each new problem beside the open one it reads like, to merge or to keep apart."""
+    if not may_see_intake(request.user):
+        raise PermissionDenied("只有纪检监察工作人员可以确认疑似重复问题。")
+    proposals = selectors.pending_proposals(user=request.user)
+    page = BoundedPaginator(proposals, 20, bound=2000).get_page(request.GET.get("page"))
+    return render(request, "intake/duplicates.html", {"nav": "intake", "page": page, "querystring": ""})
+
+
+@login_required
+@require_POST
+def duplicate_decide_view(request, pk: int):
+    """并单 or 不是重复, by the supervising side of the new problem."""
+    try:
+        proposal = access_proposal(request.user, pk)
+        if request.POST.get("decision") == "merge":
+            services.proposal_merge(actor=request.user, proposal=proposal, reason=request.POST.get("reason", ""))
+            messages.success(request, f"已将 {proposal.problem.number} 并入 {proposal.candidate.number}。")
+        else:
+            services.proposal_dismiss(actor=request.user, proposal=proposal, reason=request.POST.get("reason", ""))
+            messages.success(request, f"已确认 {proposal.problem.number} 与 {proposal.candidate.number} 不是同一问题。")
+    except NotFound as exc:
+        raise Http404("疑似重复记录不存在或无权查看。") from exc
+    except (ServiceError, PermissionRefused) as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("intake:duplicates"))
