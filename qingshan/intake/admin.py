@@ -2,7 +2,7 @@
 from django.contrib import admin, messages
 
 from . import services
-from .models import Alert, RefusedRequest, RoutingRule, Sender
+from .models import Alert, HotlineMapping, RefusedRequest, RoutingRule, Sender
 
 
 @admin.register(Sender)
@@ -50,3 +50,8 @@ class AlertAdmin(admin.ModelAdmin):
 class RefusedRequestAdmin(AlertAdmin):
     list_display = ("received_at", "sender_code", "reason", "detail", "remote_addr", "size")
     list_filter = ("reason",)
+
+
+@admin.register(HotlineMapping)
+class HotlineMappingAdmin(admin.ModelAdmin):
+    list_display = ("name", "source", "default_region", "default_category", "is_active")

@@ -4,6 +4,8 @@ refused requests."""
 from django.conf import settings
 from django.db import models
 
+from qingshan.core.choices import JobStatus
+
 from .choices import AlertOutcome, Refusal
 
 
@@ -150,3 +152,91 @@ class DedupCursor(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "去重扫描进度"
+
+
+# ---------------------------------------------------------------- hotline imports (12345 / 12369 daily exports)
+
+HOTLINE_FIELDS = {
+    # field: (label, required)
+    "ticket_no": ("工单编号", True),
+    "received_at": ("受理时间", True),
+    "title": ("标题", False),
+    "description": ("诉求内容", True),
+    "location": ("事发地址", False),
+    "region": ("所属区县（名称或代码）", False),
+    "category": ("问题类别（名称或代码）", False),
+    "reporter_name": ("来电人", False),
+    "reporter_phone": ("联系电话", False),
+}
+
+
+class HotlineMapping(models.Model):
+    """A saved column mapping of one hotline centre's daily export: which column header holds which field."""
+
+    name = models.CharField("名称", max_length=50, unique=True, help_text="如：12345热线日报")
+    source = models.ForeignKey("problems.Source", verbose_name="问题来源", on_delete=models.PROTECT, related_name="+")
+    default_category = models.ForeignKey("problems.Category", verbose_name="默认问题类别", on_delete=models.PROTECT,
+                                         related_name="+")
+    default_region = models.ForeignKey("orgs.Region", verbose_name="默认区划", on_delete=models.PROTECT,
+                                       related_name="+")
+    columns = models.JSONField("列对应", help_text="字段 → 表头文字，如 {\"ticket_no\": \"工单编号\", …}")
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "热线导入列对应"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class HotlineImport(models.Model):
+    """One uploaded daily export, imported by the background worker: all new tickets or none."""
+
+    mapping = models.ForeignKey(HotlineMapping, verbose_name="列对应", on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    original_name = models.CharField("原文件名", max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_imported = models.PositiveIntegerField("新登记", default=0)
+    rows_skipped = models.PositiveIntegerField("已导入过（跳过）", default=0)
+    errors = models.JSONField("错误明细", default=list, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "热线导入"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.mapping} #{self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return JobStatus.colour_of(self.status)
+
+
+class HotlineTicket(models.Model):
+    """A hotline ticket already registered: its own number is kept, so re-importing the same day adds nothing."""
+
+    source = models.ForeignKey("problems.Source", verbose_name="来源", on_delete=models.PROTECT, related_name="+")
+    ticket_no = models.CharField("热线工单编号", max_length=64)
+    received_at = models.DateTimeField("热线受理时间")
+    problem = models.OneToOneField("problems.Problem", verbose_name="问题", on_delete=models.PROTECT,
+                                   related_name="hotline_ticket")
+    imported_by = models.ForeignKey(HotlineImport, verbose_name="导入批次", on_delete=models.PROTECT,
+                                    related_name="tickets")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "热线工单"
+        constraints = [models.UniqueConstraint(fields=["source", "ticket_no"], name="uniq_hotline_ticket")]
+
+    def __str__(self):
+        return self.ticket_no

@@ -35,3 +35,26 @@ def signed_post(client: Client, sender_code: str, secret: str, payload: dict | b
     if key:
         headers["Idempotency-Key"] = key
     return client.post(url, data=body, content_type=content_type, headers=headers)
+
+
+HOTLINE_HEADER = ["工单编号", "受理时间", "诉求内容", "事发地址", "所属区县", "问题类别", "来电人", "联系电话"]
+
+
+def hotline_mapping(w, *, name: str = "12345热线日报"):
+    """The 12345 centre's daily export: the test world's hotline source, the city, water pollution by default."""
+    from .models import HotlineMapping
+
+    columns = {"ticket_no": "工单编号", "received_at": "受理时间", "description": "诉求内容", "location": "事发地址",
+               "region": "所属区县", "category": "问题类别", "reporter_name": "来电人", "reporter_phone": "联系电话"}
+    return HotlineMapping.objects.create(name=name, source=w.hotline, default_category=w.water_pollution,
+                                         default_region=w.city, columns=columns)
+
+
+def hotline_csv(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    """A daily export as the centre's system writes it: a CSV with the header row first."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out).writerows([HOTLINE_HEADER, *rows])
+    return out.getvalue().encode(encoding)

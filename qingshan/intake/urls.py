@@ -8,5 +8,7 @@ urlpatterns = [
     path("alerts/<int:pk>/detach/", views.alert_detach_view, name="detach"),
     path("duplicates/", views.duplicates_view, name="duplicates"),
     path("duplicates/<int:pk>/decide/", views.duplicate_decide_view, name="duplicate-decide"),
+    path("hotline/", views.hotline_import_view, name="hotline"),
+    path("hotline/<int:job_pk>/", views.hotline_import_view, name="hotline-job"),
     path("webhook/alerts", views.alert_webhook, name="webhook"),
 ]

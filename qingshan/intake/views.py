@@ -18,9 +18,10 @@ from qingshan.core.clientip import client_ip
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.core.paging import BoundedPaginator
 
-from . import selectors, services
+from . import hotline, selectors, services
 from .choices import AlertOutcome, Refusal
-from .models import RefusedRequest, Sender
+from .forms import HotlineImportForm
+from .models import HOTLINE_FIELDS, RefusedRequest, Sender
 from .signing import signature_matches
 
 log = logging.getLogger(__name__)
@@ -138,3 +139,32 @@ def duplicate_decide_view(request, pk: int):
     except (ServiceError, PermissionRefused) as exc:
         messages.error(request, str(exc))
     return redirect(reverse("intake:duplicates"))
+
+
+@login_required
+def hotline_import_view(request, job_pk=None):
+    """热线导入: upload a centre's daily export; the worker imports it (all new tickets or none) and this page
+    follows the job until it has finished."""
+    if not may_see_intake(request.user):
+        raise PermissionDenied("只有纪检监察工作人员可以导入热线工单。")
+    form = HotlineImportForm(request.POST or None, request.FILES or None)
+    job, errors = None, []
+    if job_pk is not None:
+        try:
+            job = hotline.hotline_job(user=request.user, pk=job_pk)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = hotline.hotline_submit(actor=request.user, mapping=form.cleaned_data["mapping"],
+                                         upload=form.cleaned_data["file"])
+        except (ServiceError, PermissionRefused) as exc:
+            errors = [str(exc)]
+        else:
+            messages.success(request, "文件已上传，正在后台导入，本页显示导入进度和结果。")
+            return redirect("intake:hotline-job", job_pk=job.pk)
+    if job is not None and request.htmx:
+        return render(request, "intake/_hotline_job.html", {"job": job})
+    return render(request, "intake/hotline.html", {"nav": "intake", "form": form, "job": job, "errors": errors,
+                                                   "fields": HOTLINE_FIELDS},
+                  status=400 if errors else 200)
