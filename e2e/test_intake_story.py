@@ -57,3 +57,34 @@ def test_an_alert_arrives_is_dispatched_and_a_repeat_is_split_out(world, login, 
     expect(page.locator("text=机器接入")).to_have_count(0)
     page.click("text=问题清单")
     expect(page.locator("body")).to_contain_text(first["number"])
+
+
+def test_a_hotline_export_with_one_bad_row_imports_nothing_then_the_fixed_file_imports(world, login, live_server,
+                                                                                       worker, tmp_path, settings):
+    from qingshan.intake.testing import hotline_csv, hotline_mapping
+
+    settings.JOB_FILES_DIR = tmp_path / "jobs"
+    hotline_mapping(world)
+    good = ["RX20260301001", "2026-03-01 08:15", "青山河滨江路段排污口夜间偷排", "滨江路", "绿水区", "水污染",
+            "王小明", "13800001111"]
+    bad = ["RX20260301002", "昨天上午", "工地夜间噪声", "江岸大道", "江岸区", "大气污染", "", ""]
+    broken, fixed = tmp_path / "12345日报.csv", tmp_path / "12345日报-改.csv"
+    broken.write_bytes(hotline_csv([good, bad], "gbk"))
+    fixed.write_bytes(hotline_csv([good, [*bad[:1], "2026-03-01 09:40", *bad[2:]]], "gbk"))
+
+    page = login("officer")
+    page.click("text=机器接入")
+    page.click("text=热线工单导入")
+    page.select_option("#id_mapping", label="12345热线日报")
+    page.set_input_files("#id_file", str(broken))
+    page.click("button:has-text('开始导入')")
+    expect(page.locator("#hotline-errors")).to_contain_text("第 3 行“受理时间”：“昨天上午”不是有效的时间")
+    expect(page.locator("#hotline-errors")).to_contain_text("未导入任何工单")
+
+    page.goto(f"{live_server.url}/intake/hotline/")
+    page.select_option("#id_mapping", label="12345热线日报")
+    page.set_input_files("#id_file", str(fixed))
+    page.click("button:has-text('开始导入')")
+    expect(page.locator("#hotline-result")).to_contain_text("新登记 2 个问题")
+    page.click("text=问题清单")
+    expect(page.locator("body")).to_contain_text("青山河滨江路段排污口夜间偷排")

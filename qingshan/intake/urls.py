@@ -9,6 +9,7 @@ urlpatterns = [
     path("duplicates/", views.duplicates_view, name="duplicates"),
     path("duplicates/<int:pk>/decide/", views.duplicate_decide_view, name="duplicate-decide"),
     path("hotline/", views.hotline_import_view, name="hotline"),
+    path("hotline/sample/<int:pk>.csv", views.hotline_sample_view, name="hotline-sample"),
     path("hotline/<int:job_pk>/", views.hotline_import_view, name="hotline-job"),
     path("webhook/alerts", views.alert_webhook, name="webhook"),
 ]

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +21,7 @@ from qingshan.core.paging import BoundedPaginator
 from . import hotline, selectors, services
 from .choices import AlertOutcome, Refusal
 from .forms import HotlineImportForm
-from .models import HOTLINE_FIELDS, RefusedRequest, Sender
+from .models import HOTLINE_FIELDS, HotlineMapping, RefusedRequest, Sender
 from .signing import signature_matches
 
 log = logging.getLogger(__name__)
@@ -166,5 +166,20 @@ def hotline_import_view(request, job_pk=None):
     if job is not None and request.htmx:
         return render(request, "intake/_hotline_job.html", {"job": job})
     return render(request, "intake/hotline.html", {"nav": "intake", "form": form, "job": job, "errors": errors,
-                                                   "fields": HOTLINE_FIELDS},
+                                                   "fields": HOTLINE_FIELDS,
+                                                   "mappings": HotlineMapping.objects.filter(is_active=True)},
                   status=400 if errors else 200)
+
+
+@login_required
+def hotline_sample_view(request, pk: int):
+    """The header row a mapping expects, as a CSV the centre's staff can fill (UTF-8 with BOM, so Excel opens it)."""
+    if not may_see_intake(request.user):
+        raise PermissionDenied("只有纪检监察工作人员可以导入热线工单。")
+    mapping = HotlineMapping.objects.filter(pk=pk, is_active=True).first()
+    if mapping is None:
+        raise Http404("没有这个热线。")
+    header = [mapping.columns[f] for f in HOTLINE_FIELDS if f in mapping.columns]
+    response = HttpResponse(("\ufeff" + ",".join(header) + "\r\n").encode("utf-8"), content_type="text/csv")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''hotline-sample.csv"
+    return response

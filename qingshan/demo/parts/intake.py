@@ -12,7 +12,7 @@ import random
 from qingshan.access.crypto import encrypt
 from qingshan.audit.services import EventSpec, record_events
 from qingshan.intake.choices import AlertOutcome
-from qingshan.intake.models import Alert, RoutingRule, Sender
+from qingshan.intake.models import Alert, HotlineMapping, RoutingRule, Sender
 from qingshan.intake.signing import new_secret, secret_digest
 from qingshan.problems.models import Problem, Source
 
@@ -46,6 +46,12 @@ def seed(*, city, rng: random.Random, end: dt.date, stdout) -> str:
         for category, bureau in RULE_UNIT.items():
             rules[(district.region.path, category)] = RoutingRule.objects.create(
                 category=categories[category], region=district.region, lead_unit=district.bureaus[bureau])
+    hotline = next(s for s in city.sources if s.code == "12345")
+    HotlineMapping.objects.create(
+        name="12345热线日报", source=hotline, default_category=categories["water"], default_region=city.region,
+        columns={"ticket_no": "工单编号", "received_at": "受理时间", "title": "诉求标题", "description": "诉求内容",
+                 "location": "事发地址", "region": "所属区县", "category": "问题分类", "reporter_name": "来电人",
+                 "reporter_phone": "来电号码"})
     since = dt.datetime.combine(end - dt.timedelta(days=14), dt.time(), tzinfo=dt.timezone(dt.timedelta(hours=8)))
     problems = list(Problem.objects.filter(source=camera_source, received_at__gte=since, merged_into__isnull=True)
                     .select_related("category", "lead_unit", "region").order_by("number")[:60])
