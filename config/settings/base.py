@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "qingshan.datasets",
     "qingshan.datacheck",
     "qingshan.intake",
+    "qingshan.collaboration",
     "qingshan.reminders",
     "qingshan.ledgers",
     "qingshan.dashboards",
