@@ -96,10 +96,10 @@ def consultation_decide(*, actor: User, consultation: Consultation, text: str, a
         raise ServiceError("完成期限应为 1 至 120 个工作日。", field="days")
     problem = None
     if problem_number.strip():
-        problem = consultation.agenda.filter(problem__number=problem_number.strip()).select_related("problem").first()
-        if problem is None:
+        item = consultation.agenda.filter(problem__number=problem_number.strip()).select_related("problem").first()
+        if item is None:
             raise ServiceError(f"问题 {problem_number} 不在本次会商的议题中。", field="problem_number")
-        problem = problem.problem
+        problem = item.problem
     try:
         deadline = add_working_days(timezone.localdate(), days)
     except CalendarNotAvailable as exc:
