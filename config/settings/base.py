@@ -49,6 +49,10 @@ SECRET_KEY = _secret_from_env_or_file("QINGSHAN_SECRET_KEY", "secret_key", lambd
 FIELD_ENCRYPTION_KEYS = _secret_from_env_or_file("QINGSHAN_FIELD_KEYS", "field_keys", _fernet_key).split(",")
 # Key of the audit chain's HMAC: kept out of the database so that whoever can edit rows cannot re-forge the chain.
 AUDIT_HMAC_KEY = _secret_from_env_or_file("QINGSHAN_AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
+# Ed25519 key (hex) that signs transfer packages to other regions' deployments (their administrators register its
+# public half: `manage.py transfer_key`), and this deployment's code in those packages.
+TRANSFER_SIGNING_KEY = _secret_from_env_or_file("QINGSHAN_TRANSFER_KEY", "transfer_key", lambda: secrets.token_hex(32))
+TRANSFER_REGION_CODE = os.environ.get("QINGSHAN_REGION_CODE", "3399")
 
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("QINGSHAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]

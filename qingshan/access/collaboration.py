@@ -2,7 +2,7 @@
 that take part (a partner or unit sees the meetings it was invited to, never the others)."""
 from django.db.models import Q, QuerySet
 
-from qingshan.collaboration.models import Consultation, Task
+from qingshan.collaboration.models import Consultation, RegionTransfer, Task
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import User
 
@@ -48,3 +48,12 @@ def assigned_tasks(user: User) -> QuerySet[Task]:
     """Tasks of the bodies the user works in."""
     profile = profile_of(user)
     return Task.objects.filter(assignee_id__in=profile.org_ids) if profile.org_ids else Task.objects.none()
+
+
+def visible_transfers(user: User) -> QuerySet[RegionTransfer]:
+    """Transfers of problems the user may see, for the supervising side."""
+    from .problems import visible_problems
+
+    if not profile_of(user).supervising:
+        return RegionTransfer.objects.none()
+    return RegionTransfer.objects.filter(problem__in=visible_problems(user).values("pk"))

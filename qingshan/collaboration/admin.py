@@ -1,7 +1,7 @@
 """会商 change only through the services; the admin reads them."""
 from django.contrib import admin
 
-from .models import Consultation, Task
+from .models import Consultation, PeerRegion, Task
 
 
 @admin.register(Consultation)
@@ -19,3 +19,8 @@ class ConsultationAdmin(admin.ModelAdmin):
 @admin.register(Task)
 class TaskAdmin(ConsultationAdmin):
     list_display = ("text", "assignee", "deadline", "state", "on_time")
+
+
+@admin.register(PeerRegion)
+class PeerRegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "is_active")

@@ -1,8 +1,10 @@
 from django import forms
 
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation
+from qingshan.orgs.models import Organisation, Region
 from qingshan.orgs.pickers import orgs_field
+
+from .models import PeerRegion
 
 
 def _bodies():
@@ -51,3 +53,17 @@ class DecideForm(forms.Form):
 class CompleteForm(forms.Form):
     result = forms.CharField(label="完成情况", widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": "请填写完成情况。"})
+
+
+class TransferExportForm(forms.Form):
+    problem_number = forms.CharField(label="问题编号", max_length=40, error_messages={"required": "请填写问题编号。"})
+    peer = forms.ModelChoiceField(label="移送至", queryset=PeerRegion.objects.filter(is_active=True),
+                                  empty_label="请选择", error_messages={"required": "请选择移送地区。"})
+    note = forms.CharField(label="移送说明", widget=forms.Textarea(attrs={"rows": 2}),
+                           error_messages={"required": "请填写移送说明。"})
+
+
+class TransferImportForm(forms.Form):
+    package = forms.FileField(label="移送包（.zip）", error_messages={"required": "请选择移送包。"})
+    region = forms.ModelChoiceField(label="登记到本地区划", queryset=Region.objects.order_by("path"),
+                                    empty_label="请选择", error_messages={"required": "请选择区划。"})

@@ -76,3 +76,47 @@ class Task(models.Model):
     @property
     def state_colour(self) -> str:
         return TaskState.colour_of(self.state)
+
+
+class PeerRegion(models.Model):
+    """Another region's Qingshan deployment this one exchanges transfers with: its code and the public key that
+    signs its packages (given by its administrator, `manage.py transfer_key` there)."""
+
+    code = models.CharField("地区代码", max_length=20, unique=True)
+    name = models.CharField("名称", max_length=100, help_text="如：白河市纪委监委")
+    public_key = models.CharField("签名公钥（十六进制）", max_length=64)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "跨地区协作单位"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class RegionTransfer(models.Model):
+    """A problem sent to, or received from, another region: both numbers, the package's hash, who and when."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", "移出"
+        IN = "in", "移入"
+
+    direction = models.CharField("方向", max_length=3, choices=Direction.choices)
+    peer = models.ForeignKey(PeerRegion, verbose_name="对方地区", on_delete=models.PROTECT, related_name="transfers")
+    problem = models.ForeignKey("problems.Problem", verbose_name="本地问题", on_delete=models.PROTECT,
+                                related_name="+")
+    their_number = models.CharField("对方编号", max_length=40, blank=True)
+    note = models.TextField("移送说明", blank=True)
+    package_sha256 = models.CharField("移送包摘要", max_length=64)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "跨地区移送"
+        ordering = ["-at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["peer", "their_number"], condition=models.Q(direction="in"),
+                                               name="uniq_incoming_transfer")]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} {self.peer} {self.problem_id}"

@@ -1,18 +1,21 @@
 """Pages of 联动协作: the list of 会商, a new one, and one meeting with its minutes, decisions and tasks."""
+from urllib.parse import quote
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qingshan.access.actors import profile_of
-from qingshan.access.collaboration import may_complete, may_convene, visible_tasks
+from qingshan.access.collaboration import may_complete, may_convene, visible_tasks, visible_transfers
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.core.paging import BoundedPaginator
 
-from . import selectors, services
-from .forms import CompleteForm, ConsultationForm, DecideForm, RecordForm
+from . import selectors, services, transfer
+from .forms import CompleteForm, ConsultationForm, DecideForm, RecordForm, TransferExportForm, TransferImportForm
 
 
 def _consultation_or_404(user, pk):
@@ -111,3 +114,36 @@ def task_complete_view(request, pk):
     except (ServiceError, PermissionRefused) as exc:
         messages.error(request, str(exc))
     return redirect("collaboration:detail", pk=task.consultation_id)
+
+
+@login_required
+def transfers_view(request):
+    """跨地区移送: send a problem to another region as a signed package, or receive one."""
+    if not profile_of(request.user).supervising:
+        raise PermissionDenied("只有纪检监察机构的工作人员可以办理跨地区移送。")
+    export_form = TransferExportForm(request.POST if request.POST.get("step") == "export" else None)
+    import_form = TransferImportForm(request.POST if request.POST.get("step") == "import" else None,
+                                     request.FILES or None)
+    if request.method == "POST" and request.POST.get("step") == "export" and export_form.is_valid():
+        try:
+            name, data = transfer.transfer_export(actor=request.user, **export_form.cleaned_data)
+        except (ServiceError, PermissionRefused) as exc:
+            export_form.add_error(None, str(exc))
+        else:
+            response = HttpResponse(data, content_type="application/zip")
+            response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+            return response
+    if request.method == "POST" and request.POST.get("step") == "import" and import_form.is_valid():
+        try:
+            problem = transfer.transfer_import(actor=request.user, data=import_form.cleaned_data["package"].read(),
+                                               region=import_form.cleaned_data["region"])
+        except (ServiceError, PermissionRefused) as exc:
+            import_form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已接收外地移送，登记为问题 {problem.number}。")
+            return redirect("problems:detail", pk=problem.pk)
+    transfers = visible_transfers(request.user).select_related("peer", "problem", "by")[:50]
+    return render(request, "collaboration/transfers.html", {
+        "nav": "collaboration", "export_form": export_form, "import_form": import_form, "transfers": transfers,
+        "public_key": transfer.public_key_hex(), "region_code": settings.TRANSFER_REGION_CODE},
+        status=400 if export_form.errors or import_form.errors else 200)
