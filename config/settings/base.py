@@ -49,6 +49,10 @@ SECRET_KEY = _secret_from_env_or_file("QINGSHAN_SECRET_KEY", "secret_key", lambd
 FIELD_ENCRYPTION_KEYS = _secret_from_env_or_file("QINGSHAN_FIELD_KEYS", "field_keys", _fernet_key).split(",")
 # Key of the audit chain's HMAC: kept out of the database so that whoever can edit rows cannot re-forge the chain.
 AUDIT_HMAC_KEY = _secret_from_env_or_file("QINGSHAN_AUDIT_KEY", "audit_key", lambda: secrets.token_hex(32))
+# Ed25519 key (hex) that signs transfer packages to other regions' deployments (their administrators register its
+# public half: `manage.py transfer_key`), and this deployment's code in those packages.
+TRANSFER_SIGNING_KEY = _secret_from_env_or_file("QINGSHAN_TRANSFER_KEY", "transfer_key", lambda: secrets.token_hex(32))
+TRANSFER_REGION_CODE = os.environ.get("QINGSHAN_REGION_CODE", "3399")
 
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("QINGSHAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
@@ -79,6 +83,8 @@ INSTALLED_APPS = [
     "qingshan.supervision",
     "qingshan.datasets",
     "qingshan.datacheck",
+    "qingshan.intake",
+    "qingshan.collaboration",
     "qingshan.reminders",
     "qingshan.ledgers",
     "qingshan.dashboards",
@@ -312,3 +318,12 @@ JOB_POLL_SECONDS = float(os.environ.get("QINGSHAN_JOB_POLL_SECONDS", "1"))
 # What one model run may use in DuckDB: a wall-clock limit (the query is interrupted) and a memory limit.
 MODEL_TIMEOUT_SECONDS = float(os.environ.get("QINGSHAN_MODEL_TIMEOUT_SECONDS", "600"))
 DUCKDB_MEMORY_LIMIT = os.environ.get("QINGSHAN_DUCKDB_MEMORY_LIMIT", "2GB")
+
+# Machine intake (qingshan/intake): the signed alert webhook's limits and the repeat window.
+INTAKE_MAX_BODY_BYTES = int(os.environ.get("QINGSHAN_INTAKE_MAX_BODY_BYTES", 64 * 1024))
+INTAKE_TIMESTAMP_WINDOW_SECONDS = 300
+INTAKE_DEDUP_WINDOW_HOURS = int(os.environ.get("QINGSHAN_INTAKE_DEDUP_WINDOW_HOURS", 24))
+# Text deduplication of new problems (qingshan/intake/similarity.py): the score at which a pair is proposed as a
+# duplicate, and the distance within which two reports are at the same place.
+INTAKE_DEDUP_THRESHOLD = float(os.environ.get("QINGSHAN_INTAKE_DEDUP_THRESHOLD", 0.4))
+INTAKE_DEDUP_DISTANCE_M = float(os.environ.get("QINGSHAN_INTAKE_DEDUP_DISTANCE_M", 300))

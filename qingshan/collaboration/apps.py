@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CollaborationConfig(AppConfig):
+    name = "qingshan.collaboration"
+    label = "collaboration"
+    verbose_name = "联动协作"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "qingshan.intake"
+    label = "intake"
+    verbose_name = "机器接入"

@@ -1,0 +1,189 @@
+"""The signed alert webhook: what it refuses (and logs), what it accepts, retries, repeats, routing and splitting."""
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from qingshan.audit.models import AuditEvent
+from qingshan.intake.choices import AlertOutcome, Refusal
+from qingshan.intake.models import Alert, RefusedRequest
+from qingshan.intake.services import alert_detach
+from qingshan.intake.testing import camera_sender, signed_post
+from qingshan.problems.choices import State
+from qingshan.problems.models import Problem
+from qingshan.problems.testing.world import WORLD_NOW
+
+
+def alert(**extra) -> dict:
+    base = {"alert_type": "渣土车未密闭", "occurred_at": "2026-03-02T09:30:00+08:00", "device": "CAM-0012",
+            "location": "青山大道与环城路交叉口", "lng": 118.123456, "lat": 30.654321,
+            "media_url": "http://video.local/snap/0012.jpg"}
+    return {**base, **extra}
+
+
+@pytest.fixture
+def setup(world, time_machine):
+    time_machine.move_to(WORLD_NOW, tick=False)
+    sender, secret = camera_sender(world)
+    return world, sender, secret
+
+
+@pytest.mark.parametrize("case, status, reason", [
+    ("bad signature", 401, Refusal.BAD_SIGNATURE),
+    ("replay", 401, Refusal.STALE),
+    ("oversize", 413, Refusal.TOO_LARGE),
+    ("content type", 415, Refusal.CONTENT_TYPE),
+    ("unknown sender", 401, Refusal.UNKNOWN_SENDER),
+    ("no key", 400, Refusal.NO_KEY),
+    ("bad field", 400, Refusal.INVALID),
+])
+def test_bad_requests_are_refused_logged_and_change_nothing(setup, case, status, reason, settings):
+    w, sender, secret = setup
+    client, events = Client(), AuditEvent.objects.count()
+    if case == "bad signature":
+        response = signed_post(client, sender.code, "not-the-secret", alert())
+    elif case == "replay":
+        response = signed_post(client, sender.code, secret, alert(), stamp=int(time.time()) - 301)
+    elif case == "oversize":
+        settings.INTAKE_MAX_BODY_BYTES = 200
+        response = signed_post(client, sender.code, secret, alert(description="很长的描述" * 40))
+    elif case == "content type":
+        response = signed_post(client, sender.code, secret, b"alert_type=x", content_type="text/plain")
+    elif case == "unknown sender":
+        response = signed_post(client, "nobody", secret, alert())
+    elif case == "no key":
+        response = signed_post(client, sender.code, secret, alert(), key="")
+    else:
+        response = signed_post(client, sender.code, secret, alert(lng=500))
+    assert response.status_code == status
+    body = response.json()
+    assert body["error"] == reason.value and body["message"]  # a Chinese explanation for the sender's engineers
+    if case == "bad field":
+        assert "经度" in body["message"]
+    assert not Problem.objects.exists() and not Alert.objects.exists()
+    assert AuditEvent.objects.count() == events
+    assert RefusedRequest.objects.get().reason == reason
+
+
+def test_an_alert_becomes_a_problem_dispatched_by_the_matching_rule(setup):
+    w, sender, secret = setup
+    response = signed_post(Client(), sender.code, secret, alert(region=w.lvshui.code))
+    assert response.status_code == 201
+    body = response.json()
+    problem = Problem.objects.get(number=body["number"])
+    assert body["status"] == AlertOutcome.CREATED and body["recurrences"] == 1
+    assert problem.source.code == "camera" and problem.region == w.lvshui
+    assert problem.state == State.DISPATCHED and problem.lead_unit == w.lvshui_housing
+    assert "渣土车未密闭" in problem.title and "CAM-0012" in problem.description
+    assert "http://video.local/snap/0012.jpg" in problem.description
+    event = AuditEvent.objects.get(object_type="intake_alert")
+    assert event.payload["rule_id"] == Alert.objects.get().routed_by_id
+    assert event.payload["dispatched_to"] == str(w.lvshui_housing)
+
+
+def test_without_a_matching_rule_the_problem_waits_for_a_person(setup):
+    w, sender, secret = setup
+    response = signed_post(Client(), sender.code, secret, alert(region=w.jiangan.code))
+    problem = Problem.objects.get(number=response.json()["number"])
+    assert problem.state == State.RECEIVED and problem.lead_unit is None
+
+
+def test_a_retry_with_the_same_key_gives_the_same_answer_and_no_second_problem(setup):
+    w, sender, secret = setup
+    first = signed_post(Client(), sender.code, secret, alert(), key="CAM-0012-20260302-0930")
+    again = signed_post(Client(), sender.code, secret, alert(), key="CAM-0012-20260302-0930")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["number"] == first.json()["number"] and again.json()["repeat_of_request"] is True
+    assert Problem.objects.count() == 1 and Alert.objects.count() == 1
+
+
+def test_a_repeat_of_the_same_device_and_type_joins_the_open_problem_and_counts(setup):
+    w, sender, secret = setup
+    first = signed_post(Client(), sender.code, secret, alert(), key="k1").json()
+    second = signed_post(Client(), sender.code, secret, alert(occurred_at="2026-03-02T09:50:00+08:00"), key="k2")
+    assert second.status_code == 201
+    assert second.json() | {"number": None} == {"number": None, "status": "joined", "status_label": "并入已有问题",
+                                                  "recurrences": 2, "repeat_of_request": False}
+    assert second.json()["number"] == first["number"]
+    other_type = signed_post(Client(), sender.code, secret, alert(alert_type="露天焚烧"), key="k3").json()
+    other_device = signed_post(Client(), sender.code, secret, alert(device="CAM-0099"), key="k4").json()
+    assert len({first["number"], other_type["number"], other_device["number"]}) == 3
+    joined = AuditEvent.objects.filter(object_type="intake_alert", payload__outcome="joined").get()
+    assert joined.payload["rule"] and joined.payload["score"] == 1.0
+
+
+def test_a_repeat_of_a_closed_problem_or_outside_the_window_is_a_new_problem(setup):
+    w, sender, secret = setup
+    first = signed_post(Client(), sender.code, secret, alert(), key="k1").json()
+    late = signed_post(Client(), sender.code, secret, alert(occurred_at="2026-02-27T09:00:00+08:00"), key="k2")
+    assert late.json()["number"] != first["number"]
+    Problem.objects.filter(number=first["number"]).update(state=State.CLOSED)
+    again = signed_post(Client(), sender.code, secret, alert(occurred_at="2026-03-02T09:40:00+08:00"), key="k3")
+    assert again.json()["number"] not in (first["number"], late.json()["number"])
+
+
+def test_a_person_can_split_a_joined_alert_back_out(setup):
+    w, sender, secret = setup
+    first = signed_post(Client(), sender.code, secret, alert(), key="k1").json()
+    signed_post(Client(), sender.code, secret, alert(occurred_at="2026-03-02T09:45:00+08:00"), key="k2")
+    joined = Alert.objects.get(idempotency_key="k2")
+    problem = alert_detach(actor=w.officer, alert=joined, reason="不同车辆，非重复")
+    assert problem.number != first["number"]
+    assert Alert.objects.filter(problem__number=first["number"]).count() == 1
+    joined.refresh_from_db()
+    assert joined.outcome == AlertOutcome.DETACHED and joined.problem == problem
+    assert AuditEvent.objects.filter(object_type="intake_alert", action="detach", reason="不同车辆，非重复").exists()
+
+
+def test_the_intake_log_is_for_the_supervising_side(setup):
+    w, sender, secret = setup
+    signed_post(Client(), sender.code, secret, alert(region=w.lvshui.code), key="k1")
+    officer = Client()
+    officer.force_login(w.officer)
+    page = officer.get("/intake/alerts/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "渣土车未密闭" in text and "绿水区住建局" in text and "新建问题" in text
+    unit = Client()
+    unit.force_login(w.housing_handler)
+    assert unit.get("/intake/alerts/").status_code == 403
+    assert "机器接入" not in unit.get("/problems/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_the_same_alert_give_one_problem_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has a single writer; concurrent intake needs PostgreSQL row locks")
+    import time_machine
+
+    from qingshan.problems.testing.world import build_world
+
+    with time_machine.travel(WORLD_NOW, tick=True):
+        w = build_world()
+        sender, secret = camera_sender(w)
+        posts, errors, statuses = 100, [], []
+        barrier = threading.Barrier(10)
+
+        def post(batch: int):
+            try:
+                barrier.wait()
+                for i in range(posts // 10):
+                    # half are retries of one key, half the same alert under keys of their own
+                    key = "same-key" if i % 2 else f"key-{batch}-{i}"
+                    statuses.append(signed_post(Client(), sender.code, secret, alert(), key=key).status_code)
+            except Exception as exc:  # noqa: BLE001 - reported to the test below
+                errors.append(exc)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=post, args=(b,)) for b in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        assert Problem.objects.count() == 1
+        assert Alert.objects.count() == 51  # 50 own keys + the one shared key
+        assert statuses.count(201) == 51 and statuses.count(200) == 49
