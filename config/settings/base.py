@@ -323,6 +323,7 @@ DUCKDB_MEMORY_LIMIT = os.environ.get("QINGSHAN_DUCKDB_MEMORY_LIMIT", "2GB")
 INTAKE_MAX_BODY_BYTES = int(os.environ.get("QINGSHAN_INTAKE_MAX_BODY_BYTES", 64 * 1024))
 INTAKE_TIMESTAMP_WINDOW_SECONDS = 300
 INTAKE_DEDUP_WINDOW_HOURS = int(os.environ.get("QINGSHAN_INTAKE_DEDUP_WINDOW_HOURS", 24))
+INTAKE_DEDUP_ENABLED = os.environ.get("QINGSHAN_INTAKE_DEDUP", "on") != "off"  # off: every alert is a new problem
 # Text deduplication of new problems (qingshan/intake/similarity.py): the score at which a pair is proposed as a
 # duplicate, and the distance within which two reports are at the same place.
 INTAKE_DEDUP_THRESHOLD = float(os.environ.get("QINGSHAN_INTAKE_DEDUP_THRESHOLD", 0.4))

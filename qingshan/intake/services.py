@@ -193,7 +193,7 @@ def _describe(sender: Sender, data: AlertInput) -> str:
 
 def _repeated_problem(sender: Sender, data: AlertInput) -> Alert | None:
     """The latest alert of the same device and type within the window whose problem is still open."""
-    if not data.device:
+    if not data.device or not settings.INTAKE_DEDUP_ENABLED:
         return None
     window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
     return (Alert.objects.filter(sender=sender, device=data.device, alert_type=data.alert_type,

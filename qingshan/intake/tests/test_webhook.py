@@ -187,3 +187,11 @@ def test_concurrent_posts_of_the_same_alert_give_one_problem_on_postgresql():
         assert Problem.objects.count() == 1
         assert Alert.objects.count() == 51  # 50 own keys + the one shared key
         assert statuses.count(201) == 51 and statuses.count(200) == 49
+
+
+def test_with_deduplication_switched_off_every_alert_is_a_problem(setup, settings):
+    w, sender, secret = setup
+    settings.INTAKE_DEDUP_ENABLED = False
+    first = signed_post(Client(), sender.code, secret, alert(), key="k1").json()
+    second = signed_post(Client(), sender.code, secret, alert(occurred_at="2026-03-02T09:50:00+08:00"), key="k2")
+    assert second.json()["status"] == "created" and second.json()["number"] != first["number"]

@@ -1,0 +1,200 @@
+"""Machine intake and hotline imports (issue 14) on PostgreSQL, each beside its baseline measured in the same run.
+
+Usage: .venv/bin/python bench/bench_intake.py [--open 100000] [--alerts 300] [--rounds 3] [--hotline-rows 100000]
+                                              [--db-url URL]
+1. Webhook: the benchmark database gets the test world, `--open` open problems and one earlier camera alert for each
+   (the repeat check searches those), and a routing rule. Then `--rounds` rounds, alternating, post `--alerts` signed
+   alerts each through the whole endpoint (Django's test client in this process: signature, parsing, dedup, problem
+   registration, dispatch by rule, audit), half of them repeats of an open problem's device and type, once with
+   deduplication on and once with it off (INTAKE_DEDUP_ENABLED). Printed: alerts per second and p95 latency per
+   mode, median and range over the rounds, and the ratio on/off.
+2. Hotline: a `--hotline-rows` CSV export (UTF-8: DuckDB needs an extension for GBK), imported through the job's code (`hotline_run`: read, check,
+   register every ticket) beside DuckDB's `read_csv` of the same file, each `--rounds` times on a fresh copy.
+"""
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_pages import _ensure_database  # noqa: E402 - the path above makes `bench` importable
+
+NOW = dt.datetime(2026, 6, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} ({min(values):.1f}–{max(values):.1f})"
+
+
+def _truncate(connection) -> None:
+    from django.apps import apps
+
+    tables = [m._meta.db_table for m in apps.get_models() if m._meta.app_label not in ("contenttypes", "auth")
+              and m._meta.managed and not m._meta.proxy]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(connection.ops.quote_name(t) for t in tables)} RESTART IDENTITY CASCADE")
+
+
+def _build(connection, n: int):
+    """The world, N open problems with one camera alert each, the camera sender and a routing rule."""
+    from qingshan.intake.models import Alert, RoutingRule
+    from qingshan.intake.testing import camera_sender
+    from qingshan.problems.models import Problem
+    from qingshan.problems.testing.world import build_world
+
+    _truncate(connection)
+    w = build_world()
+    sender, secret = camera_sender(w)
+    RoutingRule.objects.create(region=w.city, lead_unit=w.eco, priority=200)
+    values = {
+        "number": "'B' || lpad(g::text, 9, '0')", "title": "'基准问题 ' || g", "description": "'基准数据'",
+        "source_id": str(sender.source_id), "category_id": str(w.air_pollution.pk), "region_id": str(w.city.pk),
+        "region_path": f"'{w.city.path}'", "location": "''", "urgency": "'normal'", "state": "'received'",
+        "received_at": "%(ts)s", "received_on": "%(ts)s::date", "created_by_id": str(w.officer.pk),
+        "supervising_org_id": str(w.office.pk), "review_count": "0", "rejection_count": "0", "urge_count": "0",
+        "reassign_count": "0", "escalation_level": "0", "reply_text": "''", "is_restricted": "false",
+        "updated_at": "%(ts)s",
+    }
+    columns = [f.column for f in Problem._meta.concrete_fields if f.column != "id"]
+    select = ", ".join(values.get(c, "NULL") for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO problems_problem ({', '.join(columns)}) SELECT {select} "
+                       f"FROM generate_series(1, %(n)s) AS g", {"ts": NOW - dt.timedelta(hours=2), "n": n})
+        cursor.execute(
+            f"INSERT INTO {Alert._meta.db_table} (sender_id, idempotency_key, alert_type, device, occurred_at, "
+            "location, media_url, payload, received_at, problem_id, outcome) "
+            "SELECT %(sender)s, 'seed-' || p.id, '渣土车未密闭', 'CAM-' || lpad(p.id::text, 6, '0'), %(ts)s, '', '', "
+            "'{}'::jsonb, %(ts)s, p.id, 'created' FROM problems_problem p",
+            {"sender": sender.pk, "ts": NOW - dt.timedelta(hours=2)})
+        cursor.execute("VACUUM ANALYZE")
+    return w, sender, secret
+
+
+def _webhook_round(sender, secret, n: int, offset: int, open_count: int) -> list[float]:
+    from django.test import Client
+
+    from qingshan.intake.testing import signed_post
+
+    client, timings = Client(), []
+    for i in range(n):
+        device = f"CAM-{(offset + i) % open_count + 1:06d}" if i % 2 else f"NEW-{offset + i:07d}"
+        payload = {"alert_type": "渣土车未密闭", "occurred_at": (NOW - dt.timedelta(minutes=5)).isoformat(),
+                   "device": device, "location": "基准点位"}
+        started = time.perf_counter()
+        response = signed_post(client, sender.code, secret, payload, key=f"k-{offset + i}")
+        timings.append(time.perf_counter() - started)
+        if response.status_code not in (200, 201):
+            raise SystemExit(f"webhook refused: {response.status_code} {response.content[:200]!r}")
+    return timings
+
+
+def bench_webhook(args, connection) -> dict:
+    import time_machine
+    from django.conf import settings
+
+    w, sender, secret = _build(connection, args.open)
+    results: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
+    with time_machine.travel(NOW, tick=True):
+        _webhook_round(sender, secret, 20, 10_000_000, args.open)  # warm-up, both modes alike
+        offset = 0
+        for _ in range(args.rounds):
+            for mode in ("on", "off"):
+                settings.INTAKE_DEDUP_ENABLED = mode == "on"
+                offset += args.alerts
+                started = time.perf_counter()
+                timings = _webhook_round(sender, secret, args.alerts, offset, args.open)
+                elapsed = time.perf_counter() - started
+                results[mode].append((args.alerts / elapsed, p95(timings) * 1000))
+    settings.INTAKE_DEDUP_ENABLED = True
+    summary = {}
+    for mode, rows in results.items():
+        rates, p95s = [r for r, _ in rows], [p for _, p in rows]
+        summary[mode] = {"rate": rates, "p95_ms": p95s}
+        print(f"webhook, dedup {mode:3}: {spread(rates)} alerts/s, p95 {spread(p95s)} ms  (rounds of {args.alerts})")
+    ratio = statistics.median(summary["on"]["p95_ms"]) / statistics.median(summary["off"]["p95_ms"])
+    print(f"  p95 with dedup / without: {ratio:.2f}×")
+    return summary
+
+
+def bench_hotline(args, connection, tmp: Path) -> dict:
+    import duckdb
+    import time_machine
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qingshan.core.testing.jobs import run_queued_jobs
+    from qingshan.intake.hotline import hotline_submit
+    from qingshan.intake.testing import hotline_csv, hotline_mapping
+    from qingshan.problems.testing.world import build_world
+
+    rows = [[f"RX{i:09d}", "2026-06-09 08:15", f"第{i}号工单：河道排污口夜间偷排", "滨江路", "", "", "", ""]
+            for i in range(args.hotline_rows)]
+    data = hotline_csv(rows, "utf-8")  # DuckDB reads GBK only with its encodings extension (not on the intranet)
+    path = tmp / "hotline.csv"
+    path.write_bytes(data)
+    ours, baseline = [], []
+    for _ in range(args.rounds):
+        _truncate(connection)
+        with time_machine.travel(NOW, tick=True):
+            w = build_world()
+            mapping = hotline_mapping(w)
+            job = hotline_submit(actor=w.officer, mapping=mapping, upload=SimpleUploadedFile("hotline.csv", data))
+            started = time.perf_counter()
+            run_queued_jobs()
+            ours.append(time.perf_counter() - started)
+            job.refresh_from_db()
+            assert job.rows_imported == args.hotline_rows, job.errors
+        started = time.perf_counter()
+        with duckdb.connect() as con:
+            count = con.execute("SELECT count(*) FROM read_csv(?, header=true)",
+                                [str(path)]).fetchone()[0]
+        baseline.append(time.perf_counter() - started)
+        assert count == args.hotline_rows
+    print(f"hotline import of {args.hotline_rows:,} rows: {spread(ours)} s; DuckDB read_csv: {spread(baseline)} s; "
+          f"{statistics.median(ours) / statistics.median(baseline):.0f}×; "
+          f"{args.hotline_rows / statistics.median(ours):.0f} tickets/s")
+    return {"ours_s": ours, "read_csv_s": baseline}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--alerts", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--hotline-rows", type=int, default=100_000)
+    parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                           "postgres://postgres@127.0.0.1:5432/qingshan_bench_intake"))
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.db_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    data_dir = ROOT / "bench" / "data"
+    os.environ.setdefault("QINGSHAN_DATA_DIR", str(data_dir))
+    _ensure_database(args.db_url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.JOB_FILES_DIR = data_dir / "jobs"
+    call_command("migrate", verbosity=0)
+    result = {"args": vars(args), "webhook": bench_webhook(args, connection)}
+    result["hotline"] = bench_hotline(args, connection, data_dir)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
