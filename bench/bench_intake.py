@@ -8,8 +8,9 @@ Usage: .venv/bin/python bench/bench_intake.py [--open 100000] [--alerts 300] [--
    registration, dispatch by rule, audit), half of them repeats of an open problem's device and type, once with
    deduplication on and once with it off (INTAKE_DEDUP_ENABLED). Printed: alerts per second and p95 latency per
    mode, median and range over the rounds, and the ratio on/off.
-2. Hotline: a `--hotline-rows` CSV export (UTF-8: DuckDB needs an extension for GBK), imported through the job's code (`hotline_run`: read, check,
-   register every ticket) beside DuckDB's `read_csv` of the same file, each `--rounds` times on a fresh copy.
+2. Hotline: a `--hotline-rows` CSV export (UTF-8: DuckDB reads GBK only with an extension), imported through the
+   job's code (`hotline_run`: read, check, register every ticket) beside DuckDB's `read_csv` of the same file, each
+   `--rounds` times on a fresh database.
 """
 import argparse
 import datetime as dt
