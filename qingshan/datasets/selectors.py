@@ -13,7 +13,7 @@ from .storage import duckdb_connect, quote_ident
 from .vocabulary import format_value, unit_of
 
 __all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_schemas",
-           "dataset_shares", "duckdb_connect", "engine_catalog", "format_value", "personal_columns", "share_candidates",
+           "dataset_shares", "duckdb_connect", "seal_overview", "engine_catalog", "format_value", "personal_columns", "share_candidates",
            "subject_facts", "unit_of"]
 
 
@@ -33,6 +33,26 @@ def batch_list(*, user: User, dataset: Dataset | None = None) -> QuerySet[Import
     if dataset is not None:
         batches = batches.filter(dataset=dataset)
     return batches.order_by("-created_at", "-id")
+
+
+def seal_overview(*, user: User) -> list[dict]:
+    """For each data set `user` may see: its live seals (newest first) with their last verification."""
+    from .models import BatchSeal
+
+    datasets = list(dataset_list(user=user))
+    seals: dict[int, list] = {}
+    for seal in BatchSeal.objects.filter(dataset__in=datasets).select_related("batch").order_by("dataset",
+                                                                                                   "-sequence"):
+        seals.setdefault(seal.dataset_id, []).append(seal)
+    rows = []
+    for dataset in datasets:
+        mine = seals.get(dataset.pk, [])
+        failed = [s for s in mine if s.verified_ok is False]
+        checked = [s.verified_at for s in mine if s.verified_at]
+        rows.append({"dataset": dataset, "seals": mine[:10], "count": len(mine), "failed": failed,
+                     "verified_at": min(checked) if checked and len(checked) == len(mine) else None,
+                     "unverified": sum(1 for s in mine if s.verified_ok is None)})
+    return rows
 
 
 def batch_detail(*, user: User, pk: int | str) -> ImportBatch:

@@ -468,9 +468,11 @@ def _seal_payload(seal: BatchSeal) -> dict:
             "rows_sha256": seal.rows_sha256, "file_sha256": seal.file_sha256}
 
 
-def datasets_verify(*, actor: User | None = None, datasets: Iterable[Dataset] | None = None) -> "VerifyReport":
+def datasets_verify(*, actor: User | None = None, datasets: Iterable[Dataset] | None = None,
+                    on_behalf_of: User | None = None) -> "VerifyReport":
     """Re-hash the stored rows of every sealed batch (of `datasets`, or all) and check each data set's chain; the
-    outcome of each seal is recorded on it and the run is audited. `actor=None` is the command line."""
+    outcome of each seal is recorded on it and the run is audited. `actor=None` is the command line or the job
+    (`on_behalf_of` then names who asked for it, checked when asking)."""
     from .verification import verify_datasets
 
     if actor is not None:
@@ -484,8 +486,26 @@ def datasets_verify(*, actor: User | None = None, datasets: Iterable[Dataset] | 
             for seal_id, problem in result.seal_outcomes.items():
                 BatchSeal.objects.filter(pk=seal_id).update(verified_at=now, verified_ok=not problem,
                                                             verify_problem=problem[:300])
-        record_event(object_type=DATASET, object_id=0, action=Action.VERIFY, actor=actor,
-                     actor_org=_actor_org(actor), payload={
+        who = actor or on_behalf_of
+        record_event(object_type=DATASET, object_id=0, action=Action.VERIFY, actor=who,
+                     actor_org=_actor_org(who), payload={
                          "datasets": [r.dataset.code for r in report.results], "findings": len(report.findings),
                          "batches": report.batch_count, "rows": report.row_count})
     return report
+
+
+def datasets_verify_request(*, actor: User, datasets: Iterable[Dataset]) -> int:
+    """Queue a verification of `datasets` (those the actor sees) for the worker; returns how many were queued."""
+    from qingshan.access.datasets import require_verifier
+
+    from .tasks import run_datasets_verify
+
+    require_verifier(actor)
+    codes = sorted(d.code for d in datasets)
+    if not codes:
+        raise ServiceError("没有可校验的数据集。")
+    with transaction.atomic():
+        record_event(object_type=DATASET, object_id=0, action=Action.VERIFY_REQUEST, actor=actor,
+                     actor_org=_actor_org(actor), payload={"datasets": codes})
+        run_datasets_verify.enqueue(actor.pk, codes)
+    return len(codes)

@@ -186,3 +186,20 @@ def test_the_command_exits_1_and_names_the_batch(world, water, sealed, capsys):
         call_command("verify_datasets", "water_readings")
     assert exit_.value.code == 1
     assert f"批次 #{sealed[0].pk}：封存 2 行，现存 1 行" in capsys.readouterr().err
+
+
+def test_the_seals_page_shows_each_batch_and_queues_a_verification(world, water, sealed, client):
+    from qingshan.core.testing.jobs import run_queued_jobs
+
+    client.force_login(world.officer)
+    assert client.get("/datasets/seals/").status_code == 403
+    client.force_login(world.leader)
+    page = client.get("/datasets/seals/").content.decode()
+    assert "断面水质监测" in page and "尚未校验" in page and sealed[1].seal.seal[:16] in page
+    assert "封存校验" in client.get("/datasets/").content.decode()
+    duck("UPDATE ds_water_readings SET grade = 'I' WHERE section = 'S02'")
+    assert client.post("/datasets/seals/").status_code == 302
+    run_queued_jobs()
+    page = client.get("/datasets/seals/").content.decode()
+    assert "1 个批次未通过校验" in page and "行数未变，但数据内容在封存后被修改" in page
+    assert AuditEvent.objects.get(action="datasets_verify").actor == world.leader
