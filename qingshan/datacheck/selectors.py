@@ -122,3 +122,14 @@ def hit_evidence(*, hit: Hit) -> HitEvidence:
     vocabulary = model_vocabulary(hit.model)
     columns, rows = vocabulary.table(getattr(hit, "shown_evidence", hit.evidence) or [])  # masked when asked
     return HitEvidence(columns=columns, rows=rows, subject=hit_subject(hit, vocabulary))
+
+
+def hit_evidence_seals(*, hit: Hit) -> dict:
+    """Whether the evidence of a confirmed hit is still what was imported: its kept seals re-hashed now.
+    {"kept": bool, "ok": bool, "seals": [{seal, ok, problem}], "failed": [...]} (kept False before confirmation)."""
+    from qingshan.datasets.selectors import seals_verified
+
+    seals = list(hit.evidence_seals.select_related("dataset", "batch").order_by("dataset__code", "sequence"))
+    checked = seals_verified(seals=seals) if seals else []
+    failed = [c for c in checked if not c["ok"]]
+    return {"kept": bool(seals), "ok": bool(seals) and not failed, "seals": checked, "failed": failed}

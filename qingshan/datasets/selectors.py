@@ -9,11 +9,12 @@ from qingshan.orgs.models import Organisation, User, commission_of
 
 from .catalog import Catalog, DatasetInfo
 from .models import Dataset, DatasetShare, ImportBatch
-from .storage import duckdb_connect, quote_ident
+from .storage import duckdb_connect, quote_ident, quote_literal
 from .vocabulary import format_value, unit_of
 
 __all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_schemas",
-           "dataset_shares", "duckdb_connect", "seal_overview", "engine_catalog", "format_value", "personal_columns", "share_candidates",
+           "dataset_shares", "duckdb_connect", "seal_overview", "live_seals", "seals_verified",
+           "batch_rows_canonical", "engine_catalog", "format_value", "personal_columns", "share_candidates",
            "subject_facts", "unit_of"]
 
 
@@ -53,6 +54,41 @@ def seal_overview(*, user: User) -> list[dict]:
                      "verified_at": min(checked) if checked and len(checked) == len(mine) else None,
                      "unverified": sum(1 for s in mine if s.verified_ok is None)})
     return rows
+
+
+def live_seals(*, datasets) -> QuerySet:
+    """The seals of the batches whose rows `datasets` hold now (not replaced since), oldest first."""
+    from .models import BatchSeal
+
+    return BatchSeal.objects.filter(dataset__in=datasets, superseded_by__isnull=True).select_related(
+        "dataset", "batch").order_by("dataset__code", "sequence")
+
+
+def seals_verified(*, seals) -> list[dict]:
+    """Re-hash the batches of the given seals now: [{seal, ok, problem}] (a hit's evidence, shown on its page)."""
+    from .verification import verify_seals
+
+    seals = list(seals)
+    outcome = verify_seals(seals)
+    return [{"seal": s, "ok": not outcome.get(s.pk), "problem": outcome.get(s.pk, "")} for s in seals]
+
+
+def batch_rows_canonical(*, seal, out) -> int:
+    """Write the stored rows of a sealed batch to the CSV file `out` in their canonical text form (sealing.py):
+    a header of column names, one cell per value, NULL as \\N and a leading backslash doubled; returns the rows."""
+    from .sealing import BATCH_COLUMN, text_sql
+
+    cells = []
+    for name, logical in seal.columns:
+        text = text_sql(name, logical)
+        cells.append(f"CASE WHEN {text} IS NULL THEN '\\N' WHEN starts_with({text}, '\\') THEN '\\' || {text} "
+                     f"ELSE {text} END AS {quote_ident(name)}")
+    with duckdb_connect(read_only=True) as con:
+        con.execute(f"COPY (SELECT {', '.join(cells)} FROM {quote_ident(seal.dataset.table)} "
+                    f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}) TO {quote_literal(str(out))} "
+                    f"(FORMAT CSV, HEADER, QUOTE '\"', ESCAPE '\"')")
+        return con.execute(f"SELECT count(*) FROM {quote_ident(seal.dataset.table)} "
+                           f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}").fetchone()[0]
 
 
 def batch_detail(*, user: User, pk: int | str) -> ImportBatch:

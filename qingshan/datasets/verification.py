@@ -179,3 +179,33 @@ def verify_datasets(datasets: Iterable[Dataset] | None = None) -> VerifyReport:
         for dataset in chosen:
             results.append(verify_dataset(con, dataset))
     return VerifyReport(results=results)
+
+
+def verify_seals(seals: Iterable[BatchSeal]) -> dict[int, str]:
+    """{seal id: problem ('' = its batch's stored rows still match)} for a few seals (a hit's evidence), re-hashing
+    only their batches. A seal replaced by a later 替换全部数据 import no longer has rows to vouch for."""
+    by_dataset: dict[int, list[BatchSeal]] = {}
+    for seal in seals:
+        by_dataset.setdefault(seal.dataset_id, []).append(seal)
+    outcome: dict[int, str] = {}
+    if not by_dataset:
+        return outcome
+    with duckdb_connect(read_only=True) as con:
+        for group in by_dataset.values():
+            dataset = group[0].dataset
+            stored = _table_columns(con, dataset.table) or []
+            for seal in group:
+                if seal.superseded_by_id is not None:
+                    outcome[seal.pk] = f"批次 #{seal.batch_id} 的数据已被后来的替换导入取代，库中不再保存"
+                    continue
+                columns = [tuple(c) for c in seal.columns]
+                if BATCH_COLUMN not in stored or any(n not in stored for n, _t in columns):
+                    outcome[seal.pk] = f"批次 #{seal.batch_id} 的数据表结构已改变，无法校验"
+                    continue
+                count, digest = batch_hashes(con, dataset.table, columns, [seal.batch_id]).get(seal.batch_id, (0, ""))
+                if (count, digest) != (seal.row_count, seal.rows_sha256):
+                    outcome[seal.pk] = (f"批次 #{seal.batch_id}（{dataset.name}）未通过校验：封存 {seal.row_count} 行，"
+                                        f"现存 {count} 行" + ("，数据内容被修改" if count == seal.row_count else ""))
+                else:
+                    outcome[seal.pk] = ""
+    return outcome
