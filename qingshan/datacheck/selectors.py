@@ -133,3 +133,15 @@ def hit_evidence_seals(*, hit: Hit) -> dict:
     checked = seals_verified(seals=seals) if seals else []
     failed = [c for c in checked if not c["ok"]]
     return {"kept": bool(seals), "ok": bool(seals) and not failed, "seals": checked, "failed": failed}
+
+
+def problem_evidence_seals(*, user: User, problem) -> dict | None:
+    """The evidence seals of the hit a problem was made from (hit_evidence_seals), for those who may see data sets;
+    None for any other problem or user."""
+    from qingshan.access.datasets import may_view_datasets
+
+    # Only problems registered from a model hit (source 数据比对模型, code "model") can have one: no query for others.
+    if getattr(problem.source, "code", "") != "model" or not may_view_datasets(user):
+        return None
+    hit = Hit.objects.filter(problem=problem, state=HitState.CONVERTED).first()
+    return hit_evidence_seals(hit=hit) if hit is not None else None

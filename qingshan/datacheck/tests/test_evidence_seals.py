@@ -111,3 +111,14 @@ def test_only_triagers_export_and_the_page_offers_it(confirmed, client):
     response = client.get(f"/datacheck/hits/{w.hit.pk}/evidence.zip")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert zipfile.ZipFile(io.BytesIO(response.content)).read("verify_evidence.py") == VERIFIER.read_bytes()
+
+
+def test_the_problem_it_became_shows_the_evidence_state_to_supervisors_only(confirmed, client):
+    w = confirmed
+    client.force_login(w.officer)
+    page = client.get(f"/problems/{w.hit.problem_id}/").content.decode()
+    assert "证据自导入后未被改动" in page
+    with duckdb_connect(read_only=False) as con:
+        con.execute("DELETE FROM ds_dc_sites WHERE site = 'S3'")
+    page = client.get(f"/problems/{w.hit.problem_id}/").content.decode()
+    assert "证据所在批次未通过校验" in page and "封存 2 行，现存 1 行" in page
