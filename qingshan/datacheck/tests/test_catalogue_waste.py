@@ -174,3 +174,15 @@ def test_postgres_gives_the_same_hits(chains, chain, on_duckdb, pg_conninfo):
         with psycopg.connect(pg_conninfo, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_data" CASCADE')
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_runs" CASCADE')
+
+
+@pytest.mark.parametrize("code", WASTE_MODELS)
+def test_each_model_has_its_explanation(code):
+    import yaml
+
+    from qingshan.datacheck.catalogue import CATALOGUE_DIR
+
+    explanation = yaml.safe_load((CATALOGUE_DIR / "explanations" / f"{code}.yaml").read_text(encoding="utf-8"))
+    assert set(explanation) == {"finds", "does_not_find", "parameters", "basis"}
+    assert explanation["parameters"] and all(set(p) == {"name", "meaning", "default", "basis"}
+                                             for p in explanation["parameters"])
