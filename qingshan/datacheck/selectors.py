@@ -1,7 +1,7 @@
 """Every read of 数据比对模型 a user can see. Each selector starts from the access-scoped queryset."""
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -15,6 +15,9 @@ from .choices import HitState
 from .filters import HitFilter
 from .models import CheckModel, CheckModelVersion, Hit, Run
 from .prose import HitSubject, hit_subject, model_vocabulary
+
+if TYPE_CHECKING:
+    from qingshan.problems.models import Problem
 
 HIT_LIST_RELATED = ("model", "problem", "region", "last_run")
 
@@ -135,7 +138,7 @@ def hit_evidence_seals(*, hit: Hit) -> dict:
     return {"kept": bool(seals), "ok": bool(seals) and not failed, "seals": checked, "failed": failed}
 
 
-def problem_evidence_seals(*, user: User, problem) -> dict | None:
+def problem_evidence_seals(*, user: User, problem: "Problem") -> dict | None:
     """The evidence seals of the hit a problem was made from (hit_evidence_seals), for those who may see data sets;
     None for any other problem or user."""
     from qingshan.access.datasets import may_view_datasets

@@ -129,7 +129,7 @@ def text_of(value, logical_type: str) -> str | None:
     if logical_type == "decimal":
         return f"{Decimal(value):.6f}"
     if logical_type == "double":
-        return "%.17g" % float(value)
+        return f"{float(value):.17g}"  # as C printf("%.17g")
     if logical_type == "date":
         return value.isoformat() if isinstance(value, dt.date) else str(value)
     if logical_type == "timestamp":

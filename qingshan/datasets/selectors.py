@@ -1,5 +1,8 @@
 """Reads of data sets, scoped by `access`, and the catalogue the comparison-model engines query."""
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -11,6 +14,9 @@ from .catalog import Catalog, DatasetInfo
 from .models import Dataset, DatasetShare, ImportBatch
 from .storage import duckdb_connect, quote_ident, quote_literal
 from .vocabulary import format_value, unit_of
+
+if TYPE_CHECKING:
+    from .models import BatchSeal
 
 __all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_schemas",
            "dataset_shares", "duckdb_connect", "seal_overview", "live_seals", "seals_verified",
@@ -56,7 +62,7 @@ def seal_overview(*, user: User) -> list[dict]:
     return rows
 
 
-def live_seals(*, datasets) -> QuerySet:
+def live_seals(*, datasets: Iterable[Dataset] | QuerySet[Dataset]) -> QuerySet["BatchSeal"]:
     """The seals of the batches whose rows `datasets` hold now (not replaced since), oldest first."""
     from .models import BatchSeal
 
@@ -64,16 +70,16 @@ def live_seals(*, datasets) -> QuerySet:
         "dataset", "batch").order_by("dataset__code", "sequence")
 
 
-def seals_verified(*, seals) -> list[dict]:
+def seals_verified(*, seals: Iterable["BatchSeal"]) -> list[dict]:
     """Re-hash the batches of the given seals now: [{seal, ok, problem}] (a hit's evidence, shown on its page)."""
     from .verification import verify_seals
 
-    seals = list(seals)
-    outcome = verify_seals(seals)
-    return [{"seal": s, "ok": not outcome.get(s.pk), "problem": outcome.get(s.pk, "")} for s in seals]
+    chosen = list(seals)
+    outcome = verify_seals(chosen)
+    return [{"seal": s, "ok": not outcome.get(s.pk), "problem": outcome.get(s.pk, "")} for s in chosen]
 
 
-def batch_rows_canonical(*, seal, out) -> int:
+def batch_rows_canonical(*, seal: "BatchSeal", out: Path) -> int:
     """Write the stored rows of a sealed batch to the CSV file `out` in their canonical text form (sealing.py):
     a header of column names, one cell per value, NULL as \\N and a leading backslash doubled; returns the rows."""
     from .sealing import BATCH_COLUMN, text_sql
@@ -87,8 +93,9 @@ def batch_rows_canonical(*, seal, out) -> int:
         con.execute(f"COPY (SELECT {', '.join(cells)} FROM {quote_ident(seal.dataset.table)} "
                     f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}) TO {quote_literal(str(out))} "
                     f"(FORMAT CSV, HEADER, QUOTE '\"', ESCAPE '\"')")
-        return con.execute(f"SELECT count(*) FROM {quote_ident(seal.dataset.table)} "
-                           f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}").fetchone()[0]
+        found = con.execute(f"SELECT count(*) FROM {quote_ident(seal.dataset.table)} "
+                            f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}").fetchone()
+        return int(found[0]) if found else 0
 
 
 def batch_detail(*, user: User, pk: int | str) -> ImportBatch:

@@ -29,11 +29,12 @@ from .catalog import COLUMN_TYPES
 from .choices import Action, BatchStatus, ImportMode, Storage
 from .importing import ImportRefused, import_file, rows_to_csv
 from .models import BatchSeal, Dataset, ImportBatch
-from .sealing import BATCH_COLUMN, seal_of
 from .schema import load_spec_file, parse_spec
+from .sealing import BATCH_COLUMN, seal_of
 from .storage import duckdb_connect, quote_ident, quote_literal, writer_lock
 
 if TYPE_CHECKING:
+    from .importing import Outcome
     from .verification import VerifyReport
 
 log = logging.getLogger(__name__)
@@ -442,19 +443,20 @@ def dataset_load_rows(*, actor: User | None, dataset: Dataset, rows: Iterable | 
 # ---------------------------------------------------------------- seals (issue 16; definitions in sealing.py)
 
 
-def _seal_batch(batch: ImportBatch, outcome) -> BatchSeal:
+def _seal_batch(batch: ImportBatch, outcome: "Outcome") -> BatchSeal:
     """Seal a batch just written (inside the transaction that records it; the caller holds the writer lock, so
     the chain of the data set has one writer). A replace import supersedes every earlier live seal."""
     dataset = Dataset.objects.select_for_update().get(pk=batch.dataset_id)
     last = BatchSeal.objects.filter(dataset=dataset).order_by("-sequence").first()
     columns = [[c["name"], c["type"]] for c in dataset.columns]
-    importer = batch.created_by.get_username() if batch.created_by_id else ""
+    importer = batch.created_by.get_username() if batch.created_by is not None else ""
     sealed_at = timezone.now()
-    fields = {"dataset": dataset.code, "batch": batch.pk, "previous": last.seal if last else "",
+    previous = last.seal if last else ""
+    fields = {"dataset": dataset.code, "batch": batch.pk, "previous": previous,
               "columns": [tuple(c) for c in columns], "rows": outcome.rows, "rows_sha256": outcome.rows_sha256,
               "file_sha256": batch.sha256, "importer": importer, "sealed_at": sealed_at}
     seal = BatchSeal.objects.create(
-        batch=batch, dataset=dataset, sequence=(last.sequence + 1) if last else 1, previous_seal=fields["previous"],
+        batch=batch, dataset=dataset, sequence=(last.sequence + 1) if last else 1, previous_seal=previous,
         columns=columns, row_count=outcome.rows, rows_sha256=outcome.rows_sha256, file_sha256=batch.sha256,
         importer_name=importer, sealed_at=sealed_at, seal=seal_of(**fields))
     if batch.mode == ImportMode.REPLACE:

@@ -72,7 +72,8 @@ def _chain_findings(dataset: Dataset, seals: list[BatchSeal]) -> dict[int, str]:
                              rows_sha256=seal.rows_sha256, file_sha256=seal.file_sha256,
                              importer=seal.importer_name, sealed_at=seal.sealed_at)
         if seal.sequence != index:
-            problems[seal.pk] = f"封存序号不连续：应为第 {index} 号，记录为第 {seal.sequence} 号（封存记录被删除或插入）"
+            problems[seal.pk] = (f"封存序号不连续：应为第 {index} 号，记录为第 {seal.sequence} 号"
+                                 "（封存记录被删除或插入）")
         elif seal.previous_seal != previous:
             problems[seal.pk] = "封存链断开：记录的上一封存值与上一批次的封存值不一致"
         elif recomputed != seal.seal:

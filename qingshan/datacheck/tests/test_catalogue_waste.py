@@ -17,7 +17,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::F
 WASTE_MODELS = ("waste_manifest_not_received", "waste_mass_balance", "waste_receiver_unlicensed",
                 "waste_vehicle_not_at_receiver")
 RA, RB = (117.40, 30.20), (117.50, 30.30)
-EXTRACTED = dt.datetime(2026, 3, 31, 23, 59)
+EXTRACTED = dt.datetime.fromisoformat("2026-03-31T23:59")
 
 
 def T(day: int, hm: str = "08:00") -> dt.datetime:  # noqa: N802 — reads like a literal in the rows below

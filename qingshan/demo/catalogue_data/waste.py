@@ -55,7 +55,7 @@ def waste(gen: Build) -> None:
         for category, waste_code, waste_name in kinds:
             receiver = rng.choice([r for r in RECEIVERS if waste_code in r[3]])[0]
             transferred = D(0)
-            for m in range(rng.randint(2, 6)):
+            for _ in range(rng.randint(2, 6)):
                 no = f"WL{period}{len(manifests) + 1:05d}"
                 weight = _t(D(rng.randint(100, 2000)) / 100)
                 shipped = dt.datetime.combine(first + dt.timedelta(days=rng.randint(0, 24)),
@@ -115,8 +115,9 @@ def waste(gen: Build) -> None:
             span = math.hypot(x0 - lng, y0 - lat)
             end = (round(lng + 0.05 * (x0 - lng) / span, 6), round(lat + 0.05 * (y0 - lat) / span, 6))
         for i in range(7):
-            gps.append((f"皖W{j:05d}", m["shipped"] + dt.timedelta(minutes=15 * i), round(x0 + (end[0] - x0) * i / 6, 6),
-                        round(y0 + (end[1] - y0) * i / 6, 6), m["no"], None))
+            at = m["shipped"] + dt.timedelta(minutes=15 * i)
+            gps.append((f"皖W{j:05d}", at, round(x0 + (end[0] - x0) * i / 6, 6), round(y0 + (end[1] - y0) * i / 6, 6),
+                        m["no"], None))
     insert_rows(gen.con, "ds_waste_manifests", rows)
     insert_rows(gen.con, "ds_waste_generation", [tuple(r) for r in ledger_rows])
     insert_rows(gen.con, "ds_waste_licences", licences)
