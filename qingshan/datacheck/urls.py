@@ -15,6 +15,7 @@ urlpatterns = [
     path("hits/<int:pk>/do/<str:action>/", views.hit_action_view, name="hit_action"),
     path("hits/<int:pk>/reveal/", views.hit_reveal_view, name="hit_reveal"),
     path("hits/<int:pk>/evidence.zip", views.hit_evidence_package_view, name="hit_evidence_package"),
+    path("waste/<str:producer_code>/", views.waste_dossier_view, name="waste_dossier"),
     path("api/models/<int:pk>/runs/", api.RunStartView.as_view(), name="api_run_start"),
     path("api/runs/<int:pk>/", api.RunStatusView.as_view(), name="api_run"),
     path("api/hits/", api.HitListView.as_view(), name="api_hits"),

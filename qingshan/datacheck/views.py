@@ -312,3 +312,14 @@ def hit_evidence_package_view(request, pk):
     response["Content-Disposition"] = f'attachment; filename="evidence-hit-{hit.pk}.zip"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def waste_dossier_view(request, producer_code):
+    """固体废物档案: one producing unit's chain of custody month by month (ledger, manifests, hits, seals)."""
+    try:
+        dossier = selectors.waste_dossier(user=request.user, producer_code=producer_code)
+    except NotFound as exc:
+        raise Http404("未找到该产生单位的危险废物数据，或您无权查看。") from exc
+    return render(request, "datacheck/waste_dossier.html", {"nav": "datacheck", "dossier": dossier,
+                                                             "evidence_seals": dossier["evidence_seals"]})
