@@ -199,7 +199,7 @@ def waste_dossier(*, user: User, producer_code: str) -> dict:
                                             "shipped_at", "shipped_t", "received_at", "received_t", "disposed_at",
                                             "disposed_t"), row[:12], strict=True)))
 
-    def beyond(gap, base) -> bool:
+    def beyond(gap: Any, base: Any) -> bool:
         return abs(float(gap)) > WASTE_MIN_GAP and abs(float(gap)) > WASTE_TOLERANCE * float(base or 0)
 
     for month in months.values():
