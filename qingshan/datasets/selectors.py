@@ -70,13 +70,32 @@ def live_seals(*, datasets: Iterable[Dataset] | QuerySet[Dataset]) -> QuerySet["
         "dataset", "batch").order_by("dataset__code", "sequence")
 
 
+# Up to this many rows, a page re-hashes the batches it shows; beyond, it shows their last verification (a
+# verification job or `manage.py verify_datasets`), so that opening a hit never scans millions of rows.
+LIVE_VERIFY_ROWS = 200_000
+
+
 def seals_verified(*, seals: Iterable["BatchSeal"]) -> list[dict]:
-    """Re-hash the batches of the given seals now: [{seal, ok, problem}] (a hit's evidence, shown on its page)."""
+    """Whether the batches of the given seals still match: [{seal, ok, problem, live}] (a hit's evidence, shown on
+    its page): re-hashed now when they hold at most LIVE_VERIFY_ROWS rows, else their last verification's outcome
+    (not yet verified counts as not shown to be intact)."""
     from .verification import verify_seals
 
     chosen = list(seals)
-    outcome = verify_seals(chosen)
-    return [{"seal": s, "ok": not outcome.get(s.pk), "problem": outcome.get(s.pk, "")} for s in chosen]
+    if sum(s.row_count for s in chosen) <= LIVE_VERIFY_ROWS:
+        outcome = verify_seals(chosen)
+        return [{"seal": s, "ok": not outcome.get(s.pk), "problem": outcome.get(s.pk, ""), "live": True}
+                for s in chosen]
+    shown = []
+    for s in chosen:
+        if s.verified_ok:
+            problem = ""
+        elif s.verified_ok is None:
+            problem = f"批次 #{s.batch_id}（{s.dataset.name}）尚未校验，请在“封存校验”页面提交校验"
+        else:
+            problem = f"批次 #{s.batch_id}（{s.dataset.name}）最近一次校验未通过：{s.verify_problem}"
+        shown.append({"seal": s, "ok": not problem, "problem": problem, "live": False})
+    return shown
 
 
 def batch_rows_canonical(*, seal: "BatchSeal", out: Path) -> int:

@@ -203,3 +203,19 @@ def test_the_seals_page_shows_each_batch_and_queues_a_verification(world, water,
     page = client.get("/datasets/seals/").content.decode()
     assert "1 个批次未通过校验" in page and "行数未变，但数据内容在封存后被修改" in page
     assert AuditEvent.objects.get(action="datasets_verify").actor == world.leader
+
+
+def test_large_evidence_shows_the_last_verification_instead_of_rehashing(world, water, sealed, settings,
+                                                                         monkeypatch):
+    from qingshan.datasets import selectors
+
+    monkeypatch.setattr(selectors, "LIVE_VERIFY_ROWS", 1)
+    seals = list(selectors.live_seals(datasets=[water]))
+    assert [c["ok"] for c in selectors.seals_verified(seals=seals)] == [False, False]  # never verified
+    datasets_verify(actor=world.leader)
+    duck("DELETE FROM ds_water_readings WHERE section = 'S01'")  # after that verification: not seen until the next
+    checked = selectors.seals_verified(seals=selectors.live_seals(datasets=[water]))
+    assert [c["ok"] for c in checked] == [True, True] and not checked[0]["live"]
+    datasets_verify(actor=world.leader)
+    checked = selectors.seals_verified(seals=selectors.live_seals(datasets=[water]))
+    assert [c["ok"] for c in checked] == [False, True] and "最近一次校验未通过" in checked[0]["problem"]
