@@ -224,3 +224,12 @@ def waste_dossier(*, user: User, producer_code: str) -> dict:
     return {"code": producer_code, "name": name, "months": [months[p] for p in sorted(months)],
             "evidence_seals": {"kept": bool(checked), "ok": bool(checked) and not failed, "seals": checked,
                                "failed": failed}}
+
+
+def waste_producer_of(hit: Hit) -> str:
+    """The producing unit a solid-waste model's hit is about (its dossier's key), or '' for any other hit."""
+    if hit.model.code == "waste_mass_balance":
+        return hit.subject_key.split("|", 1)[0]
+    if hit.model.code in WASTE_MODELS and hit.evidence:
+        return str(hit.evidence[0].get("producer_code") or "")
+    return ""

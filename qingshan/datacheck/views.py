@@ -241,6 +241,7 @@ def _hit_page(request, hit, *, forms=None, status=200, revealed=False, reveal_er
         "history": [(e, _action_label(e.action)) for e in selectors.hit_history(hit=hit)],
         "can_see_problem": hit.problem_visible,
         "evidence_seals": selectors.hit_evidence_seals(hit=hit) if hit.state == HitState.CONVERTED else None,
+        "waste_producer": selectors.waste_producer_of(hit),
     }, status=status)
 
 

@@ -50,6 +50,15 @@ def test_the_dossier_shows_the_chain_month_by_month(waste_world, client):
     assert "证据所在批次未通过校验" in client.get("/datacheck/waste/P2/").content.decode()
 
 
+def test_the_hit_page_links_to_the_producers_dossier(waste_world, client):
+    from qingshan.datacheck.models import Hit
+
+    hit = Hit.objects.get(model__code="waste_mass_balance", subject_key="P2|202603")
+    client.force_login(waste_world.officer)
+    page = client.get(f"/datacheck/hits/{hit.pk}/").content.decode()
+    assert 'href="/datacheck/waste/P2/"' in page and "查看产生单位的固体废物档案" in page
+
+
 def test_units_and_strangers_see_no_dossier(waste_world, client):
     client.force_login(waste_world.officer)
     assert client.get("/datacheck/waste/NOPE/").status_code == 404
