@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from qingshan.core.errors import NotFound, PermissionRefused
 from qingshan.datasets.models import Dataset, DatasetShare, ImportBatch
-from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES, OrgKind
+from qingshan.orgs.choices import LEADER_ROLES, READONLY_ROLES, SUPERVISOR_ROLES, OrgKind, Role
 from qingshan.orgs.models import Organisation, User, commission_of
 
 from .actors import profile_of
@@ -113,3 +113,17 @@ def require_manager(user: User, what: str = "导入数据") -> None:
     """Refuse unless `user` has a supervisor role."""
     if not may_manage_datasets(user):
         raise PermissionRefused(f"只有纪检监察机构的监督人员可以{what}。")
+
+
+# 案件监督管理室 keeps the evidence; the commission's leaders answer for it (issue 16: verifying the seals).
+VERIFIER_ROLES = frozenset({Role.ANGUAN_STAFF, Role.COMMISSION_LEADER})
+
+
+def may_verify_datasets(user: User) -> bool:
+    """Whether `user` may re-hash the stored data sets against their seals (案管 staff, commission leaders)."""
+    return bool(user.is_superuser or profile_of(user).roles & VERIFIER_ROLES)
+
+
+def require_verifier(user: User) -> None:
+    if not may_verify_datasets(user):
+        raise PermissionRefused("只有案件监督管理室工作人员和委领导可以校验数据集封存。")

@@ -75,3 +75,4 @@ class Action(models.TextChoices):
     CONFIRM = "confirm", "确认转为问题"
     VERIFY = "verify", "转核查"
     DISMISS = "dismiss", "排除"
+    EVIDENCE_EXPORT = "evidence_export", "导出证据包"

@@ -1,7 +1,7 @@
 """Every read of 数据比对模型 a user can see. Each selector starts from the access-scoped queryset."""
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -15,6 +15,9 @@ from .choices import HitState
 from .filters import HitFilter
 from .models import CheckModel, CheckModelVersion, Hit, Run
 from .prose import HitSubject, hit_subject, model_vocabulary
+
+if TYPE_CHECKING:
+    from qingshan.problems.models import Problem
 
 HIT_LIST_RELATED = ("model", "problem", "region", "last_run")
 
@@ -122,3 +125,111 @@ def hit_evidence(*, hit: Hit) -> HitEvidence:
     vocabulary = model_vocabulary(hit.model)
     columns, rows = vocabulary.table(getattr(hit, "shown_evidence", hit.evidence) or [])  # masked when asked
     return HitEvidence(columns=columns, rows=rows, subject=hit_subject(hit, vocabulary))
+
+
+def hit_evidence_seals(*, hit: Hit) -> dict:
+    """Whether the evidence of a confirmed hit is still what was imported: its kept seals re-hashed now.
+    {"kept": bool, "ok": bool, "seals": [{seal, ok, problem}], "failed": [...]} (kept False before confirmation)."""
+    from qingshan.datasets.selectors import seals_verified
+
+    seals = list(hit.evidence_seals.select_related("dataset", "batch").order_by("dataset__code", "sequence"))
+    checked = seals_verified(seals=seals) if seals else []
+    failed = [c for c in checked if not c["ok"]]
+    return {"kept": bool(seals), "ok": bool(seals) and not failed, "seals": checked, "failed": failed}
+
+
+def problem_evidence_seals(*, user: User, problem: "Problem") -> dict | None:
+    """The evidence seals of the hit a problem was made from (hit_evidence_seals), for those who may see data sets;
+    None for any other problem or user."""
+    from qingshan.access.datasets import may_view_datasets
+
+    # Only problems registered from a model hit (source 数据比对模型, code "model") can have one: no query for others.
+    if getattr(problem.source, "code", "") != "model" or not may_view_datasets(user):
+        return None
+    hit = Hit.objects.filter(problem=problem, state=HitState.CONVERTED).first()
+    return hit_evidence_seals(hit=hit) if hit is not None else None
+
+
+WASTE_MODELS = ("waste_manifest_not_received", "waste_mass_balance", "waste_receiver_unlicensed",
+                "waste_vehicle_not_at_receiver")
+# The same tolerance as the waste_mass_balance model: a gap beyond 5 % of its base and beyond 0.1 t.
+WASTE_TOLERANCE, WASTE_MIN_GAP = 0.05, 0.1
+
+
+def waste_dossier(*, user: User, producer_code: str) -> dict:
+    """A producing unit's solid-waste chain month by month (issue 16): its ledger and manifests from the
+    waste_generation and waste_manifests data sets (NotFound unless `user` sees both, or the unit is unknown),
+    the model hits on them `user` may see, and whether the batches they come from still verify."""
+    from qingshan.core.errors import NotFound
+    from qingshan.datasets.selectors import dataset_detail, duckdb_connect, live_seals, seals_verified
+
+    manifests_set = dataset_detail(user=user, code="waste_manifests")
+    ledger_set = dataset_detail(user=user, code="waste_generation")
+    with duckdb_connect(read_only=True) as con:
+        ledger = con.execute(
+            "SELECT period, sum(stock_start_t), sum(produced_t), sum(stock_end_t), max(producer) "
+            "FROM ds_waste_generation WHERE producer_code = ? GROUP BY period ORDER BY period",
+            [producer_code]).fetchall()
+        manifests = con.execute(
+            "SELECT manifest_no, year(shipped_at) * 100 + month(shipped_at), waste_category, waste_code, receiver, "
+            "plate, shipped_at, shipped_weight_t, received_at, received_weight_t, disposed_at, disposed_weight_t, "
+            "producer FROM ds_waste_manifests WHERE producer_code = ? ORDER BY shipped_at, manifest_no",
+            [producer_code]).fetchall()
+    if not ledger and not manifests:
+        raise NotFound
+    name = (ledger[0][4] if ledger else manifests[0][12]) or producer_code
+    months: dict[int, dict] = {}
+    for period, start, produced, end, _name in ledger:
+        months[period] = {"period": period, "stock_start": start, "produced": produced, "stock_end": end,
+                          "transferred": 0, "received": 0, "disposed": 0, "sent_received": 0, "received_disposed": 0,
+                          "manifests": []}
+    for row in manifests:
+        month = months.setdefault(row[1], {"period": row[1], "stock_start": None, "produced": None,
+                                           "stock_end": None, "transferred": 0, "received": 0, "disposed": 0,
+                                           "sent_received": 0, "received_disposed": 0, "manifests": []})
+        shipped, received, disposed = row[7] or 0, row[9], row[11]
+        month["transferred"] += shipped
+        if received is not None:
+            month["received"] += received
+            month["sent_received"] += shipped
+            if disposed is not None:
+                month["disposed"] += disposed
+                month["received_disposed"] += received
+        month["manifests"].append(dict(zip(("manifest_no", "period", "category", "code", "receiver", "plate",
+                                            "shipped_at", "shipped_t", "received_at", "received_t", "disposed_at",
+                                            "disposed_t"), row[:12], strict=True)))
+
+    def beyond(gap: Any, base: Any) -> bool:
+        return abs(float(gap)) > WASTE_MIN_GAP and abs(float(gap)) > WASTE_TOLERANCE * float(base or 0)
+
+    for month in months.values():
+        if month["produced"] is not None:
+            month["ledger_gap"] = month["stock_start"] + month["produced"] - month["transferred"] - month["stock_end"]
+            month["ledger_beyond"] = beyond(month["ledger_gap"], max(month["produced"], month["transferred"]))
+        month["transport_gap"] = month["sent_received"] - month["received"]
+        month["transport_beyond"] = beyond(month["transport_gap"], month["sent_received"])
+        month["disposal_gap"] = month["received_disposed"] - month["disposed"]
+        month["disposal_beyond"] = beyond(month["disposal_gap"], month["received_disposed"])
+    keys = [m[0] for m in manifests] + [f"{producer_code}|{p}" for p in months]
+    hits: dict[str, list[Hit]] = {}
+    for hit in visible_hits(user).filter(model__code__in=WASTE_MODELS, subject_key__in=keys).select_related(
+            "model").order_by("model__code"):
+        hits.setdefault(hit.subject_key, []).append(hit)
+    for month in months.values():
+        month["hits"] = hits.get(f"{producer_code}|{month['period']}", [])
+        for manifest in month["manifests"]:
+            manifest["hits"] = hits.get(manifest["manifest_no"], [])
+    checked = seals_verified(seals=live_seals(datasets=[manifests_set, ledger_set]))
+    failed = [c for c in checked if not c["ok"]]
+    return {"code": producer_code, "name": name, "months": [months[p] for p in sorted(months)],
+            "evidence_seals": {"kept": bool(checked), "ok": bool(checked) and not failed, "seals": checked,
+                               "failed": failed}}
+
+
+def waste_producer_of(hit: Hit) -> str:
+    """The producing unit a solid-waste model's hit is about (its dossier's key), or '' for any other hit."""
+    if hit.model.code == "waste_mass_balance":
+        return hit.subject_key.split("|", 1)[0]
+    if hit.model.code in WASTE_MODELS and hit.evidence:
+        return str(hit.evidence[0].get("producer_code") or "")
+    return ""

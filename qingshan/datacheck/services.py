@@ -685,8 +685,14 @@ def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, re
         hit.state, hit.problem = to_state, problem
         hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), (reason or "").strip()
         hit.save(update_fields=["state", "problem", "decided_by", "decided_at", "reason"])
+        # The evidence keeps the seals of the batches the model's data sets held when it was confirmed (issue 16).
+        from qingshan.datasets.selectors import live_seals
+
+        seals = list(live_seals(datasets=hit.model.datasets.all()))
+        hit.evidence_seals.set(seals)
         _audit_hit(hit, actor=actor, org=org, action=Action.CONFIRM, from_state=before, reason=hit.reason,
-                   payload={"problem": problem.number, "problem_id": problem.pk})
+                   payload={"problem": problem.number, "problem_id": problem.pk,
+                            "seals": [s.seal for s in seals]})
     return hit
 
 

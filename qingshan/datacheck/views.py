@@ -240,6 +240,8 @@ def _hit_page(request, hit, *, forms=None, status=200, revealed=False, reveal_er
         "verify_form": forms.get("verify") or VerifyForm(), "dismiss_form": forms.get("dismiss") or DismissForm(),
         "history": [(e, _action_label(e.action)) for e in selectors.hit_history(hit=hit)],
         "can_see_problem": hit.problem_visible,
+        "evidence_seals": selectors.hit_evidence_seals(hit=hit) if hit.state == HitState.CONVERTED else None,
+        "waste_producer": selectors.waste_producer_of(hit),
     }, status=status)
 
 
@@ -286,3 +288,39 @@ def _done_message(action: str, hit) -> str:
     if action == "confirm":
         return f"已确认并转为问题 {hit.problem.number}。"
     return "已转核查。" if action == "verify" else "已排除该线索。"
+
+
+@login_required
+def hit_evidence_package_view(request, pk):
+    """导出证据包: the confirmed hit's evidence with its seals, verifiable by tools/verify_evidence.py (audited)."""
+    import shutil
+
+    from .evidence import hit_evidence_package
+
+    hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
+    try:
+        path = hit_evidence_package(actor=request.user, hit=hit)
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("datacheck:hit", pk=hit.pk)
+    data = path.read_bytes()
+    shutil.rmtree(path.parent, ignore_errors=True)
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evidence-hit-{hit.pk}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def waste_dossier_view(request, producer_code):
+    """固体废物档案: one producing unit's chain of custody month by month (ledger, manifests, hits, seals)."""
+    try:
+        dossier = selectors.waste_dossier(user=request.user, producer_code=producer_code)
+    except NotFound as exc:
+        raise Http404("未找到该产生单位的危险废物数据，或您无权查看。") from exc
+    return render(request, "datacheck/waste_dossier.html", {"nav": "datacheck", "dossier": dossier,
+                                                             "evidence_seals": dossier["evidence_seals"]})

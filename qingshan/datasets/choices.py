@@ -41,3 +41,5 @@ class Action(models.TextChoices):
     SHARE = "dataset_share", "共享数据集"
     UNSHARE = "dataset_unshare", "撤销数据集共享"
     REVEAL = "dataset_reveal", "查看个人信息明文"
+    VERIFY = "datasets_verify", "校验数据集封存"
+    VERIFY_REQUEST = "datasets_verify_request", "申请校验数据集封存"

@@ -24,6 +24,7 @@ import duckdb
 from qingshan.core.spreadsheets import Sheet, SpreadsheetRefused, first_sheet_rows
 
 from .catalog import COLUMN_TYPES
+from .sealing import BATCH_COLUMN, batch_hashes
 from .storage import quote_ident, quote_literal, typed_sql
 from .vocabulary import choice_codes_by_label, choices_shown
 
@@ -366,10 +367,12 @@ class Staged:
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[dict]) -> None:
     """Create the data set's table if it is missing and add any column the schema has gained."""
     defs = ", ".join(f"{quote_ident(c['name'])} {COLUMN_TYPES[c['type']]}" for c in columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table)} ({defs})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table)} ({defs}, {quote_ident(BATCH_COLUMN)} BIGINT)")
     existing = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main'",
         [table]).fetchall()}
+    if BATCH_COLUMN not in existing:  # a table made before batches were sealed: its old rows belong to no batch
+        con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN {quote_ident(BATCH_COLUMN)} BIGINT")
     for c in columns:
         if c["name"] not in existing:
             con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN {quote_ident(c['name'])} "
@@ -577,12 +580,14 @@ def _duplicate_keys(con, *, table, columns, key, mode, first_row, native) -> tup
 
 
 def write_staged(con: duckdb.DuckDBPyConnection, *, table: str, columns: list[dict], present: list[str],
-                 mode: str, native: frozenset[str] = frozenset()) -> int:
-    """Append or replace the data set's rows from the staging table; returns the table's new row count."""
+                 mode: str, native: frozenset[str] = frozenset(), batch_id: int | None = None) -> int:
+    """Append or replace the data set's rows from the staging table, each row marked with `batch_id` (the batch
+    that writes it); returns the table's new row count."""
     if mode == "replace":
         con.execute(f"DELETE FROM {quote_ident(table)}")
-    names = [c["name"] for c in columns if c["name"] in present]
-    values = ", ".join(_typed(c["name"], c["type"], native) for c in columns if c["name"] in present)
+    names = [c["name"] for c in columns if c["name"] in present] + [BATCH_COLUMN]
+    values = ", ".join([_typed(c["name"], c["type"], native) for c in columns if c["name"] in present]
+                       + [str(int(batch_id)) if batch_id is not None else "NULL"])
     con.execute(f"INSERT INTO {quote_ident(table)} ({', '.join(quote_ident(n) for n in names)}) "
                 f"SELECT {values} FROM {STAGING}")  # insertion order is preserved: rows keep the file's order
     return con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
@@ -610,13 +615,15 @@ class Outcome:
     encoding: str
     rows: int
     table_rows: int
+    rows_sha256: str = ""  # the hash of the batch's rows as stored (sealing.py), when a batch id was given
 
 
 def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: str, table: str, columns: list[dict],
                 key: list[str], mode: str, progress: Progress = _no_progress,
-                on_format: Callable[[str, str], None] | None = None) -> Outcome:
+                on_format: Callable[[str, str], None] | None = None, batch_id: int | None = None) -> Outcome:
     """Import `path` into `table` inside one DuckDB transaction on `con` (the caller holds the writer lock).
-    Either everything is written and committed, or ImportRefused is raised and nothing has changed."""
+    Either everything is written and committed, or ImportRefused is raised and nothing has changed. With a
+    `batch_id` the rows are marked with it and hashed as stored, before the commit (the seal's rows hash)."""
     progress(phase="识别文件", percent=2)
     # Staging rowids number the file's rows only while insertion order is kept (a model engine sharing this
     # process's DuckDB instance may have switched it off for its own speed).
@@ -664,7 +671,13 @@ def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: st
                 ensure_table(con, table, columns)
                 validate_staged(con, table=table, columns=columns, key=key, present=mapped, mode=mode, native=native)
                 progress(phase="写入数据", percent=80, rows_total=rows)
-                table_rows = write_staged(con, table=table, columns=columns, present=mapped, mode=mode, native=native)
+                table_rows = write_staged(con, table=table, columns=columns, present=mapped, mode=mode, native=native,
+                                          batch_id=batch_id)
+                rows_sha256 = ""
+                if batch_id is not None:
+                    progress(phase="封存数据", percent=90, rows_total=rows)
+                    sealed = batch_hashes(con, table, [(c["name"], c["type"]) for c in columns], [batch_id])
+                    rows_sha256 = sealed[batch_id][1]
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -672,7 +685,7 @@ def import_file(con: duckdb.DuckDBPyConnection, *, path: Path, original_name: st
         finally:
             con.execute(f"DROP TABLE IF EXISTS {STAGING}")
     return Outcome(file_format=file_format, encoding=ENCODING_LABELS.get(encoding, ""), rows=rows,
-                   table_rows=table_rows)
+                   table_rows=table_rows, rows_sha256=rows_sha256)
 
 
 def rows_to_csv(rows: Iterable, names: list[str], out: Path) -> None:

@@ -111,3 +111,34 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (BatchStatus.DONE, BatchStatus.FAILED)
+
+
+class BatchSeal(models.Model):
+    """The seal of one written import batch (issue 16): the hash of its rows and of its source file, chained to the
+    data set's previous seal; how `seal` is computed is defined in `sealing.py`. Never edited after creation, except
+    for the superseding replace import and the latest verification outcome."""
+
+    batch = models.OneToOneField(ImportBatch, verbose_name="导入批次", on_delete=models.PROTECT, related_name="seal")
+    dataset = models.ForeignKey(Dataset, verbose_name="数据集", on_delete=models.CASCADE, related_name="seals")
+    sequence = models.PositiveIntegerField("封存序号")
+    previous_seal = models.CharField("上一封存值", max_length=64, blank=True)
+    columns = models.JSONField("封存字段", default=list)  # [[name, type], ...] in schema order at sealing time
+    row_count = models.BigIntegerField("行数")
+    rows_sha256 = models.CharField("数据行哈希", max_length=64)
+    file_sha256 = models.CharField("源文件 SHA-256", max_length=64)
+    importer_name = models.CharField("导入人", max_length=150, blank=True)
+    sealed_at = models.DateTimeField("封存时间")
+    seal = models.CharField("封存值", max_length=64, unique=True)
+    superseded_by = models.ForeignKey("self", verbose_name="被替换于", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    verified_at = models.DateTimeField("最近校验时间", null=True, blank=True)
+    verified_ok = models.BooleanField("最近校验通过", null=True, blank=True)
+    verify_problem = models.CharField("校验发现", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导入批次封存"
+        ordering = ["dataset", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "sequence"], name="uniq_seal_sequence")]
+
+    def __str__(self):
+        return f"{self.dataset.code} #{self.sequence} {self.seal[:12]}"

@@ -21,6 +21,7 @@ import yaml
 from qingshan.core.errors import ServiceError
 
 from .catalog import COLUMN_TYPES, IDENTIFIER
+from .sealing import BATCH_COLUMN
 
 NUMERIC_TYPES = ("integer", "decimal", "double")
 RANGED_TYPES = (*NUMERIC_TYPES, "date", "timestamp")
@@ -108,6 +109,8 @@ def parse_spec(spec: dict) -> dict:
             raise ServiceError(f"字段“{col}”中有无法识别的项：{'、'.join(map(str, bad))}。")
         if col in seen:
             raise ServiceError(f"字段“{col}”重复定义。")
+        if col == BATCH_COLUMN:
+            raise ServiceError(f"字段名“{col}”为系统保留（记录每行所属的导入批次），请换一个名称。")
         seen.add(col)
         logical_type = raw.get("type")
         if logical_type not in COLUMN_TYPES:

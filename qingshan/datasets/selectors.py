@@ -1,5 +1,8 @@
 """Reads of data sets, scoped by `access`, and the catalogue the comparison-model engines query."""
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
@@ -9,11 +12,15 @@ from qingshan.orgs.models import Organisation, User, commission_of
 
 from .catalog import Catalog, DatasetInfo
 from .models import Dataset, DatasetShare, ImportBatch
-from .storage import duckdb_connect, quote_ident
+from .storage import duckdb_connect, quote_ident, quote_literal
 from .vocabulary import format_value, unit_of
 
+if TYPE_CHECKING:
+    from .models import BatchSeal
+
 __all__ = ["batch_detail", "batch_list", "dataset_detail", "dataset_list", "dataset_preview", "dataset_schemas",
-           "dataset_shares", "duckdb_connect", "engine_catalog", "format_value", "personal_columns", "share_candidates",
+           "dataset_shares", "duckdb_connect", "seal_overview", "live_seals", "seals_verified",
+           "batch_rows_canonical", "engine_catalog", "format_value", "personal_columns", "share_candidates",
            "subject_facts", "unit_of"]
 
 
@@ -33,6 +40,81 @@ def batch_list(*, user: User, dataset: Dataset | None = None) -> QuerySet[Import
     if dataset is not None:
         batches = batches.filter(dataset=dataset)
     return batches.order_by("-created_at", "-id")
+
+
+def seal_overview(*, user: User) -> list[dict]:
+    """For each data set `user` may see: its live seals (newest first) with their last verification."""
+    from .models import BatchSeal
+
+    datasets = list(dataset_list(user=user))
+    seals: dict[int, list] = {}
+    for seal in BatchSeal.objects.filter(dataset__in=datasets).select_related("batch").order_by("dataset",
+                                                                                                   "-sequence"):
+        seals.setdefault(seal.dataset_id, []).append(seal)
+    rows = []
+    for dataset in datasets:
+        mine = seals.get(dataset.pk, [])
+        failed = [s for s in mine if s.verified_ok is False]
+        checked = [s.verified_at for s in mine if s.verified_at]
+        rows.append({"dataset": dataset, "seals": mine[:10], "count": len(mine), "failed": failed,
+                     "verified_at": min(checked) if checked and len(checked) == len(mine) else None,
+                     "unverified": sum(1 for s in mine if s.verified_ok is None)})
+    return rows
+
+
+def live_seals(*, datasets: Iterable[Dataset] | QuerySet[Dataset]) -> QuerySet["BatchSeal"]:
+    """The seals of the batches whose rows `datasets` hold now (not replaced since), oldest first."""
+    from .models import BatchSeal
+
+    return BatchSeal.objects.filter(dataset__in=datasets, superseded_by__isnull=True).select_related(
+        "dataset", "batch").order_by("dataset__code", "sequence")
+
+
+# Up to this many rows, a page re-hashes the batches it shows; beyond, it shows their last verification (a
+# verification job or `manage.py verify_datasets`), so that opening a hit never scans millions of rows.
+LIVE_VERIFY_ROWS = 200_000
+
+
+def seals_verified(*, seals: Iterable["BatchSeal"]) -> list[dict]:
+    """Whether the batches of the given seals still match: [{seal, ok, problem, live}] (a hit's evidence, shown on
+    its page): re-hashed now when they hold at most LIVE_VERIFY_ROWS rows, else their last verification's outcome
+    (not yet verified counts as not shown to be intact)."""
+    from .verification import verify_seals
+
+    chosen = list(seals)
+    if sum(s.row_count for s in chosen) <= LIVE_VERIFY_ROWS:
+        outcome = verify_seals(chosen)
+        return [{"seal": s, "ok": not outcome.get(s.pk), "problem": outcome.get(s.pk, ""), "live": True}
+                for s in chosen]
+    shown = []
+    for s in chosen:
+        if s.verified_ok:
+            problem = ""
+        elif s.verified_ok is None:
+            problem = f"批次 #{s.batch_id}（{s.dataset.name}）尚未校验，请在“封存校验”页面提交校验"
+        else:
+            problem = f"批次 #{s.batch_id}（{s.dataset.name}）最近一次校验未通过：{s.verify_problem}"
+        shown.append({"seal": s, "ok": not problem, "problem": problem, "live": False})
+    return shown
+
+
+def batch_rows_canonical(*, seal: "BatchSeal", out: Path) -> int:
+    """Write the stored rows of a sealed batch to the CSV file `out` in their canonical text form (sealing.py):
+    a header of column names, one cell per value, NULL as \\N and a leading backslash doubled; returns the rows."""
+    from .sealing import BATCH_COLUMN, text_sql
+
+    cells = []
+    for name, logical in seal.columns:
+        text = text_sql(name, logical)
+        cells.append(f"CASE WHEN {text} IS NULL THEN '\\N' WHEN starts_with({text}, '\\') THEN '\\' || {text} "
+                     f"ELSE {text} END AS {quote_ident(name)}")
+    with duckdb_connect(read_only=True) as con:
+        con.execute(f"COPY (SELECT {', '.join(cells)} FROM {quote_ident(seal.dataset.table)} "
+                    f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}) TO {quote_literal(str(out))} "
+                    f"(FORMAT CSV, HEADER, QUOTE '\"', ESCAPE '\"')")
+        found = con.execute(f"SELECT count(*) FROM {quote_ident(seal.dataset.table)} "
+                            f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}").fetchone()
+        return int(found[0]) if found else 0
 
 
 def batch_detail(*, user: User, pk: int | str) -> ImportBatch:

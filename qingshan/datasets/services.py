@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
 from django.conf import settings
@@ -28,9 +28,14 @@ from qingshan.orgs.models import Organisation, User
 from .catalog import COLUMN_TYPES
 from .choices import Action, BatchStatus, ImportMode, Storage
 from .importing import ImportRefused, import_file, rows_to_csv
-from .models import Dataset, ImportBatch
+from .models import BatchSeal, Dataset, ImportBatch
 from .schema import load_spec_file, parse_spec
+from .sealing import BATCH_COLUMN, seal_of
 from .storage import duckdb_connect, quote_ident, quote_literal, writer_lock
+
+if TYPE_CHECKING:
+    from .importing import Outcome
+    from .verification import VerifyReport
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +129,8 @@ def _apply_schema(con: duckdb.DuckDBPyConnection, dataset: Dataset, old_columns:
     else:
         _drop(con, table)
     defs = ", ".join(f"{quote_ident(c['name'])} {COLUMN_TYPES[c['type']]}" for c in new["columns"])
-    con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table)} ({defs})")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(table)} ({defs}, {quote_ident(BATCH_COLUMN)} BIGINT)")
+    con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS {quote_ident(BATCH_COLUMN)} BIGINT")
     for c in new["columns"]:
         if c["name"] not in old or not rows:
             con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS {quote_ident(c['name'])} "
@@ -288,9 +294,10 @@ def _run_locked(batch: ImportBatch, update: Callable[..., None], on_format: Call
         # PostgreSQL an open transaction would hide it until the end; on SQLite it would lock the table).
         outcome = import_file(con, path=Path(batch.stored_path), original_name=batch.original_name,
                               table=dataset.table, columns=dataset.columns, key=dataset.key,
-                              mode=batch.mode, progress=update, on_format=on_format)
-        # The batch, the counts and the event are saved together once DuckDB has committed the data.
+                              mode=batch.mode, progress=update, on_format=on_format, batch_id=batch_id)
+        # The batch, the counts, the seal and the event are saved together once DuckDB has committed the data.
         with transaction.atomic():
+            seal = _seal_batch(batch, outcome)
             now = timezone.now()
             ImportBatch.objects.filter(pk=batch_id).update(
                 status=BatchStatus.DONE, finished_at=now, phase="完成", percent=100, rows_done=outcome.rows,
@@ -302,7 +309,8 @@ def _run_locked(batch: ImportBatch, update: Callable[..., None], on_format: Call
                          actor=batch.created_by, actor_org=_actor_org(batch.created_by),
                          from_state=BatchStatus.RUNNING, to_state=BatchStatus.DONE,
                          payload={"dataset": dataset.code, "rows": outcome.rows, "mode": batch.mode,
-                                  "table_rows": outcome.table_rows, "encoding": outcome.encoding})
+                                  "table_rows": outcome.table_rows, "encoding": outcome.encoding,
+                                  **_seal_payload(seal)})
 
 
 def batches_recover_interrupted() -> int:
@@ -402,17 +410,104 @@ def dataset_load_rows(*, actor: User | None, dataset: Dataset, rows: Iterable | 
         else:
             path, name = Path(scratch) / "rows.csv", "rows.csv"
             rows_to_csv(rows, dataset.column_names, path)  # type: ignore[arg-type]  # not None: exactly one of rows or relation
+        digest = hashlib.sha256()
+        with open(path, "rb") as source:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                digest.update(chunk)
         with writer_lock(), duckdb_connect(read_only=False) as con, transaction.atomic():
+            # A bulk load is a batch too (系统装载), so its rows are attributable and sealed like an upload's.
+            batch = ImportBatch.objects.create(
+                dataset=dataset, created_by=actor, original_name="系统装载", file_format=path.suffix.lstrip("."),
+                sha256=digest.hexdigest(), size=path.stat().st_size, mode=mode, status=BatchStatus.RUNNING,
+                started_at=timezone.now(), phase="写入数据")
             try:
                 outcome = import_file(con, path=path, original_name=name, table=dataset.table,
-                                      columns=dataset.columns, key=dataset.key, mode=mode)
+                                      columns=dataset.columns, key=dataset.key, mode=mode, batch_id=batch.pk)
             except ImportRefused as refused:
                 detail = "；".join(refused.errors[:5])
                 raise ServiceError(refused.summary + (f"（{detail}）" if detail else "")) from refused
             now = timezone.now()
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=BatchStatus.DONE, finished_at=now, phase="完成", percent=100, rows_done=outcome.rows,
+                rows_total=outcome.rows, row_count=outcome.rows, encoding=outcome.encoding)
+            seal = _seal_batch(batch, outcome)
             Dataset.objects.filter(pk=dataset.pk).update(row_count=outcome.table_rows, last_import_at=now,
                                                          updated_at=now)
             record_event(object_type=DATASET, object_id=dataset.pk, action=Action.LOAD, actor=actor,
-                         actor_org=_actor_org(actor), payload={"rows": outcome.rows, "mode": mode})
+                         actor_org=_actor_org(actor),
+                         payload={"rows": outcome.rows, "mode": mode, "batch": batch.pk, **_seal_payload(seal)})
     dataset.row_count = outcome.table_rows
     return outcome.rows
+
+
+# ---------------------------------------------------------------- seals (issue 16; definitions in sealing.py)
+
+
+def _seal_batch(batch: ImportBatch, outcome: "Outcome") -> BatchSeal:
+    """Seal a batch just written (inside the transaction that records it; the caller holds the writer lock, so
+    the chain of the data set has one writer). A replace import supersedes every earlier live seal."""
+    dataset = Dataset.objects.select_for_update().get(pk=batch.dataset_id)
+    last = BatchSeal.objects.filter(dataset=dataset).order_by("-sequence").first()
+    columns = [[c["name"], c["type"]] for c in dataset.columns]
+    importer = batch.created_by.get_username() if batch.created_by is not None else ""
+    sealed_at = timezone.now()
+    previous = last.seal if last else ""
+    fields = {"dataset": dataset.code, "batch": batch.pk, "previous": previous,
+              "columns": [tuple(c) for c in columns], "rows": outcome.rows, "rows_sha256": outcome.rows_sha256,
+              "file_sha256": batch.sha256, "importer": importer, "sealed_at": sealed_at}
+    seal = BatchSeal.objects.create(
+        batch=batch, dataset=dataset, sequence=(last.sequence + 1) if last else 1, previous_seal=previous,
+        columns=columns, row_count=outcome.rows, rows_sha256=outcome.rows_sha256, file_sha256=batch.sha256,
+        importer_name=importer, sealed_at=sealed_at, seal=seal_of(**fields))
+    if batch.mode == ImportMode.REPLACE:
+        BatchSeal.objects.filter(dataset=dataset, superseded_by__isnull=True).exclude(pk=seal.pk).update(
+            superseded_by=seal)
+    return seal
+
+
+def _seal_payload(seal: BatchSeal) -> dict:
+    return {"seal": seal.seal, "seal_sequence": seal.sequence, "previous_seal": seal.previous_seal,
+            "rows_sha256": seal.rows_sha256, "file_sha256": seal.file_sha256}
+
+
+def datasets_verify(*, actor: User | None = None, datasets: Iterable[Dataset] | None = None,
+                    on_behalf_of: User | None = None) -> "VerifyReport":
+    """Re-hash the stored rows of every sealed batch (of `datasets`, or all) and check each data set's chain; the
+    outcome of each seal is recorded on it and the run is audited. `actor=None` is the command line or the job
+    (`on_behalf_of` then names who asked for it, checked when asking)."""
+    from .verification import verify_datasets
+
+    if actor is not None:
+        from qingshan.access.datasets import require_verifier
+
+        require_verifier(actor)
+    report = verify_datasets(datasets)
+    now = timezone.now()
+    with transaction.atomic():
+        for result in report.results:
+            for seal_id, problem in result.seal_outcomes.items():
+                BatchSeal.objects.filter(pk=seal_id).update(verified_at=now, verified_ok=not problem,
+                                                            verify_problem=problem[:300])
+        who = actor or on_behalf_of
+        record_event(object_type=DATASET, object_id=0, action=Action.VERIFY, actor=who,
+                     actor_org=_actor_org(who), payload={
+                         "datasets": [r.dataset.code for r in report.results], "findings": len(report.findings),
+                         "batches": report.batch_count, "rows": report.row_count})
+    return report
+
+
+def datasets_verify_request(*, actor: User, datasets: Iterable[Dataset]) -> int:
+    """Queue a verification of `datasets` (those the actor sees) for the worker; returns how many were queued."""
+    from qingshan.access.datasets import require_verifier
+
+    from .tasks import run_datasets_verify
+
+    require_verifier(actor)
+    codes = sorted(d.code for d in datasets)
+    if not codes:
+        raise ServiceError("没有可校验的数据集。")
+    with transaction.atomic():
+        record_event(object_type=DATASET, object_id=0, action=Action.VERIFY_REQUEST, actor=actor,
+                     actor_org=_actor_org(actor), payload={"datasets": codes})
+        run_datasets_verify.enqueue(actor.pk, codes)
+    return len(codes)

@@ -6,6 +6,7 @@ from . import api, views
 app_name = "datasets"
 urlpatterns = [
     path("", views.dataset_list_view, name="list"),
+    path("seals/", views.seals_view, name="seals"),
     path("batches/<int:pk>/", views.batch_view, name="batch"),
     path("batches/<int:pk>/report.txt", views.batch_report_view, name="batch_report"),
     path("api/batches/<int:pk>/", api.BatchStatusAPIView.as_view(), name="api_batch"),

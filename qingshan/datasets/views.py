@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from qingshan.access.datasets import may_manage_datasets, may_share_dataset, may_view_datasets
+from qingshan.access.datasets import may_manage_datasets, may_share_dataset, may_verify_datasets, may_view_datasets
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 
 from . import reveal, selectors, services, sharing
@@ -45,7 +45,7 @@ def dataset_list_view(request):
         raise PermissionDenied("数据集仅供纪检监察机构查看。")
     return render(request, "datasets/list.html", {
         "nav": NAV, "datasets": selectors.dataset_list(user=request.user),
-        "can_import": may_manage_datasets(request.user),
+        "can_import": may_manage_datasets(request.user), "can_verify": may_verify_datasets(request.user),
     })
 
 
@@ -171,3 +171,20 @@ def batch_report_view(request, pk):
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-errors.txt"'
     return response
+
+
+@login_required
+def seals_view(request):
+    """封存校验: each data set's sealed import batches and whether their stored rows still match (案管, 委领导)."""
+    if not may_verify_datasets(request.user):
+        raise PermissionDenied("只有案件监督管理室工作人员和委领导可以查看数据集封存校验。")
+    if request.method == "POST":
+        try:
+            queued = services.datasets_verify_request(actor=request.user,
+                                                      datasets=selectors.dataset_list(user=request.user))
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已提交校验 {queued} 个数据集，后台完成后本页显示结果。")
+        return redirect("datasets:seals")
+    return render(request, "datasets/seals.html", {"nav": NAV, "rows": selectors.seal_overview(user=request.user)})

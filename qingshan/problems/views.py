@@ -19,6 +19,7 @@ from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.paging import BoundedPaginator
 from qingshan.core.uploads import content_type_for
 from qingshan.core.worklist import SECTIONS, section_counts, work_queues
+from qingshan.datacheck.selectors import problem_evidence_seals
 
 from . import kpis, selectors, services
 from .choices import ESCALATION_COLOURS, OPEN_STATES, EscalationLevel, State
@@ -134,6 +135,7 @@ def problem_detail_view(request, pk):
         "attach_form": AttachForm(), "reveal_form": RevealForm(), "State": State,
         "sees_internal": may_see_internal(request.user),
         "pending_extension": next((e for e in problem.extensions.all() if e.status == "pending"), None),
+        "evidence_seals": problem_evidence_seals(user=request.user, problem=problem),
     })
 
 

@@ -266,6 +266,9 @@ EXPECTED = {
     "reported_vs_monitored": {"U1|good_ratio"},
     "process_step_late": {"Q1"},
     "process_step_missing": {"Q2"},
+    # The solid-waste chain has no rows in this city: its models are tried in test_catalogue_waste.py.
+    "waste_manifest_not_received": set(), "waste_mass_balance": set(), "waste_receiver_unlicensed": set(),
+    "waste_vehicle_not_at_receiver": set(),
 }
 
 

@@ -20,7 +20,7 @@ def duck_columns(table):
 def test_define_creates_the_table_with_the_storage_types_and_is_audited(world, water):
     assert water.table == "ds_water_readings"
     assert dict(duck_columns(water.table)) == {
-        c["name"]: COLUMN_TYPES[c["type"]] for c in WATER_SPEC["columns"]}
+        **{c["name"]: COLUMN_TYPES[c["type"]] for c in WATER_SPEC["columns"]}, "qs_batch": "BIGINT"}
     assert AuditEvent.objects.filter(object_type="datasets.dataset", object_id=water.pk,
                                      action="dataset_define").count() == 1
 

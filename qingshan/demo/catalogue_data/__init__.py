@@ -29,6 +29,7 @@ from .duties import indicators, penalties, steps
 from .environment import air, water
 from .subsidy import subsidy
 from .transport import transport
+from .waste import waste
 
 __all__ = ["PlantedCounts", "django_loader", "generate"]
 
@@ -43,7 +44,7 @@ def generate(target, *, rng: random.Random, end: dt.date, scale: float = 1.0) ->
     con.execute("SET TimeZone = 'Asia/Shanghai'")
     create_tables(con)
     gen = Build(con, rng, end, scale)
-    for step in (water, air, transport, subsidy, penalties, indicators, steps):
+    for step in (water, air, transport, subsidy, penalties, indicators, steps, waste):
         step(gen)
     for code in dataset_specs():
         gen.planted.rows[code] = con.execute(f'SELECT count(*) FROM "ds_{code}"').fetchone()[0]

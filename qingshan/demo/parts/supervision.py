@@ -161,7 +161,8 @@ class _Plans(_Seeder):
                 off_track += self.indicator(task, name, unit, Decimal(str(base)), Decimal(str(target)), direction,
                                             behind=count % 5 == 2)
                 count += 1
-        return plan, themes, tasks, self.projects(plan, themes, tasks, leaders), off_track
+        projects = self.projects(plan, themes, tasks, leaders) + [self.waste_platform(plan, themes, leaders)]
+        return plan, themes, tasks, projects, off_track
 
     def indicator(self, task, name, unit, base, target, direction, behind: bool) -> int:
         start, deadline = dt.date(2026, 1, 1), dt.date(2026, 12, 31) if self.rng.random() < 0.7 else dt.date(
@@ -228,6 +229,45 @@ class _Plans(_Seeder):
             ProjectStageChange.objects.bulk_create(changes)
             projects.append(project)
         return projects
+
+
+    def waste_platform(self, plan, themes, leaders) -> KeyProject:
+        """Issue 16: the 无废城市 traceability platform, followed by the district commission through its tender,
+        contract and payment milestones, with its integrity-risk list (廉政风险清单)."""
+        district = self.city.districts[0]
+        start = dt.date(2025, 3, 1)
+        project = KeyProject.objects.create(
+            plan=plan, theme=themes[0], name=f"{district.name}“无废城市”区块链追溯平台建设",
+            responsible_unit=district.bureaus["eco"], region=district.region, investment=Decimal("1860"),
+            planned_start=start, planned_end=dt.date(2026, 12, 31), leader=leaders[0], risk_points=[
+                "招标文件设置排他性条款（指定区块链底层平台或品牌）", "评标专家与投标人存在利害关系未回避",
+                "中标后以需求变更为由追加投资", "未按合同节点验收即支付进度款", "虚报产废单位接入率以通过阶段验收",
+                "平台运维外包后数据修改权限失控、联单数据被改写"])
+        milestones = [  # (stage, day, note): each milestone the commission follows, in order
+            ("planning", dt.date(2025, 3, 1), "建档：纳入“无废城市”建设实施方案，要求固体废物产生、收集、贮存、"
+                                              "运输、利用、处置全过程上链"),
+            ("initiation", dt.date(2025, 4, 18), "立项：可行性研究报告批复，总投资 1,860 万元（财政资金）"),
+            ("approval", dt.date(2025, 6, 10), "招标：公开招标公告发布；7 月 2 日开标，5 家投标；7 月 9 日中标公示，"
+                                               "中标价 1,712 万元"),
+            ("construction", dt.date(2025, 7, 25), "合同签订：合同额 1,712 万元，工期 12 个月；8 月 5 日支付预付款 30%"
+                                                   "（513.6 万元）"),
+            ("acceptance", dt.date(2026, 8, 20), "进度款：2026 年 1 月完成一期（产废单位接入 120 家）后支付 40%；"
+                                                 "8 月提请竣工验收，尾款 25% 待验收合格后支付，质保金 5%"),
+        ]
+        changes, previous = [], ""
+        for stage, day, note in milestones:
+            if day > self.end:
+                break
+            changes.append(ProjectStageChange(project=project, from_stage=previous, to_stage=stage, changed_on=day,
+                                              note=note[:300], changed_by=self.users["office_staff"]))
+            self.event("supervision.project", project.pk, "stage" if previous else "create",
+                       self.users["office_staff"], self.insp[0], _at(day, 11), from_state=previous, to_state=stage,
+                       payload={"plan_id": plan.pk, "name": project.name})
+            previous = stage
+        ProjectStageChange.objects.bulk_create(changes)
+        project.stage = previous or "planning"
+        project.save(update_fields=["stage"])
+        return project
 
 
 class _Reports(_Seeder):
