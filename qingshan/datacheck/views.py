@@ -102,6 +102,7 @@ def _model_page(request, model, *, form=None, preview_run=None, status=200):
         "versions": selectors.checkmodel_versions(model=model)[:20], "preview_run": preview_run,
         "schedule_form": ScheduleForm(initial={"schedule": model.schedule}),
         "kpis": selectors.datacheck_kpis(user=request.user, model=model),
+        "explained": selectors.checkmodel_explanation(model=model),
     }, status=status)
 
 
