@@ -44,6 +44,7 @@ class DatacheckExplanation(serializers.Serializer):
 
 
 class DatacheckModelOutput(serializers.ModelSerializer):
+    default_queue = serializers.CharField(help_text="默认研判队列：rectify 整改类、verify 核查类、urgent 加急")
     explanation = serializers.SerializerMethodField(
         help_text="模型目录中模型的说明；自定义模型或目录中没有说明的模型为 null")
 
