@@ -1,9 +1,11 @@
 """Model throughput: compiled models on the DuckDB engine beside hand-written DuckDB SQL and pandas, same run.
 
-Usage: .venv/bin/python bench/bench_models.py [--scale 1.0] [--dir /tmp/qs-bench-models] [--no-pandas] [--runs 3]
+Usage: .venv/bin/python bench/bench_models.py [--scale 1.0] [--dir /tmp/qs-bench-models] [--no-pandas]
+       [--runs 3]
 At scale 1: 10,000,000 GPS points of 1,000,000 manifests (with weighbridge records, 100 corridors), 5,000,000
 water readings of 1,000 sections, 2,000,000 subsidy rows against a 1,000,000-row death registry. Data are generated
-in DuckDB with SQL (once; reused when present at the same scale). For each check it times, under the same conditions (issue 10):
+in DuckDB with SQL (once; reused when present at the same scale). For each check it times, under the same
+conditions (issue 10):
   * ours: ``execute(compile_model(spec), DuckDBEngine)`` — hits into a run table plus the subjects table and their
     counts (what a run costs; no preview), and apart the hit table alone,
   * hand: the same check hand-written in DuckDB SQL, its hits written with CREATE TABLE AS into the same runs file,
@@ -417,7 +419,7 @@ def main():
         rows = sum(counts[c] for c in used)
         compiled = compile_model(model, catalog)
 
-        def ours(tag):
+        def ours(tag, compiled=compiled, name=name):
             outcome = execute(compiled, engine, run_id=f"b_{name}_{tag}", sample_subjects=0)
             engine.drop_result(outcome.result_table)
             return outcome.timings["query"] + outcome.timings["count"], outcome.timings["query"], outcome.hit_rows
@@ -452,7 +454,8 @@ def main():
         print(
             f"| {name} | {rows:,} | {fmt(ours_s)} | {fmt(table_s)} | {fmt(hand_s)} | {ratio(ours_s, hand_s)} | "
             f"{ratio(table_s, hand_s)} | {fmt(pandas_s)} | {ratio(pandas_s, ours_s)} | "
-            f"{hits:,}/{hand_hits if hand_hits is not None else '—'}/{pandas_hits if pandas_hits is not None else '—'} |",
+            f"{hits:,}/{hand_hits if hand_hits is not None else '—'}/"
+            f"{pandas_hits if pandas_hits is not None else '—'} |",
             flush=True,
         )
     load = os.getloadavg()

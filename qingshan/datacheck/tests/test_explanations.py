@@ -51,7 +51,7 @@ def test_a_bad_file_is_a_clear_error_naming_the_file(text, message):
 
 def test_parameters_must_be_a_list():
     with pytest.raises(ExplanationError, match="parameters 应为列表"):
-        parse_explanation("dc_high_value", GOOD.replace("parameters:\n  - {", "parameters: {").replace("}\nbasis", "}\nbasis"))
+        parse_explanation("dc_high_value", GOOD.replace("parameters:\n  - {", "parameters: {"))
 
 
 def test_a_file_named_after_no_catalogue_model_is_refused(tmp_path):
