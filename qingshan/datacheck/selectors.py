@@ -55,7 +55,12 @@ def checkmodel_explanation(*, model: CheckModel) -> ModelExplanation | None:
     if explanation is None:
         return None
     shipped = {m.code: m.spec_text for m in catalogue_models()}.get(model.code)
-    return ModelExplanation(explanation, edited=shipped is None or shipped.strip() != model.spec_text.strip())
+    return ModelExplanation(explanation, edited=shipped is None or not same_text(shipped, model.spec_text))
+
+
+def same_text(a: str, b: str) -> bool:
+    """Two spec texts alike but for line endings (a browser posts CRLF) and surrounding blank space."""
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
 
 
 def checkmodel_versions(*, model: CheckModel) -> QuerySet[CheckModelVersion]:

@@ -75,7 +75,9 @@ def model_create_view(request):
         data = form.cleaned_data
         data.pop("note")
         entry = shipped.get(data["code"])
-        origin = Origin.CATALOGUE if entry and entry.spec_text == data["spec_text"] else Origin.CUSTOM
+        # Browsers post a textarea's lines with CRLF: the catalogue's text unchanged is still the catalogue's model.
+        unchanged = entry is not None and selectors.same_text(entry.spec_text, data["spec_text"])
+        origin = Origin.CATALOGUE if unchanged else Origin.CUSTOM
         try:
             model = services.checkmodel_create(actor=request.user, origin=origin, **data)
         except ServiceError as exc:

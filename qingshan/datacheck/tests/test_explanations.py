@@ -130,3 +130,20 @@ def test_the_api_model_detail_carries_the_explanation(client, dc):
     assert custom["explanation"] is None and custom["code"] == "dc_high_value"
     outsider = {"HTTP_AUTHORIZATION": f"Token {issue_test_token(dc.eco_handler)}"}
     assert client.get(reverse("api:datacheck-model", args=[dc.catalogued.pk]), **outsider).status_code == 404
+
+
+def test_a_catalogue_model_picked_in_a_browser_is_the_catalogues_and_explained(client, dc):
+    """Browsers post a textarea with CRLF line endings: the catalogue's text unchanged is still its model."""
+    from qingshan.datacheck.models import CheckModel
+
+    entry = catalogue_model("air_aqi_above_level")
+    client.force_login(dc.officer)
+    with time_machine.travel(WORLD_NOW, tick=True):
+        response = client.post(reverse("datacheck:model_create"), {
+            "code": entry.code, "name": entry.name, "spec_format": "yaml",
+            "spec_text": entry.spec_text.replace("\n", "\r\n"), "default_queue": entry.queue})
+    assert response.status_code == 302
+    model = CheckModel.objects.get(code=entry.code)
+    assert model.origin == Origin.CATALOGUE
+    body = page(client, dc.officer, model)
+    assert 'id="model-explanation"' in body and "HJ 633-2012" in body and "已在模型目录原版的基础上修改" not in body
