@@ -230,10 +230,12 @@ def test_a_two_set_draft_previews_the_planted_hits_that_first_rows_would_never_m
     permitted sites; a dry run judges 20 rows. A sample of the readings taken without regard to the limits set
     (the first 20 rows) all but never holds a permitted site and previewed nothing; the sample by the join key takes
     rows that meet the limits set, so the two planted offenders show in the preview."""
-    settings.DATACHECK_DRY_RUN_ROWS = 20
+    from qingshan.datacheck.engine import compile_model
     from qingshan.datasets.models import Dataset
+    from qingshan.datasets.selectors import engine_catalog
     from qingshan.datasets.services import dataset_define, dataset_load_rows
 
+    settings.DATACHECK_DRY_RUN_ROWS = 20
     limits = dataset_define(actor=dc.officer, spec=LIMITS)
     unpermitted = [row(f"P5-{i:04d}", 50) for i in range(1500)]  # within the permitted keys' range
     permitted = [row("P1", 9), row("P2", 2), row("P8", 30), row("P9", 4)]
@@ -245,8 +247,6 @@ def test_a_two_set_draft_previews_the_planted_hits_that_first_rows_would_never_m
                                spec_format="yaml")
     assert draft.status == RunStatus.SUCCEEDED, draft.error
     assert keys(draft) == ["P1", "P8"] and draft.is_draft and draft.rows_scanned == 20 + 5
-    from qingshan.datacheck.engine import compile_model
-    from qingshan.datasets.selectors import engine_catalog
     compiled = compile_model(AGAINST_LIMITS, engine_catalog())
     assert compiled.sample_join() == ("dc_limits", {"site": "site"})
     assert "EXISTS" in compiled.sql("duckdb", sample_limit=20)
