@@ -1,22 +1,24 @@
 """Model throughput: compiled models on the DuckDB engine beside hand-written DuckDB SQL and pandas, same run.
 
 Usage: .venv/bin/python bench/bench_models.py [--scale 1.0] [--dir /tmp/qs-bench-models] [--no-pandas]
+       [--runs 3]
 At scale 1: 10,000,000 GPS points of 1,000,000 manifests (with weighbridge records, 100 corridors), 5,000,000
 water readings of 1,000 sections, 2,000,000 subsidy rows against a 1,000,000-row death registry. Data are generated
-in DuckDB with SQL (once; reused when present at the same scale). For each check it times
-  * ours: ``execute(compile_model(spec), DuckDBEngine)`` — hits into a run table and their counts (the time of a
-    run; the 200-subject preview a dry run adds is shown apart),
-  * hand: the same check hand-written in DuckDB SQL, its hits written with CREATE TABLE AS into a DuckDB file
-    (as ours are: a run's hits must survive it) and, for reference, into memory, and
-  * pandas: the same check in pandas after reading the columns it needs (what an analyst would otherwise do;
-    pandas is not a project dependency — install it in the venv for this bench only).
-rows/s = rows read by the check / seconds. Hit counts of the three must agree.
---breakdown adds a second table: the SELECT alone (count(*) over it, nothing written) for ours and hand, and
-ours split into the hit table (query, sort, write) and the subjects table with the counts.
+in DuckDB with SQL (once; reused when present at the same scale). For each check it times, under the same
+conditions (issue 10):
+  * ours: ``execute(compile_model(spec), DuckDBEngine)`` — hits into a run table plus the subjects table and their
+    counts (what a run costs; no preview), and apart the hit table alone,
+  * hand: the same check hand-written in DuckDB SQL, its hits written with CREATE TABLE AS into the same runs file,
+    on the engine's own connection (same settings, same warm buffer cache), and
+  * pandas: the same check in pandas after reading the columns it needs over that connection (what an analyst would
+    otherwise do; pandas is not a project dependency — install it for this bench only).
+Each is run once untimed (warm-up: ours and hand), then ``--runs`` (≥ 3) timed runs alternating ours, hand, pandas;
+the table gives the median and the range, ratios are of medians. Hit counts of the three must agree.
 """
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -267,36 +269,6 @@ CHECKS = {
 }
 
 
-def hand_run(data: Path, target: Path | None, hand_sql: str) -> tuple[float, int]:
-    """Seconds to write the hand query's hits with CREATE TABLE AS into ``target`` (a DuckDB file) or memory."""
-    scratch = duckdb.connect(":memory:")
-    scratch.execute(f"ATTACH '{data}' AS ds (READ_ONLY)")
-    scratch.execute("USE ds")
-    # Same setting as the engine: a hit table has no row order to keep.
-    scratch.execute("SET preserve_insertion_order = false")
-    if target is not None:
-        target.unlink(missing_ok=True)
-    scratch.execute(f"ATTACH '{target if target is not None else ':memory:'}' AS scratch")
-    started = time.perf_counter()
-    scratch.execute(f"CREATE TABLE scratch.main.h AS {hand_sql}")
-    seconds = time.perf_counter() - started
-    hits = scratch.execute("SELECT count(*) FROM scratch.main.h").fetchone()[0]
-    scratch.close()
-    if target is not None:
-        target.unlink(missing_ok=True)
-    return seconds, hits
-
-
-def select_seconds(con, sql: str, params: dict | None = None) -> float:
-    """Best of two: the SELECT run to completion (count(*) over it), nothing written."""
-    best = float("inf")
-    for _ in range(2):
-        started = time.perf_counter()
-        con.execute(f"SELECT count(*) FROM ({sql})", params or {}).fetchone()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
 def pandas_check(name, read):
     """The check in pandas; returns the number of offending rows."""
     import pandas as pd
@@ -381,15 +353,34 @@ def soda_checks(soda_python: str, data: Path) -> dict:
     return json.loads(report.splitlines()[0])
 
 
+def median_range(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[0], ordered[-1]
+
+
+def hand_on(engine: DuckDBEngine, name: str, hand_sql: str) -> tuple[float, int]:
+    """The hand-written check on the engine's own connection, its hits written with CREATE TABLE AS into the same
+    runs file a run writes to: same connection, settings, buffer cache and target as ours."""
+    target = f"{engine.runs_alias}.main.hand_{name}"
+    started = time.perf_counter()
+    engine.con.execute(f"CREATE OR REPLACE TABLE {target} AS {hand_sql}")
+    seconds = time.perf_counter() - started
+    hits = engine.con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    engine.con.execute(f"DROP TABLE {target}")
+    return seconds, hits
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--dir", default="/tmp/qs-bench-models")
     parser.add_argument("--no-pandas", action="store_true")
     parser.add_argument("--only", nargs="*")
-    parser.add_argument("--breakdown", action="store_true", help="also time each SELECT alone and ours in parts")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each (after one warm-up), at least 3")
     parser.add_argument("--soda-python", help="python of a venv with soda-core-duckdb installed")
     args = parser.parse_args()
+    if args.runs < 3:
+        parser.error("--runs must be at least 3 (median and range)")
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
     data = work / f"datasets-{args.scale:g}.duckdb"
@@ -400,73 +391,76 @@ def main():
     catalog = catalog_of(data)
     runs = work / "runs.duckdb"
     runs.unlink(missing_ok=True)
+    # One connection for all three: ours through the engine, hand-written SQL and pandas' reads on the same
+    # connection (same threads, memory limit, preserve_insertion_order, time zone), all warm: one untimed warm-up
+    # of ours and hand first, then the timed runs alternate ours, hand, pandas.
     engine = DuckDBEngine(data, runs)
-    hand = duckdb.connect(str(data), read_only=True)
-    counts = {code: hand.execute(f"SELECT count(*) FROM ds_{code}").fetchone()[0] for code in catalog}
+    con = engine.con
+    counts = {code: con.execute(f"SELECT count(*) FROM ds_{code}").fetchone()[0] for code in catalog}
+    load = os.getloadavg()
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    print(f"scale {args.scale:g}, {args.runs} timed runs each after one warm-up, all on one DuckDB connection; "
+          f"duckdb {duckdb.__version__}, threads {threads}, "
+          f"{os.cpu_count()} CPUs, load average before {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}", flush=True)
 
     def read(code, columns):
-        return hand.execute(f"SELECT {', '.join(columns)} FROM ds_{code}").df()
+        return con.execute(f"SELECT {', '.join(columns)} FROM ds_{code}").df()
 
     print(
-        "| check | rows read | ours s (+ preview) | ours rows/s | hand → file s | hand rows/s | ours/hand | "
-        "hand → memory s | ours/hand (memory) | pandas s | pandas rows/s | hits (ours/hand/pandas) |",
+        "| check | rows read | ours run s median (range) | ours hit table s | hand s median (range) | "
+        "ours/hand (run) | ours/hand (hit table) | pandas s median (range) | pandas/ours | "
+        "hits (ours/hand/pandas) |",
         flush=True,
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
-    breakdown = []
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
     for name, (model, hand_sql, used) in CHECKS.items():
         if args.only and name not in args.only:
             continue
         rows = sum(counts[c] for c in used)
         compiled = compile_model(model, catalog)
-        outcome = execute(compiled, engine, run_id=f"b_{name}")
-        t = outcome.timings
-        hand_s = hand_mem_s = hand_hits = None
+
+        def ours(tag, compiled=compiled, name=name):
+            outcome = execute(compiled, engine, run_id=f"b_{name}_{tag}", sample_subjects=0)
+            engine.drop_result(outcome.result_table)
+            return outcome.timings["query"] + outcome.timings["count"], outcome.timings["query"], outcome.hit_rows
+
+        ours(0)
         if hand_sql:
-            hand_s, hand_hits = hand_run(data, work / "hand.duckdb", hand_sql)
-            hand_mem_s, _ = hand_run(data, None, hand_sql)
-            if args.breakdown:
-                ours_select = select_seconds(hand, *engine.render(compiled.query, compiled.params))
-                breakdown.append((name, ours_select, select_seconds(hand, hand_sql), t))
-        pandas_s = pandas_hits = None
-        if not args.no_pandas:
-            started = time.perf_counter()
-            pandas_hits = pandas_check(name, read)
-            pandas_s = time.perf_counter() - started if pandas_hits is not None else None
-        engine.drop_result(outcome.result_table)
+            hand_on(engine, name, hand_sql)
+        ours_s, table_s, hand_s, pandas_s = [], [], [], []
+        hits = hand_hits = pandas_hits = None
+        for i in range(1, args.runs + 1):
+            run_s, query_s, hits = ours(i)
+            ours_s.append(run_s)
+            table_s.append(query_s)
+            if hand_sql:
+                seconds, hand_hits = hand_on(engine, name, hand_sql)
+                hand_s.append(seconds)
+            if not args.no_pandas:
+                started = time.perf_counter()
+                pandas_hits = pandas_check(name, read)
+                if pandas_hits is not None:
+                    pandas_s.append(time.perf_counter() - started)
 
-        def rate(seconds, rows=rows):
-            return f"{rows / seconds:,.0f}" if seconds else "—"
+        def fmt(values):
+            if not values:
+                return "—"
+            mid, low, high = median_range(values)
+            return f"{mid:.2f} ({low:.2f}–{high:.2f})"
 
-        def sec(seconds):
-            return f"{seconds:.2f}" if seconds else "—"
+        def ratio(a, b):
+            return f"{statistics.median(a) / statistics.median(b):.2f}×" if a and b else "—"
 
-        # The hit table and its counts are what a run costs; the 200-subject preview is for the editor's dry run.
-        run_s = t["query"] + t["count"]
-        ratio = f"{run_s / hand_s:.2f}×" if hand_s else "—"
-        ratio_mem = f"{run_s / hand_mem_s:.2f}×" if hand_mem_s else "—"
-        parts = f"{sec(run_s)} (+{t['preview']:.2f})"
         print(
-            f"| {name} | {rows:,} | {parts} | {rate(run_s)} | {sec(hand_s)} | {rate(hand_s)} | {ratio} | "
-            f"{sec(hand_mem_s)} | {ratio_mem} | "
-            f"{sec(pandas_s)} | {rate(pandas_s)} | {outcome.hit_rows:,}/{hand_hits if hand_hits is not None else '—'}"
-            f"/{pandas_hits if pandas_hits is not None else '—'} |",
+            f"| {name} | {rows:,} | {fmt(ours_s)} | {fmt(table_s)} | {fmt(hand_s)} | {ratio(ours_s, hand_s)} | "
+            f"{ratio(table_s, hand_s)} | {fmt(pandas_s)} | {ratio(pandas_s, ours_s)} | "
+            f"{hits:,}/{hand_hits if hand_hits is not None else '—'}/"
+            f"{pandas_hits if pandas_hits is not None else '—'} |",
             flush=True,
         )
+    load = os.getloadavg()
+    print(f"load average after {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}", flush=True)
     engine.close()
-    if breakdown:
-        print(
-            "\n| check | ours SELECT s | hand SELECT s | SELECT ours/hand | ours hit table s | "
-            "ours subjects + counts s |",
-            flush=True,
-        )
-        print("|---|---:|---:|---:|---:|---:|", flush=True)
-        for name, ours_select, hand_select, t in breakdown:
-            print(
-                f"| {name} | {ours_select:.2f} | {hand_select:.2f} | {ours_select / hand_select:.2f}× | "
-                f"{t['query']:.2f} | {t['count']:.2f} |",
-                flush=True,
-            )
     if args.soda_python:
         print("\n| check (Soda Core) | rows read | Soda s | Soda rows/s | Soda result |", flush=True)
         print("|---|---:|---:|---:|---|", flush=True)

@@ -5,7 +5,7 @@ Thin views over the same selectors and services as the pages: an id the caller m
 service's own Chinese message (400/403, see qingshan.api.errors).
 """
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -20,10 +20,45 @@ from qingshan.api.parsers import JSONParser
 
 from . import masking, selectors, services
 from .choices import Trigger
-from .models import Hit, Run
+from .models import CheckModel, Hit, Run
 from .transitions import HIT_ACTIONS
 
 TAG = "数据比对"
+
+
+class DatacheckExplanationParameter(serializers.Serializer):
+    name = serializers.CharField(help_text="参数名")
+    meaning = serializers.CharField(help_text="含义")
+    default = serializers.CharField(help_text="默认值")
+    basis = serializers.CharField(help_text="依据")
+
+
+class DatacheckExplanation(serializers.Serializer):
+    """A catalogue model's explanation, as its model page shows it."""
+
+    finds = serializers.CharField(help_text="发现什么")
+    does_not_find = serializers.CharField(help_text="不发现什么（常见的误报如何排除）")
+    parameters = DatacheckExplanationParameter(many=True, help_text="参数、含义、默认值及依据")
+    basis = serializers.CharField(help_text="法律、法规、标准或专业依据")
+    edited = serializers.BooleanField(help_text="模型定义已在目录原版基础上修改（说明针对目录原版）")
+
+
+class DatacheckModelOutput(serializers.ModelSerializer):
+    default_queue = serializers.CharField(help_text="默认研判队列：rectify 整改类、verify 核查类、urgent 加急")
+    explanation = serializers.SerializerMethodField(
+        help_text="模型目录中模型的说明；自定义模型或目录中没有说明的模型为 null")
+
+    @extend_schema_field(DatacheckExplanation(allow_null=True))
+    def get_explanation(self, model) -> dict | None:
+        explained = selectors.checkmodel_explanation(model=model)
+        if explained is None:
+            return None
+        return DatacheckExplanation({**explained.explanation.as_dict(), "edited": explained.edited}).data
+
+    class Meta:
+        model = CheckModel
+        fields = ["id", "code", "name", "description", "version", "origin", "enabled", "schedule", "next_run_at",
+                  "default_queue", "create_problems", "explanation"]
 
 
 class DatacheckRunStartInput(serializers.Serializer):
@@ -84,6 +119,14 @@ class _Base(APIView):
     permission_classes = [IsAuthenticated]
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+
+class ModelDetailView(_Base):
+    """One model the caller may see, with its catalogue explanation (what it finds, what not, parameters, basis)."""
+
+    @extend_schema(tags=[TAG], responses={200: DatacheckModelOutput, **ERRORS}, summary="模型详情")
+    def get(self, request, pk):
+        return Response(DatacheckModelOutput(selectors.checkmodel_detail(user=request.user, pk=pk)).data)
 
 
 class RunStartView(_Base):
@@ -182,6 +225,7 @@ def _hit_for_triage(user, pk) -> Hit:
 urlpatterns = [
     *action_urls(HIT_ACTIONS, prefix="datacheck/hits", fetch=_hit_for_triage, respond=_hit_result,
                  responses={200: DatacheckHitOutput, **ERRORS}, tag=TAG, url_name_prefix="datacheck-hit"),
+    path("datacheck/models/<int:pk>/", ModelDetailView.as_view(), name="datacheck-model"),
     path("datacheck/models/<int:pk>/runs/", RunStartView.as_view(), name="datacheck-run-start"),
     path("datacheck/runs/<int:pk>/", RunStatusView.as_view(), name="datacheck-run"),
     path("datacheck/hits/", HitListView.as_view(), name="datacheck-hits"),

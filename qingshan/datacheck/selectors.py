@@ -11,7 +11,9 @@ from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
 from qingshan.orgs.models import User
 
-from .choices import HitState
+from .catalogue import catalogue_models
+from .catalogue.explain import Explanation, explanation_for
+from .choices import HitState, Origin
 from .filters import HitFilter
 from .models import CheckModel, CheckModelVersion, Hit, Run
 from .prose import HitSubject, hit_subject, model_vocabulary
@@ -38,6 +40,30 @@ def checkmodel_list(*, user: User) -> QuerySet[CheckModel]:
 def checkmodel_detail(*, user: User, pk: int | str) -> CheckModel:
     """One model, or NotFound."""
     return access_model(user, pk)
+
+
+@dataclass(frozen=True)
+class ModelExplanation:
+    """A catalogue model's shipped explanation, and whether the model's spec has since been edited away from it."""
+
+    explanation: Explanation
+    edited: bool
+
+
+def checkmodel_explanation(*, model: CheckModel) -> ModelExplanation | None:
+    """The explanation shipped with the catalogue model `model` came from (its code is the catalogue's), if any."""
+    if model.origin != Origin.CATALOGUE:
+        return None
+    explanation = explanation_for(model.code)
+    if explanation is None:
+        return None
+    shipped = {m.code: m.spec_text for m in catalogue_models()}.get(model.code)
+    return ModelExplanation(explanation, edited=shipped is None or not same_text(shipped, model.spec_text))
+
+
+def same_text(a: str, b: str) -> bool:
+    """Two spec texts alike but for line endings (a browser posts CRLF) and surrounding blank space."""
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
 
 
 def checkmodel_versions(*, model: CheckModel) -> QuerySet[CheckModelVersion]:

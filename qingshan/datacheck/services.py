@@ -43,6 +43,7 @@ BATCH_SIZE = 500  # subjects upserted per round trip
 EVIDENCE_ROWS = 20  # evidence rows kept on a hit (the full set stays in the engine's run table)
 EVIDENCE_TEXT = 200  # characters kept of one evidence value
 PREVIEW_SUBJECTS = 20  # subjects a dry run shows in the editor
+DRY_RUN_ROWS = 1000  # rows of the primary data set a dry run judges (settings.DATACHECK_DRY_RUN_ROWS overrides)
 COMPILED_CACHE_SIZE = 64
 SCHEDULE_HOUR = 2  # scheduled runs start at 02:00 local time, when nobody imports
 _COMPILED: dict = {}  # (spec text, catalogue) -> compiled model, per process
@@ -181,6 +182,7 @@ def _execute(compiled: "CompiledModel", *, run: Run, dry_run: bool, deadline: Ru
     try:
         deadline.watch(runner)
         return engine.execute(compiled, runner, run_id=run.pk, dry_run=dry_run,
+                              dry_run_limit=getattr(settings, "DATACHECK_DRY_RUN_ROWS", DRY_RUN_ROWS),
                               sample_subjects=PREVIEW_SUBJECTS if dry_run else 0,
                               sample_rows_per_subject=EVIDENCE_ROWS)
     except BaseException:

@@ -75,7 +75,9 @@ def model_create_view(request):
         data = form.cleaned_data
         data.pop("note")
         entry = shipped.get(data["code"])
-        origin = Origin.CATALOGUE if entry and entry.spec_text == data["spec_text"] else Origin.CUSTOM
+        # Browsers post a textarea's lines with CRLF: the catalogue's text unchanged is still the catalogue's model.
+        unchanged = entry is not None and selectors.same_text(entry.spec_text, data["spec_text"])
+        origin = Origin.CATALOGUE if unchanged else Origin.CUSTOM
         try:
             model = services.checkmodel_create(actor=request.user, origin=origin, **data)
         except ServiceError as exc:
@@ -102,6 +104,7 @@ def _model_page(request, model, *, form=None, preview_run=None, status=200):
         "versions": selectors.checkmodel_versions(model=model)[:20], "preview_run": preview_run,
         "schedule_form": ScheduleForm(initial={"schedule": model.schedule}),
         "kpis": selectors.datacheck_kpis(user=request.user, model=model),
+        "explained": selectors.checkmodel_explanation(model=model),
     }, status=status)
 
 

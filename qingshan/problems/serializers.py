@@ -13,6 +13,7 @@ from qingshan.core.forms import TEXT_MAX_LENGTH, sane_date
 from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems.choices import Action, AttachmentPurpose, Urgency
 from qingshan.problems.models import Category, Problem, Source
+from qingshan.workdays.calendar import is_provisional
 
 # ---------------------------------------------------------------- input helpers
 
@@ -351,10 +352,16 @@ class ProblemListOutput(serializers.Serializer):
     received_at = serializers.DateTimeField()
     sign_deadline = serializers.DateField(allow_null=True)
     handle_deadline = serializers.DateField(allow_null=True)
+    deadline_provisional = serializers.SerializerMethodField(
+        help_text="签收期限或办理期限落在节假日安排为暂定的年份：按暂定工作日历计算，国务院办公厅通知发布后可能调整，"
+                  "须届时核对（页面上标“暂定日历”）")
     closed_at = serializers.DateTimeField(allow_null=True)
     escalation_level = serializers.IntegerField()
     escalation_display = serializers.CharField(source="get_escalation_level_display")
     is_restricted = serializers.BooleanField()
+
+    def get_deadline_provisional(self, problem) -> bool:
+        return is_provisional(problem.sign_deadline) or is_provisional(problem.handle_deadline)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, problem) -> str:

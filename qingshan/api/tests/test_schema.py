@@ -85,3 +85,14 @@ def test_the_hit_list_is_documented_as_the_page_it_answers(schema):
     assert set(page["properties"]) == {"count", "next", "previous", "results"}
     assert page["properties"]["results"]["type"] == "array"
     assert {p["name"] for p in operation["parameters"]} >= {"page", "page_size"}
+
+
+def test_provisional_deadlines_and_model_explanations_are_documented(schema):
+    components = schema["components"]["schemas"]
+    for name in ("ProblemListOutput", "ProblemDetailOutput"):
+        field = components[name]["properties"]["deadline_provisional"]
+        assert field["type"] == "boolean" and "暂定" in field["description"], name
+    model = components["DatacheckModelOutput"]["properties"]["explanation"]
+    assert "说明" in model["description"] and "get" in schema["paths"]["/api/datacheck/models/{id}/"]
+    assert set(components["DatacheckExplanation"]["properties"]) == {
+        "finds", "does_not_find", "parameters", "basis", "edited"}

@@ -211,3 +211,44 @@ def test_the_saved_versions_dry_run_still_works_in_the_api_and_says_it_was_no_dr
     assert [s["key"] for s in ran["preview"]] == ["A"]
     status = client.get(reverse("datacheck:api_run", args=[draft.pk]), **auth).json()
     assert status["draft_spec"]["spec_text"] == LOWER and status["version"] == 1
+
+
+# ---------------------------------------------------------------- sampling by the join key
+
+LIMITS = {
+    "code": "dc_limits", "name": "测试排口限值", "key": ["site"], "subject": ["site"],
+    "columns": [{"name": "site", "type": "string", "label": "排口编码", "required": True},
+                {"name": "max_value", "type": "decimal", "label": "许可限值"}],
+}
+AGAINST_LIMITS = SPEC.replace(
+    'threshold: {value: value, op: ">", limit: 5}',
+    'threshold: {value: value, op: ">", reference: {dataset: dc_limits, join: {site: site}, value: max_value}}')
+
+
+def test_a_two_set_draft_previews_the_planted_hits_that_first_rows_would_never_meet(dc, settings):
+    """1,500 readings of sites without a permit limit (a threshold against the limits set cannot judge them) and 4 of
+    permitted sites; a dry run judges 20 rows. A sample of the readings taken without regard to the limits set
+    (the first 20 rows) all but never holds a permitted site and previewed nothing; the sample by the join key takes
+    rows that meet the limits set, so the two planted offenders show in the preview."""
+    from qingshan.datacheck.engine import compile_model
+    from qingshan.datasets.models import Dataset
+    from qingshan.datasets.selectors import engine_catalog
+    from qingshan.datasets.services import dataset_define, dataset_load_rows
+
+    settings.DATACHECK_DRY_RUN_ROWS = 20
+    limits = dataset_define(actor=dc.officer, spec=LIMITS)
+    unpermitted = [row(f"P5-{i:04d}", 50) for i in range(1500)]  # within the permitted keys' range
+    permitted = [row("P1", 9), row("P2", 2), row("P8", 30), row("P9", 4)]
+    dc.load(*unpermitted, *permitted)
+    dataset_load_rows(actor=dc.officer, dataset=Dataset.objects.get(pk=limits.pk), rows=[
+        {"site": "P1", "max_value": 5}, {"site": "P2", "max_value": 5}, {"site": "P8", "max_value": 20},
+        {"site": "P9", "max_value": 5}, {"site": "NONE", "max_value": 1}])
+    draft = services.run_draft(actor=dc.officer, model=fresh(dc.model), spec_text=AGAINST_LIMITS,
+                               spec_format="yaml")
+    assert draft.status == RunStatus.SUCCEEDED, draft.error
+    assert keys(draft) == ["P1", "P8"] and draft.is_draft and draft.rows_scanned == 20 + 5
+    compiled = compile_model(AGAINST_LIMITS, engine_catalog())
+    assert compiled.sample_join() == ("dc_limits", {"site": "site"})
+    assert "EXISTS" in compiled.sql("duckdb", sample_limit=20)
+    # A single-set model keeps the first-rows sample.
+    assert compile_model(SPEC, engine_catalog()).sample_join() is None

@@ -64,3 +64,15 @@ def test_modulo_and_percent_signs_reach_postgres_intact(world, pg):
 @pytest.mark.parametrize("model", sorted(SECOND_SET))
 def test_postgres_shows_the_same_second_set_evidence(model, world, pg, duck):
     assert_same_hits_as_duckdb(model, pg, duck, world[1], evidence=SECOND_SET[model])
+
+
+@pytest.mark.parametrize("model", ["threshold", "mismatch", "paid_after_death", "route_deviation"])
+def test_a_dry_run_sampled_by_the_join_key_runs_on_postgres_as_on_duckdb(model, world, pg, duck):
+    """The join-key sample (a semi-join on the second data set, issue 10) is portable: with a sample as large as
+    the data, PostgreSQL's dry run finds what DuckDB's and a full run find."""
+    compiled = compile_model(MODELS[model], world[1])
+    assert compiled.sample_join() is not None
+    dry = {engine.name: hit_counts(execute(compiled, engine, run_id="dry", dry_run=True, dry_run_limit=10_000))
+           for engine in (pg, duck)}
+    full = hit_counts(execute(compiled, duck, run_id=f"full_{model}"))
+    assert dry["postgresql"] == dry["duckdb"] == full and full

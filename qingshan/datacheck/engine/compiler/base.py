@@ -34,19 +34,57 @@ class CompiledModel:
         """The data set whose rows the model judges (sampled in a dry run)."""
         return self.spec.dataset or (self.datasets_used[0] if self.datasets_used else None)
 
+    def sample_join(self) -> tuple[str, dict[str, str]] | None:
+        """The data set a row of the primary must meet to be judged at all, and the join map (primary → other).
+
+        Threshold with a reference, mismatch, ``missing_in_other`` with ``match: present`` and route deviation only
+        judge rows that join the other data set: a row without a partner can never be a hit. Other kinds (and an
+        absent-match, whose hits are the rows without a partner) have none.
+        """
+        body, kind = self.spec.body, self.spec.kind
+        if kind == "threshold" and isinstance(body.get("reference"), Mapping):
+            other, join = body["reference"].get("dataset"), body["reference"].get("join")
+        elif kind == "mismatch" or (kind == "missing_in_other" and body.get("match") == "present"):
+            other, join = body.get("other"), body.get("join")
+        elif kind == "route_deviation" and isinstance(body.get("corridor"), Mapping):
+            other, join = body["corridor"].get("dataset"), body["corridor"].get("join")
+        else:
+            return None
+        if not other or not join or other == self.primary_dataset or other not in self.datasets_used:
+            return None
+        return other, dict(join)
+
     def query_for(self, *, sample_limit: int | None = None) -> exp.Query:
-        """The query, optionally reading only the first ``sample_limit`` rows of the primary data set."""
+        """The query, optionally reading only a sample of ``sample_limit`` rows of the primary data set.
+
+        The sample is taken by the join key: when the model judges only rows that meet a second data set (see
+        ``sample_join``), it is the first rows whose key occurs there (a semi-join), so a dry run of a two-set draft
+        judges rows that can hit instead of rows that never meet the other set; the other set is read in full.
+        Otherwise it is the first ``sample_limit`` rows.
+        """
         query = self.query.copy()
         if sample_limit is None or self.primary_dataset is None:
             return query
         target = table_name(self.primary_dataset)
         limit = int(sample_limit)
+        joined = self.sample_join()
+
+        def rows() -> exp.Select:
+            if joined is None:
+                return exp.select(exp.Star()).from_(exp.to_table(target, quoted=True)).limit(limit)
+            other, join = joined
+            row = exp.Table(this=ident(target), alias=exp.TableAlias(this=ident("sample_row")))
+            partner = exp.Table(this=ident(table_name(other)), alias=exp.TableAlias(this=ident("sample_key")))
+            meets = exp.and_(*[exp.EQ(this=qcol(ocol, "sample_key"), expression=qcol(pcol, "sample_row"))
+                               for pcol, ocol in join.items()])
+            partners = exp.select(exp.Literal.number(1)).from_(partner).where(meets)
+            return (exp.select(exp.Column(this=exp.Star(), table=ident("sample_row"))).from_(row)
+                    .where(exp.Exists(this=partners)).limit(limit))
 
         def sample(node: exp.Expression) -> exp.Expression:
             if isinstance(node, exp.Table) and node.name == target:
-                inner = exp.select(exp.Star()).from_(exp.to_table(target, quoted=True)).limit(limit)
                 return exp.Subquery(
-                    this=inner,
+                    this=rows(),
                     alias=node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(target, quoted=True)),
                 )
             return node
