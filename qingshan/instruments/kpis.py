@@ -17,7 +17,8 @@ CONDITIONS: dict[str, tuple[Q, str]] = {
 
 def instrument_figures(instruments: QuerySet) -> dict[str, int]:
     """Each figure's count over `instruments` (already scoped), in one query."""
-    return instruments.aggregate(**{code: Count("pk", filter=q) for code, (q, _label) in CONDITIONS.items()})
+    counts = instruments.aggregate(**{f"n_{code}": Count("pk", filter=q) for code, (q, _label) in CONDITIONS.items()})
+    return {code: counts[f"n_{code}"] for code in CONDITIONS}
 
 
 def issued_states() -> frozenset[str]:
