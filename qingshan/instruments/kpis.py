@@ -27,7 +27,7 @@ def issued_states() -> frozenset[str]:
 
 def accountability_figures(records: QuerySet) -> dict:
     """人次 (persons held accountable) and records by form, over `records` (already scoped), in one query."""
-    totals = records.aggregate(records=Count("pk"), persons=Count("persons"))
+    totals = records.aggregate(records=Count("pk", distinct=True), persons=Count("persons"))
     rows = records.order_by().values("form").annotate(records=Count("pk", distinct=True), persons=Count("persons"))
     by_form = {row["form"]: row for row in rows}
     return {
