@@ -53,7 +53,7 @@ from .models import (
     InternalNote,
     NumberPrefix,
 )
-from .transitions import INSTRUMENT_ACTIONS, ISSUER, RECIPIENT
+from .transitions import INSTRUMENT_ACTIONS, ISSUER
 
 OBJECT_TYPE = "instruments.instrument"
 RECORD_TYPE = "instruments.accountability"
@@ -123,7 +123,7 @@ def _problems(actor: User, raw: str) -> list[Problem]:
     return [found[n] for n in dict.fromkeys(numbers)]
 
 
-def _members(org_id: int, roles) -> list[int]:
+def _members(org_id: int, roles: Iterable[str]) -> list[int]:
     return list(Membership.objects.filter(organisation_id=org_id, role__in=roles, is_active=True,
                                           user__is_active=True).values_list("user_id", flat=True))
 
@@ -134,7 +134,7 @@ def _store(*, actor: User, instrument: Instrument, upload: UploadedFile, purpose
     sha256 = checked_sha256(upload)
     record = InstrumentFile(
         instrument=instrument, purpose=purpose, stored_token=secrets.token_hex(16),
-        original_name=(upload.name or "")[:200], content_type=content_type_for(upload.name or ""), size=upload.size,
+        original_name=(upload.name or "")[:200], content_type=content_type_for(upload.name or ""), size=upload.size or 0,
         sha256=sha256, uploaded_by=actor, uploaded_at=timezone.now())
     record.file.save(record.stored_token, upload, save=False)
     stored.append(record.file.name)
@@ -262,7 +262,8 @@ def instrument_urge(*, actor: User, instrument: Instrument, note: str = "") -> I
         _audit(instrument, actor=actor, org=org, action=Action.URGE, from_state=instrument.state,
                reason=note.strip(), payload={"urge_count": instrument.urge_count})
         notify(Notice(kind="instruments.issued", object_id=instrument.pk, deadline=instrument.reply_deadline,
-                      user_ids=_members(instrument.recipient_id, UNIT_ROLES), note=f"催办：{note.strip() or '请尽快回复'}"))
+                      user_ids=_members(instrument.recipient_id, UNIT_ROLES),
+                      note=f"催办：{note.strip() or '请尽快回复'}"))
         return instrument
 
 

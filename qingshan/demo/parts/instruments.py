@@ -113,7 +113,8 @@ def _drive(instrument, state, issued_on, author, office, unit, city, rng, end, e
     events.append(EventSpec("instruments.instrument", instrument.pk, Action.ISSUE, author, office, State.DRAFT,
                             State.ISSUED, payload={"number": instrument.number}, created_at=_at(issued_on, 10)))
     if state == State.VOIDED:
-        instrument.state, instrument.voided_at, instrument.void_reason = State.VOIDED, _at(issued_on, 16), "主送单位有误"
+        instrument.state, instrument.voided_at = State.VOIDED, _at(issued_on, 16)
+        instrument.void_reason = "主送单位有误"
         events.append(EventSpec("instruments.instrument", instrument.pk, Action.VOID, author, office, State.ISSUED,
                                 State.VOIDED, reason="主送单位有误", created_at=_at(issued_on, 16)))
     elif state != State.ISSUED:
@@ -132,12 +133,14 @@ def _drive(instrument, state, issued_on, author, office, unit, city, rng, end, e
                                 State.REPLIED, created_at=_at(replied, 11)))
         reviewed = min(end, replied + dt.timedelta(days=2))
         if state == State.RETURNED:
-            instrument.state, instrument.review_comment, instrument.return_count = State.RETURNED, "整改措施不具体，请补充。", 1
+            instrument.state, instrument.return_count = State.RETURNED, 1
+            instrument.review_comment = "整改措施不具体，请补充。"
             events.append(EventSpec("instruments.instrument", instrument.pk, Action.RETURN, author, office,
                                     State.REPLIED, State.RETURNED, reason="整改措施不具体，请补充。",
                                     created_at=_at(reviewed, 15)))
         elif state in (State.ACCEPTED, State.CLOSED):
-            instrument.state, instrument.accepted_at, instrument.review_comment = State.ACCEPTED, _at(reviewed, 15), "同意"
+            instrument.state, instrument.accepted_at = State.ACCEPTED, _at(reviewed, 15)
+            instrument.review_comment = "同意"
             events.append(EventSpec("instruments.instrument", instrument.pk, Action.ACCEPT, author, office,
                                     State.REPLIED, State.ACCEPTED, reason="同意", created_at=_at(reviewed, 15)))
             checked = min(end, reviewed + dt.timedelta(days=rng.randint(5, 20)))

@@ -39,7 +39,8 @@ def drive_to(w, state: str, **kwargs) -> Instrument:
     services.instrument_issue(actor=w.officer, instrument=instrument)
     if state == State.ISSUED:
         return _fresh(instrument)
-    services.instrument_reply(actor=w.eco_handler, instrument=instrument, text="已制定整改方案。", files=[pdf("回复.pdf")])
+    services.instrument_reply(actor=w.eco_handler, instrument=instrument, text="已制定整改方案。",
+                              files=[pdf("回复.pdf")])
     if state == State.REPLIED:
         return _fresh(instrument)
     if state == State.RETURNED:

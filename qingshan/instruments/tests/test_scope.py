@@ -78,3 +78,19 @@ def test_the_ledger_exports_the_register(world, client):
     client.force_login(world.officer)
     page = client.get(reverse("ledgers:ledger", args=["instruments"]))
     assert page.status_code == 200 and "青纪建〔2026〕1号" in page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["officer", "eco_handler"])
+def test_list_and_detail_query_counts_do_not_grow_with_items(world, client, role, assert_query_baseline):
+    for _ in range(2):
+        drive_to(world, State.ACCEPTED)
+    client.force_login(getattr(world, role))
+    last = drive_to(world, State.ACCEPTED)
+    with assert_query_baseline(f"list page ({role})"):
+        assert client.get(reverse("instruments:list")).status_code == 200
+    with assert_query_baseline(f"detail page ({role})"):
+        assert client.get(reverse("instruments:detail", args=[last.pk])).status_code == 200
+    for _ in range(4):
+        drive_to(world, State.ACCEPTED)
+    with assert_query_baseline(f"list page ({role})"):
+        assert client.get(reverse("instruments:list")).status_code == 200

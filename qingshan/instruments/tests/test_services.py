@@ -87,7 +87,8 @@ def test_returning_a_reply_needs_a_reason_the_unit_sees(world):
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [
-    ({"recipient": "lvshui_housing", "actor": "group_staff"}, "recipient", "不是驻市生态环境局纪检监察组的派驻监督单位"),
+    ({"recipient": "lvshui_housing", "actor": "group_staff"}, "recipient",
+     "不是驻市生态环境局纪检监察组的派驻监督单位"),
     ({"recipient": "partner"}, "recipient", "主送单位须为责任单位"),
     ({"kind": Kind.SUPERVISE_LETTER}, "level", "须选择督办等级"),
     ({"level": "red"}, "level", "只有督办函、督办单有督办等级"),
@@ -123,7 +124,8 @@ def test_a_unit_cannot_draft_and_the_district_cannot_address_a_city_unit(world):
 def test_closing_freezes_whether_the_rectification_was_done_on_time(world):
     instrument = drive_to(world, State.ACCEPTED)
     services.instrument_follow_up(actor=world.officer, instrument=instrument, kind="recheck",
-                                  happened_on=timezone.localdate(), text="回头看：已整改。", files=[pdf("照片说明.pdf")])
+                                  happened_on=timezone.localdate(), text="回头看：已整改。",
+                                  files=[pdf("照片说明.pdf")])
     services.instrument_close(actor=world.officer, instrument=instrument, rectified=True)
     instrument.refresh_from_db()
     assert (instrument.state, instrument.rectified, instrument.rectified_on_time) == (State.CLOSED, True, True)
