@@ -8,7 +8,7 @@ from .models import FollowUp, Instrument
 
 
 class InstrumentCreateInput(serializers.Serializer):
-    kind = serializers.ChoiceField(label="文书类型", choices=Kind.choices)
+    kind = serializers.CharField(label="文书类型", help_text="、".join(f"{v}（{lbl}）" for v, lbl in Kind.choices))
     level = serializers.ChoiceField(label="督办等级", choices=Level.choices, required=False, default="")
     recipient_id = serializers.IntegerField(label="主送单位")
     title = serializers.CharField(label="标题", max_length=200)
@@ -19,50 +19,53 @@ class InstrumentCreateInput(serializers.Serializer):
     cc = serializers.CharField(label="抄送", max_length=200, required=False, default="", allow_blank=True)
 
 
-class NoteInput(serializers.Serializer):
+class InstrumentNoteInput(serializers.Serializer):
     note = serializers.CharField(label="说明", required=False, default="", allow_blank=True)
 
 
-class VoidInput(serializers.Serializer):
+class InstrumentVoidInput(serializers.Serializer):
     reason = serializers.CharField(label="作废原因", max_length=200)
 
 
-class ReplyInput(serializers.Serializer):
+class InstrumentReplyInput(serializers.Serializer):
     text = serializers.CharField(label="回复内容", max_length=10_000)
     files = serializers.ListField(label="书面回复文件", child=serializers.FileField(), required=False, default=list)
 
 
-class ReviewInput(serializers.Serializer):
+class InstrumentReviewInput(serializers.Serializer):
     comment = serializers.CharField(label="审核意见", required=False, default="", allow_blank=True)
 
 
-class FollowUpInput(serializers.Serializer):
-    kind = serializers.ChoiceField(label="方式", choices=FollowUpKind.choices)
+class InstrumentFollowUpInput(serializers.Serializer):
+    kind = serializers.CharField(label="方式", help_text="、".join(f"{v}（{lbl}）" for v, lbl in FollowUpKind.choices))
     happened_on = serializers.DateField(label="日期")
     text = serializers.CharField(label="情况", max_length=10_000)
     files = serializers.ListField(label="材料", child=serializers.FileField(), required=False, default=list)
 
 
-class CloseInput(serializers.Serializer):
+class InstrumentCloseInput(serializers.Serializer):
     rectified = serializers.BooleanField(label="整改到位")
     comment = serializers.CharField(label="办结意见", required=False, default="", allow_blank=True)
 
 
-class InternalNoteInput(serializers.Serializer):
+class InstrumentInternalNoteInput(serializers.Serializer):
     text = serializers.CharField(label="内部意见", max_length=10_000)
 
 
-class EmptyInput(serializers.Serializer):
+class InstrumentEmptyInput(serializers.Serializer):
     pass
 
 
-class FollowUpOutput(serializers.ModelSerializer):
+class InstrumentFollowUpOutput(serializers.ModelSerializer):
     class Meta:
         model = FollowUp
         fields = ["kind", "happened_on", "text"]
 
 
 class InstrumentOutput(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="文书类型代码")
+    state = serializers.CharField(help_text="状态代码")
+    level = serializers.CharField(help_text="督办等级代码（blue、yellow、red，空为无）")
     kind_display = serializers.CharField(source="get_kind_display")
     state_display = serializers.CharField(source="get_state_display")
     issuer = serializers.CharField(source="issuer.name")
@@ -76,7 +79,7 @@ class InstrumentOutput(serializers.ModelSerializer):
 
 
 class InstrumentDetailOutput(InstrumentOutput):
-    follow_ups = FollowUpOutput(many=True, read_only=True)
+    follow_ups = InstrumentFollowUpOutput(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
     def get_allowed_actions(self, instrument) -> list[str]:

@@ -33,6 +33,7 @@ from .choices import (
     Action,
     BatchStatus,
     FilePurpose,
+    FollowUpKind,
     Form,
     Kind,
     Level,
@@ -326,6 +327,8 @@ def instrument_follow_up(*, actor: User, instrument: Instrument, kind: str, happ
                          files: Iterable[UploadedFile] = ()) -> FollowUp:
     """跟踪督办: record a follow-up (实地核查、回头看…) of an accepted instrument, with its material."""
     text = _require(text, "请填写跟踪督办情况。", "text")
+    if kind not in FollowUpKind.values:
+        raise ServiceError("请选择跟踪督办方式。", field="kind")
     if happened_on > _today():
         raise ServiceError("跟踪督办日期不能晚于今天。", field="happened_on")
     with files_removed_on_failure() as stored, transaction.atomic():
