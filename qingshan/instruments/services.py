@@ -135,7 +135,8 @@ def _store(*, actor: User, instrument: Instrument, upload: UploadedFile, purpose
     sha256 = checked_sha256(upload)
     record = InstrumentFile(
         instrument=instrument, purpose=purpose, stored_token=secrets.token_hex(16),
-        original_name=(upload.name or "")[:200], content_type=content_type_for(upload.name or ""), size=upload.size or 0,
+        original_name=(upload.name or "")[:200], content_type=content_type_for(upload.name or ""),
+        size=upload.size or 0,
         sha256=sha256, uploaded_by=actor, uploaded_at=timezone.now())
     record.file.save(record.stored_token, upload, save=False)
     stored.append(record.file.name)
