@@ -127,3 +127,17 @@ def test_the_built_in_templates_follow_gb_t_9704():
     xml = document.element.xml
     assert "方正小标宋简体" in xml and "仿宋_GB2312" in xml and 'w:color="FF0000"' in xml
     assert "{{ number }}" in "\n".join(p.text for p in document.paragraphs)
+
+
+@pytest.mark.parametrize("kind", Kind.values)
+def test_the_shipped_templates_are_what_the_builder_makes(kind):
+    """doc_templates/ is reproducible: `manage.py build_instrument_templates` writes the same documents."""
+    import zipfile
+    from io import BytesIO
+
+    from qingshan.instruments.templatebuilder import DIRECTORY
+
+    def body(data: bytes) -> bytes:
+        return zipfile.ZipFile(BytesIO(data)).read("word/document.xml")
+
+    assert body((DIRECTORY / f"{kind}.docx").read_bytes()) == body(build(kind))
