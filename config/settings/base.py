@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "qingshan.supervision",
     "qingshan.datasets",
     "qingshan.datacheck",
+    "qingshan.instruments",
     "qingshan.intake",
     "qingshan.collaboration",
     "qingshan.reminders",

@@ -18,8 +18,8 @@ QINGSHAN = Path(__file__).resolve().parents[2]
 def test_parts_run_in_installed_apps_order_with_their_seed_names():
     # The plug-in's module name seeds the part's random stream: renaming one would change the demo city.
     assert [p.__name__ for p in plugins("demo")] == [
-        "qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo", "qingshan.intake.demo",
-        "qingshan.collaboration.demo",
+        "qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo", "qingshan.instruments.demo",
+        "qingshan.intake.demo", "qingshan.collaboration.demo",
         "qingshan.reminders.demo"]
 
 

@@ -1,0 +1,84 @@
+"""Reads of instruments and accountability records, always through the access module's scoped querysets."""
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from qingshan.access.instruments import (
+    access_accountability,
+    access_instrument,
+    may_see_internal,
+    visible_accountability,
+    visible_exposure_batches,
+    visible_instruments,
+    visible_internal_notes,
+)
+from qingshan.audit.models import AuditEvent
+from qingshan.orgs.models import User
+
+from . import kpis
+from .choices import Form, Kind, State
+from .models import AccountabilityRecord, DocumentBatch, ExposureBatch, Instrument, InternalNote
+
+LIST_RELATED = ("issuer", "recipient", "drafting_org")
+
+
+def instrument_list(*, user: User, params: Mapping[str, Any] | None = None) -> QuerySet[Instrument]:
+    """The instruments `user` may see, filtered by type, state, recipient, a figure (kpi) or a search term."""
+    params = params or {}
+    queryset = visible_instruments(user).select_related(*LIST_RELATED)
+    if (kind := params.get("kind")) in Kind.values:
+        queryset = queryset.filter(kind=kind)
+    if (state := params.get("state")) in State.values:
+        queryset = queryset.filter(state=state)
+    if str(params.get("recipient") or "").isdigit():
+        queryset = queryset.filter(recipient_id=int(params["recipient"]))
+    if (kpi := params.get("kpi")) in kpis.CONDITIONS:
+        queryset = queryset.filter(kpis.CONDITIONS[kpi][0])
+    if term := str(params.get("q") or "").strip():
+        queryset = queryset.filter(Q(number__icontains=term) | Q(title__icontains=term))
+    return queryset.order_by("-created_at", "-id")
+
+
+def instrument_detail(*, user: User, pk: int | str) -> Instrument:
+    """One instrument with what its page shows (NotFound when `user` may not see it)."""
+    return access_instrument(user, pk)
+
+
+def instrument_notes(*, user: User, instrument: Instrument) -> QuerySet[InternalNote]:
+    """Internal notes: empty for a unit."""
+    return visible_internal_notes(user, instrument)
+
+
+def instrument_timeline(*, user: User, instrument: Instrument) -> QuerySet[AuditEvent]:
+    """The instrument's audit events; internal ones only for the supervising side."""
+    events = AuditEvent.objects.filter(object_type="instruments.instrument", object_id=instrument.pk)
+    if not may_see_internal(user):
+        events = events.filter(internal=False)
+    return events.select_related("actor", "actor_org").order_by("pk")
+
+
+def batch_list(*, user: User) -> QuerySet[DocumentBatch]:
+    """The generation jobs `user` asked for."""
+    return DocumentBatch.objects.filter(requested_by_id=user.pk)
+
+
+def accountability_list(*, user: User, params: Mapping[str, Any] | None = None) -> QuerySet[AccountabilityRecord]:
+    """The accountability records `user` may see, filtered by form or exposure batch."""
+    params = params or {}
+    queryset = visible_accountability(user).select_related("org", "exposure_batch")
+    if (form := params.get("form")) in Form.values:
+        queryset = queryset.filter(form=form)
+    if str(params.get("batch") or "").isdigit():
+        queryset = queryset.filter(exposure_batch_id=int(params["batch"]))
+    if params.get("exposed") == "1":
+        queryset = queryset.filter(exposure_batch__isnull=False)
+    return queryset.prefetch_related("persons", "organisations").order_by("-decided_on", "-id")
+
+
+def accountability_detail(*, user: User, pk: int | str) -> AccountabilityRecord:
+    return access_accountability(user, pk)
+
+
+def exposure_batches(*, user: User) -> QuerySet[ExposureBatch]:
+    return visible_exposure_batches(user).select_related("org")
