@@ -10,8 +10,17 @@ from django.db import models
 
 from qingshan.core.models import StoredFile
 
-from .choices import Condition, Granularity, Horizon, ImportStatus, PostKind, Progress, RecheckResult, State
-from .choices import WarningColour
+from .choices import (
+    Condition,
+    Granularity,
+    Horizon,
+    ImportStatus,
+    PostKind,
+    Progress,
+    RecheckResult,
+    State,
+    WarningColour,
+)
 
 
 class Campaign(models.Model):

@@ -108,7 +108,8 @@ def parse_milestone_lines(text: str) -> list[tuple[dt.date, str]]:
         try:
             day = dt.date.fromisoformat(head.replace("/", "-"))
         except ValueError as exc:
-            raise ValueError(f"第{number}行：应以日期开头（如 2026-04-30 完成方案编制），实际为“{line[:30]}”。") from exc
+            example = "如 2026-04-30 完成方案编制"
+            raise ValueError(f"第{number}行：应以日期开头（{example}），实际为“{line[:30]}”。") from exc
         title = title.strip()
         if not title:
             raise ValueError(f"第{number}行：请写明节点内容。")

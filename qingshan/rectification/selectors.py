@@ -11,7 +11,7 @@ from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import User
 
-from .choices import APPLICABLE_PROGRESS, ACCEPTANCE_STATES, OPEN_STATES, Action, State, WarningColour
+from .choices import ACCEPTANCE_STATES, APPLICABLE_PROGRESS, OPEN_STATES, Action, State, WarningColour
 from .models import Campaign, Item, Post, PostFile
 
 LIST_RELATED = ("campaign", "lead_unit", "supervising_org")

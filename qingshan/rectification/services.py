@@ -676,7 +676,7 @@ def item_recheck(*, actor: User, item: Item, note: str) -> Recheck:
 
 @ITEM_ACTIONS.performs(Action.REBOUND)
 def item_rebound(*, actor: User, item: Item, note: str, deadline: dt.date) -> Item:
-    """回头看 that finds the problem back (反弹): the item reopens with a new deadline and one milestone, which the unit adjusts."""
+    """回头看 finding the problem back (反弹): the item reopens with a new deadline and one (adjustable) milestone."""
     with transaction.atomic():
         item = _locked(item)
         capacity = _authorise(actor, item, Action.REBOUND)

@@ -11,7 +11,7 @@ from qingshan.orgs.models import Membership, User
 
 from .. import services
 from ..choices import Condition, Granularity, Horizon, Progress, State
-from ..models import Campaign, Item
+from ..models import Item
 
 PASSWORD = "Qingshan#2026"
 

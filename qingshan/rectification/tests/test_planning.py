@@ -3,11 +3,11 @@ import datetime as dt
 
 import pytest
 
-pytestmark = pytest.mark.django_db  # the holiday table (empty here) is read beside chinesecalendar
-
 from qingshan.rectification.choices import Granularity, WarningColour
 from qingshan.rectification.planning import backward_dates, parse_milestone_lines, propose_milestones, warning_for
 from qingshan.workdays.calendar import CalendarNotAvailable, is_working_day
+
+pytestmark = pytest.mark.django_db  # the holiday table (empty here) is read beside chinesecalendar
 
 D = dt.date
 
