@@ -20,7 +20,7 @@ TAG = "督察整改"
 ERRORS = {400: ErrorOutput, 403: ErrorOutput, 404: ErrorOutput}
 
 
-class ItemDetailOutput(s.ItemOutput):
+class RectItemDetailOutput(s.RectItemOutput):
     allowed_actions = serializers.ListField(child=serializers.DictField())
 
 
@@ -28,7 +28,7 @@ def _detail(request, item) -> dict:
     allowed = [{"action": code, "label": ITEM_ACTIONS[code].label,
                 "endpoint": reverse(f"api:rectification-item-{ITEM_ACTIONS[code].path}", kwargs={"pk": item.pk})}
                for code in services.allowed_actions(request.user, item)]
-    data = dict(s.ItemOutput(item).data)
+    data = dict(s.RectItemOutput(item).data)
     data["allowed_actions"] = allowed
     return data
 
@@ -52,12 +52,12 @@ class ItemListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=[TAG], responses={200: s.ItemOutput(many=True)}, summary="整改清单")
+    @extend_schema(tags=[TAG], responses={200: s.RectItemOutput(many=True)}, summary="整改清单")
     def get(self, request):
         items = selectors.item_list(user=request.user, params=request.query_params)
         paginator = Pagination()
         page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(s.ItemOutput(page, many=True).data)
+        return paginator.get_paginated_response(s.RectItemOutput(page, many=True).data)
 
 
 class ItemDetailView(APIView):
@@ -65,7 +65,7 @@ class ItemDetailView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=[TAG], responses={200: ItemDetailOutput, **ERRORS}, summary="整改事项详情")
+    @extend_schema(tags=[TAG], responses={200: RectItemDetailOutput, **ERRORS}, summary="整改事项详情")
     def get(self, request, pk):
         return Response(_detail(request, selectors.item_detail(user=request.user, pk=pk)))
 
@@ -74,5 +74,5 @@ urlpatterns = [
     path("rectification/items/", ItemListView.as_view(), name="rectification-items"),
     path("rectification/items/<int:pk>/", ItemDetailView.as_view(), name="rectification-item"),
     *action_urls(ITEM_ACTIONS, prefix="rectification/items", fetch=access_item, respond=_respond,
-                 responses={200: ItemDetailOutput, **ERRORS}, tag=TAG, url_name_prefix="rectification-item"),
+                 responses={200: RectItemDetailOutput, **ERRORS}, tag=TAG, url_name_prefix="rectification-item"),
 ]

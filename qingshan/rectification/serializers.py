@@ -29,7 +29,7 @@ def _user(label: str) -> serializers.PrimaryKeyRelatedField:
         error_messages={"does_not_exist": "ID 为 {pk_value} 的人员不存在。", "incorrect_type": "人员 ID 须为整数。"})
 
 
-class PlanInput(serializers.Serializer):
+class RectPlanInput(serializers.Serializer):
     target = _text("整改目标")
     measures = _text("整改措施")
     co_units = serializers.ListField(
@@ -42,84 +42,84 @@ class PlanInput(serializers.Serializer):
     granularity = serializers.ChoiceField(label="倒排工期", choices=Granularity.choices)
 
 
-class MilestonesInput(serializers.Serializer):
+class RectMilestonesInput(serializers.Serializer):
     lines = _text("整改节点（每行：日期 内容）")
 
 
-class MilestoneDoneInput(serializers.Serializer):
+class RectMilestoneDoneInput(serializers.Serializer):
     milestone = serializers.IntegerField(label="节点 ID")
     done_on = _date("完成日期")
 
 
-class ProgressInput(serializers.Serializer):
+class RectProgressInput(serializers.Serializer):
     progress = serializers.ChoiceField(label="整改进度", choices=Progress.choices)
     text = _text("进展情况")
     files = _files("照片或材料")
 
 
-class DiaryInput(serializers.Serializer):
+class RectDiaryInput(serializers.Serializer):
     happened_on = _date("核查日期")
     text = _text("现场核查情况")
     files = _files("现场照片或材料")
 
 
-class TextInput(serializers.Serializer):
+class RectTextInput(serializers.Serializer):
     text = _text("内部审核意见")
 
 
-class NoteInput(serializers.Serializer):
+class RectNoteInput(serializers.Serializer):
     note = _text("说明", required=False)
 
 
-class SiteCheckInput(serializers.Serializer):
+class RectSiteCheckInput(serializers.Serializer):
     note = _text("现场核查情况")
     supervisor_signatory = _user("督导方签字人")
     unit_signatory = _user("责任单位签字人")
 
 
-class ReasonInput(serializers.Serializer):
+class RectReasonInput(serializers.Serializer):
     reason = _text("理由")
 
 
-class SignInput(serializers.Serializer):
+class RectSignInput(serializers.Serializer):
     password = serializers.CharField(label="登录密码", max_length=128, style={"input_type": "password"})
     opinion = _text("签字意见", required=False)
 
 
-class PublishInput(serializers.Serializer):
+class RectPublishInput(serializers.Serializer):
     days = serializers.IntegerField(label="公示期（工作日）", min_value=1, max_value=30, default=5)
 
 
-class ObjectionInput(serializers.Serializer):
+class RectObjectionInput(serializers.Serializer):
     raised_on = _date("提出日期")
     raised_by = _text("提出人（或来源）", max_length=100)
     content = _text("异议内容")
 
 
-class AnswerInput(serializers.Serializer):
+class RectAnswerInput(serializers.Serializer):
     objection = serializers.IntegerField(label="异议 ID")
     answer = _text("答复")
 
 
-class ConditionInput(serializers.Serializer):
+class RectConditionInput(serializers.Serializer):
     condition = serializers.ChoiceField(label="销号条件", choices=Condition.choices)
     evidence = _text("佐证材料或情况")
 
 
-class CloseInput(serializers.Serializer):
+class RectCloseInput(serializers.Serializer):
     recheck_months = serializers.IntegerField(label="回头看安排（月后）", min_value=1, max_value=36, default=6)
 
 
-class RecheckInput(serializers.Serializer):
+class RectRecheckInput(serializers.Serializer):
     note = _text("回头看情况")
 
 
-class ReboundInput(serializers.Serializer):
+class RectReboundInput(serializers.Serializer):
     note = _text("反弹情况")
     deadline = _date("重新整改期限")
 
 
-class ItemOutput(serializers.Serializer):
+class RectItemOutput(serializers.Serializer):
     id = serializers.IntegerField()
     number = serializers.CharField()
     title = serializers.CharField()
