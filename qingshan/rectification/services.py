@@ -135,6 +135,8 @@ def allowed_actions(user: User, item: Item) -> list[str]:
         allowed = [a for a in allowed if a != Action.SIGN_SUPERVISOR]
     if item.unit_signed_at:
         allowed = [a for a in allowed if a != Action.SIGN_UNIT]
+    if not (item.supervisor_signed_at and item.unit_signed_at):
+        allowed = [a for a in allowed if a != Action.PUBLISH]  # offered once both have signed
     return allowed
 
 
