@@ -31,7 +31,8 @@ ITEM_ACTIONS = ActionTable(
     rules=[
         _rule(Action.PLAN, {State.PLANNING}, LEAD_UNIT, State.IN_PROGRESS, form=f.PlanForm,
               api_input=s.RectPlanInput),
-        _rule(Action.MILESTONES, {State.IN_PROGRESS}, LEAD_UNIT, form=f.MilestonesForm, api_input=s.RectMilestonesInput),
+        _rule(Action.MILESTONES, {State.IN_PROGRESS}, LEAD_UNIT, form=f.MilestonesForm,
+              api_input=s.RectMilestonesInput),
         _rule(Action.MILESTONE_DONE, {State.IN_PROGRESS}, HANDLING_UNIT, form=f.MilestoneDoneForm,
               api_input=s.RectMilestoneDoneInput),
         _rule(Action.PROGRESS, {State.IN_PROGRESS}, HANDLING_UNIT, form=f.ProgressForm, api_input=s.RectProgressInput),
