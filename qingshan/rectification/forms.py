@@ -8,7 +8,7 @@ from .choices import Condition, Granularity, Horizon, Progress
 
 
 def _date(label: str, **kwargs) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **kwargs)
 
 
 def _text(label: str, rows: int = 3, **kwargs) -> forms.CharField:

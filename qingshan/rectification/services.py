@@ -265,7 +265,8 @@ def item_create(*, actor: User, campaign: Campaign, title: str, feedback: str, r
                 lead_unit: Organisation, deadline: dt.date, supervising_org: Organisation | None = None,
                 co_units: Sequence[Organisation] = (), problem: Problem | None = None, horizon: str = Horizon.SHORT,
                 action: str = Action.CREATE) -> Item:
-    """建账: one feedback item of a campaign, addressed to its lead unit, numbered ZG-<year>-<n> without gaps."""
+    """建账: one feedback item of a campaign, addressed to its lead unit, numbered ZG-<year>-<n> without gaps; supervised
+    by `supervising_org`, else by the group stationed in the lead unit, else by the opener's organisation."""
     title = _require(title, "请填写整改事项。", "title")
     feedback = _require(feedback, "请填写督察反馈问题。", "feedback")
     if lead_unit.kind != OrgKind.UNIT:
@@ -277,11 +278,15 @@ def item_create(*, actor: User, campaign: Campaign, title: str, feedback: str, r
     own = _supervisor_org_for(actor, region=region, lead_unit=lead_unit)
     if not region.path.startswith(campaign.commission.region.path):
         raise ServiceError(f"“{region}”不在{campaign.commission}的管辖范围内。", field="region")
+    if supervising_org is None:
+        # The group stationed in the lead unit supervises its rectification (and its head signs); otherwise the
+        # organisation of the person who opens the item.
+        supervising_org = lead_unit.stationed_groups.filter(is_active=True).order_by("pk").first() or own
     with transaction.atomic():
         number = take_number(f"rectification:{campaign.commission_id}", campaign.year)
         item = Item.objects.create(
             campaign=campaign, number=f"ZG-{campaign.year}-{number:04d}", title=title[:200], feedback=feedback,
-            region=region, region_path=region.path, supervising_org=supervising_org or own, lead_unit=lead_unit,
+            region=region, region_path=region.path, supervising_org=supervising_org, lead_unit=lead_unit,
             problem=problem, horizon=horizon, deadline=deadline, original_deadline=deadline, created_by=actor,
             created_at=timezone.now())
         if co_units:
