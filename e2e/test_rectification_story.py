@@ -36,8 +36,8 @@ def _xlsx(path):
     book = Workbook()
     sheet = book.active
     sheet.append(excel.HEADERS)
-    sheet.append(["园区土壤及地下水修复滞后", "督察发现园区修复进度滞后。", "绿水区", "市生态环境局", "市水务局", "短期",
-                  "2026-06-30"])
+    sheet.append(["园区土壤及地下水修复滞后", "督察发现园区修复进度滞后。", "绿水区", "市生态环境局", "市水务局",
+                  "短期", "2026-06-30"])
     buffer = io.BytesIO()
     book.save(buffer)
     path.write_bytes(buffer.getvalue())

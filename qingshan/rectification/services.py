@@ -265,8 +265,8 @@ def item_create(*, actor: User, campaign: Campaign, title: str, feedback: str, r
                 lead_unit: Organisation, deadline: dt.date, supervising_org: Organisation | None = None,
                 co_units: Sequence[Organisation] = (), problem: Problem | None = None, horizon: str = Horizon.SHORT,
                 action: str = Action.CREATE) -> Item:
-    """建账: one feedback item of a campaign, addressed to its lead unit, numbered ZG-<year>-<n> without gaps; supervised
-    by `supervising_org`, else by the group stationed in the lead unit, else by the opener's organisation."""
+    """建账: one feedback item of a campaign, addressed to its lead unit, numbered ZG-<year>-<n> without gaps;
+    supervised by `supervising_org`, else by the group stationed in the lead unit, else by the opener's organisation."""
     title = _require(title, "请填写整改事项。", "title")
     feedback = _require(feedback, "请填写督察反馈问题。", "feedback")
     if lead_unit.kind != OrgKind.UNIT:

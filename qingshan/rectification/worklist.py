@@ -7,6 +7,7 @@ from django.utils import timezone
 from qingshan.access.actors import profile_of
 from qingshan.access.rectification import visible_items
 from qingshan.core.worklist import WorkQueue
+from qingshan.orgs.choices import HEAD_ROLES, LEADER_ROLES, Role
 
 from .choices import RecheckResult, State, WarningColour
 from .models import Recheck
@@ -39,11 +40,12 @@ def _supervising(condition):
     return items
 
 
-def _signatory(state_q: Q, person_field: str, signed_field: str):
-    """The items waiting for this very person's signature; a queue only for those who are named somewhere."""
+def _signatory(state_q: Q, person_field: str, signed_field: str, roles):
+    """The items waiting for this very person's signature; a queue only for holders of a signing office."""
     def items(user, shared):
-        waiting = _visible(user, shared).filter(state_q, **{person_field: user.pk, f"{signed_field}__isnull": True})
-        return waiting if waiting.exists() else None
+        if not profile_of(user).roles & roles:
+            return None
+        return _visible(user, shared).filter(state_q, **{person_field: user.pk, f"{signed_field}__isnull": True})
     return items
 
 
@@ -62,9 +64,10 @@ QUEUES = [
     _queue("rect_unit_warning", "整改黄牌/红牌", 430,
            _unit(Q(state=State.IN_PROGRESS, warning__in=[WarningColour.YELLOW, WarningColour.RED]))),
     _queue("rect_sign_unit", "待本人签字（责任单位）", 440, _signatory(Q(state=State.CHECKED), "unit_signatory",
-                                                              "unit_signed_at")),
+                                                              "unit_signed_at", {Role.UNIT_HEAD})),
     _queue("rect_sign_supervisor", "待本人签字（督导方）", 445,
-           _signatory(Q(state=State.CHECKED), "supervisor_signatory", "supervisor_signed_at")),
+           _signatory(Q(state=State.CHECKED), "supervisor_signatory", "supervisor_signed_at",
+                      HEAD_ROLES | LEADER_ROLES)),
     _queue("rect_to_check", "整改待验收核查", 450, _supervising(Q(state=State.APPLIED))),
     _queue("rect_to_publish", "整改待公示", 460, _supervising(Q(state=State.CHECKED))),
     _queue("rect_notice", "整改公示中", 470, _supervising(Q(state=State.NOTICE))),

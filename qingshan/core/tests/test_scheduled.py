@@ -18,7 +18,8 @@ MONDAY = dt.datetime(2026, 3, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_the_registry_finds_the_sweep_and_the_model_runs():
-    assert sorted(job.code for job in scheduled_jobs()) == ["datacheck.models", "rectification.warnings", "reminders.sweep"]
+    assert sorted(job.code for job in scheduled_jobs()) == ["datacheck.models", "rectification.warnings",
+                                                            "reminders.sweep"]
     assert {m.__name__ for m in plugins("scheduled")} >= {"qingshan.reminders.scheduled",
                                                           "qingshan.datacheck.scheduled"}
 
