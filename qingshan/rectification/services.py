@@ -24,6 +24,7 @@ from qingshan.core.uploads import checked_sha256, content_type_for, files_remove
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User, commission_of
 from qingshan.problems.models import Problem
+from qingshan.supervision.models import Rectification as SupervisionRectification
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
 from . import planning
@@ -304,6 +305,25 @@ def item_raise_from_problem(*, actor: User, campaign: Campaign, problem: Problem
         raise ServiceError("该问题尚未交办责任单位，不能建立整改事项。")
     return item_create(actor=actor, campaign=campaign, title=problem.title, feedback=problem.description,
                        region=problem.region, lead_unit=problem.lead_unit, deadline=deadline, problem=problem)
+
+
+def item_raise_from_supervision_entry(*, actor: User, campaign: Campaign, entry: SupervisionRectification,
+                                      deadline: dt.date | None = None) -> Item:
+    """Raise a campaign item from an entry of a supervision report's 整改清单 (linked, not copied: the entry stays the
+    supervision list's record; the item carries the campaign's plan, milestones and acceptance)."""
+    if not profile_of(actor).supervising:
+        raise PermissionRefused("只有纪检监察机构的工作人员可以据此建立整改事项。")
+    with transaction.atomic():
+        SupervisionRectification.objects.select_for_update().filter(pk=entry.pk).first()  # one raise at a time
+        if Item.objects.filter(supervision_entry=entry).exists():
+            raise ServiceError("该整改清单条目已建立整改事项。")
+        lead = entry.responsible_unit
+        item = item_create(actor=actor, campaign=campaign, title=entry.title, feedback=entry.measures or entry.title,
+                           region=lead.region, lead_unit=lead, deadline=deadline or entry.deadline,
+                           problem=entry.problem)
+        Item.objects.filter(pk=item.pk).update(supervision_entry=entry)
+        item.supervision_entry = entry
+    return item
 
 
 # ---------------------------------------------------------------- the unit's plan, milestones, progress

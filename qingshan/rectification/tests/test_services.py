@@ -234,3 +234,33 @@ def test_raise_from_a_problem(rw):
     with pytest.raises(PermissionRefused):
         services.item_raise_from_problem(actor=rw.eco_handler, campaign=rw.campaign, problem=problem,
                                          deadline=D(2026, 9, 30))
+
+
+def test_raise_from_a_supervision_list_entry_links_it_once(rw):
+    from django.utils import timezone
+
+    from qingshan.access.supervision import access_rectification
+    from qingshan.supervision.models import Assignment, Plan, Report, ReportSlot, SupervisionItem
+    from qingshan.supervision.models import Rectification as Entry
+
+    # A bare 整改清单 entry of a group's report (the supervision app's own tests build it through its services).
+    plan_ = Plan.objects.create(commission=rw.commission, year=2026, title="计划", region_path=rw.city.path,
+                                created_by=rw.officer)
+    item_ = SupervisionItem.objects.create(plan=plan_, title="事项", content="内容", office=rw.office,
+                                           created_by=rw.officer, period_start=D(2026, 1, 1),
+                                           period_end=D(2026, 12, 31), region_path=rw.city.path)
+    assignment = Assignment.objects.create(item=item_, org=rw.group, assigned_by=rw.officer)
+    slot = ReportSlot.objects.create(assignment=assignment, item=item_, org=rw.group, label="2026年1月",
+                                     period_start=D(2026, 1, 1), period_end=D(2026, 1, 31), due_date=D(2026, 2, 6))
+    report = Report.objects.create(slot=slot, version=1, summary="报告", submitted_by=rw.group_staff,
+                                   submitted_at=timezone.now())
+    entry = Entry.objects.create(item=item_, slot=slot, report=report, title="排污口整治", measures="封堵",
+                                 responsible_unit=rw.eco, deadline=D(2026, 6, 30), created_by=rw.group_staff)
+    entry = access_rectification(rw.officer, entry.pk)
+    item = services.item_raise_from_supervision_entry(actor=rw.officer, campaign=rw.campaign, entry=entry)
+    assert (item.supervision_entry, item.lead_unit, item.deadline) == (entry, rw.eco, D(2026, 6, 30))
+    assert item.supervising_org == rw.group  # the group stationed in the bureau
+    with pytest.raises(ServiceError, match="已建立"):
+        services.item_raise_from_supervision_entry(actor=rw.officer, campaign=rw.campaign, entry=entry)
+    with pytest.raises(PermissionRefused):
+        services.item_raise_from_supervision_entry(actor=rw.eco_handler, campaign=rw.campaign, entry=entry)
