@@ -28,6 +28,7 @@ urlpatterns = [
     path("open311/v2/", include("qingshan.intake.urls_open311")),
     path("collaboration/", include("qingshan.collaboration.urls")),
     path("instruments/", include("qingshan.instruments.urls")),
+    path("rectification/", include("qingshan.rectification.urls")),
     path("dashboards/", include("qingshan.dashboards.urls")),
     path("api/", include("qingshan.api.urls")),
     path("admin/", admin.site.urls),

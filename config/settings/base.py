@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "qingshan.datasets",
     "qingshan.datacheck",
     "qingshan.instruments",
+    "qingshan.rectification",
     "qingshan.intake",
     "qingshan.collaboration",
     "qingshan.reminders",

@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_the_registry_finds_every_apps_ledgers_in_tab_order():
     assert [(spec.number, spec.code, spec.label) for spec in ledgers()] == [
         (1, "supervision", "监督清单"), (2, "problems", "问题清单"), (3, "rectifications", "整改清单"),
-        (7, "instruments", "文书台账")]
+        (7, "instruments", "文书台账"), (12, "rectification_items", "督察整改清单")]
     assert {m.__name__ for m in plugins("ledgers")} == {"qingshan.problems.ledgers", "qingshan.supervision.ledgers",
-                                                         "qingshan.instruments.ledgers"}
+                                                         "qingshan.instruments.ledgers",
+                                                         "qingshan.rectification.ledgers"}
     assert ledger("problems").label == "问题清单" and ledger("nope") is None
 
 

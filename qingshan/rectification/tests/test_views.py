@@ -1,0 +1,171 @@
+"""The pages as people use them: visibility across units and roles, internal comments kept from units, files served
+through the access check, the Excel import through the job queue, the KPI figures linked to their lists."""
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import Workbook
+
+from qingshan.access.rectification import visible_items
+from qingshan.core.testing.jobs import run_queued_jobs
+from qingshan.problems.testing.world import png
+from qingshan.rectification import excel, services
+from qingshan.rectification.choices import ImportStatus, State
+from qingshan.rectification.models import ImportJob, Item
+from qingshan.rectification.testing.flows import drive_to, new_item, plan
+
+SEE_LVSHUI_ITEM = {"officer", "office_head", "xinfang", "leader", "readonly", "district_staff", "group_staff",
+                   "group_head", "eco_handler", "eco_head", "water_handler"}
+EVERYONE = SEE_LVSHUI_ITEM | {"housing_handler", "urban_handler", "partner_staff", "outsider"}
+SEE_JIANGAN_ITEM = {"officer", "office_head", "xinfang", "leader", "readonly", "urban_handler"}
+
+
+@pytest.fixture
+def two_items(rw):
+    lvshui = new_item(rw)
+    jiangan = services.item_create(actor=rw.officer, campaign=rw.campaign, title="江岸区河道垃圾", feedback="河道垃圾",
+                                   region=rw.jiangan, lead_unit=rw.jiangan_urban, deadline=dt.date(2026, 9, 30))
+    return lvshui, jiangan
+
+
+def test_visibility_across_units_and_roles(rw, two_items, client):
+    lvshui, jiangan = two_items
+    for role in sorted(EVERYONE):
+        user = getattr(rw, role)
+        seen = set(visible_items(user).values_list("pk", flat=True))
+        assert (lvshui.pk in seen, jiangan.pk in seen) == (role in SEE_LVSHUI_ITEM, role in SEE_JIANGAN_ITEM), role
+    client.force_login(rw.housing_handler)
+    assert client.get(reverse("rectification:detail", args=[lvshui.pk])).status_code == 404
+    client.force_login(rw.eco_handler)
+    listing = client.get(reverse("rectification:list")).content.decode()
+    assert lvshui.number in listing and jiangan.number not in listing
+
+
+def test_a_unit_never_sees_internal_review_comments(rw, client):
+    item = plan(rw, new_item(rw))
+    services.item_review_note(actor=rw.group_staff, item=item, text="该单位整改敷衍，建议约谈")
+    services.item_report_progress(actor=rw.eco_handler, item=item, progress="ongoing", text="正在施工")
+    client.force_login(rw.eco_head)
+    page = client.get(reverse("rectification:detail", args=[item.pk])).content.decode()
+    assert "正在施工" in page and "建议约谈" not in page and "内部审核意见" not in page
+    client.force_login(rw.group_staff)
+    assert "建议约谈" in client.get(reverse("rectification:detail", args=[item.pk])).content.decode()
+
+
+def test_files_are_served_only_through_the_access_check(rw, client):
+    item = plan(rw, new_item(rw))
+    post = services.item_diary(actor=rw.group_staff, item=item, happened_on=dt.date(2026, 3, 2), text="现场",
+                               files=[png()])
+    url = reverse("rectification:download", args=[post.files.get().pk])
+    client.force_login(rw.eco_handler)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    client.force_login(rw.urban_handler)
+    assert client.get(url).status_code == 404
+
+
+def test_the_plan_through_the_page_and_a_bad_input_in_chinese(rw, client):
+    item = new_item(rw)
+    client.force_login(rw.eco_handler)
+    url = reverse("rectification:action", args=[item.pk, "plan"])
+    assert client.get(url).status_code == 200
+    form = {"target": "完成修复", "measures": "施工", "responsible_leader": "钱局长", "responsible_person": "孙经办",
+            "horizon": "short", "deadline": "2026-02-01", "granularity": "week"}
+    refused = client.post(url, form)
+    assert refused.status_code == 400 and "整改期限须晚于今天" in refused.content.decode()
+    assert Item.objects.get(pk=item.pk).state == State.PLANNING
+    done = client.post(url, {**form, "deadline": "2026-04-30"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert item.state == State.IN_PROGRESS and item.milestones.count() == 9  # 9 weekly nodes up to 30 April
+
+
+def test_every_page_of_an_item_renders_for_each_side(rw, client):
+    item = drive_to(rw, State.CLOSED)
+    for user in (rw.group_staff, rw.eco_handler, rw.leader):
+        client.force_login(user)
+        for url in (reverse("rectification:campaigns"), reverse("rectification:campaign", args=[rw.campaign.pk]),
+                    reverse("rectification:list"), reverse("rectification:detail", args=[item.pk])):
+            response = client.get(url)
+            assert response.status_code == 200, (user, url)
+    client.force_login(rw.group_staff)
+    page = client.get(reverse("rectification:detail", args=[item.pk])).content.decode()
+    assert "已销号" in page and "赵组长" in page and "回头看" in page
+
+
+def test_kpis_link_to_their_lists(rw, client):
+    drive_to(rw, State.CLOSED)
+    plan(rw, new_item(rw))
+    client.force_login(rw.officer)
+    page = client.get(reverse("rectification:campaign", args=[rw.campaign.pk])).content.decode()
+    link = f"{reverse('rectification:list')}?campaign={rw.campaign.pk}&amp;kpi=closed"
+    assert link in page
+    listing = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "已销号" in listing and "ZG-2026-0001" in listing and "ZG-2026-0002" not in listing
+
+
+# ---------------------------------------------------------------- Excel import
+
+
+def workbook(rows) -> SimpleUploadedFile:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("督察反馈问题.xlsx", buffer.getvalue())
+
+
+def row(**changes):
+    values = {"整改事项": "园区土壤修复滞后", "督察反馈问题": "修复进度滞后", "所在区划": "绿水区",
+              "牵头责任单位": "市生态环境局", "配合单位": "市水务局", "整改时限类型": "短期", "整改期限": "2026-12-31"}
+    values.update(changes)
+    return [values[h] for h in excel.HEADERS]
+
+
+def test_import_runs_in_the_background_all_rows_or_none(rw, client):
+    client.force_login(rw.officer)
+    response = client.post(reverse("rectification:import", args=[rw.campaign.pk]),
+                           {"file": workbook([excel.HEADERS, row(), row(整改事项="第二项", 配合单位="")])})
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("rectification:import_job", args=[job.pk])
+    assert not Item.objects.exists()  # nothing is read in the request
+    assert run_queued_jobs() == 1
+    job.refresh_from_db()
+    assert (job.status, job.rows_imported) == (ImportStatus.DONE, 2)
+    assert not Path(job.stored_path).exists()
+    assert list(Item.objects.order_by("number").values_list("title", "lead_unit__name")) == [
+        ("园区土壤修复滞后", "市生态环境局"), ("第二项", "市生态环境局")]
+    assert "已导入 2 个整改事项" in client.get(response["Location"]).content.decode()
+
+
+def test_a_bad_row_fails_the_whole_import_with_row_and_column(rw, client):
+    client.force_login(rw.officer)
+    client.post(reverse("rectification:import", args=[rw.campaign.pk]),
+                {"file": workbook([excel.HEADERS, row(), row(整改期限="年底"), row(牵头责任单位="不存在的局")])})
+    run_queued_jobs()
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.FAILED
+    assert job.errors == ["第3行“整改期限”：应为日期（如 2026-12-31），实际为“年底”。"]
+    assert not Item.objects.exists()
+    client.post(reverse("rectification:import", args=[rw.campaign.pk]),
+                {"file": workbook([excel.HEADERS, row(), row(牵头责任单位="不存在的局")])})
+    run_queued_jobs()
+    assert ImportJob.objects.order_by("-id").first().errors == [
+        "第3行：“牵头责任单位”：未找到责任单位“不存在的局”。（未导入任何数据）"]
+    assert not Item.objects.exists()
+
+
+def test_a_unit_cannot_import_and_a_csv_is_refused_at_once(rw, client):
+    client.force_login(rw.eco_handler)
+    client.post(reverse("rectification:import", args=[rw.campaign.pk]),
+                {"file": workbook([excel.HEADERS, row()])})
+    assert not ImportJob.objects.exists()
+    client.force_login(rw.officer)
+    response = client.post(reverse("rectification:import", args=[rw.campaign.pk]),
+                           {"file": SimpleUploadedFile("a.csv", b"a,b")}, follow=True)
+    assert "仅接受 .xlsx 格式" in response.content.decode() and not ImportJob.objects.exists()
