@@ -255,7 +255,7 @@ def problem_points(scope: Scope) -> list[dict]:
     """Up to POINT_LIMIT received problems of the scope that have coordinates, newest first."""
     rows = (scope_problems(scope).filter(kpis.received(scope.as_of), lng__isnull=False, lat__isnull=False)
             .order_by("-received_at", "-pk").values("pk", "number", "title", "lng", "lat")[:POINT_LIMIT])
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def district_boundaries(districts: list[Region]) -> list[RegionBoundary]:
