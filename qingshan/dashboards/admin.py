@@ -53,3 +53,6 @@ class RegionBoundaryAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         pass  # saved by the service in save_form
+
+    def save_related(self, request, form, formsets, change):
+        pass  # a boundary has no related rows

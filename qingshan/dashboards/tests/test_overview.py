@@ -155,22 +155,24 @@ def test_a_district_commission_sees_only_its_jurisdiction(client, overview_world
     assert [f["properties"]["name"] for f in outlines["features"]] == ["绿水区"]
 
 
-def test_a_unit_sees_no_overview(client, overview_world):
-    client.force_login(overview_world.eco_handler)
+def test_a_unit_sees_no_overview(client, world):
+    client.force_login(world.eco_handler)
     for name in ("overview", "overview_boundaries", "overview_export"):
         assert client.get(reverse(f"dashboards:{name}"), PERIOD).status_code == 403
 
 
-def test_boundaries_are_served_as_geojson(client, overview_world):
-    client.force_login(overview_world.leader)
+def test_boundaries_are_served_as_geojson(client, world):
+    for region in (world.jiangan, world.lvshui):
+        RegionBoundary.objects.create(region=region, geometry=SQUARE)
+    client.force_login(world.leader)
     data = client.get(reverse("dashboards:overview_boundaries")).json()
     assert data["type"] == "FeatureCollection"
     assert [f["properties"]["name"] for f in data["features"]] == ["绿水区", "江岸区"]
     assert data["features"][0]["geometry"] == SQUARE
 
 
-def test_bad_filters_are_refused_in_chinese(client, overview_world):
-    response = page(client, overview_world.leader, received_from="2026-05-01", measure="nonsense")
+def test_bad_filters_are_refused_in_chinese(client, world):
+    response = page(client, world.leader, received_from="2026-05-01", measure="nonsense")
     assert response.status_code == 400
     html = response.content.decode()
     assert "受理日期起不能晚于受理日期止。" in html or "请选择有效的地图指标。" in html
@@ -259,3 +261,25 @@ def test_voronoi_cells_hold_their_own_centre_only_and_are_deterministic():
         assert ring[0] == ring[-1] and len(ring) >= 4
         assert parse_boundary(json.dumps(cell)) == cell
         assert [_inside(c, ring) for c in centres] == [j == i for j in range(len(centres))]
+
+
+def test_an_administrator_uploads_a_boundary_in_the_admin(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    admin = type(world.leader).objects.create_superuser("root", password="x-Long-Enough-1")
+    client.force_login(admin)
+    url = reverse("admin:dashboards_regionboundary_add")
+    bad = SimpleUploadedFile("b.geojson", b'{"type": "Point", "coordinates": [117, 30]}')
+    response = client.post(url, {"region": world.jiangan.pk, "upload": bad})
+    assert response.status_code == 200
+    assert "边界应为 GeoJSON 的面（Polygon）或多面（MultiPolygon）。" in response.content.decode()
+    assert not RegionBoundary.objects.exists()
+    city = SimpleUploadedFile("c.geojson", json.dumps(SQUARE).encode())
+    response = client.post(url, {"region": world.city.pk, "upload": city})
+    assert "只能为区县或乡镇街道上传边界" in response.content.decode()
+    good = SimpleUploadedFile("g.geojson", json.dumps({"type": "Feature", "geometry": SQUARE}).encode())
+    response = client.post(url, {"region": world.jiangan.pk, "upload": good})
+    assert response.status_code == 302
+    boundary = RegionBoundary.objects.get()
+    assert (boundary.region, boundary.geometry) == (world.jiangan, SQUARE)
+    assert AuditEvent.objects.filter(object_type="dashboards.region_boundary", actor=admin).count() == 1

@@ -51,7 +51,7 @@
             var d = byName[p.name];
             return d ? d.name + "：" + d.text + (d.detail ? "（" + d.detail + "）" : "") : p.name;
           } },
-          visualMap: { type: "continuous", min: data.measure.kind === "rate" ? 0 : 0,
+          visualMap: { type: "continuous", min: 0,
                        max: data.measure.kind === "rate" ? 100 : Math.max(max, 1), seriesIndex: 0,
                        inRange: { color: colours }, calculable: false, left: 8, bottom: 8,
                        text: [data.measure.kind === "rate" ? "100%" : String(Math.max(max, 1)), "0"] },
