@@ -283,3 +283,29 @@ def test_an_administrator_uploads_a_boundary_in_the_admin(client, world):
     boundary = RegionBoundary.objects.get()
     assert (boundary.region, boundary.geometry) == (world.jiangan, SQUARE)
     assert AuditEvent.objects.filter(object_type="dashboards.region_boundary", actor=admin).count() == 1
+
+
+def test_a_measure_declared_by_another_app_joins_the_page_without_changes(client, world, monkeypatch):
+    """A later capability declares MEASURES in its own overview.py: its card, map choice and district figures show."""
+    from qingshan.core.overview import TOTAL, Value
+    from qingshan.dashboards import overview, overview_page
+
+    class Rectifications:
+        key, label, kind, order, higher_is_better = "open_rectifications", "未完成整改", "count", 70, False
+
+        def by_district(self, scope):
+            return {TOTAL: Value(5), world.jiangan.path: Value(5)}
+
+        def list_url(self, scope, region_id, part="numerator"):
+            return f"/rectification/?region={region_id or ''}"
+
+    monkeypatch.setattr(overview_page, "declared", lambda contract, attribute: [*overview.MEASURES,
+                                                                               Rectifications()])
+    response = page(client, world.leader, measure="open_rectifications")
+    assert response.status_code == 200
+    cards = {c.key: c.figure for c in response.context["overview"].cards}
+    assert (cards["open_rectifications"].text, cards["open_rectifications"].url) == ("5", "/rectification/?region=")
+    districts = {x.name: (x.text, x.url) for x in response.context["overview"].districts}
+    assert districts["江岸区"] == ("5", f"/rectification/?region={world.jiangan.pk}")
+    assert districts["绿水区"] == ("0", f"/rectification/?region={world.lvshui.pk}")
+    assert '<option value="open_rectifications" selected>未完成整改</option>' in response.content.decode()
