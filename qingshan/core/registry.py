@@ -11,7 +11,7 @@ from types import ModuleType
 
 from django.apps import apps
 
-CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices"})
+CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices", "overview"})
 
 
 @functools.cache

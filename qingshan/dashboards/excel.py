@@ -9,6 +9,7 @@ from openpyxl.utils import get_column_letter
 from qingshan.core.tables import BOLD, HEADER_FILL, TITLE, Column, inert_row
 
 from .definitions import GENERAL_NOTES, condition_label, kpi_definitions
+from .overview_page import Overview, value_text
 from .selectors import GROUP_BY_LABELS, KpiRow
 from .tables import COLUMNS, RATES, Filters, count_column
 
@@ -77,6 +78,55 @@ def kpi_workbook(rows: list[KpiRow], filters: Filters) -> bytes:
         notes.append(["说明", note])
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 100
+
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def overview_workbook(overview: Overview) -> bytes:
+    """一图总览's figures as an .xlsx: the figures, every measure by district, the months and the splits."""
+    scope = overview.scope
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "总体指标"
+    start = scope.received_from.isoformat() if scope.received_from else "不限"
+    end = scope.received_to.isoformat() if scope.received_to else "不限"
+    sheet.append(["一图总览"])
+    sheet["A1"].font = TITLE
+    sheet.append(inert_row(sheet, [f"受理日期：{start} 至 {end}　统计截止日：{scope.as_of.isoformat()}"]))
+
+    def header(target, values):
+        target.append(values)
+        for cell in target[target.max_row]:
+            cell.font, cell.fill = BOLD, HEADER_FILL
+
+    header(sheet, ["指标", "数值", "分子", "分母"])
+    for card in overview.cards:
+        row = [card.label, card.figure.text]
+        if card.kind == "rate":
+            row += [card.numerator.text, card.denominator.text]
+        sheet.append(inert_row(sheet, row))
+    sheet.column_dimensions["A"].width = 20
+
+    by_district = book.create_sheet("分区县")
+    header(by_district, ["区县", *(m.label for m in overview.measures)])
+    for region in overview.all_districts:
+        by_district.append(inert_row(by_district, [region.name, *(
+            value_text(m, overview.values[m.key].get(region.path)) for m in overview.measures)]))
+    by_district.column_dimensions["A"].width = 14
+
+    months = book.create_sheet("按月趋势")
+    header(months, ["受理月份", "受理数", "超期数", "办结数"])
+    for month in overview.months:
+        months.append([month["label"], month["received"], month["overdue"], month["closed"]])
+
+    for title, rows in (("按来源", overview.sources), ("按类别", overview.categories)):
+        split = book.create_sheet(title)
+        header(split, [title[1:], "受理数"])
+        for piece in rows:
+            split.append(inert_row(split, [piece["name"], piece["count"]]))
+        split.column_dimensions["A"].width = 24
 
     buffer = io.BytesIO()
     book.save(buffer)

@@ -9,13 +9,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, QuerySet, Value
-from django.db.models.functions import StrIndex, Substr
+from django.db.models.functions import StrIndex, Substr, TruncMonth
 
+from qingshan.access.actors import profile_of
 from qingshan.access.problems import visible_problems
+from qingshan.core.overview import Scope
 from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems import kpis
 from qingshan.problems.filters import ProblemFilter
 from qingshan.problems.models import Category, Problem, Source
+
+from .models import RegionBoundary
 
 GROUP_BY_CHOICES = [
     ("region", "区划"),
@@ -163,3 +167,99 @@ def kpi_table(*, user: User, group_by: str, received_from: dt.date | None, recei
     for row in [*rows, total]:
         row.rates = _rates(row.counts)
     return [*rows, total]
+
+
+# ---- 一图总览 (the overview): the problems' share of it; the measures themselves are in overview.py ----
+
+POINT_LIMIT = 500  # problem points drawn on the map at most (the most recently received ones)
+
+
+def period_params(scope: Scope) -> dict[str, str]:
+    """The problem-list parameters of the scope's period of receipt."""
+    params = {}
+    if scope.received_from:
+        params["received_from"] = scope.received_from.isoformat()
+    if scope.received_to:
+        params["received_to"] = scope.received_to.isoformat()
+    return params
+
+
+def scope_problems(scope: Scope) -> QuerySet[Problem]:
+    """Visible problems of the scope (period and region), narrowed by the problem list's own filter."""
+    params = period_params(scope)
+    if scope.region_id is not None:
+        params["region"] = str(scope.region_id)
+    filterset = ProblemFilter(params, queryset=visible_problems(scope.user))
+    if not filterset.is_valid():  # the form passes only ISO dates and a known region
+        raise ValueError(filterset.errors)
+    return filterset.qs.order_by()
+
+
+def district_counts(scope: Scope, aggregates: dict) -> dict[str, dict[str, int]]:
+    """The aggregates of the scope's problems by district path (city-level problems under the city's path)."""
+    grouped = scope_problems(scope).values(kpi_group=_district_path()).annotate(**aggregates)
+    return {g["kpi_group"]: {name: g[name] for name in aggregates} for g in grouped}
+
+
+def overview_districts(user: User) -> list[Region]:
+    """The districts whose part of the picture `user` may see: those of the user's commissions' jurisdictions, or,
+    for a stationed group or leader without one, every district (only visible problems are ever counted)."""
+    districts = Region.objects.filter(parent__isnull=False, parent__parent__isnull=True).order_by("code")
+    paths = profile_of(user).jurisdiction_paths
+    if not paths:
+        return list(districts)
+    # A city commission's path is a prefix of its districts'; a district commission's path is its district's own.
+    return [d for d in districts if any(d.path.startswith(path) for path in paths)]
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: dt.date
+    received: int
+    overdue: int
+    closed: int
+
+
+def monthly_counts(scope: Scope) -> list[MonthRow]:
+    """Received, overdue and closed problems by month of receipt: one query."""
+    conditions = ("received", "overdue", "closed")
+    rows = (scope_problems(scope).annotate(kpi_month=TruncMonth("received_on")).values("kpi_month")
+            .annotate(**{f"n_{name}": Count("pk", filter=kpis.condition(name, scope.as_of)) for name in conditions})
+            .order_by("kpi_month"))
+    return [MonthRow(_as_date(r["kpi_month"]), r["n_received"], r["n_overdue"], r["n_closed"])
+            for r in rows if r["n_received"]]
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+@dataclass(frozen=True)
+class Slice:
+    pk: int
+    name: str
+    count: int
+
+
+def received_split(scope: Scope, field_name: str) -> list[Slice]:
+    """Problems received in the scope by source or category (`field_name`), in the reference order: one query."""
+    if field_name not in ("source", "category"):
+        raise ValueError(f"unknown split {field_name!r}")
+    rows = (scope_problems(scope).values(f"{field_name}_id", f"{field_name}__name", f"{field_name}__sort_order")
+            .annotate(n=Count("pk", filter=kpis.received(scope.as_of))).order_by(f"{field_name}__sort_order",
+                                                                              f"{field_name}_id"))
+    return [Slice(r[f"{field_name}_id"], r[f"{field_name}__name"], r["n"]) for r in rows if r["n"]]
+
+
+def problem_points(scope: Scope) -> list[dict]:
+    """Up to POINT_LIMIT received problems of the scope that have coordinates, newest first."""
+    rows = (scope_problems(scope).filter(kpis.received(scope.as_of), lng__isnull=False, lat__isnull=False)
+            .order_by("-received_at", "-pk").values("pk", "number", "title", "lng", "lat")[:POINT_LIMIT])
+    return [dict(row) for row in rows]
+
+
+def district_boundaries(districts: list[Region]) -> list[RegionBoundary]:
+    """The stored outlines of these districts (with their regions), in the districts' order: one query."""
+    order = {d.pk: i for i, d in enumerate(districts)}
+    found = RegionBoundary.objects.filter(region_id__in=order).select_related("region")
+    return sorted(found, key=lambda b: order[b.region_id])

@@ -2,18 +2,20 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from qingshan.access.problems import may_see_internal
+from qingshan.core.overview import Scope
 
 from .definitions import GENERAL_NOTES, kpi_definitions
-from .excel import kpi_workbook
-from .forms import KpiFilterForm
-from .selectors import GROUP_BY_LABELS, kpi_table
+from .excel import kpi_workbook, overview_workbook
+from .forms import KpiFilterForm, OverviewForm
+from .overview_page import build_overview, chart_data, measures
+from .selectors import GROUP_BY_LABELS, district_boundaries, kpi_table, overview_districts
 from .tables import COLUMNS, display_rows
 
 FORBIDDEN_MESSAGE = "统计分析仅向纪检监察机构工作人员和委领导开放，您的账号无权查看。"
@@ -67,4 +69,63 @@ def kpi_export_view(request):
     response = HttpResponse(kpi_workbook(rows, filters), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(
         True, f"问题办理情况统计_截至{filters.as_of.isoformat()}.xlsx")
+    return response
+
+
+def _overview_form(request):
+    districts = overview_districts(request.user)
+    form = OverviewForm.from_query(request.GET, districts=districts, measures=measures())
+    return form, districts
+
+
+def _scope(request, form) -> Scope:
+    data = form.cleaned_data
+    return Scope(user=request.user, received_from=data["received_from"], received_to=data["received_to"],
+                 as_of=data["as_of"], region_id=data["region"])
+
+
+@require_GET
+@login_required
+def overview_view(request):
+    """一图总览: the map of districts shaded by a measure, the figures, trends and splits; every number a link."""
+    if not may_see_internal(request.user):
+        return _forbidden(request)
+    form, districts = _overview_form(request)
+    context = {"nav": "overview", "form": form}
+    if form.is_valid():
+        overview = build_overview(_scope(request, form), districts, form.cleaned_data["measure"])
+        context.update(overview=overview, chart=chart_data(overview, reverse("dashboards:overview_boundaries")),
+                       export_url=f"{reverse('dashboards:overview_export')}?{request.GET.urlencode()}")
+    return render(request, "dashboards/overview.html", context, status=200 if form.is_valid() else 400)
+
+
+@require_GET
+@login_required
+def overview_boundaries_view(request):
+    """The outlines of the districts the user's overview shows, as one GeoJSON FeatureCollection."""
+    if not may_see_internal(request.user):
+        return JsonResponse({"error": FORBIDDEN_MESSAGE}, status=403)
+    features = [{"type": "Feature", "geometry": b.geometry,
+                 "properties": {"name": b.region.name, "code": b.region.code, "id": b.region.pk}}
+                for b in district_boundaries(overview_districts(request.user))]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_GET
+@login_required
+def overview_export_view(request):
+    """The overview's figures as an Excel file, for the same filters."""
+    if not may_see_internal(request.user):
+        return _forbidden(request)
+    form, districts = _overview_form(request)
+    if not form.is_valid():
+        messages = [m for errors in form.errors.values() for m in errors]
+        return HttpResponseBadRequest("筛选条件有误，未能导出：" + "；".join(messages),
+                                      content_type="text/plain; charset=utf-8")
+    overview = build_overview(_scope(request, form), districts, form.cleaned_data["measure"])
+    response = HttpResponse(overview_workbook(overview), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"一图总览_截至{overview.scope.as_of.isoformat()}.xlsx")
     return response

@@ -20,7 +20,7 @@ def test_parts_run_in_installed_apps_order_with_their_seed_names():
     assert [p.__name__ for p in plugins("demo")] == [
         "qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo", "qingshan.instruments.demo",
         "qingshan.rectification.demo", "qingshan.intake.demo", "qingshan.collaboration.demo",
-        "qingshan.reminders.demo"]
+        "qingshan.reminders.demo", "qingshan.dashboards.demo"]
 
 
 def test_each_part_has_exactly_one_seed():

@@ -18,6 +18,7 @@ from qingshan.access.crypto import decrypt, mask_name, mask_phone
 from qingshan.access.problems import capacity_for
 from qingshan.audit.models import AuditEvent
 from qingshan.audit.verify import verify_chain
+from qingshan.dashboards.models import RegionBoundary
 from qingshan.demo.city import ADMIN_LOGIN, DEMO_LOGINS, DEMO_PASSWORD
 from qingshan.demo.history import rows as history_rows
 from qingshan.orgs.choices import UNIT_ROLES
@@ -212,6 +213,13 @@ def test_the_city_has_its_districts_commission_offices_groups_and_units(db):
         units = set(Organisation.objects.filter(kind="unit", region__name=district).values_list("name", flat=True))
         assert {f"{district}生态环境分局", f"{district}住建局", f"{district}城管局", f"{district}农业农村局"} <= units
     assert Organisation.objects.filter(kind="partner", short_name="市污染防治攻坚办").exists()
+
+
+def test_every_district_has_an_outline_for_the_overview_map(db):
+    outlines = RegionBoundary.objects.select_related("region")
+    assert sorted(b.region.name for b in outlines) == sorted(
+        ["青山区", "绿水区", "江岸区", "白鹭湖区", "高新区", "桃源县", "云岭县", "临江县"])
+    assert all(b.geometry["type"] == "Polygon" for b in outlines)
 
 
 def test_the_2027_calendar_is_entered_as_provisional_and_used(db):

@@ -1,0 +1,62 @@
+"""The contract of 一图总览's measures: each app may declare `MEASURES` in `<app>/overview.py`.
+
+A measure is one figure of the overview (a count or a rate) that can be split by district, so it can shade the map,
+and that names the list behind each of its numbers. The overview asks `declared("overview", "MEASURES")` and shows
+whatever the installed apps declare, so a capability built later adds its figures without changing the overview.
+"""
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+TOTAL = ""  # the key of the whole scope in a measure's `by_district` answer
+
+
+@dataclass
+class Scope:
+    """What the overview is asked for: whose view, which period of receipt, as of which day, which district.
+
+    `memo` lets measures of one app share a query within one page (e.g. one grouped aggregate for all of them).
+    """
+
+    user: Any
+    received_from: dt.date | None
+    received_to: dt.date | None
+    as_of: dt.date
+    region_id: int | None = None  # one district (or any region) chosen; None: everything the user may see
+    memo: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A count (`denominator` None), or a rate as numerator over denominator."""
+
+    numerator: int
+    denominator: int | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.denominator is None:
+            return float(self.numerator)
+        return self.numerator / self.denominator if self.denominator else None
+
+
+class Measure(Protocol):
+    key: str  # unique across apps
+    label: str  # Chinese, as the page shows it
+    kind: str  # "count" or "rate"
+    order: int  # position on the page (smaller first)
+    higher_is_better: bool  # the map's colour scale runs from bad to good
+
+    def by_district(self, scope: Scope) -> dict[str, Value]:
+        """Values keyed by district region path ("/339900/339902/"), plus TOTAL for the whole scope.
+
+        Districts with nothing to count may be left out; city-level items count in TOTAL only.
+        """
+        ...
+
+    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
+        """The list behind the value of one district (`region_id`) or of the whole scope (None).
+
+        For a rate, `part` chooses the numerator's or the denominator's list.
+        """
+        ...
