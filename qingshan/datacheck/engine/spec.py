@@ -169,7 +169,7 @@ def parse_spec(text: str | bytes | Mapping) -> ModelSpec:
         body = data[kind]
         if body["mode"] == "having" and not ("measures" in body and "having" in body):
             messages.append("spec.aggregate：分组条件模式需要“measures”和“having”")
-        if body["mode"] == "peer_band" and not ("value" in body and "k" in body):
+        if body["mode"] in ("peer_band", "peer_robust") and not ("value" in body and "k" in body):
             messages.append("spec.aggregate：同类对比模式需要“value”和“k”")
     if messages:
         raise SpecError(messages)
