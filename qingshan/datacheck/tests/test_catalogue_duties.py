@@ -183,3 +183,24 @@ def test_repeat_penalties_show_the_window(engine):
     rows = {h.subject_key: h.sample_rows[0] for h in _run(engine, "penalty_repeat").iter_subjects()}
     assert (rows["R1"]["decision_no"], rows["R1"]["previous_at"]) == ("R1c", "2025-01-10")
     assert (rows["R3"]["decision_no"], rows["R3"]["gap_seconds"]) == ("R3c", 365 * 86400)
+
+
+def test_every_subsidy_penalty_and_process_model_explains_itself_in_chinese():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from qingshan.datacheck.catalogue import catalogue_models
+
+    folder = Path(__file__).resolve().parents[1] / "catalogue" / "explanations"
+    codes = [m.code for m in catalogue_models() if m.code.startswith(("subsidy_", "penalty_", "process_"))]
+    assert len(codes) == 12
+    for code in codes:
+        text = yaml.safe_load((folder / f"{code}.yaml").read_text(encoding="utf-8"))
+        assert list(text) == ["finds", "does_not_find", "parameters", "basis"], code
+        assert text["parameters"] and all(
+            list(p) == ["name", "meaning", "default", "basis"] and all(isinstance(v, str) and v for v in p.values())
+            for p in text["parameters"]), code
+        prose = " ".join([text["finds"], text["does_not_find"], text["basis"]])
+        assert re.search(r"[\u4e00-\u9fff]", prose) and not re.search(r"\b[a-z]+_[a-z_]+\b", prose), code
