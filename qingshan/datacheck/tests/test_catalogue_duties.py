@@ -8,7 +8,7 @@ import pytest
 
 from qingshan.datacheck.catalogue import catalog_infos, catalogue_model
 from qingshan.datacheck.catalogue.duck import create_tables, insert_rows
-from qingshan.datacheck.engine import DuckDBEngine, compile_model, execute
+from qingshan.datacheck.engine import DuckDBEngine, PostgresEngine, compile_model, execute
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 
@@ -130,7 +130,7 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
+def folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("catalogue-duties")
     con = duckdb.connect(str(folder / "datasets.duckdb"))
     try:
@@ -139,9 +139,30 @@ def engine(tmp_path_factory):
             insert_rows(con, f"ds_{code}", rows)
     finally:
         con.close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def engine(folder):
     engine = DuckDBEngine(folder / "datasets.duckdb", folder / "runs.duckdb")
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="module")
+def pg(pg_conninfo, folder):
+    """The same rows in PostgreSQL (schemas of this test process, dropped afterwards)."""
+    import os
+
+    import psycopg
+
+    schema = f"dc_duties_{os.getpid()}"
+    engine = PostgresEngine(pg_conninfo, path=folder / "datasets.duckdb", schema=schema, catalog=catalog_infos())
+    yield engine
+    engine.close()
+    with psycopg.connect(pg_conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_data" CASCADE')
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_runs" CASCADE')
 
 
 def _run(engine, code):
@@ -151,6 +172,12 @@ def _run(engine, code):
 @pytest.mark.parametrize("code", sorted(EXPECTED))
 def test_model_finds_the_planted_cases_and_none_of_the_decoys(engine, code):
     outcome = _run(engine, code)
+    assert {hit.subject_key: hit.hit_rows for hit in outcome.iter_subjects()} == EXPECTED[code]
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED))
+def test_postgres_finds_the_same(pg, code):
+    outcome = _run(pg, code)
     assert {hit.subject_key: hit.hit_rows for hit in outcome.iter_subjects()} == EXPECTED[code]
 
 
