@@ -26,6 +26,11 @@ def _penalty(no, firm, fine, band=("100000", "1000000"), vtype="超标排放大�
     return (no, firm, f"企业{firm}", "青山区", vtype, article, D(fine), D(band[0]), D(band[1]), d(day))
 
 
+def _repeat(no, firm, day, vtype="超标排放大气污染物"):
+    """A decision of the repeat-penalty cases: an article of their own keeps them out of the peer groups."""
+    return _penalty(no, firm, "300000", vtype=vtype, article="第一百零三条", day=day)
+
+
 def _step(problem, step, due, done, extracted="2026-03-31"):
     return (problem, step, "市水务局", d(due), d(done) if done else None, d(extracted))
 
@@ -79,18 +84,17 @@ WORLD = {
         _penalty("L6", "B6", "20000", band=("10000", "100000"), article="第一百零二条"),
         # Repeat penalties (以罚代管), one violation type each unless said: R1 three times within 344 days ->
         # hit; R2 three times over two years -> no; R3 the third exactly 365 days after the first -> hit;
-        # R4 three times in a month but for three different violations -> no; R5 twice in a week -> no. (An
-        # article of their own keeps them out of the peer groups above.)
-        _penalty("R1a", "R1", "300000", article="第一百零三条", day="2025-01-10"), _penalty("R1b", "R1", "300000", article="第一百零三条", day="2025-06-01"),
-        _penalty("R1c", "R1", "300000", article="第一百零三条", day="2025-12-20"),
-        _penalty("R2a", "R2", "300000", article="第一百零三条", day="2023-01-01"), _penalty("R2b", "R2", "300000", article="第一百零三条", day="2024-01-01"),
-        _penalty("R2c", "R2", "300000", article="第一百零三条", day="2025-01-01"),
-        _penalty("R3a", "R3", "300000", article="第一百零三条", day="2025-01-01"), _penalty("R3b", "R3", "300000", article="第一百零三条", day="2025-06-01"),
-        _penalty("R3c", "R3", "300000", article="第一百零三条", day="2026-01-01"),
-        _penalty("R4a", "R4", "300000", article="第一百零三条", day="2025-03-01", vtype="未批先建"),
-        _penalty("R4b", "R4", "300000", article="第一百零三条", day="2025-03-10", vtype="逃避监管排放水污染物"),
-        _penalty("R4c", "R4", "300000", article="第一百零三条", day="2025-03-20", vtype="危险废物贮存不规范"),
-        _penalty("R5a", "R5", "300000", article="第一百零三条", day="2025-03-01"), _penalty("R5b", "R5", "300000", article="第一百零三条", day="2025-03-07"),
+        # R4 three times in a month but for three different violations -> no; R5 twice in a week -> no.
+        _repeat("R1a", "R1", "2025-01-10"), _repeat("R1b", "R1", "2025-06-01"),
+        _repeat("R1c", "R1", "2025-12-20"),
+        _repeat("R2a", "R2", "2023-01-01"), _repeat("R2b", "R2", "2024-01-01"),
+        _repeat("R2c", "R2", "2025-01-01"),
+        _repeat("R3a", "R3", "2025-01-01"), _repeat("R3b", "R3", "2025-06-01"),
+        _repeat("R3c", "R3", "2026-01-01"),
+        _repeat("R4a", "R4", "2025-03-01", vtype="未批先建"),
+        _repeat("R4b", "R4", "2025-03-10", vtype="逃避监管排放水污染物"),
+        _repeat("R4c", "R4", "2025-03-20", vtype="危险废物贮存不规范"),
+        _repeat("R5a", "R5", "2025-03-01"), _repeat("R5b", "R5", "2025-03-07"),
     ],
     "problem_steps": [
         # P1: every step in order, on time.
