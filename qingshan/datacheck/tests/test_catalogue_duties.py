@@ -235,3 +235,22 @@ def test_every_subsidy_penalty_and_process_model_explains_itself_in_chinese():
             for p in text["parameters"]), code
         prose = " ".join([text["finds"], text["does_not_find"], text["basis"]])
         assert re.search(r"[\u4e00-\u9fff]", prose) and not re.search(r"\b[a-z]+_[a-z_]+\b", prose), code
+
+
+@pytest.mark.django_db
+def test_every_evidence_column_has_a_chinese_heading(engine):
+    """What a hit page shows: each column of each model's hits headed in Chinese (custom SQL names its own)."""
+    import re
+
+    from qingshan.datacheck.catalogue import dataset_schema_files
+    from qingshan.datacheck.models import CheckModel
+    from qingshan.datacheck.prose import model_vocabulary
+    from qingshan.datasets.services import sync_schema_files
+
+    sync_schema_files(dataset_schema_files())
+    for code in EXPECTED:
+        vocabulary = model_vocabulary(CheckModel(spec_text=catalogue_model(code).spec_text))
+        keys = [k for h in _run(engine, code).iter_subjects() for row in h.sample_rows for k in row]
+        raw = [c.label for c in vocabulary.columns(vocabulary.ordered(keys)) if not re.search(r"[\u4e00-\u9fff]",
+                                                                                              c.label)]
+        assert raw == [], code
