@@ -60,9 +60,9 @@ def build_peer_robust(builder: ModelBuilder, src, groups: list[exp.Column], valu
     def same_group(left: str, right: str) -> list[exp.Expression]:
         return [exp.EQ(this=qcol(n, left), expression=qcol(n, right)) for n in names]
 
-    # A total order within each group (value, then every column: identical rows are interchangeable).
-    order = exp.Order(expressions=[exp.Ordered(this=value.copy())]
-                      + [exp.Ordered(this=qcol(c, src.alias)) for c in src.info.columns])
+    # Ranks by value alone: rows of equal value are interchangeable (a row's peers are its group less one copy of
+    # its value, whichever copy), so a tie broken differently in another reading of the CTE changes nothing.
+    order = exp.Order(expressions=[exp.Ordered(this=value.copy())])
     base = (
         exp.select(
             exp.Column(this=exp.Star(), table=ident(src.alias)),
