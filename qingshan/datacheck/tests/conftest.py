@@ -248,6 +248,24 @@ MODELS = {
         subject={"columns": ["plate"]},
         time_gap={"partition_by": ["plate"], "order_by": "ts", "max_gap_seconds": 570},
     ),
+    # Three points of a plate within 1,100 s (the gap to the second previous point): 10:19:00 is 1,081 s after
+    # 10:00:59 -> hit; 10:28:59 is 1,139 s after 10:10:00 -> no; P2 has two points only.
+    "time_gap_lag": base(
+        code="gps_three_in_window",
+        kind="time_gap",
+        dataset="gps_gap",
+        subject={"columns": ["plate"]},
+        time_gap={"partition_by": ["plate"], "order_by": "ts", "lag": 2, "min_gap_seconds": 1100},
+    ),
+    # Same amount and day and the same payee, a missing payee matching a missing payee: A and B paid 100 on 01-10
+    # are two payees; the two payments without a payee (p7, p8) are one -> hits.
+    "duplicate_optional_keys": base(
+        code="duplicate_payment",
+        kind="duplicate",
+        dataset="subsidies",
+        subject={"columns": ["parcel"]},
+        duplicate={"keys": ["amount", "paid_on"], "optional_keys": ["payee_id"]},
+    ),
     "route_deviation": base(
         code="off_route",
         kind="route_deviation",
@@ -331,6 +349,8 @@ EXPECTED = {  # subject_key -> offending rows
     "mismatch": {"m2": 1, "m4": 1},  # m1 within 0.05 t; m3 0.5 t off but within 1 % of 99.5 t
     "duplicate": {"A": 2, "C": 3},  # B once; NULL ids are not a key
     "time_gap": {"P1": 1, "P2": 1},
+    "time_gap_lag": {"P1": 1},
+    "duplicate_optional_keys": {"p7": 1, "p8": 1},
     "route_deviation": {"T1": 1, "T2": 1},
     "dwell": {"D1": 1},
     "aggregate_having": {"F1": 1},
