@@ -25,6 +25,7 @@ COMPUTED_LABELS = {
     "value": "判定值", "limit_value": "限值", "other_value": "比对值", "difference": "差值",
     "duplicate_count": "重复次数", "previous_at": "上一次时间", "gap_seconds": "间隔（秒）",
     "group_mean": "组内均值", "group_stddev": "组内标准差", "group_size": "组内数量",
+    "peer_median": "同类中位数", "peer_mad": "同类中位数绝对偏差", "peer_count": "同类数量",
     "dwell_start": "停留开始", "dwell_end": "停留结束", "dwell_seconds": "停留时长（秒）", "point_count": "定位点数",
     "lng": "经度", "lat": "纬度",
 }
@@ -32,7 +33,7 @@ COMPUTED_LABELS = {
 # a stored evidence row is put back in this order for reading.
 COMPUTED_ORDER = ("lng", "lat", "dwell_start", "dwell_end", "dwell_seconds", "point_count", "value", "limit_value",
                   "other_value", "difference", "duplicate_count", "previous_at", "gap_seconds", "group_mean",
-                  "group_stddev", "group_size")
+                  "group_stddev", "group_size", "peer_median", "peer_mad", "peer_count")
 
 
 @dataclass(frozen=True)

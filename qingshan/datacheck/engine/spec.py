@@ -169,7 +169,10 @@ def parse_spec(text: str | bytes | Mapping) -> ModelSpec:
         body = data[kind]
         if body["mode"] == "having" and not ("measures" in body and "having" in body):
             messages.append("spec.aggregate：分组条件模式需要“measures”和“having”")
-        if body["mode"] == "peer_band" and not ("value" in body and "k" in body):
+        robust_only = sorted({"direction", "min_relative_deviation"} & set(body))
+        if body["mode"] != "peer_robust" and robust_only:
+            messages.append(f"spec.aggregate：“{'”“'.join(robust_only)}”只用于稳健同类对比模式（peer_robust）")
+        if body["mode"] in ("peer_band", "peer_robust") and not ("value" in body and "k" in body):
             messages.append("spec.aggregate：同类对比模式需要“value”和“k”")
     if messages:
         raise SpecError(messages)

@@ -150,6 +150,26 @@ WORLD = {
             ("D9", "F6", "V2", D("100000")),  # group < 5
         ],
     ),
+    # peer_robust (k 2, lenient side, ≥ 5 peers, at least 30 % below the peers' median), each row against the others.
+    "fines": (
+        {"decision_no": "string", "violation": "string", "fine": "decimal"},
+        [
+            # Skewed: the peers of R1 have median 14,000 and MAD 3,500, so 2,000 < 14,000 − 2 × 1.4826 × 3,500:
+            # hit. Mean − 2 sd of the whole group is below 0, so a mean/stddev band misses it. R2's peers (R1 in,
+            # itself out) have median 14,000 and MAD 4,500: 10,000 is not below 657.
+            ("R1", "V3", D("2000")), ("R2", "V3", D("10000")), ("R3", "V3", D("11000")),
+            ("R4", "V3", D("12000")), ("R5", "V3", D("13000")), ("R6", "V3", D("15000")),
+            ("R7", "V3", D("20000")), ("R8", "V3", D("40000")), ("R9", "V3", D("90000")),  # high: not judged
+            ("R0", "V3", None),
+            # Six decisions: five peers each, the minimum. The peers of S6 all paid 50,000 (MAD 0): the floor,
+            # 30 % of the median, decides: 25,000 < 35,000 -> hit.
+            ("S1", "V4", D("50000")), ("S2", "V4", D("50000")), ("S3", "V4", D("50000")),
+            ("S4", "V4", D("50000")), ("S5", "V4", D("50000")), ("S6", "V4", D("25000")),
+            # Five decisions: four peers each, too few to judge.
+            ("T1", "V5", D("50000")), ("T2", "V5", D("50000")), ("T3", "V5", D("50000")),
+            ("T4", "V5", D("50000")), ("T5", "V5", D("25000")),
+        ],
+    ),
 }
 
 
@@ -249,6 +269,24 @@ MODELS = {
         subject={"columns": ["plate"]},
         time_gap={"partition_by": ["plate"], "order_by": "ts", "max_gap_seconds": 570},
     ),
+    # Three points of a plate within 1,100 s (the gap to the second previous point): 10:19:00 is 1,081 s after
+    # 10:00:59 -> hit; 10:28:59 is 1,139 s after 10:10:00 -> no; P2 has two points only.
+    "time_gap_lag": base(
+        code="gps_three_in_window",
+        kind="time_gap",
+        dataset="gps_gap",
+        subject={"columns": ["plate"]},
+        time_gap={"partition_by": ["plate"], "order_by": "ts", "lag": 2, "min_gap_seconds": 1100},
+    ),
+    # Same amount and day and the same payee, a missing payee matching a missing payee: A and B paid 100 on 01-10
+    # are two payees; the two payments without a payee (p7, p8) are one -> hits.
+    "duplicate_optional_keys": base(
+        code="duplicate_payment",
+        kind="duplicate",
+        dataset="subsidies",
+        subject={"columns": ["parcel"]},
+        duplicate={"keys": ["amount", "paid_on"], "optional_keys": ["payee_id"]},
+    ),
     "route_deviation": base(
         code="off_route",
         kind="route_deviation",
@@ -315,6 +353,15 @@ MODELS = {
         evidence=["firm"],
         aggregate={"mode": "peer_band", "group_by": ["violation"], "value": "fine", "k": 2},
     ),
+    "aggregate_peer_robust": base(
+        code="fine_lenient",
+        kind="aggregate",
+        dataset="fines",
+        subject={"columns": ["decision_no"]},
+        evidence=["violation"],
+        aggregate={"mode": "peer_robust", "group_by": ["violation"], "value": "fine", "k": 2, "direction": "low",
+                   "min_group_size": 5, "min_relative_deviation": 0.3},
+    ),
     "custom_sql": base(
         code="paid_after_death_sql",
         kind="custom_sql",
@@ -337,11 +384,14 @@ EXPECTED = {  # subject_key -> offending rows
     "mismatch": {"m2": 1, "m4": 1},  # m1 within 0.05 t; m3 0.5 t off but within 1 % of 99.5 t
     "duplicate": {"A": 2, "C": 3},  # B once; NULL ids are not a key
     "time_gap": {"P1": 1, "P2": 1},
+    "time_gap_lag": {"P1": 1},
+    "duplicate_optional_keys": {"p7": 1, "p8": 1},
     "route_deviation": {"T1": 1, "T2": 1},
     "route_deviation_sustained": {"S2": 3},  # S1 one noisy position, S3 off for 1 minute, S4 runs of one
     "dwell": {"D1": 1},
     "aggregate_having": {"F1": 1},
     "aggregate_peer_band": {"D6": 1},
+    "aggregate_peer_robust": {"R1": 1, "S6": 1},
     "custom_sql": {"A": 1, "C": 3},
 }
 

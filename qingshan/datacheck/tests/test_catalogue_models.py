@@ -165,11 +165,19 @@ def _world() -> dict[str, list[tuple]]:
             ("P007", "最低生活保障", "2026", "ID-G", "周七", "锦江街道", None, D("780"), d("2026-03-10")),
             ("P008", "最低生活保障", "2026", "ID-H", "吴八", "锦江街道", None, D("780"), d("2026-03-10")),
             ("P009", "耕地地力保护补贴", "2026", "ID-I", "郑九", "松林街道", "X7", D("500"), d("2026-03-10")),
+            # ID-A is paid for a second parcel (X4): two parcels, not a duplicate.
             ("P010", "耕地地力保护补贴", "2026", "ID-A", "张一", "青峰街道", "X4", D("300"), d("2026-03-12")),
             ("P011", "耕地地力保护补贴", "2025", "ID-A", "张一", "青峰街道", "X1", D("500"), d("2025-03-10")),
             ("P012", "耕地地力保护补贴", "2026", "ID-J", "冯十", "青峰街道", "X2", D("500"), d("2026-03-10")),
             ("P013", "生态公益林补偿", "2026", "ID-K", "陈十一", "青峰街道", "X1", D("200"), d("2026-03-10")),
+            ("P014", "最低生活保障", "2026", "ID-F", "孙六", "锦江街道", None, D("780"), d("2026-03-20")),  # twice
+            # The official ID-D (paid the arable-land subsidy every farmer gets, not a hit) and the relative
+            # ID-E receive programmes that are decided case by case -> hits.
+            ("P015", "临时救助", "2026", "ID-D", "赵四", "翠屏街道", None, D("2000"), d("2026-04-01")),
+            ("P016", "最低生活保障", "2026", "ID-E", "钱五", "翠屏街道", None, D("780"), d("2026-03-10")),
         ],
+        "subsidy_programmes": [("耕地地力保护补贴", False, False, None), ("生态公益林补偿", False, False, None),
+                               ("最低生活保障", True, False, None), ("临时救助", True, True, None)],
         "death_registry": [("ID-B", "李二", d("2026-02-01")),  # paid 03-10 after death -> hit
                            ("ID-C", "王三", d("2026-03-10"))],  # died the day of payment: not after death
         "officials": [("ID-D", "赵四", "青山区农业农村局", "科长"), ("ID-O", "褚官", "青山区水利局", "副局长")],
@@ -192,6 +200,10 @@ def _world() -> dict[str, list[tuple]]:
             ("Q2", "回复", "市水务局", d("2026-02-27"), None, d("2026-03-02")),  # missing
             ("Q3", "回复", "市水务局", d("2026-03-02"), None, d("2026-03-02")),  # due today: not yet
             ("Q4", "审核", "市水务局", d("2026-03-05"), None, d("2026-03-02")),
+            ("Q5", "交办", "市水务局", d("2026-02-20"), d("2026-02-20"), d("2026-03-02")),
+            ("Q5", "签收", "市水务局", d("2026-02-21"), d("2026-02-21"), d("2026-03-02")),
+            ("Q5", "回复", "市水务局", d("2026-03-05"), d("2026-02-27"), d("2026-03-02")),
+            ("Q5", "审核", "市水务局", d("2026-03-10"), d("2026-02-25"), d("2026-03-02")),  # before 回复
         ],
     }
 
@@ -258,7 +270,7 @@ EXPECTED = {
     "subsidy_to_officials": {"ID-D"},
     "subsidy_to_relatives": {"ID-E"},
     "subsidy_ineligible": {"ID-F", "ID-H"},
-    "subsidy_duplicate_id": {"ID-A"},
+    "subsidy_duplicate_id": {"ID-F"},
     "subsidy_duplicate_parcel": {"X2"},
     "penalty_outside_band": {"D1", "D3"},
     "penalty_peer_disparity": {"E9"},
@@ -266,6 +278,7 @@ EXPECTED = {
     "reported_vs_monitored": {"U1|good_ratio"},
     "process_step_late": {"Q1"},
     "process_step_missing": {"Q2"},
+    "process_step_out_of_order": {"Q5"},
     # The solid-waste chain has no rows in this city: its models are tried in test_catalogue_waste.py.
     "waste_manifest_not_received": set(), "waste_mass_balance": set(), "waste_receiver_unlicensed": set(),
     "waste_vehicle_not_at_receiver": set(),

@@ -64,6 +64,15 @@ def test_limit_and_reference_are_exclusive():
     ]
 
 
+def test_robust_settings_belong_to_the_robust_peer_mode():
+    body = dict(MODELS["aggregate_peer_band"]["aggregate"], direction="low", min_relative_deviation=0.3)
+    assert messages(dict(MODELS["aggregate_peer_band"], aggregate=body)) == [
+        "spec.aggregate：“direction”“min_relative_deviation”只用于稳健同类对比模式（peer_robust）"]
+    body = dict(MODELS["aggregate_peer_robust"]["aggregate"], direction="lower")
+    assert messages(dict(MODELS["aggregate_peer_robust"], aggregate=body)) == [
+        "spec.aggregate.direction：应为以下之一：low、high、both"]
+
+
 def test_the_kind_block_must_match_the_kind():
     spec = dict(MODELS["duplicate"], kind="time_gap")
 

@@ -43,14 +43,23 @@ def penalties(gen: Build) -> None:
         rows[j][6] = rows[j][7] * Decimal("0.8")
     for j in picked[k:]:  # inside the band, at its very bottom: far below the peers' 30–50 %
         rows[j][6] = rows[j][7]
-    repeat = rng.sample([j for j in range(n) if j not in picked], k)
-    for j in repeat:  # two more decisions for the same firm and violation: three in all
+    others = rng.sample([j for j in range(n) if j not in picked], 2 * k)
+    # Two more decisions for the same firm and violation, three in all: within 80 days (以罚代管, a hit) or a
+    # year and more apart (three over two years: not a hit).
+    for j, days in [(j, 40) for j in others[:k]] + [(j, 370) for j in others[k:]]:
         for extra in (1, 2):
             row = list(rows[j])
             row[0] = f"{row[0][:-1]}-{extra}号"
             row[6] = Decimal(round(row[7] + (row[8] - row[7]) * Decimal("0.4"), -2))
-            row[9] = row[9] - dt.timedelta(days=40 * extra)
+            row[9] = row[9] - dt.timedelta(days=days * extra)
             rows.append(row)
+    # A lighter circumstance's lower band, fined inside it: low beside the other cases of the violation but
+    # measured only against its own band's cases (too few here to judge), so no hit.
+    for i in range(k):
+        vtype, article, lo, hi = VIOLATIONS[i % len(VIOLATIONS)]
+        rows.append([f"青环罚〔{gen.end.year - 1}〕轻{i + 1}号", f"91339900MB{i:07d}", f"青山小微企业{i}号",
+                     DISTRICTS[i % len(DISTRICTS)][0], vtype, article, Decimal(lo // 2), Decimal(lo // 4),
+                     Decimal(lo), gen.end - dt.timedelta(days=rng.randrange(1, 700))])
     insert_rows(gen.con, "ds_penalty_decisions", rows)
     gen.planted.update({"penalty_outside_band": k, "penalty_peer_disparity": 2 * k, "penalty_repeat": k})
 
@@ -78,7 +87,7 @@ def indicators(gen: Build) -> None:
 
 
 def steps(gen: Build) -> None:
-    """The steps of 2,000 problems; planted late and missing steps."""
+    """The steps of 2,000 problems; planted late, overdue, skipped and out-of-order steps."""
     n = max(100, round(2000 * gen.scale))
     steps = " UNION ALL ".join(f"SELECT {i} AS s, '{name}' AS step, {due} AS due, {done} AS done"
                                for i, (name, due, done) in enumerate(STEPS))
@@ -95,11 +104,16 @@ def steps(gen: Build) -> None:
     """)
     k = scaled(gen.scale, 4)
     old = [f"QS{i:06d}" for i in range(n) if 60 <= i % 400]
-    picked = gen.rng.sample(old, 2 * k)
+    picked = gen.rng.sample(old, 4 * k)
     for number in picked[:k]:
         gen.sql("UPDATE ds_problem_steps SET done_on = CAST(due_on + INTERVAL 3 DAY AS DATE) "
                  "WHERE problem_number = ? AND step = '回复'", [number])
-    for number in picked[k:]:
+    for number in picked[k:2 * k]:  # overdue and never done
         gen.sql("UPDATE ds_problem_steps SET done_on = NULL WHERE problem_number = ? AND step = '审核'",
                  [number])
-    gen.planted.update({"process_step_late": k, "process_step_missing": k})
+    for number in picked[2 * k:3 * k]:  # skipped: no 签收 at all, yet replied and reviewed
+        gen.sql("DELETE FROM ds_problem_steps WHERE problem_number = ? AND step = '签收'", [number])
+    for number in picked[3 * k:]:  # reviewed two days before the reply was done
+        gen.sql("UPDATE ds_problem_steps SET done_on = CAST(done_on - INTERVAL 8 DAY AS DATE) "
+                 "WHERE problem_number = ? AND step = '审核'", [number])
+    gen.planted.update({"process_step_late": k, "process_step_missing": 2 * k, "process_step_out_of_order": k})

@@ -1,10 +1,12 @@
-"""aggregate: groups whose measures fail a test (``having``), or rows outside their peers' band (``peer_band``)."""
+"""aggregate: groups whose measures fail a test (``having``), or rows outside their peers' band (``peer_band``,
+mean ± k·stddev; ``peer_robust``, leave-one-out median and MAD: ``peer_robust.py``)."""
 
 from sqlglot import exp
 
 from ..expressions import Source
 from ..spec import SpecError
 from .base import CompiledModel, ModelBuilder, all_of, as_double, ident, qcol, qtable
+from .peer_robust import build_peer_robust
 
 
 class AggregateBuilder(ModelBuilder):
@@ -49,6 +51,8 @@ class AggregateBuilder(ModelBuilder):
                 [(n, qcol(n, "agg")) for n in measures if n not in self.spec.evidence],
                 output_names=names,
             )
+        if body["mode"] == "peer_robust":
+            return build_peer_robust(self, src, groups, self.expr(body["value"], src, where + ".value"))
         # peer_band: a row whose value lies outside mean ± k·stddev of its peer group. A percentile band is not
         # portable (PERCENTILE_CONT differs in syntax and interpolation across engines), mean/stddev is.
         value = as_double(self.expr(body["value"], src, where + ".value"))

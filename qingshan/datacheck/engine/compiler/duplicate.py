@@ -1,4 +1,4 @@
-"""duplicate: rows whose key columns occur more than once."""
+"""duplicate: rows whose key columns (and optional keys, NULL matching NULL) occur more than once."""
 
 from sqlglot import exp
 
@@ -11,7 +11,10 @@ class DuplicateBuilder(ModelBuilder):
     def build(self) -> CompiledModel:
         body, src = self.spec.body, self.main()
         keys = [self.column(src, k, "spec.duplicate.keys") for k in body["keys"]]
-        window = exp.Window(this=exp.Count(this=exp.Star()), partition_by=keys)
+        # Optional keys take part in the comparison with NULL equal to NULL (PARTITION BY groups NULLs together):
+        # a parcel number for the programmes that pay by parcel, none for those that pay by person.
+        optional = [self.column(src, k, "spec.duplicate.optional_keys") for k in body.get("optional_keys", ())]
+        window = exp.Window(this=exp.Count(this=exp.Star()), partition_by=keys + optional)
         inner = (
             exp.select(
                 exp.Column(this=exp.Star(), table=ident(src.alias)), exp.alias_(window, "duplicate_count", quoted=True)

@@ -14,7 +14,8 @@ class TimeGapBuilder(ModelBuilder):
         parts = [self.column(src, c, "spec.time_gap.partition_by") for c in body["partition_by"]]
         order = self.column(src, body["order_by"], "spec.time_gap.order_by")
         lag = exp.Window(
-            this=exp.Lag(this=order.copy()),
+            # lag n: the gap to the n-th previous row (n + 1 rows within the gap), e.g. three decisions in a year.
+            this=exp.Lag(this=order.copy(), offset=exp.Literal.number(int(body["lag"])) if "lag" in body else None),
             partition_by=parts,
             order=exp.Order(expressions=[exp.Ordered(this=order.copy())]),
         )
