@@ -24,6 +24,7 @@ urlpatterns = [
     path("ledgers/", include("qingshan.ledgers.urls")),
     path("datasets/", include("qingshan.datasets.urls")),
     path("datacheck/", include("qingshan.datacheck.urls")),
+    path("clues/", include("qingshan.clues.urls")),
     path("dashboards/", include("qingshan.dashboards.urls")),
     path("api/", include("qingshan.api.urls")),
     path("admin/", admin.site.urls),

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "qingshan.supervision",
     "qingshan.datasets",
     "qingshan.datacheck",
+    "qingshan.clues",
     "qingshan.reminders",
     "qingshan.ledgers",
     "qingshan.dashboards",
