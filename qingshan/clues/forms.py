@@ -1,12 +1,14 @@
 """Input forms of the discipline loop's pages. They check shape and types only; the rules live in services."""
 from django import forms
+from django.db.models import Q
 
 from qingshan.access.clues import circle_of, visible_clues
 from qingshan.core.forms import TEXT_MAX_LENGTH, ActionForm, StyledForm
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation
 
-from .choices import Disposal, Source
+from .choices import Disposal, Source, State
+from .models import Clue
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -47,12 +49,13 @@ class ReasonForm(ActionForm):
 
 
 class DuplicateForm(ActionForm):
-    duplicate_of = forms.ModelChoiceField(label="首件线索", queryset=Organisation.objects.none())
+    duplicate_of = forms.ModelChoiceField(label="首件线索", queryset=Clue.objects.none(), empty_label="请选择")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["duplicate_of"].queryset = visible_clues(self.actor).order_by("-id") if self.actor else []
-        self.fields["duplicate_of"].empty_label = "请选择"
+        if self.actor is not None:
+            self.fields["duplicate_of"].queryset = visible_clues(self.actor).exclude(
+                state__in=(State.DUPLICATE, State.FORWARDED_UP)).order_by("-id")
 
 
 class TransferDownForm(ActionForm):
@@ -72,8 +75,8 @@ class AssignForm(ActionForm):
             mine = circle_of(self.actor).anguan
             self.fields["assigned_org"].queryset = Organisation.objects.filter(
                 is_active=True).filter(
-                    forms.models.Q(parent_id__in=mine, kind__in=(OrgKind.OFFICE, OrgKind.STATIONED_GROUP))
-                    | forms.models.Q(pk__in=mine, region__level__gt=1)).exclude(office_type__in=("xinfang", "anguan"))
+                    Q(parent_id__in=mine, kind__in=(OrgKind.OFFICE, OrgKind.STATIONED_GROUP))
+                    | Q(pk__in=mine, region__level__gt=1)).exclude(office_type__in=("xinfang", "anguan"))
 
 
 class ProposeForm(ActionForm):

@@ -139,3 +139,18 @@ def test_intake_by_someone_in_the_reported_unit_is_refused(cw):
         clue_create(actor=cw.insider_in_unit, source="letter", received_on=TODAY, reported_unit=cw.eco,
                     reported_name="某某", summary="反映某某问题")
     assert not Clue.objects.exists()
+
+
+def test_my_worklist_counts_a_clue_for_the_circle_and_never_for_the_blocked(client, cw):
+    drive_to(cw, State.STUDIED)  # waits for the leader's approval; 第一监督检查室 is its team
+    from qingshan.core.worklist import section_counts, work_queues
+
+    def count(user, key):
+        cells = {q.key: n for _name, _label, rows in section_counts(work_queues(user=user)) for q, n in rows}
+        return cells.get(key, 0)
+
+    assert count(cw.leader, "clue_approve") == 1 and count(cw.insider_clear, "clue_approve") == 1
+    for who in BLOCKED:
+        assert count(getattr(cw, who), "clue_approve") == 0, who
+    page = _client(client, cw.insider_in_unit).get(reverse("inbox"), {"queue": "clue_approve"}).content.decode()
+    assert "青山市纪委监委线" not in page
