@@ -164,7 +164,7 @@ def clue_create(*, actor: User, source: str, received_on: dt.date, reported_unit
                 is_real_name: bool = False, about_principal_leader: bool = False, reporter_name: str = "",
                 reporter_unit: str = "", reporter_address: str = "", reporter_phone: str = "",
                 reporter_id_number: str = "", original_text: str = "", commission: Organisation | None = None,
-                ) -> Clue:
+                transfer_reason: str = "") -> Clue:
     """登记线索 by 信访 (or a district commission's staff): the clue, and the reporter in the encrypted vault."""
     circle = circle_of(actor)
     if commission is None:
@@ -213,7 +213,9 @@ def clue_create(*, actor: User, source: str, received_on: dt.date, reported_unit
         masked = f"{mask_name(name) if name else '匿名'}（{'实名' if clue.is_real_name else '匿名'}）"
         ReporterVault.objects.create(clue=clue, masked=masked, **{
             f"{k}_encrypted": encrypt(v.strip()) if (v or "").strip() else "" for k, v in fields.items()})
-    _audit(clue, actor=actor, org=commission, action=Action.CREATE, from_state="",
+    # A clue from the work loop says so in its first event (the problem's own log records the other side).
+    _audit(clue, actor=actor, org=commission, action=Action.TRANSFER_FROM_PROBLEM if source == Source.TRANSFER
+           else Action.CREATE, from_state="", reason=transfer_reason,
            payload={"source": source, "real_name": clue.is_real_name})
     return clue
 
@@ -614,11 +616,8 @@ def problem_transfer_to_clue(*, actor: User, problem, reported_unit: Organisatio
         raise ServiceError("该问题已经移送过问题线索。")
     clue = clue_create(actor=actor, source=Source.TRANSFER, received_on=_today(), reported_unit=reported_unit,
                        reported_name=reported_name, summary=f"由问题 {problem.number} 移送：{reason}",
-                       commission=commission)
-    transfer = ProblemTransfer.objects.create(problem=problem, clue=clue, reason=reason, by=actor)
-    _audit(clue, actor=actor, org=commission, action=Action.TRANSFER_FROM_PROBLEM, from_state=clue.state,
-           reason=reason, payload={"problem": problem.pk})
-    return transfer
+                       commission=commission, transfer_reason=reason)
+    return ProblemTransfer.objects.create(problem=problem, clue=clue, reason=reason, by=actor)
 
 
 # ---------------------------------------------------------------- documents that leave the commission

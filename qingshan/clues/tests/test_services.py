@@ -166,3 +166,26 @@ def test_concurrent_registrations_never_duplicate_or_skip_a_number():
     assert errors == []
     seqs = sorted(Clue.objects.filter(number_seq__isnull=False).values_list("number_seq", flat=True))
     assert seqs == list(range(1, 13))
+
+
+def test_a_problem_transferred_from_the_work_loop_is_a_clue_with_the_transfer_on_both_sides(cw):
+    from qingshan.access.problems import visible_problems
+    from qingshan.clues.selectors import clue_kpis
+    from qingshan.problems import services as problem_services
+    from qingshan.problems.choices import State as ProblemState
+    from qingshan.problems.testing.flows import drive_to as problem_to
+
+    problem = problem_to(cw, ProblemState.IN_PROGRESS)
+    problem_services.problem_transfer_clue(actor=cw.officer, problem=problem, reported_unit=cw.eco,
+                                           reported_name="钱局长", reason="整改中发现虚报整改情况")
+    clue = Clue.objects.get(problem_transfer__problem=problem)
+    assert (clue.source, clue.state, clue.commission) == ("transfer", State.RECEIVED, cw.commission)
+    sides = AuditEvent.objects.filter(action__in=("transfer_clue", "transfer_from_problem"))
+    assert {(e.object_type, e.internal) for e in sides} == {("problems.problem", True), ("clues.clue", True)}
+    assert ("from_problems", "由工作闭环移送", 1) in clue_kpis(user=cw.xinfang)["figures"]
+    assert problem in visible_problems(cw.eco_handler)  # the unit still works the problem …
+    assert not AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk,
+                                         action="transfer_clue", internal=False).exists()  # … and never sees this
+    with pytest.raises(ServiceError, match="已经移送"):
+        problem_services.problem_transfer_clue(actor=cw.officer, problem=problem, reported_unit=cw.eco,
+                                               reported_name="钱局长", reason="再次移送")

@@ -18,7 +18,8 @@ QINGSHAN = Path(__file__).resolve().parents[2]
 def test_parts_run_in_installed_apps_order_with_their_seed_names():
     # The plug-in's module name seeds the part's random stream: renaming one would change the demo city.
     assert [p.__name__ for p in plugins("demo")] == [
-        "qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo", "qingshan.reminders.demo"]
+        "qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo", "qingshan.clues.demo",
+        "qingshan.reminders.demo"]
 
 
 def test_each_part_has_exactly_one_seed():
