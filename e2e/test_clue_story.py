@@ -17,11 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def world(transactional_db, settings):
     from qingshan.clues.testing.world import build_clue_world
-    from qingshan.problems.testing.world import WORLD_NOW
+    from qingshan.problems.testing.world import WORLD_NOW, build_world
 
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     with time_machine.travel(WORLD_NOW, tick=True):
-        yield build_clue_world()
+        yield build_clue_world(build_world())
 
 
 def _act(page, action: str, fields: dict[str, str], button: str):

@@ -7,6 +7,7 @@ Two rules, applied here once for every surface (pages, API, letters, exports, se
 - The hard block: anyone whose organisation is the reported unit or a unit under it, or who is the reported
   person, never sees the clue, whatever other role they hold. It is applied last, after every grant.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -76,7 +77,7 @@ def circle_of(user: User) -> ClueCircle:
             team.add(org.pk)
     circle = ClueCircle(frozenset(xinfang), frozenset(anguan), frozenset(leader), frozenset(team),
                         _self_and_above(profile.org_ids))
-    user._qingshan_clue_circle = circle  # type: ignore[union-attr]
+    user._qingshan_clue_circle = circle  # type: ignore[attr-defined]  # cached on the object, for this request
     return circle
 
 
@@ -219,7 +220,7 @@ def recipients_among(user_ids: set[int], clue: Clue) -> set[int]:
 
 # ---------------------------------------------------------------- who is told (reminders and notices)
 
-def handlers_of(clues, part: str) -> dict[int, set[int]]:
+def handlers_of(clues: Iterable[Clue], part: str) -> dict[int, set[int]]:
     """clue id → the active people playing `part` on it ("xinfang", "anguan", "leader", "team", "lower"), less
     everyone hard-blocked from it. A fixed handful of queries, whatever the number of clues."""
     from qingshan.orgs.models import Membership
@@ -245,16 +246,16 @@ def handlers_of(clues, part: str) -> dict[int, set[int]]:
         office_q = Q(organisation__parent_id__in=commissions, organisation__kind=OrgKind.OFFICE, role__in=roles)
         direct_roles = LEADER_ROLES if part == "leader" else DISTRICT_WORK_ROLES
         direct_q = Q(organisation_id__in=commissions, role__in=direct_roles)
-        rows = Membership.objects.filter(office_q | direct_q, is_active=True, user__is_active=True).values_list(
+        members = Membership.objects.filter(office_q | direct_q, is_active=True, user__is_active=True).values_list(
             "organisation_id", "organisation__parent_id", "user_id")
-        by_commission: dict[int, set[int]] = {}
-        for org_id, parent_id, user_id in rows:
+        by_commission: dict[int | None, set[int]] = {}
+        for org_id, parent_id, user_id in members:
             by_commission.setdefault(org_id if org_id in commissions else parent_id, set()).add(user_id)
         wanted = {pk: set(by_commission.get(cid, ())) for pk, cid in commission_of_clue.items()}
     return _drop_blocked(clues, wanted)
 
 
-def _drop_blocked(clues, wanted: dict[int, set[int]]) -> dict[int, set[int]]:
+def _drop_blocked(clues: Iterable[Clue], wanted: dict[int, set[int]]) -> dict[int, set[int]]:
     """`wanted` less, for each clue, the people whose organisation is its reported unit or under it, or who are the
     reported person (two queries: the people's organisations and the organisation tree)."""
     from qingshan.orgs.models import Membership

@@ -4,6 +4,8 @@ Nothing here hands reporter data to anything that leaves the commission: the let
 built in documents.py from the clue's own fields, and the vault is written here and read only by access.clues.
 """
 import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +24,9 @@ from .choices import Action, Disposal, Outcome, Source, State
 from .models import Clue, InquiryLetter, Objection, ProblemTransfer, ReporterVault
 from .timelimits import days
 from .transitions import ANGUAN, CLUE_ACTIONS, LEADER, LOWER, TEAM, XINFANG
+
+if TYPE_CHECKING:  # the problems app calls in with its problem; the type only, no import at run time
+    from qingshan.problems.models import Problem
 
 WHO_REFUSALS = {
     XINFANG: "只有受理该线索的纪委监委信访室人员可以{label}。",
@@ -77,7 +82,8 @@ def _audit(clue: Clue, *, actor: User | None, org: Organisation | None, action: 
                  from_state=from_state, to_state=clue.state, reason=reason, payload=payload, internal=True)
 
 
-def _act(actor: User, clue: Clue, action: str, change, *, reason: str = "", payload: dict | None = None) -> Clue:
+def _act(actor: User, clue: Clue, action: str, change: Callable[[Clue, Capacity], None], *, reason: str = "",
+         payload: dict | None = None) -> Clue:
     """The common shape of an action: lock, authorise, `change(clue, capacity)`, move, save, audit; one transaction."""
     CLUE_ACTIONS.check_state(action, clue.state, ServiceError)  # cheap first answer; checked again under the lock
     with transaction.atomic():
@@ -226,7 +232,7 @@ def clue_create(*, actor: User, source: str, received_on: dt.date, reported_unit
 @CLUE_ACTIONS.performs(Action.ACCEPT)
 def clue_accept(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """受理 and pass to 案管室; a real-name reporter is owed a 受理告知 within 15 working days of receipt."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.screening_note = (note or "").strip()
         if c.is_real_name:
             c.acceptance_notice_due = _deadline(c.received_on, "acceptance_notice")
@@ -241,7 +247,7 @@ def clue_mark_duplicate(*, actor: User, clue: Clue, duplicate_of: Clue) -> Clue:
     if duplicate_of.commission_id != clue.commission_id or duplicate_of.state == State.DUPLICATE:
         raise ServiceError("首件须是本机关受理的、本身不是重复件的线索。", field="duplicate_of")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.duplicate_of = duplicate_of
         c.acceptance_notice_due = None
     return _act(actor, clue, Action.MARK_DUPLICATE, change, payload={"first": duplicate_of.pk})
@@ -252,7 +258,7 @@ def clue_not_accept(*, actor: User, clue: Clue, reason: str) -> Clue:
     """不予受理, with the reason."""
     reason = _text(reason, "不予受理须说明理由。", "reason")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.screening_note = reason
     return _act(actor, clue, Action.NOT_ACCEPT, change, reason=reason)
 
@@ -260,7 +266,7 @@ def clue_not_accept(*, actor: User, clue: Clue, reason: str) -> Clue:
 @CLUE_ACTIONS.performs(Action.FORWARD_UP)
 def clue_forward_up(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """Belongs to the higher level: to be forwarded within 5 working days of receipt."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.screening_note = (note or "").strip()
         c.forward_due = _deadline(c.received_on, "forward_up")
     return _act(actor, clue, Action.FORWARD_UP, change, reason=(note or "").strip())
@@ -269,7 +275,7 @@ def clue_forward_up(*, actor: User, clue: Clue, note: str = "") -> Clue:
 @CLUE_ACTIONS.performs(Action.FORWARD_UP_SENT)
 def clue_forward_up_sent(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """已上交: on time is frozen now."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.forwarded_on = _today()
         c.forwarded_on_time = c.forward_due is None or c.forwarded_on <= c.forward_due
     return _act(actor, clue, Action.FORWARD_UP_SENT, change, reason=(note or "").strip())
@@ -285,7 +291,7 @@ def clue_transfer_down(*, actor: User, clue: Clue, down_to: Organisation, note: 
     if down_to.pk in _blocked_for_org(clue):
         raise ServiceError("被反映单位隶属于该下级纪委监委，不能下转。", field="down_to")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.down_to = down_to
         c.down_accept_due = _deadline(_today(), "down_accept")
         c.screening_note = (note or "").strip()
@@ -306,10 +312,11 @@ def _blocked_for_org(clue: Clue) -> set[int]:
 @CLUE_ACTIONS.performs(Action.ACCEPT_DOWN)
 def clue_accept_down(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """The lower commission takes the clue over: it is now theirs, accepted and waiting for their 案管."""
-    def change(c, cap):
+    def change(c: Clue, cap: Capacity) -> None:
         c.down_accepted_on = _today()
         c.down_accepted_on_time = c.down_accept_due is None or c.down_accepted_on <= c.down_accept_due
         c.transferred_from = c.commission
+        assert cap.lower is not None  # the rule's who (LOWER) was checked
         c.commission = cap.lower
         c.down_to = None
         if c.is_real_name and c.acceptance_notice_due is None:
@@ -323,7 +330,7 @@ def clue_accept_down(*, actor: User, clue: Clue, note: str = "") -> Clue:
 @CLUE_ACTIONS.performs(Action.REGISTER)
 def clue_register(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """案管 registration: the 线索编号, gap-free per commission and year, taken in this transaction."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         year = _today().year
         c.number_seq, c.number = _number(c.commission, "clue", "线", year)
         c.number_year = year
@@ -344,7 +351,7 @@ def clue_assign(*, actor: User, clue: Clue, assigned_org: Organisation, note: st
     if assigned_org.pk in _blocked_for_org(clue):
         raise ServiceError("承办部门不能是被反映单位。", field="assigned_org")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.assigned_org = assigned_org
         c.assigned_at = timezone.now()
     result = _act(actor, clue, Action.ASSIGN, change, reason=(note or "").strip(),
@@ -359,7 +366,7 @@ def clue_assign(*, actor: User, clue: Clue, assigned_org: Organisation, note: st
 @CLUE_ACTIONS.performs(Action.SIGN)
 def clue_sign(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """签收 by the assigned office or group."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.signed_at = timezone.now()
     return _act(actor, clue, Action.SIGN, change, reason=(note or "").strip())
 
@@ -374,7 +381,7 @@ def clue_propose(*, actor: User, clue: Clue, disposal: str, reason: str, matters
     if disposal == Disposal.INQUIRY and not matters:
         raise ServiceError("拟谈话函询须填写函询事项。", field="matters")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.proposed_disposal, c.proposal_reason = disposal, reason
         c.inquiry_matters = matters if disposal == Disposal.INQUIRY else ""
         c.study_date, c.study_attendees, c.study_record = None, "", ""
@@ -388,7 +395,7 @@ def clue_study(*, actor: User, clue: Clue, study_date: dt.date, attendees: str, 
     attendees = _text(attendees, "请填写参会人员。", "attendees")
     record = _text(record, "请填写研究记录。", "record")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.study_date, c.study_attendees, c.study_record = study_date, attendees, record
     return _act(actor, clue, Action.STUDY, change, payload={"attendees": attendees})
 
@@ -406,7 +413,7 @@ def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
     if disposal == Disposal.SHELVE and (review_due is None or review_due <= _today()):
         raise ServiceError("请填写今天以后的复查日期。", field="review_due")
 
-    def change(c, cap):
+    def change(c: Clue, cap: Capacity) -> None:
         today = _today()
         c.disposal = disposal
         c.approved_by, c.approved_at = actor, timezone.now()
@@ -434,7 +441,7 @@ def clue_return_proposal(*, actor: User, clue: Clue, reason: str) -> Clue:
     """The leader sends the proposal back to be reconsidered."""
     reason = _text(reason, "退回须说明理由。", "reason")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.proposed_disposal = ""
     return _act(actor, clue, Action.RETURN_PROPOSAL, change, reason=reason)
 
@@ -449,7 +456,7 @@ def clue_record_reply(*, actor: User, clue: Clue, replied_on: dt.date, reply_tex
     replied_on = _past_or_today(replied_on, "回复日期", "replied_on")
     reply_text = _text(reply_text, "请填写回复内容。", "reply_text")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         letter = _open_letter(c)
         if letter is None:
             raise ServiceError("没有待回复的函询函。")
@@ -471,7 +478,7 @@ def clue_inquiry_close(*, actor: User, clue: Clue, outcome: str, note: str = "")
     """After the reply: 了结澄清, 谈话提醒 or 批评教育 ends the clue."""
     code = next(r.code for r in CLUE_ACTIONS if r.code.startswith("inquiry_") and r.fixed.get("outcome") == outcome)
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         _require_reply(c)
         _close(c, outcome, _today())
     return _act(actor, clue, code, change, reason=(note or "").strip())
@@ -482,7 +489,7 @@ def clue_inquiry_again(*, actor: User, clue: Clue, matters: str, note: str = "")
     """再次函询: a new numbered letter, a new reply due."""
     matters = _text(matters, "请填写函询事项。", "matters")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         _require_reply(c)
         c.inquiry_matters = matters
         _send_letter(c, matters, _today())
@@ -492,7 +499,7 @@ def clue_inquiry_again(*, actor: User, clue: Clue, matters: str, note: str = "")
 @CLUE_ACTIONS.performs(Action.INQUIRY_VERIFY)
 def clue_inquiry_verify(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """The reply does not clear it: 初步核实."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         _require_reply(c)
         c.disposal = Disposal.VERIFY
     return _act(actor, clue, Action.INQUIRY_VERIFY, change, reason=(note or "").strip())
@@ -510,7 +517,7 @@ def clue_verify_close(*, actor: User, clue: Clue, outcome: str, report: str, sig
     report, signers = _report(report, signers)
     code = next(r.code for r in CLUE_ACTIONS if r.code.startswith("verify_") and r.fixed.get("outcome") == outcome)
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.verification_report, c.verification_signers = report, signers
         if outcome == Outcome.CASE:
             c.disposal = Disposal.CASE
@@ -525,7 +532,7 @@ def clue_verify_shelve(*, actor: User, clue: Clue, report: str, signers: str, re
     if review_due is None or review_due <= _today():
         raise ServiceError("请填写今天以后的复查日期。", field="review_due")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.verification_report, c.verification_signers = report, signers
         c.disposal, c.review_due = Disposal.SHELVE, review_due
     return _act(actor, clue, Action.VERIFY_SHELVE, change, payload={"signers": signers})
@@ -534,7 +541,7 @@ def clue_verify_shelve(*, actor: User, clue: Clue, report: str, signers: str, re
 @CLUE_ACTIONS.performs(Action.REVIEW_SHELVED)
 def clue_review_shelved(*, actor: User, clue: Clue, note: str = "") -> Clue:
     """A shelved clue is taken up again: the team proposes a new disposal (which is studied and approved again)."""
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.review_due = None
         c.proposed_disposal = ""
     return _act(actor, clue, Action.REVIEW_SHELVED, change, reason=(note or "").strip())
@@ -547,7 +554,7 @@ def clue_postpone_review(*, actor: User, clue: Clue, review_due: dt.date, note: 
     if review_due is None or review_due <= _today():
         raise ServiceError("请填写今天以后的复查日期。", field="review_due")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         c.review_due = review_due
     return _act(actor, clue, Action.POSTPONE_REVIEW, change, reason=note, payload={"review_due": str(review_due)})
 
@@ -561,7 +568,7 @@ def clue_notify_acceptance(*, actor: User, clue: Clue, notified_on: dt.date, not
     notified_on = _past_or_today(notified_on, "告知日期", "notified_on")
     note = _text(note, "请填写告知方式及内容。", "note")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         if not c.is_real_name:
             raise ServiceError("匿名举报无需受理告知。")
         if c.acceptance_notified_on:
@@ -577,7 +584,7 @@ def clue_notify_result(*, actor: User, clue: Clue, notified_on: dt.date, note: s
     notified_on = _past_or_today(notified_on, "告知日期", "notified_on")
     note = _text(note, "请填写告知方式及内容。", "note")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         if not c.is_real_name:
             raise ServiceError("匿名举报无需结果告知。")
         if c.result_notified_on:
@@ -594,7 +601,7 @@ def clue_record_objection(*, actor: User, clue: Clue, received_on: dt.date, cont
     content = _text(content, "请填写异议内容。", "content")
     answer = _text(answer, "请填写答复内容。", "answer")
 
-    def change(c, _cap):
+    def change(c: Clue, _cap: Capacity) -> None:
         Objection.objects.create(clue=c, received_on=received_on, content=content, answer=answer,
                                  recorded_by=actor)
     return _act(actor, clue, Action.RECORD_OBJECTION, change)
@@ -603,7 +610,7 @@ def clue_record_objection(*, actor: User, clue: Clue, received_on: dt.date, cont
 # ---------------------------------------------------------------- transfer from the work loop
 
 
-def problem_transfer_to_clue(*, actor: User, problem, reported_unit: Organisation, reported_name: str,
+def problem_transfer_to_clue(*, actor: User, problem: "Problem", reported_unit: Organisation, reported_name: str,
                              reason: str) -> ProblemTransfer:
     """移送: a problem that reveals misconduct becomes a clue at the commission over its region; the transfer is a
     record of its own, and both sides' audit logs say so. Called by the problems service inside its transaction."""

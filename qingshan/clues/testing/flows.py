@@ -4,7 +4,7 @@ import datetime as dt
 from qingshan.clues import services
 from qingshan.clues.choices import Disposal, State
 from qingshan.clues.models import Clue
-from qingshan.problems.testing.world import WORLD_NOW
+from qingshan.core.testing.uploads import WORLD_NOW
 
 from .world import new_clue
 

@@ -6,9 +6,10 @@ The clues of `clue_at()` concern 市生态环境局 (the reported unit) and its 
 import datetime as dt
 from types import SimpleNamespace
 
+from qingshan.core.testing.uploads import WORLD_NOW
 from qingshan.orgs.choices import OfficeType, OrgKind, Role
 from qingshan.orgs.models import Membership, Organisation, User
-from qingshan.problems.testing.world import WORLD_NOW, build_world
+from qingshan.orgs.testing.world import build_org_world
 
 PASSWORD = "Qingshan#2026"
 
@@ -20,9 +21,10 @@ def _person(username, full_name, *roles) -> User:
     return user
 
 
-def build_clue_world() -> SimpleNamespace:
-    """The shared world plus what clues need; every name below is used by the clue tests."""
-    w = build_world()
+def build_clue_world(w: SimpleNamespace | None = None) -> SimpleNamespace:
+    """The shared organisations (or the world `w` already built on them, e.g. the work loop's) plus what clues need;
+    every name below is used by the clue tests."""
+    w = w or build_org_world(SimpleNamespace())
     w.anguan_office = Organisation.objects.create(name="案件监督管理室", kind=OrgKind.OFFICE, region=w.city,
                                                   parent=w.commission, office_type=OfficeType.ANGUAN)
     w.eco_station = Organisation.objects.create(name="市生态环境监测站", kind=OrgKind.UNIT, region=w.city,

@@ -11,5 +11,6 @@ def _fixed_day(time_machine):
 @pytest.fixture
 def cw(db):
     from qingshan.clues.testing.world import build_clue_world
+    from qingshan.problems.testing.world import build_world
 
-    return build_clue_world()
+    return build_clue_world(build_world())

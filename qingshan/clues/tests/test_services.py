@@ -143,8 +143,9 @@ def test_concurrent_registrations_never_duplicate_or_skip_a_number():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has a single writer; concurrent numbering needs PostgreSQL row locks")
     from qingshan.clues.testing.world import build_clue_world
+    from qingshan.problems.testing.world import build_world
 
-    w = build_clue_world()
+    w = build_clue_world(build_world())
     clues = [services.clue_accept(actor=w.xinfang, clue=new_clue(w)) for _ in range(12)]
     barrier, errors = threading.Barrier(4), []
 
