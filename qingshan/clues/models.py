@@ -91,7 +91,11 @@ class Clue(models.Model):
             models.UniqueConstraint(fields=["commission", "number_year", "number_seq"], name="uniq_clue_number",
                                     condition=models.Q(number_seq__isnull=False)),
         ]
-        indexes = [models.Index(fields=["commission", "state", "-received_on"], name="clue_commission_state")]
+        indexes = [
+            models.Index(fields=["commission", "state", "-received_on"], name="clue_commission_state"),
+            # The lists' order: the first page is read off this index instead of sorting every visible clue.
+            models.Index(fields=["-received_on", "-id"], name="clue_received_desc"),
+        ]
 
     def __str__(self):
         return self.number or self.intake_ref
