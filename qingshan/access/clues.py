@@ -42,7 +42,6 @@ class ClueCircle:
     anguan: frozenset[int]  # commissions whose 案管 work the user does
     leader: frozenset[int]  # commissions whose clue decisions the user signs
     team: frozenset[int]  # offices, groups (or a district commission) the user handles assigned clues for
-    blocked_units: frozenset[int]  # the user's organisations and every one above them: reported there = blocked
 
     @property
     def intake(self) -> frozenset[int]:
@@ -75,16 +74,35 @@ def circle_of(user: User) -> ClueCircle:
             leader.add(commission.pk)
         if m.role in TEAM_ROLES:
             team.add(org.pk)
-    circle = ClueCircle(frozenset(xinfang), frozenset(anguan), frozenset(leader), frozenset(team),
-                        _self_and_above(profile.org_ids))
+    circle = ClueCircle(frozenset(xinfang), frozenset(anguan), frozenset(leader), frozenset(team))
     user._qingshan_clue_circle = circle  # type: ignore[attr-defined]  # cached on the object, for this request
     return circle
 
 
-def _self_and_above(org_ids: set[int]) -> frozenset[int]:
-    """`org_ids` and all their ancestors in the organisation tree (one query per level, a handful at most)."""
-    found = set(org_ids)
-    frontier = set(org_ids)
+def blocked_units(user: User) -> frozenset[int]:
+    """The user's organisations and every one above them (a clue reported there is hidden from the user), cached on
+    the user. The memberships come with their organisations' parents (profile_of), so the usual two-level tree costs
+    no query; a deeper one costs one per further level."""
+    cached = getattr(user, "_qingshan_clue_blocked", None)
+    if cached is not None:
+        return cached
+    found: set[int] = set()
+    frontier: set[int] = set()
+    for m in profile_of(user).memberships:
+        org = m.organisation
+        found.add(org.pk)
+        if org.parent_id is not None:
+            found.add(org.parent_id)
+            if org.parent.parent_id is not None and org.parent.parent_id not in found:
+                frontier.add(org.parent.parent_id)
+    result = _self_and_above(found, frontier)
+    user._qingshan_clue_blocked = result  # type: ignore[attr-defined]  # cached on the object, for this request
+    return result
+
+
+def _self_and_above(known: set[int], frontier: set[int]) -> frozenset[int]:
+    """`known` and `frontier` with all the ancestors of `frontier` (one query per further level)."""
+    found = known | frontier
     while frontier:
         parents = set(Organisation.objects.filter(pk__in=frontier, parent__isnull=False)
                       .values_list("parent_id", flat=True)) - found
@@ -95,10 +113,10 @@ def _self_and_above(org_ids: set[int]) -> frozenset[int]:
 
 def blocked_q(user: User) -> Q:
     """The clues `user` is hard-blocked from: about the user's own unit (or one above it), or about the user."""
-    circle = circle_of(user)
     q = Q(reported_person_id=user.pk) if user.pk else Q(pk__in=[])
-    if circle.blocked_units:
-        q |= Q(reported_unit_id__in=circle.blocked_units)
+    units = blocked_units(user)
+    if units:
+        q |= Q(reported_unit_id__in=units)
     return q
 
 
@@ -122,6 +140,9 @@ def visible_clues(user: User) -> QuerySet[Clue]:
     """Every clue `user` may see: the handling circle, less the hard block."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Clue.objects.none()
+    circle = circle_of(user)
+    if not (circle.intake or circle.leader or circle.team):
+        return Clue.objects.filter(pk__in=[])  # nobody outside the circle: no query spent on the block
     return Clue.objects.filter(circle_q(user)).exclude(blocked_q(user))
 
 
@@ -278,7 +299,7 @@ def _drop_blocked(clues: Iterable[Clue], wanted: dict[int, set[int]]) -> dict[in
                 found.add(seen)
         return found
 
-    blocked_units = {u: above(orgs) for u, orgs in orgs_of.items()}
+    above_of = {u: above(orgs) for u, orgs in orgs_of.items()}
     return {c.pk: {u for u in wanted.get(c.pk, set())
-                   if u != c.reported_person_id and c.reported_unit_id not in blocked_units.get(u, set())}
+                   if u != c.reported_person_id and c.reported_unit_id not in above_of.get(u, set())}
             for c in clues}

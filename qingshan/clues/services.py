@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from qingshan.access.clues import OBJECT_TYPE, Capacity, capacity_for, circle_of, recipients_among
+from qingshan.access.clues import OBJECT_TYPE, Capacity, blocked_units, capacity_for, circle_of, recipients_among
 from qingshan.access.crypto import encrypt, mask_name
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError, stated_reason
@@ -173,6 +173,7 @@ def clue_create(*, actor: User, source: str, received_on: dt.date, reported_unit
                 transfer_reason: str = "") -> Clue:
     """登记线索 by 信访 (or a district commission's staff): the clue, and the reporter in the encrypted vault."""
     circle = circle_of(actor)
+    blocked = blocked_units(actor)
     if commission is None:
         if not circle.xinfang:
             raise PermissionRefused("只有信访室人员可以登记问题线索。")
@@ -183,10 +184,10 @@ def clue_create(*, actor: User, source: str, received_on: dt.date, reported_unit
         raise ServiceError("请选择线索来源。", field="source")
     received_on = _past_or_today(received_on, "收件日期", "received_on")
     if reported_unit.kind in (OrgKind.COMMISSION, OrgKind.OFFICE) and not about_principal_leader \
-            and reported_unit.pk in circle.blocked_units:
+            and reported_unit.pk in blocked:
         raise ServiceError("反映本机关的线索须按规定上交上级纪委监委：请勾选“反映本级纪委监委主要负责人”。",
                            field="reported_unit")
-    if reported_unit.pk in circle.blocked_units and not about_principal_leader:
+    if reported_unit.pk in blocked and not about_principal_leader:
         raise ServiceError("您所在单位即被反映单位或其上级，须回避，不能登记该线索。", field="reported_unit")
     if reported_person is not None and reported_person.pk == actor.pk:
         raise ServiceError("被反映人为本人，须回避，不能登记该线索。", field="reported_name")

@@ -54,18 +54,18 @@ def _queue(key, label, order, items) -> WorkQueue:
                      ordering=(F("received_on").asc(), "id"))
 
 
+def _working(today: dt.date) -> Q:
+    return Q(state__in=(State.INQUIRY, State.VERIFYING)) | _review_due(today)
+
+
+# One queue per kind of work, so a person's inbox costs one count per part they play (an officer of an office: 3).
 QUEUES = [
-    _queue("clue_screen", "线索待研判", 700, _for("xinfang", _state(State.RECEIVED))),
-    _queue("clue_forward_up", "线索待上交", 705, _for("xinfang", _state(State.UP_PENDING))),
+    _queue("clue_screen", "线索待研判、待上交", 700, _for("xinfang", _state(State.RECEIVED, State.UP_PENDING))),
     _queue("clue_notices", "待告知举报人", 710, _for("xinfang", _notices_owed)),
     _queue("clue_down", "下转线索待接收", 715, _for("lower", _state(State.DOWN_PENDING))),
-    _queue("clue_register", "线索待登记编号", 720, _for("anguan", _state(State.ACCEPTED))),
-    _queue("clue_assign", "线索待分办", 725, _for("anguan", _state(State.NUMBERED))),
+    _queue("clue_anguan", "线索待登记、待分办", 720, _for("anguan", _state(State.ACCEPTED, State.NUMBERED))),
     _queue("clue_sign", "线索待签收", 730, _for("team", _state(State.ASSIGNED))),
-    _queue("clue_propose", "线索待提出处置意见", 735, _for("team", _state(State.HANDLING))),
-    _queue("clue_study", "线索待集体研究", 740, _for("team", _state(State.PROPOSED))),
-    _queue("clue_approve", "线索处置待审批", 745, _for("leader", _state(State.STUDIED))),
-    _queue("clue_inquiry", "谈话函询办理中", 750, _for("team", _state(State.INQUIRY))),
-    _queue("clue_verify", "初步核实办理中", 755, _for("team", _state(State.VERIFYING))),
-    _queue("clue_review", "暂存待查到期复查", 760, _for("team", _review_due)),
+    _queue("clue_dispose", "线索待提出处置意见、待集体研究", 735, _for("team", _state(State.HANDLING, State.PROPOSED))),
+    _queue("clue_working", "谈话函询、初步核实、暂存到期", 750, _for("team", _working)),
+    _queue("clue_approve", "线索处置待审批", 760, _for("leader", _state(State.STUDIED))),
 ]
