@@ -99,7 +99,8 @@ class _Clues:
 
     def clue(self, received: dt.date) -> tuple[Clue, dict]:
         rng = self.rng
-        unit = rng.choice(self.units)
+        # One in ten concerns 市生态环境局, where the clue_blocked login also works.
+        unit = self.city.city_units["eco"] if rng.random() < 0.1 else rng.choice(self.units)
         reported = self.name()
         matter = rng.choice(MATTERS)
         source = rng.choices([Source.LETTER, Source.VISIT, Source.PHONE, Source.WEB_12388], [4, 2, 2, 3])[0]
@@ -113,13 +114,16 @@ class _Clues:
         xf = rng.choice(self.xinfang)
         xinfang_org = self.city.offices["xinfang"]
         day = received
+        # Three in ten stop early on their way, so every state of the loop has clues waiting in it.
+        cap = [rng.randint(0, 9) if rng.random() < 0.3 else 99]
 
         def step(action, to_state, actor, org, gap=(1, 4)) -> bool:
             """Advance one step `gap` days later, unless that lies after the demo's today (then stop here)."""
             nonlocal day
             nxt = day + dt.timedelta(days=rng.randint(*gap))
-            if nxt > self.end:
+            if nxt > self.end or cap[0] <= 0:
                 return False
+            cap[0] -= 1
             day = nxt
             plan["steps"].append((action, clue.state, to_state, actor, org, day))
             clue.state = to_state
@@ -137,7 +141,7 @@ class _Clues:
             return clue, plan
         if fate < 0.15:
             clue.forward_due = add_working_days(received, 5)
-            if step(Action.FORWARD_UP, State.UP_PENDING, xf, xinfang_org, (0, 1)) and step(
+            if step(Action.FORWARD_UP, State.UP_PENDING, xf, xinfang_org, (0, 1)) and rng.random() < 0.7 and step(
                     Action.FORWARD_UP_SENT, State.FORWARDED_UP, xf, xinfang_org, (1, 6)):
                 clue.forwarded_on = day
                 clue.forwarded_on_time = day <= clue.forward_due
@@ -146,7 +150,8 @@ class _Clues:
             if not step(Action.TRANSFER_DOWN, State.DOWN_PENDING, xf, xinfang_org, (1, 2)):
                 return clue, plan
             clue.down_to, clue.down_accept_due = self.lvshui, add_working_days(day, 5)
-            if step(Action.ACCEPT_DOWN, State.ACCEPTED, rng.choice(self.district), self.lvshui, (1, 8)):
+            if rng.random() < 0.7 and step(Action.ACCEPT_DOWN, State.ACCEPTED, rng.choice(self.district), self.lvshui,
+                                           (1, 8)):
                 clue.down_accepted_on, clue.down_accepted_on_time = day, day <= clue.down_accept_due
                 clue.transferred_from, clue.commission, clue.down_to = self.commission, self.lvshui, None
             return clue, plan
