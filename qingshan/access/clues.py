@@ -91,10 +91,11 @@ def blocked_units(user: User) -> frozenset[int]:
     for m in profile_of(user).memberships:
         org = m.organisation
         found.add(org.pk)
-        if org.parent_id is not None:
-            found.add(org.parent_id)
-            if org.parent.parent_id is not None and org.parent.parent_id not in found:
-                frontier.add(org.parent.parent_id)
+        parent = org.parent  # loaded with the membership (profile_of)
+        if parent is not None:
+            found.add(parent.pk)
+            if parent.parent_id is not None and parent.parent_id not in found:
+                frontier.add(parent.parent_id)
     result = _self_and_above(found, frontier)
     user._qingshan_clue_blocked = result  # type: ignore[attr-defined]  # cached on the object, for this request
     return result
