@@ -29,6 +29,7 @@ urlpatterns = [
     path("collaboration/", include("qingshan.collaboration.urls")),
     path("instruments/", include("qingshan.instruments.urls")),
     path("rectification/", include("qingshan.rectification.urls")),
+    path("clues/", include("qingshan.clues.urls")),
     path("dashboards/", include("qingshan.dashboards.urls")),
     path("api/", include("qingshan.api.urls")),
     path("admin/", admin.site.urls),

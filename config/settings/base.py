@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "qingshan.datacheck",
     "qingshan.instruments",
     "qingshan.rectification",
+    "qingshan.clues",
     "qingshan.intake",
     "qingshan.collaboration",
     "qingshan.reminders",

@@ -272,6 +272,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("区县责任单位经办人", "lvshui_eco", Role.UNIT_HANDLER),
     ("协作单位工作人员", "partner", Role.PARTNER_STAFF),
     ("只读领导", "readonly", Role.READONLY_LEADER),
+    ("线索回避演示（信访、案管，兼在市生态环境局）", "clue_blocked", Role.XINFANG_STAFF),
 ]
 ADMIN_LOGIN = ("系统管理员", "admin")
 
@@ -297,6 +298,7 @@ def _create_people(city: City, rng: random.Random) -> None:
         "group_head": city.groups[0], "district_staff": lvshui.commission, "district_head": lvshui.commission,
         "eco_handler": city.city_units["eco"], "eco_head": city.city_units["eco"],
         "lvshui_eco": lvshui.bureaus["eco"], "partner": city.partners[0], "readonly": city.commission,
+        "clue_blocked": city.offices["xinfang"],
     }
     demo = {username: person(demo_orgs[username], role, username) for _label, username, role in DEMO_LOGINS}
     city.logins = [(label, username) for label, username, _role in DEMO_LOGINS]

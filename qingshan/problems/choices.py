@@ -51,6 +51,7 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", "督办"
     MERGE = "merge", "并单"
     SHARE = "share", "移送协作单位"
+    TRANSFER_CLUE = "transfer_clue", "移送问题线索"
     RESTRICT = "restrict", "限定知悉范围"
     INSTRUCT = "instruct", "批示"
     LEADER_ESCALATE = "leader_escalate", "领导督办"

@@ -121,6 +121,13 @@ class MergeForm(ActionForm):
         return problem
 
 
+class TransferClueForm(ActionForm):
+    reported_unit = unit_field(label="被反映单位")
+    reported_name = forms.CharField(label="被反映人", max_length=50)
+    reason = forms.CharField(label="移送理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="问题线索转入纪检监察机关保密办理，责任单位看不到移送情况")
+
+
 class ShareForm(ActionForm):
     partner = PickerChoiceField(label="协作单位", group_by=by_region,
                                 queryset=Organisation.objects.filter(kind=OrgKind.PARTNER).select_related("region"))

@@ -210,6 +210,12 @@ class MergeInput(serializers.Serializer):
     reason = _text("并单理由")
 
 
+class TransferClueInput(serializers.Serializer):
+    reported_unit = _ref(Organisation.objects.all(), "被反映单位", "单位")
+    reported_name = _text("被反映人", max_length=50)
+    reason = _text("移送理由", max_length=2000)
+
+
 class ShareInput(serializers.Serializer):
     partner = _ref(Organisation.objects.all(), "协作单位", "单位")
     reason = _text("移送理由")

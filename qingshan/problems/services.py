@@ -562,6 +562,23 @@ def problem_share(*, actor: User, problem: Problem, partner: Organisation, reaso
     return share
 
 
+@PROBLEM_ACTIONS.performs(Action.TRANSFER_CLUE)
+@transaction.atomic
+def problem_transfer_clue(*, actor: User, problem: Problem, reported_unit: Organisation, reported_name: str,
+                          reason: str) -> Problem:
+    """移送 to the discipline loop: the commission over the problem receives a clue; the transfer is a record of its
+    own (clues.ProblemTransfer) and both sides' logs say so. The problem's own event is internal (no unit sees it)."""
+    from qingshan.clues.services import problem_transfer_to_clue
+
+    problem = _locked(problem)
+    capacity = _authorise(actor, problem, Action.TRANSFER_CLUE)
+    transfer = problem_transfer_to_clue(actor=actor, problem=problem, reported_unit=reported_unit,
+                                        reported_name=reported_name, reason=reason)
+    _audit(problem, actor=actor, capacity=capacity, action=Action.TRANSFER_CLUE, from_state=problem.state,
+           reason=transfer.reason, internal=True, payload={"clue": transfer.clue.intake_ref})
+    return problem
+
+
 @PROBLEM_ACTIONS.performs(Action.RESTRICT)
 @transaction.atomic
 def problem_restrict(*, actor: User, problem: Problem, users: Iterable, reason: str) -> Problem:

@@ -67,6 +67,9 @@ PROBLEM_ACTIONS = ActionTable(
               target="duplicate"),
         _rule(Action.SHARE, NOT_TERMINAL | {State.CLOSED, State.STAGE_CLOSED, State.REVISITED}, SUPERVISOR,
               form=f.ShareForm, api_input=s.ShareInput),
+        # Issue 11: a problem revealing misconduct goes to the discipline loop as a clue (a record of its own).
+        _rule(Action.TRANSFER_CLUE, NOT_TERMINAL | {State.CLOSED, State.STAGE_CLOSED, State.REVISITED}, SUPERVISOR,
+              form=f.TransferClueForm, api_input=s.TransferClueInput),
         _rule(Action.RESTRICT, State.values, SUPERVISOR, form=f.RestrictForm, api_input=s.RestrictInput),
         # Issue 15: a leader who receives 提级督办 acts on it; a unit reports progress; a partner replies.
         _rule(Action.INSTRUCT, NOT_TERMINAL, LEADER, form=f.InstructForm, api_input=s.InstructInput),

@@ -94,7 +94,8 @@ def test_detail_shows_units_extensions_attachments_actions_and_history(world, ap
     assert attachment["original_name"] == "登记照片.png" and attachment["purpose"] == "registration"
     assert attachment["download_url"].endswith(f"/api/attachments/{attachment['id']}/download/")
     assert [a["action"] for a in body["allowed_actions"]] == [
-        "reassign", "approve_extension", "reject_extension", "urge", "escalate", "merge", "share", "restrict"]
+        "reassign", "approve_extension", "reject_extension", "urge", "escalate", "merge", "share", "transfer_clue",
+        "restrict"]
     decide = next(a for a in body["allowed_actions"] if a["action"] == "approve_extension")
     assert (decide["label"], decide["endpoint"]) == ("批准延期", f"/api/problems/{problem.pk}/approve-extension/")
     assert [e["action"] for e in body["timeline"]] == ["create", "dispatch", "sign", "start", "request_extension"]

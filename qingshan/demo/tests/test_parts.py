@@ -19,7 +19,7 @@ def test_parts_run_in_installed_apps_order_with_their_seed_names():
     # The plug-in's module name seeds the part's random stream: renaming one would change the demo city.
     assert [p.__name__ for p in plugins("demo")] == [
         "qingshan.supervision.demo", "qingshan.datasets.demo", "qingshan.datacheck.demo", "qingshan.instruments.demo",
-        "qingshan.rectification.demo", "qingshan.intake.demo", "qingshan.collaboration.demo",
+        "qingshan.rectification.demo", "qingshan.clues.demo", "qingshan.intake.demo", "qingshan.collaboration.demo",
         "qingshan.reminders.demo", "qingshan.dashboards.demo"]
 
 

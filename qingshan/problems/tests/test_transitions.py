@@ -81,6 +81,7 @@ def example(w, action: str, problem: Problem) -> dict:
         Action.ESCALATE: lambda: {"level": EscalationLevel.YELLOW, "reason": "临近期限"},
         Action.MERGE: lambda: {"primary": w.primary, "reason": "同一排口"},
         Action.SHARE: lambda: {"partner": w.partner, "reason": "涉及多部门协作"},
+        Action.TRANSFER_CLUE: lambda: {"reported_unit": w.eco, "reported_name": "钱局长", "reason": "疑似失职失责"},
         Action.RESTRICT: lambda: {"users": [w.office_head], "reason": "涉及敏感人员"},
         Action.INSTRUCT: lambda: {"text": "请主办单位一周内拿出整改方案。"},
         Action.LEADER_ESCALATE: lambda: {"level": EscalationLevel.YELLOW, "reason": "群众反映强烈"},
@@ -171,7 +172,8 @@ def test_allowed_transition_succeeds(world, action, state, role):
     assert problem.state == to_state
     event = AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk).latest("seq")
     assert (event.action, event.from_state, event.to_state, event.actor_id) == (action, state, to_state, actor.pk)
-    assert AuditEvent.objects.count() == events_before + (2 if action == Action.MERGE else 1)
+    # A merge also records on the primary, a transfer also on the clue it became.
+    assert AuditEvent.objects.count() == events_before + (2 if action in (Action.MERGE, Action.TRANSFER_CLUE) else 1)
     check_effect(w, action, problem, actor, primary)
 
 
@@ -216,6 +218,8 @@ def check_effect(w, action, problem: Problem, actor, primary):
         assert list(primary.duplicates.all()) == [problem]
     elif action == Action.SHARE:
         assert list(problem.shares.values_list("partner", flat=True)) == [w.partner.pk]
+    elif action == Action.TRANSFER_CLUE:
+        assert (problem.clue_transfer.clue.reported_unit, problem.clue_transfer.clue.source) == (w.eco, "transfer")
     elif action == Action.RESTRICT:
         assert problem.is_restricted
         assert set(problem.restricted_to.all()) == {w.office_head, actor}

@@ -1,0 +1,208 @@
+"""The discipline loop (domain §5): clues, their reporters' vault, the 借阅登记 of reveals, 函询 letters and the
+transfer records that join a problem of the work loop to a clue.
+
+A clue never stores who reported it: the identity and the original text live in `ReporterVault`, encrypted, and
+are read only through `access.clues.reveal_reporter`, which writes a `VaultReveal` (借阅登记) and an audit event.
+"""
+from django.conf import settings
+from django.db import models
+
+from .choices import Disposal, Outcome, Source, State
+
+
+class Clue(models.Model):
+    """A confidential discipline clue about an official or a unit, held by one commission."""
+
+    commission = models.ForeignKey("orgs.Organisation", verbose_name="受理机关", on_delete=models.PROTECT,
+                                   related_name="clues")
+    # The commission that passed it down (下转), which keeps sight of it.
+    transferred_from = models.ForeignKey("orgs.Organisation", verbose_name="下转机关", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="clues_sent_down")
+    down_to = models.ForeignKey("orgs.Organisation", verbose_name="拟下转至", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="clues_pending_down")
+    # 线索编号, given by 案管 at registration: per commission and year, gap-free (core.numbering).
+    number = models.CharField("线索编号", max_length=40, blank=True, default="", db_index=True)
+    number_year = models.PositiveSmallIntegerField("编号年度", null=True, blank=True)
+    number_seq = models.PositiveIntegerField("编号序号", null=True, blank=True)
+    intake_ref = models.CharField("收件号", max_length=30, unique=True)
+    source = models.CharField("来源", max_length=20, choices=Source.choices)
+    received_on = models.DateField("收件日期")
+    # Who and what the report is about: the hard block of access/clues.py reads these two.
+    reported_unit = models.ForeignKey("orgs.Organisation", verbose_name="被反映单位", on_delete=models.PROTECT,
+                                      related_name="clues_about")
+    reported_person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="被反映人（系统用户）", null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="clues_about_me")
+    reported_name = models.CharField("被反映人", max_length=50)
+    reported_post = models.CharField("职务", max_length=100, blank=True)
+    summary = models.TextField("主要问题摘要", help_text="内部摘要，不含举报人信息")
+    is_real_name = models.BooleanField("实名举报", default=False)
+    minimal = models.BooleanField("仅留存最少信息", default=False,
+                                  help_text="反映本级纪委监委主要负责人的线索：直接上交，本级不留存内容")
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.RECEIVED, db_index=True)
+    duplicate_of = models.ForeignKey("self", verbose_name="首件", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="repeats")
+    screening_note = models.TextField("研判意见", blank=True)
+    # Forwarding up (上交, 5 working days) and down (下转: the lower level accepts within 5 working days).
+    forward_due = models.DateField("上交期限", null=True, blank=True)
+    forwarded_on = models.DateField("上交日期", null=True, blank=True)
+    forwarded_on_time = models.BooleanField("按期上交", null=True, blank=True)
+    down_accept_due = models.DateField("下级接收期限", null=True, blank=True)
+    down_accepted_on = models.DateField("下级接收日期", null=True, blank=True)
+    down_accepted_on_time = models.BooleanField("按期接收", null=True, blank=True)
+    # 案管 and the handling team.
+    registered_at = models.DateTimeField("案管登记时间", null=True, blank=True)
+    assigned_org = models.ForeignKey("orgs.Organisation", verbose_name="承办部门", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="clues_assigned")
+    assigned_at = models.DateTimeField("分办时间", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    # The proposal, its collective study and its approval (集体研究、报批).
+    proposed_disposal = models.CharField("拟处置方式", max_length=20, choices=Disposal.choices, blank=True)
+    proposal_reason = models.TextField("处置意见", blank=True)
+    inquiry_matters = models.TextField("函询事项", blank=True)
+    study_date = models.DateField("研究日期", null=True, blank=True)
+    study_attendees = models.TextField("参会人员", blank=True)
+    study_record = models.TextField("研究记录", blank=True)
+    disposal = models.CharField("处置方式", max_length=20, choices=Disposal.choices, blank=True, db_index=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批领导", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="clues_approved")
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
+    # 初步核实: the report signed by the whole team.
+    verification_report = models.TextField("初步核实报告", blank=True)
+    verification_signers = models.TextField("核实组成员签名", blank=True)
+    # 暂存待查: when it comes back for review.
+    review_due = models.DateField("下次复查日期", null=True, blank=True)
+    outcome = models.CharField("办理结果", max_length=20, choices=Outcome.choices, blank=True)
+    closed_on = models.DateField("了结日期", null=True, blank=True)
+    # Notices to a real-name reporter (受理告知, 结果告知), each due in 15 working days; on time frozen when sent.
+    acceptance_notice_due = models.DateField("受理告知期限", null=True, blank=True)
+    acceptance_notified_on = models.DateField("受理告知日期", null=True, blank=True)
+    acceptance_notified_on_time = models.BooleanField("按期受理告知", null=True, blank=True)
+    result_notice_due = models.DateField("结果告知期限", null=True, blank=True)
+    result_notified_on = models.DateField("结果告知日期", null=True, blank=True)
+    result_notified_on_time = models.BooleanField("按期结果告知", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                   related_name="clues_created")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题线索"
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["commission", "number_year", "number_seq"], name="uniq_clue_number",
+                                    condition=models.Q(number_seq__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["commission", "state", "-received_on"], name="clue_commission_state"),
+            # The lists' order: the first page is read off this index instead of sorting every visible clue.
+            models.Index(fields=["-received_on", "-id"], name="clue_received_desc"),
+        ]
+
+    def __str__(self):
+        return self.number or self.intake_ref
+
+    @property
+    def reference(self) -> str:
+        """What the clue is called on every page: its 线索编号 once 案管 gave one, else its 收件号."""
+        return self.number or self.intake_ref
+
+
+class ReporterVault(models.Model):
+    """The reporter's identity and the original text of the report, encrypted at rest (Fernet, access/crypto.py).
+
+    Kept apart from the clue: no list, export, API answer or outgoing document reads this table; only
+    `access.clues.reveal_reporter` decrypts it, for 信访, 案管 and the assigned team, and records the reveal.
+    """
+
+    clue = models.OneToOneField(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="vault")
+    masked = models.CharField("脱敏标识", max_length=40)  # e.g. 张**（实名） : the only part lists show
+    name_encrypted = models.TextField(blank=True)
+    unit_encrypted = models.TextField(blank=True)
+    address_encrypted = models.TextField(blank=True)
+    phone_encrypted = models.TextField(blank=True)
+    id_number_encrypted = models.TextField(blank=True)
+    text_encrypted = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "举报人信息"
+
+    def __str__(self):
+        return self.masked
+
+
+class VaultReveal(models.Model):
+    """借阅登记: who opened a reporter's identity, when, in what capacity and why."""
+
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="reveals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="查阅人", on_delete=models.PROTECT,
+                             related_name="clue_reveals")
+    organisation = models.ForeignKey("orgs.Organisation", verbose_name="查阅人单位", null=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    capacity = models.CharField("查阅身份", max_length=20)
+    reason = models.CharField("事由", max_length=200)
+    at = models.DateTimeField("查阅时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "借阅登记"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} · {self.clue}"
+
+
+class InquiryLetter(models.Model):
+    """A 谈话函询 letter: numbered per commission and year; its reply is due in 15 working days."""
+
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="letters")
+    number = models.CharField("函询编号", max_length=40)
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    matters = models.TextField("函询事项", help_text="写给被函询人的问题，由承办部门拟定，不含举报人信息")
+    sent_on = models.DateField("发函日期")
+    reply_due = models.DateField("回复期限")
+    replied_on = models.DateField("回复日期", null=True, blank=True)
+    replied_on_time = models.BooleanField("按期回复", null=True, blank=True)
+    reply_text = models.TextField("回复内容", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "函询函"
+        ordering = ["-sent_on", "-id"]
+        constraints = [models.UniqueConstraint(fields=["clue", "year", "seq"], name="uniq_letter_seq")]
+
+    def __str__(self):
+        return self.number
+
+
+class Objection(models.Model):
+    """A reporter's objection to the result, and the answer given."""
+
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="objections")
+    received_on = models.DateField("收到日期")
+    content = models.TextField("异议内容")
+    answer = models.TextField("答复内容")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "异议及答复"
+
+    def __str__(self):
+        return f"{self.clue} · {self.received_on}"
+
+
+class ProblemTransfer(models.Model):
+    """移送: a problem of the work loop that revealed misconduct, and the clue it became. The only link between the
+    two loops; the problem's page shows that it was transferred, never the clue."""
+
+    problem = models.OneToOneField("problems.Problem", verbose_name="问题", on_delete=models.PROTECT,
+                                   related_name="clue_transfer")
+    clue = models.OneToOneField(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="problem_transfer")
+    reason = models.TextField("移送理由")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="移送人", on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField("移送时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题移送记录"
+
+    def __str__(self):
+        return f"{self.problem} → {self.clue}"

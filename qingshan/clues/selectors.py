@@ -1,0 +1,83 @@
+"""Reads of the discipline loop, every one built on access/clues.py (the handling circle less the hard block)."""
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from qingshan.access.clues import OBJECT_TYPE, access_clue, may_reveal_reporter, visible_clues, visible_reveals
+from qingshan.audit.models import AuditEvent
+from qingshan.orgs.models import User
+
+from .choices import FOUR_WAYS, Disposal, Source, State
+from .models import Clue, ReporterVault, VaultReveal
+
+# The KPI conditions a list can be narrowed to (the figures on the KPI page link here).
+KPI_CONDITIONS: dict[str, tuple[Q, str]] = {
+    **{f"disposal_{d.value}": (Q(disposal=d.value), f"处置方式：{d.label}") for d in Disposal},
+    "acceptance_on_time": (Q(acceptance_notified_on_time=True), "按期受理告知"),
+    "acceptance_late": (Q(acceptance_notified_on_time=False), "逾期受理告知"),
+    "acceptance_owed": (Q(is_real_name=True, acceptance_notice_due__isnull=False,
+                          acceptance_notified_on__isnull=True), "待受理告知"),
+    "result_on_time": (Q(result_notified_on_time=True), "按期结果告知"),
+    "result_late": (Q(result_notified_on_time=False), "逾期结果告知"),
+    "result_owed": (Q(is_real_name=True, result_notice_due__isnull=False, result_notified_on__isnull=True),
+                    "待结果告知"),
+    "from_problems": (Q(problem_transfer__isnull=False), "由工作闭环移送"),
+    "down": (Q(transferred_from__isnull=False) | Q(state=State.DOWN_PENDING), "下转"),
+    "up": (Q(state__in=(State.UP_PENDING, State.FORWARDED_UP)), "上交"),
+}
+
+
+def clue_list(*, user: User, params: Mapping[str, Any] | None = None) -> QuerySet[Clue]:
+    """The clues `user` may see, narrowed by the list's filters (state, source, disposal, search, a KPI)."""
+    params = params or {}
+    clues = visible_clues(user).select_related("commission", "reported_unit", "assigned_org", "vault")
+    if params.get("state") in State.values:
+        clues = clues.filter(state=params["state"])
+    if params.get("source") in Source.values:
+        clues = clues.filter(source=params["source"])
+    if params.get("kpi") in KPI_CONDITIONS:
+        clues = clues.filter(KPI_CONDITIONS[params["kpi"]][0])
+    q = (params.get("q") or "").strip()
+    if q:
+        clues = clues.filter(Q(number__icontains=q) | Q(intake_ref__icontains=q) | Q(reported_name__icontains=q))
+    return clues.order_by("-received_on", "-id")
+
+
+def clue_detail(*, user: User, pk: int | str) -> Clue:
+    """One clue, if `user` may see it (else NotFound, as for a missing id)."""
+    return access_clue(user, pk)
+
+
+def clue_timeline(*, clue: Clue) -> QuerySet[AuditEvent]:
+    """The clue's events, oldest first (the clue page is only for the handling circle, who see them all)."""
+    return AuditEvent.objects.filter(object_type=OBJECT_TYPE, object_id=clue.pk).select_related(
+        "actor").order_by("seq")
+
+
+def reporter_reference(*, user: User, clue: Clue) -> dict | None:
+    """The masked reference and whether `user` may reveal the vault; None when the clue has no reporter data."""
+    vault = ReporterVault.objects.filter(clue=clue).only("masked").first()
+    if vault is None:
+        return None
+    return {"masked": vault.masked, "may_reveal": may_reveal_reporter(user, clue)}
+
+
+def reveal_list(*, user: User) -> QuerySet[VaultReveal]:
+    """借阅登记 for 案管: who opened which reporter's identity, when and why."""
+    return visible_reveals(user).select_related("clue", "user", "organisation").order_by("-at", "-id")
+
+
+def clue_kpis(*, user: User) -> dict:
+    """The discipline loop's figures for `user`'s clues (domain §10), each with the list condition behind it."""
+    clues = visible_clues(user)
+    split = dict(clues.exclude(disposal="").values_list("disposal").annotate(n=Count("pk")).values_list(
+        "disposal", "n"))
+    figures = clues.aggregate(**{key: Count("pk", filter=cond) for key, (cond, _label) in KPI_CONDITIONS.items()
+                                 if not key.startswith("disposal_")})
+    total_four = sum(split.get(d.value, 0) for d in FOUR_WAYS)
+    return {
+        "split": [(d, split.get(d.value, 0), (100 * split.get(d.value, 0) / total_four) if total_four and d in FOUR_WAYS
+                   else None) for d in Disposal],
+        "figures": [(key, KPI_CONDITIONS[key][1], figures[key]) for key in figures],
+    }

@@ -1,0 +1,27 @@
+from django import template
+from django.utils.html import format_html
+
+from qingshan.clues.choices import Action, Disposal, State
+
+register = template.Library()
+
+
+@register.simple_tag
+def clue_state_badge(state: str):
+    """A coloured badge for a clue's state."""
+    label = dict(State.choices).get(state, state)
+    return format_html('<span class="badge text-bg-{}">{}</span>', State.colour_of(state), label)
+
+
+@register.simple_tag
+def disposal_badge(disposal: str):
+    if not disposal:
+        return "—"
+    return format_html('<span class="badge text-bg-{}">{}</span>', Disposal.colour_of(disposal),
+                       dict(Disposal.choices).get(disposal, disposal))
+
+
+@register.filter
+def clue_action_label(code: str) -> str:
+    """An audit event's action in words."""
+    return dict(Action.choices).get(code, code)

@@ -1,0 +1,16 @@
+"""Time limits of the discipline loop in working days (domain §5). The rules' values are the defaults; a
+deployment may set QINGSHAN_CLUE_DAYS in its settings to change one (e.g. {"inquiry_reply": 20})."""
+from django.conf import settings
+
+DEFAULT_DAYS = {
+    "acceptance_notice": 15,  # 受理告知, from receipt
+    "forward_up": 5,  # 上交, from receipt
+    "down_accept": 5,  # the lower level accepts a 下转, from the transfer
+    "inquiry_reply": 15,  # 函询 reply, from sending
+    "result_notice": 15,  # 结果告知, from closing
+}
+
+
+def days(name: str) -> int:
+    """The working days allowed for `name`."""
+    return int(getattr(settings, "QINGSHAN_CLUE_DAYS", {}).get(name, DEFAULT_DAYS[name]))

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clues"
+urlpatterns = [
+    path("", views.clue_list_view, name="list"),
+    path("new/", views.clue_create_view, name="create"),
+    path("kpi/", views.clue_kpi_view, name="kpi"),
+    path("reveals/", views.reveal_register_view, name="reveals"),
+    path("<int:pk>/", views.clue_detail_view, name="detail"),
+    path("<int:pk>/do/<str:action>/", views.clue_action_view, name="action"),
+    path("<int:pk>/reporter/", views.reveal_reporter_view, name="reveal_reporter"),
+    path("<int:pk>/transfer.docx", views.transfer_download_view, name="transfer_document"),
+    path("letters/<int:pk>.docx", views.letter_download_view, name="letter"),
+]

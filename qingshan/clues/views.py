@@ -1,0 +1,168 @@
+"""Web pages of the discipline loop. Each view parses input, calls a selector or a service, and renders.
+
+Every page answers 404 for a clue the user may not see, exactly as for a missing one (access/clues.py).
+"""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from qingshan.access.clues import access_letter, circle_of, reveal_reporter, visible_clues
+from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.paging import BoundedPaginator
+
+from . import selectors, services
+from .choices import Source, State
+from .forms import ClueCreateForm, RevealForm
+from .transitions import CLUE_ACTIONS
+
+PAGE_SIZE = 30
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _clue_or_404(user, pk):
+    try:
+        return selectors.clue_detail(user=user, pk=pk)
+    except NotFound as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+
+
+def _no_store(response):
+    """Confidential pages and files must not stay in a browser's or a proxy's cache."""
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def clue_list_view(request):
+    """线索清单: the clues of the user's handling circle, filtered; reporters only as a masked reference."""
+    clues = selectors.clue_list(user=request.user, params=request.GET)
+    page = BoundedPaginator(clues, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return _no_store(render(request, "clues/list.html", {
+        "nav": "clues", "page": page, "querystring": params.urlencode(), "states": State.choices,
+        "sources": Source.choices, "chosen": request.GET, "can_create": bool(circle_of(request.user).xinfang),
+        "kpi_label": selectors.KPI_CONDITIONS.get(request.GET.get("kpi", ""), (None, ""))[1],
+    }))
+
+
+@login_required
+def clue_create_view(request):
+    """登记线索 (信访室)."""
+    if not circle_of(request.user).xinfang:
+        raise PermissionDenied("只有信访室人员可以登记问题线索。")
+    form = ClueCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            clue = services.clue_create(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"线索 {clue.reference} 已登记。")
+            return redirect("clues:detail", pk=clue.pk)
+    return _no_store(render(request, "clues/create.html", {"nav": "clues", "form": form}))
+
+
+@login_required
+def clue_detail_view(request, pk):
+    """One clue: facts, the proposal and its study, letters, the reporter's masked reference, the timeline."""
+    clue = _clue_or_404(request.user, pk)
+    actions = services.allowed_actions(request.user, clue)
+    return _no_store(render(request, "clues/detail.html", {
+        "nav": "clues", "clue": clue, "actions": [(a, CLUE_ACTIONS[a].label) for a in actions],
+        "letters": clue.letters.all(), "objections": clue.objections.all(),
+        "reporter": selectors.reporter_reference(user=request.user, clue=clue),
+        "timeline": selectors.clue_timeline(clue=clue), "reveal_form": RevealForm(),
+        "today": timezone.localdate(), "transfer": getattr(clue, "problem_transfer", None),
+    }))
+
+
+@login_required
+def clue_action_view(request, pk, action):
+    """GET: the form of one action of the table; POST: carry it out through its service."""
+    rule = CLUE_ACTIONS.rules.get(action)
+    if rule is None or rule.form is None:
+        raise Http404("没有这个操作。")
+    clue = _clue_or_404(request.user, pk)
+    form = rule.form(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            CLUE_ACTIONS.run(action, actor=request.user, target=clue, data=form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已{rule.label}：{clue.reference}")
+            # After a write, re-check that the user may still see it (a clue passed down leaves the sender's team).
+            if not visible_clues(request.user).filter(pk=clue.pk).exists():
+                return redirect("clues:list")
+            return redirect("clues:detail", pk=clue.pk)
+    template = "clues/_action_form.html" if request.htmx else "clues/action.html"
+    status = 400 if request.method == "POST" else 200
+    return _no_store(render(request, template, {"nav": "clues", "clue": clue, "form": form, "action": action,
+                                                "action_label": rule.label}, status=status))
+
+
+@login_required
+@require_POST
+def reveal_reporter_view(request, pk):
+    """Open the vault once, after a reason is given (借阅登记 and an audit event, or nothing is shown)."""
+    clue = _clue_or_404(request.user, pk)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "查阅举报人信息须填写事由。")
+        return redirect("clues:detail", pk=clue.pk)
+    try:
+        revealed = reveal_reporter(user=request.user, clue=clue, reason=form.cleaned_data["reason"])
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("clues:detail", pk=clue.pk)
+    return _no_store(render(request, "clues/reporter.html", {"nav": "clues", "clue": clue, "revealed": revealed}))
+
+
+@login_required
+def letter_download_view(request, pk):
+    """The 函询 letter as Word (no reporter data by construction: documents.py)."""
+    try:
+        letter = access_letter(request.user, pk)
+    except NotFound as exc:
+        raise Http404("未找到该记录，或您无权查看。") from exc
+    clue = _clue_or_404(request.user, letter.clue_id)
+    try:
+        data = services.clue_letter_document(actor=request.user, clue=clue, letter=letter)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from exc
+    response = HttpResponse(data, content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="letter-{letter.pk}.docx"'
+    return _no_store(response)
+
+
+@login_required
+def transfer_download_view(request, pk):
+    """The 下转 letter as Word (no reporter data by construction)."""
+    clue = _clue_or_404(request.user, pk)
+    try:
+        data = services.clue_transfer_document(actor=request.user, clue=clue)
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from exc
+    response = HttpResponse(data, content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="transfer-{clue.pk}.docx"'
+    return _no_store(response)
+
+
+@login_required
+def reveal_register_view(request):
+    """借阅登记: every reveal of a reporter's identity in the commissions whose 案管 work the user does."""
+    if not circle_of(request.user).anguan:
+        raise PermissionDenied("只有案管室人员可以查看借阅登记。")
+    page = BoundedPaginator(selectors.reveal_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return _no_store(render(request, "clues/reveals.html", {"nav": "clues", "page": page}))
+
+
+@login_required
+def clue_kpi_view(request):
+    """线索统计: the four-way split, on-time notices and transfers between the loops, each linked to its list."""
+    return _no_store(render(request, "clues/kpi.html", {"nav": "clues", **selectors.clue_kpis(user=request.user)}))
