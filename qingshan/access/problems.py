@@ -31,9 +31,24 @@ def problem_scope_q(user: User) -> Q:
                                        profile.partner_ids)
     if addressed is not None:
         scope |= Q(pk__in=addressed)
-    # Per-item restriction to named people overrides every role.
+    return scope & _restriction_q(user)
+
+
+def _restriction_q(user: User) -> Q:
+    """Per-item restriction to named people, which overrides every role: unrestricted, or `user` is named."""
     named = Problem.restricted_to.through.objects.filter(user_id=user.pk).values("problem_id")
-    return scope & (Q(is_restricted=False) | Q(pk__in=named))
+    return Q(is_restricted=False) | Q(pk__in=named)
+
+
+def led_problems(user: User) -> QuerySet[Problem] | None:
+    """The problems led by `user`'s own units that `user` may see: exactly `visible_problems(user).filter(
+    lead_unit_id__in=<the user's units>)`, without the visibility id set. A problem its unit leads is always addressed
+    to that unit (see `_addressed_problem_ids`), so only the restriction to named people is left to check: one read
+    of the lead-unit index, however many queues of 我的待办 start from it. None for a user outside every unit."""
+    profile = profile_of(user)
+    if not profile.unit_ids:
+        return None
+    return Problem.objects.filter(Q(lead_unit_id__in=profile.unit_ids) & _restriction_q(user))
 
 
 def _addressed_problem_ids(unit_ids: set[int], group_ids: set[int], partner_ids: set[int]) -> QuerySet | None:

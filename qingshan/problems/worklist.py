@@ -6,7 +6,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import visible_problems
+from qingshan.access.problems import led_problems, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.worklist import WorkQueue
 
@@ -23,13 +23,23 @@ def _visible(user, shared: dict) -> QuerySet:
     return shared["problems.visible"].all()
 
 
+def _led(user, shared: dict) -> QuerySet | None:
+    """The problems the user's units lead (as the user may see them), shared by the unit's queues: no visibility id
+    set to rebuild in each queue's queries (access.problems.led_problems)."""
+    if "problems.led" not in shared:
+        led = led_problems(user)
+        shared["problems.led"] = None if led is None else led.select_related(*LIST_RELATED)
+    led = shared["problems.led"]
+    return None if led is None else led.all()
+
+
 def _unit(condition):
     """A lead unit's queue: the problems it leads meeting `condition(today)`; no queue for users outside a unit."""
     def items(user, shared):
-        units = profile_of(user).unit_ids
-        if not units:
+        led = _led(user, shared)
+        if led is None:
             return None
-        return _visible(user, shared).filter(lead_unit_id__in=units).filter(condition(timezone.localdate()))
+        return led.filter(condition(timezone.localdate()))
     return items
 
 
