@@ -5,7 +5,6 @@ from django.utils import timezone
 from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
 from qingshan.core.forms import GroupedModelChoiceIterator, make_picker
-
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region
 from qingshan.orgs.pickers import by_region
