@@ -148,3 +148,12 @@ def test_a_units_queues_start_from_its_led_problems_without_the_visibility_id_se
     problem_queries = [q["sql"] for q in captured.captured_queries
                        if q["sql"].split(" FROM ", 1)[-1].startswith('"problems_problem"')]
     assert problem_queries and not [sql for sql in problem_queries if " UNION " in sql], problem_queries
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+def test_on_postgresql_the_app_never_jit_compiles_its_queries(world):
+    # At 1,000,000 problems the visibility subqueries' estimated cost set off JIT compilation: 2.45 s of compiling
+    # for a stationed group's unread-reminder count that runs in 12 ms (bench/RESULTS_pages.md).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
