@@ -140,8 +140,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A web request's queries are short: PostgreSQL's JIT compiled the visibility subqueries of a unit's or a stationed
-    # group's pages for seconds (1,000,000 problems: 2.45 s of compiling in a 2.59 s unread count; bench/RESULTS_pages.md).
+    # A web request's queries are short: PostgreSQL's JIT compiled the visibility subqueries of a unit's or a
+    # stationed group's pages for seconds (1,000,000 problems: 2.45 s of compiling in a 2.59 s unread count;
+    # bench/RESULTS_pages.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
