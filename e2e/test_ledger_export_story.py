@@ -42,3 +42,14 @@ def test_problem_ledger_export_runs_in_the_background_with_progress_and_a_downlo
     rows = list(load_workbook(io.BytesIO(open(download.path(), "rb").read()), read_only=True).active.iter_rows(
         values_only=True))
     assert rows[0][0] == "问题清单台账" and len(rows) == 3 + 6
+
+    # A week later the sweep has deleted the file: the same page says so, and offers no download.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    assert exports.expire_exports(now=timezone.now() + dt.timedelta(days=8)) == 1
+    page.reload()
+    expect(page.locator("#export-status")).to_have_text("已过期")
+    expect(page.locator("#export-expired")).to_contain_text("导出完成后保留 7 天")
+    expect(page.locator("#export-download")).to_have_count(0)

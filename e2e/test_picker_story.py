@@ -56,11 +56,24 @@ def test_an_officer_types_to_find_the_lead_and_co_units_of_a_dispatch(world, log
     unit_filter = page.locator("#id_lead_unit + .ts-wrapper")
     expect(unit_filter.locator(".item")).to_have_text("全部")
     unit_filter.click()
+    # Grouped like the dispatch pickers: 全部 and 无主办单位 first, then the city's units, then district by district.
+    expect(unit_filter.locator(".ts-dropdown .optgroup-header")).to_have_text(["市级", "绿水区", "江岸区"])
+    expect(unit_filter.locator(".ts-dropdown .option").nth(1)).to_have_text("无主办单位")
     unit_filter.locator("input").fill("水务")
+    expect(unit_filter.locator(".ts-dropdown .optgroup-header")).to_have_text(["市级"])
     unit_filter.locator(".ts-dropdown .option", has_text="市水务局").click()
     page.locator("#filters button[type=submit]").click()
     page.wait_for_url(f"**lead_unit={world.water.pk}**")
     expect(page.get_by_text(problem.number)).to_be_visible()
+    expect(page.locator("#id_lead_unit + .ts-wrapper .item")).to_have_text("市水务局")  # kept after the search
+
+    # The problem ledger's 主办单位 filter: the same groups.
+    page.goto(f"{live_server.url}/ledgers/problems/")
+    ledger_filter = page.locator("#id_unit + .ts-wrapper")
+    ledger_filter.click()
+    expect(ledger_filter.locator(".ts-dropdown .optgroup-header")).to_have_text(["市级", "绿水区", "江岸区"])
+    ledger_filter.locator("input").fill("城管")
+    expect(ledger_filter.locator(".ts-dropdown .optgroup-header")).to_have_text(["江岸区"])
 
 
 def test_the_api_docs_load_nothing_from_another_host(world, page, live_server, settings):

@@ -148,6 +148,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A web request's queries are short: PostgreSQL's JIT compiled the visibility subqueries of a unit's or a
+    # stationed group's pages for seconds (1,000,000 problems: 2.45 s of compiling in a 2.59 s unread count;
+    # bench/RESULTS_pages.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
@@ -316,6 +321,8 @@ JOB_HEARTBEAT_SECONDS = float(os.environ.get("QINGSHAN_JOB_HEARTBEAT_SECONDS", "
 JOB_STALE_SECONDS = float(os.environ.get("QINGSHAN_JOB_STALE_SECONDS", "60"))
 # Files a queued job reads later (uploaded spreadsheets), deleted when the job ends.
 JOB_FILES_DIR = _private_dir(Path(os.environ.get("QINGSHAN_JOB_FILES_DIR", DATA_DIR / "jobs")).resolve())
+# Days a finished ledger export's file is kept for its asker; then the periodic sweep deletes it (已过期).
+LEDGER_EXPORT_RETENTION_DAYS = int(os.environ.get("QINGSHAN_LEDGER_EXPORT_RETENTION_DAYS", "7"))
 # Seconds the worker waits between two looks at an empty queue.
 JOB_POLL_SECONDS = float(os.environ.get("QINGSHAN_JOB_POLL_SECONDS", "1"))
 # What one model run may use in DuckDB: a wall-clock limit (the query is interrupted) and a memory limit.

@@ -31,23 +31,39 @@ def problem_scope_q(user: User) -> Q:
                                        profile.partner_ids)
     if addressed is not None:
         scope |= Q(pk__in=addressed)
-    # Per-item restriction to named people overrides every role.
+    return scope & _restriction_q(user)
+
+
+def _restriction_q(user: User) -> Q:
+    """Per-item restriction to named people, which overrides every role: unrestricted, or `user` is named."""
     named = Problem.restricted_to.through.objects.filter(user_id=user.pk).values("problem_id")
-    return scope & (Q(is_restricted=False) | Q(pk__in=named))
+    return Q(is_restricted=False) | Q(pk__in=named)
+
+
+def led_problems(user: User) -> QuerySet[Problem] | None:
+    """The problems led by `user`'s own units that `user` may see: exactly `visible_problems(user).filter(
+    lead_unit_id__in=<the user's units>)`, without the visibility id set. A problem its unit leads is always addressed
+    to that unit (see `_addressed_problem_ids`), so only the restriction to named people is left to check: one read
+    of the lead-unit index, however many queues of 我的待办 start from it. None for a user outside every unit."""
+    profile = profile_of(user)
+    if not profile.unit_ids:
+        return None
+    return Problem.objects.filter(Q(lead_unit_id__in=profile.unit_ids) & _restriction_q(user))
 
 
 def _addressed_problem_ids(unit_ids: set[int], group_ids: set[int], partner_ids: set[int]) -> QuerySet | None:
     """Ids of the problems addressed now to these units (as lead or active co-unit, never before dispatch), supervised
     by these stationed groups, or transferred to these partners; None when there are none of them."""
+    # One branch per column, each an index-only scan of a covering index (problem_lead_id_idx, problem_superv_id_idx,
+    # assignment_unit_idx): one branch `lead_unit_id IN … OR supervising_org_id IN …` was a bitmap heap scan that read
+    # a page of the problems table for every id (measured on 1,000,000 problems: 0.5–1.7 s for a stationed group).
     parts: list[QuerySet] = []
-    on_problem = Q(pk__in=[])
     if unit_ids:
-        on_problem |= Q(lead_unit_id__in=unit_ids)
-        parts.append(Assignment.objects.filter(unit_id__in=unit_ids, is_active=True).values("problem_id"))
+        parts.append(Problem.objects.filter(lead_unit_id__in=unit_ids).values("pk"))
     if group_ids:
-        on_problem |= Q(supervising_org_id__in=group_ids)
-    if unit_ids or group_ids:
-        parts.insert(0, Problem.objects.filter(on_problem).values("pk"))
+        parts.append(Problem.objects.filter(supervising_org_id__in=group_ids).values("pk"))
+    if unit_ids:
+        parts.append(Assignment.objects.filter(unit_id__in=unit_ids, is_active=True).values("problem_id"))
     if partner_ids:
         parts.append(Share.objects.filter(partner_id__in=partner_ids).values("problem_id"))
     if not parts:

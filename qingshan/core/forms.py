@@ -93,6 +93,8 @@ class GroupedModelChoiceIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        if getattr(self.field, "null_label", None) is not None:  # a filter's "none" choice (django-filter's null)
+            yield (self.field.null_value, self.field.null_label)  # type: ignore[attr-defined]
         queryset = self.queryset
         rows = queryset if getattr(queryset, "_prefetch_related_lookups", ()) else queryset.iterator()
         group_of = self.field.group_of  # type: ignore[attr-defined]  # set by the picker fields below
@@ -102,7 +104,9 @@ class GroupedModelChoiceIterator(ModelChoiceIterator):
         yield from groups.items()
 
 
-def _make_picker(field: forms.ModelChoiceField, group_by: Callable[[Any], str]) -> None:
+def make_picker(field: forms.ModelChoiceField, group_by: Callable[[Any], str]) -> None:
+    """Make a model choice field (of a form or a filter, whose `iterator` is GroupedModelChoiceIterator) a searchable
+    picker whose options sit under `group_by(obj)` headings."""
     field.group_of = group_by  # type: ignore[attr-defined]  # read by GroupedModelChoiceIterator
     field.widget.attrs.update(PICKER_ATTRS)
 
@@ -114,7 +118,7 @@ class PickerChoiceField(forms.ModelChoiceField):
 
     def __init__(self, *args: Any, group_by: Callable[[Any], str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _make_picker(self, group_by)
+        make_picker(self, group_by)
 
 
 class PickerMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -124,4 +128,4 @@ class PickerMultipleChoiceField(forms.ModelMultipleChoiceField):
 
     def __init__(self, *args: Any, group_by: Callable[[Any], str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _make_picker(self, group_by)
+        make_picker(self, group_by)

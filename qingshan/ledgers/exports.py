@@ -2,6 +2,8 @@
 the job in one transaction; the worker writes the .xlsx (the same writer and rows as `services.ledger_export`, as
 the person who asked may see them) under JOB_FILES_DIR with 0600 permissions; only that person may download it."""
 import contextlib
+import datetime as dt
+import hashlib
 import os
 import uuid
 from collections.abc import Mapping
@@ -13,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
+from qingshan.access.actors import profile_of
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.orgs.models import User
@@ -109,9 +112,32 @@ class _Progress:
             self.own.close()
 
 
+def _record(job: ExportJob, action: str, payload: dict) -> None:
+    """An export's completion or failure in the audit chain, beside its queueing ("export"), in the caller's
+    transaction: the job, the ledger and what became of it."""
+    spec = ledger(job.ledger)
+    memberships = profile_of(job.created_by).memberships
+    record_event(object_type=services.EXPORT_OBJECT, object_id=spec.number if spec else 0, action=action,
+                 actor=job.created_by, actor_org=memberships[0].organisation if memberships else None, internal=True,
+                 payload={"ledger": job.ledger, "job": job.pk, **payload})
+
+
 def _fail(job_id: int, message: str) -> None:
-    ExportJob.objects.filter(pk=job_id).exclude(status__in=(ExportStatus.DONE, ExportStatus.FAILED)).update(
-        status=ExportStatus.FAILED, finished_at=timezone.now(), error=message[:500])
+    with transaction.atomic():
+        failed = ExportJob.objects.filter(pk=job_id).exclude(
+            status__in=(ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now(), error=message[:500])
+        if failed:
+            _record(ExportJob.objects.select_related("created_by").get(pk=job_id), "export_failed",
+                    {"error": message[:500]})
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def export_run(job_id: int) -> ExportJob:
@@ -152,8 +178,10 @@ def export_run(job_id: int) -> ExportJob:
         _fail(job_id, SYSTEM_ERROR.format(name=type(exc).__name__))
         raise
     else:
-        ExportJob.objects.filter(pk=job_id).update(status=ExportStatus.DONE, finished_at=timezone.now(),
-                                                   rows_written=count, rows_total=count, filename=filename)
+        with transaction.atomic():
+            ExportJob.objects.filter(pk=job_id).update(status=ExportStatus.DONE, finished_at=timezone.now(),
+                                                       rows_written=count, rows_total=count, filename=filename)
+            _record(job, "export_done", {"rows": count, "sha256": _sha256(path), "filename": filename})
     finally:
         progress.close()
     job.refresh_from_db()
@@ -170,3 +198,22 @@ def export_interrupted(job_id: int) -> None:
     _fail(job_id, INTERRUPTED)
     if job.stored_path:
         Path(job.stored_path).unlink(missing_ok=True)
+
+
+def expire_exports(now: dt.datetime | None = None) -> int:
+    """Delete the files of the exports finished more than LEDGER_EXPORT_RETENTION_DAYS ago and mark them 已过期;
+    returns how many. Each job is claimed by a conditional UPDATE before its file goes, so two sweeps never race."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.LEDGER_EXPORT_RETENTION_DAYS)
+    expired = 0
+    for job_id, stored_path in ExportJob.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff).values_list(
+            "pk", "stored_path").order_by("pk"):
+        with transaction.atomic():
+            claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.DONE).update(
+                status=ExportStatus.EXPIRED, expired_at=now, stored_path="")
+            if not claimed:
+                continue
+            if stored_path:
+                Path(stored_path).unlink(missing_ok=True)
+        expired += 1
+    return expired

@@ -2,9 +2,22 @@
 from django.conf import settings
 from django.db import models
 
-from qingshan.core.choices import JobStatus
+from qingshan.core.choices import ColouredChoices, JobStatus, with_colours
 
-ExportStatus = JobStatus  # a ledger export's place in the background queue
+
+class ExportStatus(ColouredChoices):
+    """A ledger export's place in the background queue: the words of every job (core JobStatus), and 已过期 once its
+    file has been deleted after the retention (settings.LEDGER_EXPORT_RETENTION_DAYS)."""
+
+    QUEUED = JobStatus.QUEUED.value, JobStatus.QUEUED.label
+    RUNNING = JobStatus.RUNNING.value, JobStatus.RUNNING.label
+    DONE = JobStatus.DONE.value, JobStatus.DONE.label
+    FAILED = JobStatus.FAILED.value, JobStatus.FAILED.label
+    EXPIRED = "expired", "已过期"
+
+
+with_colours(ExportStatus, {**{value: JobStatus.colour_of(value) for value in JobStatus.values},
+                            ExportStatus.EXPIRED: "secondary"})
 
 
 class ExportJob(models.Model):
@@ -25,6 +38,7 @@ class ExportJob(models.Model):
                                    help_text="the workbook under JOB_FILES_DIR (0600) once written")
     filename = models.CharField("文件名", max_length=255, blank=True)
     error = models.CharField("错误", max_length=500, blank=True)
+    expired_at = models.DateTimeField("文件删除时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "台账导出"
@@ -35,7 +49,7 @@ class ExportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
 
     @property
     def status_colour(self) -> str:
@@ -44,7 +58,7 @@ class ExportJob(models.Model):
     @property
     def progress(self) -> int:
         """Percent of rows written (100 once done)."""
-        if self.status == ExportStatus.DONE:
+        if self.status in (ExportStatus.DONE, ExportStatus.EXPIRED):
             return 100
         if not self.rows_total:
             return 0

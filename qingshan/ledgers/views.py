@@ -1,4 +1,5 @@
 """Web pages of the ledgers: the three lists as tabs, one entry's chain, and the Excel export (a background job)."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -111,7 +112,7 @@ def export_job_view(request, pk):
     """One export job: its progress (htmx polls every second) and, when done, the download link."""
     job = _job_or_404(exports.export_job_detail, request, pk)
     spec = ledger(job.ledger)
-    context = {"nav": "ledgers", "job": job, "spec": spec}
+    context = {"nav": "ledgers", "job": job, "spec": spec, "retention_days": settings.LEDGER_EXPORT_RETENTION_DAYS}
     if request.htmx:
         return render(request, "ledgers/_export_job.html", context)
     return render(request, "ledgers/export_job.html", context)

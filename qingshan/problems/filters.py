@@ -2,9 +2,12 @@
 import django_filters
 from django.db.models import F, Q
 from django.utils import timezone
+from django_filters.fields import ModelChoiceField as FilterModelChoiceField
 
+from qingshan.core.forms import GroupedModelChoiceIterator, make_picker
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region
+from qingshan.orgs.pickers import by_region
 
 from . import kpis
 from .choices import EscalationLevel, State, Urgency
@@ -19,6 +22,21 @@ ORDERINGS = {
 }
 
 
+class UnitPickerField(FilterModelChoiceField):
+    """The 主办单位 filter as a searchable picker: 全部, 无主办单位, then the units under their district's heading."""
+
+    iterator = GroupedModelChoiceIterator
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        make_picker(self, by_region)
+        self.widget.attrs.setdefault("class", "form-select form-select-sm")
+
+
+class UnitPickerFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitPickerField
+
+
 class ProblemFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
     state = django_filters.MultipleChoiceFilter(label="状态", choices=State.choices, distinct=False)
@@ -27,8 +45,9 @@ class ProblemFilter(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(label="区划", queryset=Region.objects.all(), method="filter_region")
     region_exact = django_filters.ModelChoiceFilter(label="区划（仅本级）", field_name="region",
                                                     queryset=Region.objects.all())
-    lead_unit = django_filters.ModelChoiceFilter(label="主办单位", null_label="无主办单位",
-                                                 queryset=Organisation.objects.filter(kind=OrgKind.UNIT))
+    lead_unit = UnitPickerFilter(label="主办单位", null_label="无主办单位", empty_label="全部",
+                                 queryset=Organisation.objects.filter(kind=OrgKind.UNIT).select_related(
+                                     "region").order_by("region__path", "sort_order", "id"))
     urgency = django_filters.ChoiceFilter(label="紧急程度", choices=Urgency.choices)
     escalation_level = django_filters.ChoiceFilter(label="督办等级", choices=EscalationLevel.choices)
     received_from = django_filters.DateFilter(label="受理日期起", field_name="received_on", lookup_expr="gte")

@@ -128,6 +128,9 @@ class Problem(models.Model):
             models.Index(fields=["lead_unit", "state"], name="problem_lead_state_idx"),
             models.Index(fields=["region_path", "received_on"], name="problem_region_recv_idx"),
             models.Index(fields=["-received_at", "-id"], name="problem_recent_idx"),
+            # Covering the visibility rule's id sets (access/problems.py), read index-only.
+            models.Index(fields=["lead_unit", "id"], name="problem_lead_id_idx"),
+            models.Index(fields=["supervising_org", "id"], name="problem_superv_id_idx"),
         ]
 
     def __str__(self):

@@ -2,11 +2,14 @@
 redo and its overdue ones; the supervisors' problems to dispatch and review, extensions to decide and overdue ones;
 a partner body's problems transferred to it. Each starts from the problems the user may see. A unit person's own
 problems are those they signed; a supervisor's, those they registered."""
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+import datetime as dt
+
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import visible_problems
+from qingshan.access.problems import led_problems, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.worklist import WorkQueue
 
@@ -23,13 +26,23 @@ def _visible(user, shared: dict) -> QuerySet:
     return shared["problems.visible"].all()
 
 
+def _led(user, shared: dict) -> QuerySet | None:
+    """The problems the user's units lead (as the user may see them), shared by the unit's queues: no visibility id
+    set to rebuild in each queue's queries (access.problems.led_problems)."""
+    if "problems.led" not in shared:
+        led = led_problems(user)
+        shared["problems.led"] = None if led is None else led.select_related(*LIST_RELATED)
+    led = shared["problems.led"]
+    return None if led is None else led.all()
+
+
 def _unit(condition):
     """A lead unit's queue: the problems it leads meeting `condition(today)`; no queue for users outside a unit."""
     def items(user, shared):
-        units = profile_of(user).unit_ids
-        if not units:
+        led = _led(user, shared)
+        if led is None:
             return None
-        return _visible(user, shared).filter(lead_unit_id__in=units).filter(condition(timezone.localdate()))
+        return led.filter(condition(timezone.localdate()))
     return items
 
 
@@ -57,6 +70,10 @@ def _pending_extension(today):
 
 
 ORDERING = (F("handle_deadline").asc(nulls_last=True), "-id")
+# The same order, as an expression no index provides: a queue of few problems among a whole jurisdiction's (待交办:
+# registered, with no deadline yet) is then read through its state's index and sorted, instead of walking the
+# deadline index to its NULLs at the far end (985,517 rows filtered out for 40 at 1,000,000 problems: 1.1 s).
+FEW_ORDERING = (Coalesce("handle_deadline", Value(dt.date.max), output_field=DateField()).asc(), "-id")
 ROWS = "problems/_worklist_rows.html"
 
 
@@ -70,8 +87,8 @@ def _registered_by(user) -> Q:
     return Q(created_by_id=user.pk)
 
 
-def _queue(key, label, order, items, own=None) -> WorkQueue:
-    return WorkQueue(key=key, label=label, order=order, items=items, ordering=ORDERING, rows_template=ROWS, own=own)
+def _queue(key, label, order, items, own=None, ordering=ORDERING) -> WorkQueue:
+    return WorkQueue(key=key, label=label, order=order, items=items, ordering=ordering, rows_template=ROWS, own=own)
 
 
 QUEUES = [
@@ -80,9 +97,10 @@ QUEUES = [
     _queue("rejected", "被发回重办", 130, _unit(lambda today: Q(state=State.IN_PROGRESS, rejection_count__gte=1)),
            _signed_by),
     _queue("unit_overdue", "已超期", 140, _unit(kpis.overdue), _signed_by),
-    _queue("to_dispatch", "待交办", 150, _supervising(_state(State.RECEIVED, State.RETURNED)), _registered_by),
+    _queue("to_dispatch", "待交办", 150, _supervising(_state(State.RECEIVED, State.RETURNED)), _registered_by,
+           ordering=FEW_ORDERING),
     _queue("to_review", "待审核", 160, _supervising(_state(State.REPLIED)), _registered_by),
     _queue("extensions", "延期待审批", 170, _supervising(_pending_extension), _registered_by),
     _queue("overdue", "已超期", 180, _supervising(kpis.overdue), _registered_by),
-    _queue("shared", "移送本单位（未办结）", 190, _shared),
+    _queue("shared", "移送本单位（未办结）", 190, _shared, ordering=FEW_ORDERING),
 ]

@@ -24,6 +24,7 @@ from .models import (
     ProjectStageChange,
     Rectification,
     Report,
+    ReportAttachment,
     ReportSlot,
     SupervisionItem,
     Theme,
@@ -178,6 +179,7 @@ class Dossier:
     problems: list[Problem] = field(default_factory=list)
     rectifications: list[Rectification] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    report_attachments: list[ReportAttachment] = field(default_factory=list)  # the reports' 佐证, in time order
     entries: list[DossierEntry] = field(default_factory=list)
 
 
@@ -209,6 +211,9 @@ def project_dossier(*, user: User, project: KeyProject) -> Dossier:
         "created_at", "id"))
     dossier.attachments = list(Attachment.objects.filter(problem__in=dossier.problems).select_related(
         "problem", "uploaded_by").order_by("uploaded_at", "id"))
+    dossier.report_attachments = list(access.visible_report_attachments(user).filter(
+        report__in=dossier.reports).select_related("report__slot__org", "report__slot__item", "uploaded_by").order_by(
+        "uploaded_at", "id"))
     dossier.entries = _entries(dossier)
     return dossier
 
@@ -233,6 +238,10 @@ def _entries(d: Dossier) -> list[DossierEntry]:
             entries.append(DossierEntry(r.reviewed_at, "审核", f"{ReportStatus(r.status).label}：{title}"
                                         + (f"，{r.review_comment}" if r.review_comment else ""), url,
                                         str(r.reviewed_by or "")))
+    for f in d.report_attachments:
+        entries.append(DossierEntry(f.uploaded_at, "佐证", f"{f.report.slot.org} · {f.report.slot.item.title} · "
+                                    f"{f.report.slot.label}（第{f.report.version}版）：{f.original_name}",
+                                    reverse("supervision:report_file", args=[f.pk]), str(f.uploaded_by)))
     for p in d.problems:
         entries.append(DossierEntry(p.received_at, "问题", f"{p.number} {p.title}",
                                     reverse("problems:detail", args=[p.pk])))

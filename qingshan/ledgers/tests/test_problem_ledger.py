@@ -177,8 +177,10 @@ def test_export_is_recorded_with_the_exporter(client, world):
     drive_to(world, State.SIGNED)
     client.force_login(world.officer)
     b"".join(export_response(client, "problems", {"status": "open"}).streaming_content)
-    event = AuditEvent.objects.get(object_type="ledgers.export")
+    event = AuditEvent.objects.get(object_type="ledgers.export", action="export")
     assert (event.actor, event.actor_org, event.action) == (world.officer, world.office, "export")
+    done = AuditEvent.objects.get(object_type="ledgers.export", action="export_done")  # and its completion
+    assert (done.actor, done.actor_org, done.payload["rows"]) == (world.officer, world.office, 1)
     job = ExportJob.objects.get()
     assert event.payload == {"ledger": "problems", "filters": "未销账", "job": job.pk}
     assert job.rows_written == 1

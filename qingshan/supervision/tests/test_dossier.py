@@ -84,3 +84,44 @@ def test_the_stage_form_starts_at_the_projects_current_stage(client, sw, time_ma
     select = re.search(r'<select name="stage".*?</select>', page, re.S).group(0)
     assert re.search(r'<option value="approval" selected>审批（当前阶段）</option>', select)
     assert "planning" not in select and "initiation" not in select
+
+
+def test_the_reports_evidence_files_are_in_the_dossier_in_time_order_and_download_through_the_check(
+        client, sw, time_machine):
+    from qingshan.core.testing.uploads import PNG, pdf, png
+
+    w = sw
+    time_machine.move_to(_at(1, 5), tick=False)
+    project = services.project_create(
+        actor=w.officer, plan=w.plan, name="江岸区污水处理厂扩建", responsible_unit=w.jiangan_urban,
+        region=w.jiangan, planned_start=dt.date(2026, 1, 1), planned_end=dt.date(2026, 12, 31))
+    item = services.item_create(actor=w.officer, plan=w.plan, title="污水厂扩建监督", content="进度",
+                                office=w.office, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 2, 28),
+                                project=project)
+    services.item_assign(actor=w.officer, item=item, orgs=[w.group, w.lvshui_commission])
+    slot = item.slots.get(org=w.group, period_start=dt.date(2026, 1, 1))
+    time_machine.move_to(_at(3, 2), tick=False)
+    first = submit(w, slot=slot, summary="第一次报送", files=[pdf("现场检查记录.pdf")])
+    time_machine.move_to(_at(3, 4), tick=False)
+    services.report_review(actor=w.officer, report=first, approve=False, comment="请补充现场照片")
+    time_machine.move_to(_at(3, 6), tick=False)
+    submit(w, slot=slot, summary="补充照片后重报", files=[png("排污口现场.png")])
+    # A commission whose jurisdiction does not hold the project: its report and its file are not the project's.
+    other = item.slots.get(org=w.lvshui_commission, period_start=dt.date(2026, 1, 1))
+    submit(w, slot=other, actor=w.district_staff, summary="绿水区监督", files=[pdf("绿水区记录.pdf")])
+
+    client.force_login(w.officer)
+    page = client.get(reverse("supervision:project", args=[project.pk])).content.decode()
+    files = _section(page, "dossier-report-files")
+    assert files.index("现场检查记录.pdf") < files.index("[照片] 排污口现场.png")
+    assert "第1版" in files and "第2版" in files and "绿水区记录.pdf" not in page
+    entries = re.findall(r"<li>(.*?)</li>", _section(page, "dossier"), re.S)
+    kinds = [re.search(r"<strong>(.*?)</strong>", e).group(1) for e in entries]
+    assert kinds == ["阶段", "报送", "佐证", "审核", "报送", "佐证"], entries
+    assert "现场检查记录.pdf" in entries[2] and "排污口现场.png" in entries[5]
+    link = re.search(r'href="(/supervision/report-files/\d+/)">\[照片\] 排污口现场.png', files).group(1)
+    assert link in entries[5]
+    response = client.get(link)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    client.force_login(w.eco_handler)  # outside the slot: the same link is refused
+    assert client.get(link).status_code == 404
