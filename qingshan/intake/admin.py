@@ -1,7 +1,6 @@
 """Senders and routing rules are configured by an administrator; alerts and refusals are read-only records."""
 from django.contrib import admin, messages
 
-from . import services
 from .models import Alert, HotlineMapping, RefusedRequest, RoutingRule, Sender
 
 
@@ -15,13 +14,17 @@ class SenderAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        secret = services.sender_register(actor=request.user, sender=obj)
+        from .services import sender_register  # not at import: the admin is loaded with every app at start-up
+
+        secret = sender_register(actor=request.user, sender=obj)
         messages.warning(request, f"接入方 {obj.code} 的签名密钥（只显示这一次，请妥善交给接入方）：{secret}")
 
     @admin.action(description="更换签名密钥")
     def rotate_secret(self, request, queryset):
+        from .services import sender_rotate_secret
+
         for sender in queryset:
-            secret = services.sender_rotate_secret(actor=request.user, sender=sender)
+            secret = sender_rotate_secret(actor=request.user, sender=sender)
             messages.warning(request, f"接入方 {sender.code} 的新签名密钥（只显示这一次）：{secret}")
 
 

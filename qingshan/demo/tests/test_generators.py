@@ -8,7 +8,8 @@ import pytest
 from qingshan.demo.catalogue_data import generate
 
 # Dates that lie ahead by nature: a step's due date, a licence's validity.
-AHEAD_BY_NATURE = {("ds_problem_steps", "due_on"), ("ds_receiver_licences", "valid_to")}
+AHEAD_BY_NATURE = {("ds_problem_steps", "due_on"), ("ds_receiver_licences", "valid_to"),
+                   ("ds_waste_licences", "valid_to")}
 
 
 @pytest.mark.parametrize("end", [dt.date(2026, 12, 3), dt.date(2026, 2, 3), dt.date(2026, 11, 20)])

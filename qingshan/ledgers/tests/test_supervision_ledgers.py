@@ -29,11 +29,11 @@ def entries(response) -> list[list[str]]:
     return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)] for row in rows]
 
 
-def test_tabs_list_the_three_ledgers_in_order(client, sw):
+def test_tabs_list_every_ledger_in_order(client, sw):
     client.force_login(sw.officer)
     html = client.get(reverse("ledgers:index")).content.decode()
-    tabs = re.findall(r'<a class="nav-link[^"]*"[^>]*href="/ledgers/[a-z]+/">([^<]+)</a>', html)
-    assert tabs == ["监督清单", "问题清单", "整改清单"]
+    tabs = re.findall(r'<a class="nav-link[^"]*"[^>]*href="/ledgers/[a-z_]+/">([^<]+)</a>', html)
+    assert tabs == ["监督清单", "问题清单", "整改清单", "文书台账", "督察整改清单"]
 
 
 def test_an_assignee_sees_only_its_own_slots_and_a_unit_none(client, sw):
