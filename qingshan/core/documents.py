@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from docx import Document
-from docxtpl import DocxTemplate  # type: ignore[import-untyped]  # no type information shipped
+from docxtpl import DocxTemplate
 
 
 def render_docx(template: bytes | Path, context: dict) -> bytes:
