@@ -193,7 +193,7 @@ def clue_create(*, actor: User, source: str, received_on: dt.date, reported_unit
         raise ServiceError("被反映人为本人，须回避，不能登记该线索。", field="reported_name")
     year = received_on.year
     seq = take_number(f"clue-intake:{commission.pk}", year)
-    clue = Clue(commission=commission, intake_ref=f"收{commission.pk}-{year}-{seq:05d}", source=source,
+    clue = Clue(commission=commission, intake_ref=f"收{commission.region.code}-{year}-{seq:05d}", source=source,
                 received_on=received_on, reported_unit=reported_unit, created_by=actor)
     if about_principal_leader:
         # Straight up, and nothing of its content kept here beyond minimal metadata.

@@ -106,7 +106,7 @@ class _Clues:
         source = rng.choices([Source.LETTER, Source.VISIT, Source.PHONE, Source.WEB_12388], [4, 2, 2, 3])[0]
         year = received.year
         intake = self.take(f"clue-intake:{self.commission.pk}", year)
-        clue = Clue(commission=self.commission, intake_ref=f"收{self.commission.pk}-{year}-{intake:05d}",
+        clue = Clue(commission=self.commission, intake_ref=f"收{self.commission.region.code}-{year}-{intake:05d}",
                     source=source, received_on=received, reported_unit=unit, reported_name=reported,
                     reported_post=rng.choice(POSTS), summary=f"反映{reported}{matter}。",
                     is_real_name=rng.random() < 0.45, created_by=rng.choice(self.xinfang))
