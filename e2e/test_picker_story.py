@@ -35,7 +35,8 @@ def test_an_officer_types_to_find_the_lead_and_co_units_of_a_dispatch(world, log
     # 协办单位: several, each found by typing; a district's unit sits under its district's heading.
     co = form.locator("#id_co_units + .ts-wrapper")
     co.click()
-    co.locator("input").fill("城管")
+    expect(co.locator(".ts-dropdown")).to_be_visible()  # open before typing, as a person sees it before typing
+    co.locator("input").press_sequentially("城管")  # key by key, as typed (fill once raced the picker's search)
     expect(co.locator(".ts-dropdown .optgroup-header")).to_have_text(["江岸区"])
     co.locator(".ts-dropdown .option", has_text="江岸区城管局").click()
     expect(co.locator(".item")).to_have_text(["江岸区城管局×"])
