@@ -3,16 +3,15 @@ job; the worker reads it through the bounded spreadsheet reader and imports all 
 
 Each step is audited on the job (提交 → 已完成/失败); the rows themselves are audited by the services that write them.
 """
-import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, ServiceError
+from qingshan.core.job_uploads import kept_for_job
 from qingshan.orgs.models import User
 
 from . import excel
@@ -23,41 +22,20 @@ JOB_TYPE = "supervision.importjob"
 SYSTEM_ERROR = "导入时发生系统错误（{name}），未导入任何数据。请联系管理员。"
 
 
-def _folder() -> Path:
-    folder = settings.JOB_FILES_DIR / "supervision"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
 def import_submit(*, actor: User, kind: str, upload: File) -> ImportJob:
     """Accept an .xlsx for import: refuse a wrong type or size at once (Chinese message, nothing kept), else keep
     the file and queue the job with its audit event in one transaction."""
     if kind not in excel.IMPORTS:
         raise ServiceError("没有这种导入。")
-    name = Path(getattr(upload, "name", "") or "").name
-    if not name.lower().endswith(".xlsx"):
-        raise ServiceError(excel.ONLY_XLSX.format(name=name), field="file")
-    size = getattr(upload, "size", None) or 0
-    if size == 0:
-        raise ServiceError("文件为空。", field="file")
-    if size > excel.MAX_BYTES:
-        raise ServiceError(f"文件超过 {excel.MAX_BYTES // 1024 // 1024} MB 的上限，请拆分后导入。", field="file")
-    stored = _folder() / f"{uuid.uuid4().hex}.xlsx"
-    with open(stored, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    try:
-        with transaction.atomic():
-            job = ImportJob.objects.create(kind=kind, created_by=actor, original_name=name[:255],
-                                           stored_path=str(stored), size=size)
-            record_event(object_type=JOB_TYPE, object_id=job.pk, action=Action.IMPORT, actor=actor,
-                         to_state=ImportStatus.QUEUED, payload={"kind": kind, "file": name, "size": size})
-            from .tasks import run_excel_import
+    with kept_for_job(upload, folder="supervision", suffixes=(".xlsx",), max_bytes=excel.MAX_BYTES,
+                      wrong_type=excel.ONLY_XLSX) as kept, transaction.atomic():
+        job = ImportJob.objects.create(kind=kind, created_by=actor, original_name=kept.name[:255],
+                                       stored_path=str(kept.path), size=kept.size)
+        record_event(object_type=JOB_TYPE, object_id=job.pk, action=Action.IMPORT, actor=actor,
+                     to_state=ImportStatus.QUEUED, payload={"kind": kind, "file": kept.name, "size": kept.size})
+        from .tasks import run_excel_import
 
-            run_excel_import.enqueue(job.pk)  # the job's row commits with the import's, or neither does
-    except BaseException:
-        stored.unlink(missing_ok=True)
-        raise
+        run_excel_import.enqueue(job.pk)  # the job's row commits with the import's, or neither does
     return job
 
 
