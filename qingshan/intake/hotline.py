@@ -5,13 +5,10 @@ the same day twice adds nothing. Citizens' names and phones go into the problems
 The web request stores the file and queues the job; the worker runs `hotline_run` (tasks.py)."""
 import csv
 import datetime as dt
-import hashlib
 import io
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +16,7 @@ from django.utils import timezone
 from qingshan.audit.services import record_event
 from qingshan.core.choices import JobStatus
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
+from qingshan.core.job_uploads import kept_for_job
 from qingshan.core.spreadsheets import SpreadsheetRefused, first_sheet_rows
 from qingshan.orgs.models import Region, User
 from qingshan.problems.models import Category
@@ -55,45 +53,22 @@ class Ticket:
     reporter_phone: str
 
 
-def _folder() -> Path:
-    folder = settings.JOB_FILES_DIR / "intake"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
 def hotline_submit(*, actor: User, mapping: HotlineMapping, upload: File) -> HotlineImport:
     """Keep the uploaded export and queue its import (audited), or refuse at once with a Chinese message."""
     from qingshan.access.actors import profile_of
 
     if not profile_of(actor).supervising:
         raise PermissionRefused("只有纪检监察工作人员可以导入热线工单。")
-    name = Path(getattr(upload, "name", "") or "").name
-    if not name.lower().endswith((".xlsx", ".csv")):
-        raise ServiceError(f"文件“{name}”不是 .xlsx 或 .csv 文件。", field="file")
-    size = getattr(upload, "size", None) or 0
-    if size == 0:
-        raise ServiceError("文件为空。", field="file")
-    if size > MAX_BYTES:
-        raise ServiceError(f"文件超过 {MAX_BYTES // 1024 // 1024} MB 的上限，请拆分后导入。", field="file")
-    stored = _folder() / f"{uuid.uuid4().hex}{Path(name).suffix.lower()}"
-    digest = hashlib.sha256()
-    with open(stored, "wb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    try:
-        with transaction.atomic():
-            job = HotlineImport.objects.create(mapping=mapping, created_by=actor, original_name=name[:255],
-                                               stored_path=str(stored), sha256=digest.hexdigest())
-            record_event(object_type=JOB_TYPE, object_id=job.pk, action="import", actor=actor,
-                         to_state=JobStatus.QUEUED, payload={"mapping": mapping.name, "file": name, "size": size,
-                                                             "sha256": job.sha256})
-            from .tasks import run_hotline_import
+    with kept_for_job(upload, folder="intake", suffixes=(".xlsx", ".csv"), max_bytes=MAX_BYTES,
+                      wrong_type="文件“{name}”不是 .xlsx 或 .csv 文件。") as kept, transaction.atomic():
+        job = HotlineImport.objects.create(mapping=mapping, created_by=actor, original_name=kept.name[:255],
+                                           stored_path=str(kept.path), sha256=kept.sha256)
+        record_event(object_type=JOB_TYPE, object_id=job.pk, action="import", actor=actor,
+                     to_state=JobStatus.QUEUED, payload={"mapping": mapping.name, "file": kept.name,
+                                                         "size": kept.size, "sha256": job.sha256})
+        from .tasks import run_hotline_import
 
-            run_hotline_import.enqueue(job.pk)
-    except BaseException:
-        stored.unlink(missing_ok=True)
-        raise
+        run_hotline_import.enqueue(job.pk)
     return job
 
 

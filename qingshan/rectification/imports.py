@@ -1,15 +1,14 @@
 """The feedback-item import as a background job: the request checks the upload's name and size, keeps it and queues
 the job; the worker reads it (bounded: core/spreadsheets.py) and imports all rows or none (excel.py)."""
-import uuid
 from pathlib import Path
 
-from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from qingshan.audit.services import record_event
-from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
+from qingshan.core.errors import NotFound, PermissionRefused
+from qingshan.core.job_uploads import kept_for_job
 from qingshan.orgs.models import User
 
 from . import excel
@@ -20,41 +19,20 @@ JOB_TYPE = "rectification.importjob"
 SYSTEM_ERROR = "导入时发生系统错误（{name}），未导入任何数据。请联系管理员。"
 
 
-def _folder() -> Path:
-    folder = settings.JOB_FILES_DIR / "rectification"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
-
-
 def import_submit(*, actor: User, campaign: Campaign, upload: File, may_import: bool) -> ImportJob:
     """Accept an .xlsx of feedback items: a wrong type or size is refused at once (nothing kept); else the file is kept
     and the job queued with its audit event in one transaction."""
     if not may_import:
         raise PermissionRefused("只有纪检监察机构的工作人员可以导入督察反馈问题。")
-    name = Path(getattr(upload, "name", "") or "").name
-    if not name.lower().endswith(".xlsx"):
-        raise ServiceError(excel.ONLY_XLSX.format(name=name), field="file")
-    size = getattr(upload, "size", None) or 0
-    if size == 0:
-        raise ServiceError("文件为空。", field="file")
-    if size > excel.MAX_BYTES:
-        raise ServiceError(f"文件超过 {excel.MAX_BYTES // 1024 // 1024} MB 的上限，请拆分后导入。", field="file")
-    stored = _folder() / f"{uuid.uuid4().hex}.xlsx"
-    with open(stored, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    try:
-        with transaction.atomic():
-            job = ImportJob.objects.create(campaign=campaign, created_by=actor, original_name=name[:255],
-                                           stored_path=str(stored))
-            record_event(object_type=JOB_TYPE, object_id=job.pk, action=Action.IMPORT, actor=actor,
-                         to_state=ImportStatus.QUEUED, payload={"campaign": campaign.pk, "file": name})
-            from .tasks import run_item_import
+    with kept_for_job(upload, folder="rectification", suffixes=(".xlsx",), max_bytes=excel.MAX_BYTES,
+                      wrong_type=excel.ONLY_XLSX) as kept, transaction.atomic():
+        job = ImportJob.objects.create(campaign=campaign, created_by=actor, original_name=kept.name[:255],
+                                       stored_path=str(kept.path))
+        record_event(object_type=JOB_TYPE, object_id=job.pk, action=Action.IMPORT, actor=actor,
+                     to_state=ImportStatus.QUEUED, payload={"campaign": campaign.pk, "file": kept.name})
+        from .tasks import run_item_import
 
-            run_item_import.enqueue(job.pk)
-    except BaseException:
-        stored.unlink(missing_ok=True)
-        raise
+        run_item_import.enqueue(job.pk)
     return job
 
 
