@@ -2,53 +2,30 @@
 then all rows are written in one transaction through the services — all rows or none — with a Chinese error report
 ("第3行“报送周期”：……")."""
 import datetime as dt
-import io
-import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from openpyxl import Workbook
 
 from qingshan.access import supervision as access
+from qingshan.core import excel_import
 from qingshan.core.errors import NotFound, ServiceError
-from qingshan.core.spreadsheets import SpreadsheetRefused, first_sheet_rows
+from qingshan.core.excel_import import ONLY_XLSX, CellError, Column, ImportRejected
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation
 
 from . import services
 from .choices import Cadence
 
+__all__ = ["ONLY_XLSX", "ImportRejected", "IMPORTS", "ITEMS", "READINGS", "read_rows", "template_bytes"]
+
 MAX_BYTES = 5 * 1024 * 1024
-NOT_XLSX = "“{name}”不是有效的 Excel（.xlsx）文件，请用 Excel 打开后另存为 .xlsx 再导入。"
-ONLY_XLSX = "仅接受 .xlsx 格式的 Excel 文件，“{name}”不是。CSV、.xls 文件请先用 Excel 另存为 .xlsx。"
-MAX_ERRORS = 50  # a report longer than this helps nobody; the count of the rest is given
-
-
-class ImportRejected(Exception):
-    """The file was refused; `errors` says why, in Chinese. Nothing was changed."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("；".join(errors))
-        self.errors = errors
-
-
-class CellError(Exception):
-    pass
+_text = excel_import.text
+_date = excel_import.date
 
 
 # ---------------------------------------------------------------- cell parsers
-
-
-def _text(value, *, required=True, max_length=300) -> str:
-    text = "" if value is None else str(value).strip()
-    if required and not text:
-        raise CellError("不能为空")
-    if len(text) > max_length:
-        raise CellError(f"不能超过{max_length}个字")
-    return text
 
 
 def _optional_text(value) -> str:
@@ -57,18 +34,6 @@ def _optional_text(value) -> str:
 
 def _long_text(value) -> str:
     return _text(value, max_length=5000)
-
-
-def _date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = _text(value)
-    try:
-        return dt.date.fromisoformat(text.replace("/", "-"))
-    except ValueError as exc:
-        raise CellError(f"应为日期（如 2026-03-31），实际为“{text}”") from exc
 
 
 def _int(value, low: int, high: int) -> int:
@@ -105,26 +70,14 @@ _CADENCES = {label: value for value, label in Cadence.choices}
 
 
 def _cadence(value) -> str:
-    text = _text(value)
-    if text not in _CADENCES:
-        raise CellError(f"应为{'、'.join(_CADENCES)}之一，实际为“{text}”")
-    return _CADENCES[text]
+    return excel_import.choice(value, _CADENCES)
 
 
 def _names(value) -> list[str]:
-    text = _text(value)
-    return [n.strip() for n in text.replace("，", "、").replace(",", "、").split("、") if n.strip()]
+    return excel_import.names(value)
 
 
 # ---------------------------------------------------------------- specs
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    key: str
-    parse: Callable
-    example: object = ""
 
 
 @dataclass(frozen=True)
@@ -228,86 +181,15 @@ IMPORTS = {"items": ITEMS, "readings": READINGS}
 
 def template_bytes(spec: ImportSpec) -> bytes:
     """An .xlsx with the header row and one example row."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = spec.title[2:]
-    ws.append([c.header for c in spec.columns])
-    ws.append([c.example for c in spec.columns])
-    for i, c in enumerate(spec.columns, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(12, len(c.header) * 2 + 2)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return excel_import.template_bytes(spec.title[2:], spec.columns)
 
 
-@contextmanager
-def _rows(upload) -> Iterator[Iterator[tuple]]:
-    """The rows of the upload's first sheet, read within the spreadsheet limits (core/spreadsheets.py)."""
+def read_rows(spec: ImportSpec, upload) -> list[tuple[int, dict]]:
+    """Parse and check every row of the upload's first sheet; raises ImportRejected with every problem found."""
     name = getattr(upload, "name", "") or ""
     if not name.lower().endswith(".xlsx"):
         raise ImportRejected([ONLY_XLSX.format(name=name)])
     size = getattr(upload, "size", None)
-    if size == 0:
-        raise ImportRejected(["文件为空。"])
     if size is not None and size > MAX_BYTES:
         raise ImportRejected([f"文件超过 {MAX_BYTES // 1024 // 1024} MB 的上限，请拆分后导入。"])
-    data = upload.read()
-    if not data:
-        raise ImportRejected(["文件为空。"])
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ImportRejected([NOT_XLSX.format(name=name)])
-    try:
-        with first_sheet_rows(io.BytesIO(data)) as sheet:
-            yield sheet.rows
-    except (ImportRejected, CellError):
-        raise
-    except SpreadsheetRefused as exc:
-        raise ImportRejected([str(exc)]) from exc
-    except Exception as exc:  # openpyxl raises many kinds for a damaged package; the user needs one answer
-        raise ImportRejected([NOT_XLSX.format(name=name)]) from exc
-
-
-def read_rows(spec: ImportSpec, upload) -> list[tuple[int, dict]]:
-    """Parse and check every row of the first sheet; raises ImportRejected with every problem found."""
-    with _rows(upload) as rows:
-        header = next(rows, None)
-        expected = [c.header for c in spec.columns]
-        actual = [("" if v is None else str(v).strip()) for v in (header or [])]
-        while actual and not actual[-1]:
-            actual.pop()
-        if not actual:
-            raise ImportRejected(["文件中没有表头和数据，请使用导入模板。"])
-        if actual != expected:
-            missing = [h for h in expected if h not in actual]
-            extra = [h for h in actual if h not in expected]
-            detail = []
-            if missing:
-                detail.append(f"缺少列“{'、'.join(missing)}”")
-            if extra:
-                detail.append(f"多出列“{'、'.join(extra)}”")
-            if not detail:
-                detail.append("列的顺序与模板不一致")
-            raise ImportRejected([f"第1行表头不正确：{'，'.join(detail)}。应为：{'、'.join(expected)}。"])
-        parsed, errors = [], []
-        for number, values in enumerate(rows, start=2):
-            values = list(values or ())
-            if not any(v not in (None, "") and str(v).strip() for v in values):
-                continue
-            if len(parsed) >= spec.max_rows:
-                raise ImportRejected([f"文件超过 {spec.max_rows} 行数据的上限，请拆分后分批导入。"])
-            row = {}
-            for i, column in enumerate(spec.columns):
-                value = values[i] if i < len(values) else None
-                try:
-                    row[column.key] = column.parse(value)
-                except CellError as exc:
-                    errors.append(f"第{number}行“{column.header}”：{exc}。")
-            parsed.append((number, row))
-        if not parsed:
-            raise ImportRejected(["文件中没有数据行。"])
-        if errors:
-            shown = errors[:MAX_ERRORS]
-            if len(errors) > MAX_ERRORS:
-                shown.append(f"另有 {len(errors) - MAX_ERRORS} 处错误未列出。")
-            raise ImportRejected(shown)
-        return parsed
+    return excel_import.read_rows(upload.read(), name, spec.columns, max_rows=spec.max_rows)

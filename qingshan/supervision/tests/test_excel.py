@@ -74,7 +74,7 @@ def test_wrong_types_are_reported_per_row_and_column_and_nothing_changes(sw, cou
     errors = rejected(excel.ITEMS, w.officer, xlsx([ITEM_HEADER, item_row(), item_row(报送周期="每年"),
                                                     item_row(**{"起始日期": "下月", "报送时限（工作日）": "五"})]))
     assert errors == ["第3行“报送周期”：应为每周、每月、每季度、自定义之一，实际为“每年”。",
-                      "第4行“起始日期”：应为日期（如 2026-03-31），实际为“下月”。",
+                      "第4行“起始日期”：应为日期（如 2026-12-31），实际为“下月”。",
                       "第4行“报送时限（工作日）”：应为 0 至 60 之间的整数，实际为“五”。"]
     assert counts() == before
 
