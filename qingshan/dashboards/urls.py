@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .analysis import views as analysis_views
 
 app_name = "dashboards"
 urlpatterns = [
@@ -9,4 +10,10 @@ urlpatterns = [
     path("overview/", views.overview_view, name="overview"),
     path("overview/boundaries.json", views.overview_boundaries_view, name="overview_boundaries"),
     path("overview/export.xlsx", views.overview_export_view, name="overview_export"),
+    # 一键分析 and the unit 体检报告 (issue 13, part A)
+    path("analysis/", analysis_views.analysis_view, name="analysis"),
+    path("analysis/report.docx", analysis_views.analysis_docx_view, name="analysis_docx"),
+    path("units/", analysis_views.unit_list_view, name="units"),
+    path("units/<int:pk>/health/", analysis_views.unit_health_view, name="unit_health"),
+    path("units/<int:pk>/health/report.docx", analysis_views.unit_health_docx_view, name="unit_health_docx"),
 ]
