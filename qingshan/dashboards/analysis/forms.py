@@ -1,5 +1,4 @@
 """The filters of 一键分析 and the 体检报告: the overview's period, as-of date and district (both ends required)."""
-from django import forms
 
 from ..forms import OverviewForm
 

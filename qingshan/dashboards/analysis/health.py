@@ -160,7 +160,8 @@ def unit_health(*, scope: Scope, unit: Organisation) -> Health:
     hits = hits.filter(problem__lead_unit__isnull=False, problem__in=scope_problems(scope).values("pk"))
     hit_counts = Counter(hits.order_by().values_list("problem__lead_unit_id", flat=True))
     own_hits = list(hits.filter(problem__lead_unit=unit)[:ITEM_LIMIT])
-    dims.append(_count_dimension("hits", "模型命中", unit.pk, hit_counts, peer_ids | set(hit_counts), None, "条转为问题"))
+    dims.append(_count_dimension("hits", "模型命中", unit.pk, hit_counts, peer_ids | set(hit_counts), None,
+                                 "条转为问题"))
 
     health = Health(unit=unit, scope=scope, dimensions=dims, months=_months(scope, unit),
                     **_red_problems(scope, unit), **_red_items(user, unit))

@@ -21,6 +21,7 @@ from .health import Health
 FANGSONG = ("仿宋_GB2312", "FangSong_GB2312")
 XIAOBIAOSONG = ("方正小标宋简体", "FZXiaoBiaoSong-B05S")
 HEITI = ("黑体", "SimHei")
+SIZE_3 = Pt(16)  # 3号, the body
 PARAM_LABELS = {"kpi": "口径", "received_from": "受理日期起", "received_to": "受理日期止", "as_of": "统计截止日",
                 "region": "区划", "lead_unit": "主办单位", "escalation_level": "督办等级"}
 
@@ -30,7 +31,7 @@ def _font(run, font, size, bold=False):
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font[0])
 
 
-def _para(doc, text, *, font=FANGSONG, size=Pt(16), align=None, indent=False, bold=False):
+def _para(doc, text, *, font=FANGSONG, size=SIZE_3, align=None, indent=False, bold=False):
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.space_after = Pt(0)
     if align is not None:
@@ -146,9 +147,9 @@ def health_docx(health: Health) -> bytes:
         "title": f"{health.unit.name}履职体检报告",
         "subtitle": f"受理日期：{period_text(scope)}　统计截止日：{scope.as_of:%Y年%-m月%-d日}",
         "narrative": health.narrative,
-        "dimensions": [{"label": d.label, "value": d.value_text, "score": _score(d.score),
-                        "median": _score(d.peer_median) if d.peer_median is not None else f"—（可比单位{d.peer_count}个）",
-                        "rule": d.rule} for d in health.dimensions],
+        "dimensions": [{"label": d.label, "value": d.value_text, "score": _score(d.score), "rule": d.rule,
+                        "median": _score(d.peer_median) if d.peer_median is not None
+                        else f"—（可比单位{d.peer_count}个）"} for d in health.dimensions],
         "months": [f"{m['label']}：{m['received']} / {m['overdue']} / {m['closed']}" for m in health.months]
         or ["所选期间没有该单位主办的问题。"],
         "red": red,

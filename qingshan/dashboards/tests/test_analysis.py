@@ -57,7 +57,8 @@ def test_names_the_planted_outliers_and_nothing_else(planted):
     analysis = analyse(scope_of(planted.officer))
     assert found(analysis) == EXPECTED
     texts = {f.rule: f.text for f in analysis.findings}
-    assert texts["unit_on_time_closure"].startswith("市农业农村局按期办结率为30.0%（3/10），低于其他6个单位的中位数100.0%")
+    assert texts["unit_on_time_closure"].startswith(
+        "市农业农村局按期办结率为30.0%（3/10），低于其他6个单位的中位数100.0%")
     assert "青岭区按期办结率为66.7%（12/18）" in texts["district_on_time_closure"]
     assert texts["received_yoy"] == "受理数为74件，较去年同期（2025年3月1日至2025年3月31日）的40件上升85.0%。"
     assert "下降14.9个百分点" in texts["on_time_closure_yoy"]
