@@ -1,8 +1,10 @@
 // Charts as images: a button with data-png-for="<chart element id>" saves that ECharts chart as a PNG, drawn in the
-// browser from the chart itself (getDataURL), so nothing leaves the app.
+// browser from the chart itself (getDataURL), so nothing leaves the app. A button with data-print prints the page
+// (the CSP forbids inline handlers).
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); return; }
     var button = event.target.closest("[data-png-for]");
     if (!button || !window.echarts) { return; }
     var el = document.getElementById(button.dataset.pngFor);

@@ -1,0 +1,41 @@
+"""一键分析 and the 体检报告 in a real browser: from 一图总览 to the analysis, its Word report (read back as its reader
+would), a unit's 体检报告 with its radar drawn on a canvas, and a chart saved as a PNG; no request leaves the app."""
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUERY = "received_from=2026-03-01&received_to=2026-03-31&as_of=2026-04-30"
+
+
+def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(world, login, live_server):
+    from qingshan.core.documents import docx_text
+    from qingshan.dashboards.tests.planted import planted_world
+
+    planted_world(world)
+    page = login("leader")
+    page.goto(f"{live_server.url}/dashboards/overview/?{QUERY}")
+    page.click("#open-analysis")
+    page.wait_for_url("**/dashboards/analysis/?*")
+    page.click("#run-analysis")  # 一键分析 with the overview's period
+    findings = page.locator("#analysis-findings")
+    expect(findings).to_contain_text("市农业农村局按期办结率为30.0%（3/10）")
+    expect(findings).to_contain_text("青岭区按期办结率为66.7%（12/18）")
+    expect(page.locator(".qs-an-finding")).to_have_count(7)
+
+    with page.expect_download() as download:
+        page.click("#download-docx")
+    assert download.value.suggested_filename.endswith(".docx")
+    text = docx_text(open(download.value.path(), "rb").read())
+    assert "一键分析报告" in text and "市农业农村局按期办结率为30.0%（3/10）" in text and "数据口径" in text
+
+    page.locator(".qs-an-finding[data-rule='unit_on_time_closure'] >> text=体检报告").click()
+    page.wait_for_url("**/dashboards/units/*/health/?*")
+    expect(page.locator("h1")).to_contain_text("市农业农村局履职体检报告")
+    expect(page.locator("#health-radar[data-ready='1'] canvas")).to_have_count(1)
+    expect(page.locator("#health-dimensions")).to_contain_text("30.0%（3/10）")
+
+    with page.expect_download() as image:
+        page.click("[data-png-for='health-radar']")
+    assert image.value.suggested_filename == "市农业农村局履职雷达.png"
+    assert open(image.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
