@@ -1,5 +1,6 @@
-"""一键分析 and the 体检报告 in a real browser: from 一图总览 to the analysis, its Word report (read back as its reader
-would), a unit's 体检报告 with its radar drawn on a canvas, and a chart saved as a PNG; no request leaves the app."""
+"""一键分析 and the 体检报告 in a real browser: from 一图总览 to the analysis, its Word report built by the worker (read
+back as its reader would), a unit's 体检报告 with its radar drawn on a canvas, and a chart saved as a PNG; no request
+leaves the app."""
 import pytest
 from playwright.sync_api import expect
 
@@ -8,7 +9,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 QUERY = "received_from=2026-03-01&received_to=2026-03-31&as_of=2026-04-30"
 
 
-def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(world, login, live_server):
+def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(world, worker, login, live_server):
     from qingshan.core.documents import docx_text
     from qingshan.dashboards.tests.planted import planted_world
 
@@ -23,12 +24,17 @@ def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(w
     expect(findings).to_contain_text("青岭区按期办结率为66.7%（12/18）")
     expect(page.locator(".qs-an-finding")).to_have_count(7)
 
+    analysis_url = page.url
+    page.click("#request-docx")  # the Word report is built by the background worker
+    page.wait_for_url("**/dashboards/reports/*/")
+    expect(page.locator("#report-status")).to_have_text("已完成", timeout=60_000)
     with page.expect_download() as download:
-        page.click("#download-docx")
+        page.click("#report-download")
     assert download.value.suggested_filename.endswith(".docx")
     text = docx_text(open(download.value.path(), "rb").read())
     assert "一键分析报告" in text and "市农业农村局按期办结率为30.0%（3/10）" in text and "数据口径" in text
 
+    page.goto(analysis_url)
     page.locator(".qs-an-finding[data-rule='unit_on_time_closure'] >> text=体检报告").click()
     page.wait_for_url("**/dashboards/units/*/health/?*")
     expect(page.locator("h1")).to_contain_text("市农业农村局履职体检报告")

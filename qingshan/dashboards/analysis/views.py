@@ -1,12 +1,10 @@
 """一键分析 and the 体检报告 pages and their Word files: thin, the reading is in engine.py and health.py."""
-import time
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from qingshan.access.problems import may_see_internal
 from qingshan.access.units import access_health_unit, health_units
@@ -18,7 +16,8 @@ from ..views import FORBIDDEN_MESSAGE
 from .engine import analyse
 from .forms import AnalysisForm, HealthForm
 from .health import unit_health
-from .word import analysis_docx, health_docx
+from .models import ReportJob
+from .reports import report_file, report_job, report_request
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HEALTH_FORBIDDEN = "单位体检报告仅向纪检监察机构工作人员和委领导开放，您的账号无权查看。"
@@ -63,28 +62,27 @@ def analysis_view(request):
     form, districts = _analysis_form(request)
     context = {"nav": "overview", "form": form}
     if form.is_valid():
-        started = time.perf_counter()
         context["analysis"] = analyse(_scope(request, form))
-        context["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
         context["scope_name"] = _scope_name(form, districts)
         context["query"] = request.GET.urlencode()
-        context["docx_url"] = f"{reverse('dashboards:analysis_docx')}?{context['query']}"
+        context["report_url"] = f"{reverse('dashboards:analysis_report')}?{context['query']}"
     return render(request, "dashboards/analysis.html", context, status=200 if form.is_valid() else 400)
 
 
-@require_GET
+@require_POST
 @login_required
-def analysis_docx_view(request):
-    """The same analysis as a Word report."""
+def analysis_report_view(request):
+    """Queue the analysis's Word report for the filters of the query string; then follow it on its job page."""
     if not may_see_internal(request.user):
         return _forbidden(request)
-    form, districts = _analysis_form(request)
+    form, _districts = _analysis_form(request)
     if not form.is_valid():
         return HttpResponseBadRequest("筛选条件有误，未能生成报告：" + _errors(form),
                                       content_type="text/plain; charset=utf-8")
-    analysis = analyse(_scope(request, form))
-    return _docx_response(analysis_docx(analysis, scope_name=_scope_name(form, districts)),
-                          f"一键分析报告_截至{analysis.scope.as_of.isoformat()}.docx")
+    data = form.cleaned_data
+    job = report_request(actor=request.user, kind=ReportJob.ANALYSIS, received_from=data["received_from"],
+                         received_to=data["received_to"], as_of=data["as_of"], region_id=data.get("region"))
+    return redirect("dashboards:report_job", job.pk)
 
 
 @require_GET
@@ -117,20 +115,46 @@ def unit_health_view(request, pk):
     context = {"nav": "overview", "form": form, "unit": unit}
     if form.is_valid():
         health = unit_health(scope=_scope(request, form), unit=unit)
-        context.update(health=health, radar=health.radar(), query=request.GET.urlencode(),
-                       docx_url=f"{reverse('dashboards:unit_health_docx', args=[unit.pk])}?{request.GET.urlencode()}")
+        query = request.GET.urlencode()
+        context.update(health=health, radar=health.radar(), query=query,
+                       report_url=f"{reverse('dashboards:unit_health_report', args=[unit.pk])}?{query}")
     return render(request, "dashboards/health.html", context, status=200 if form.is_valid() else 400)
 
 
-@require_GET
+@require_POST
 @login_required
-def unit_health_docx_view(request, pk):
-    """The 体检报告 as a Word file."""
+def unit_health_report_view(request, pk):
+    """Queue the 体检报告's Word file for the filters of the query string."""
     if not may_see_internal(request.user):
         return _forbidden(request, HEALTH_FORBIDDEN)
     unit, form = _health(request, pk)
     if not form.is_valid():
         return HttpResponseBadRequest("筛选条件有误，未能生成报告：" + _errors(form),
                                       content_type="text/plain; charset=utf-8")
-    health = unit_health(scope=_scope(request, form), unit=unit)
-    return _docx_response(health_docx(health), f"{unit.name}体检报告_截至{health.scope.as_of.isoformat()}.docx")
+    data = form.cleaned_data
+    job = report_request(actor=request.user, kind=ReportJob.HEALTH, received_from=data["received_from"],
+                         received_to=data["received_to"], as_of=data["as_of"], unit=unit)
+    return redirect("dashboards:report_job", job.pk)
+
+
+@require_GET
+@login_required
+def report_job_view(request, pk):
+    """A report's state (排队中 → 运行中 → 已完成 or 失败); the page refreshes itself until the job has ended."""
+    try:
+        job = report_job(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404("没有找到该报告任务。") from exc
+    template = "dashboards/_report_job.html" if request.htmx else "dashboards/report_job.html"
+    return render(request, template, {"nav": "overview", "job": job})
+
+
+@require_GET
+@login_required
+def report_file_view(request, pk):
+    """The finished report's Word file, for the person who asked for it only."""
+    try:
+        job = report_file(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404("没有找到该报告，或报告尚未生成完成。") from exc
+    return _docx_response(bytes(job.content), job.filename)

@@ -2,7 +2,7 @@
 equals its list, the rules are data an administrator edits (validated, audited), scope rules as the overview's."""
 import datetime as dt
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -13,8 +13,9 @@ from qingshan.audit.models import AuditEvent
 from qingshan.core.documents import docx_text
 from qingshan.core.errors import PermissionRefused
 from qingshan.core.overview import Scope
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.dashboards.analysis.engine import analyse, comparison_scopes
-from qingshan.dashboards.analysis.models import AnalysisRule
+from qingshan.dashboards.analysis.models import AnalysisRule, ReportJob
 from qingshan.dashboards.analysis.rules import rule_save
 from qingshan.problems.selectors import problem_list
 
@@ -113,7 +114,8 @@ def test_page_links_every_figure_and_units_get_403(client, planted):
     assert reverse("dashboards:unit_health", args=[planted.planted.u7.pk]) in html
     client.force_login(planted.eco_handler)
     assert client.get(URL, PERIOD).status_code == 403
-    assert client.get(reverse("dashboards:analysis_docx"), PERIOD).status_code == 403
+    assert client.post(report_url()).status_code == 403
+    assert not ReportJob.objects.exists()
 
 
 def test_bad_dates_are_refused_in_chinese(client, planted):
@@ -121,15 +123,35 @@ def test_bad_dates_are_refused_in_chinese(client, planted):
     response = client.get(URL, {**PERIOD, "received_from": "2026-04-01"})
     assert response.status_code == 400
     assert "受理日期起不能晚于受理日期止" in response.content.decode()
-    response = client.get(reverse("dashboards:analysis_docx"), {**PERIOD, "as_of": "明天"})
+    response = client.post(report_url(as_of="明天"))
     assert response.status_code == 400
     assert "请输入有效的日期" in response.content.decode()
+    assert not ReportJob.objects.exists()
 
 
-def test_word_report_says_what_the_page_says(client, planted):
+def report_url(**params) -> str:
+    return f"{reverse('dashboards:analysis_report')}?{urlencode(PERIOD | params)}"
+
+
+def test_word_report_is_built_by_the_worker_and_says_what_the_page_says(client, planted):
     client.force_login(planted.officer)
-    response = client.get(reverse("dashboards:analysis_docx"), PERIOD)
+    response = client.post(report_url())
+    job = ReportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("dashboards:report_job", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "排队中" in page and "hx-trigger" in page  # the page follows the job until it ends
+    assert client.get(reverse("dashboards:report_file", args=[job.pk])).status_code == 404  # not ready yet
+    assert run_queued_jobs() == 1
+    page = client.get(reverse("dashboards:report_job", args=[job.pk])).content.decode()
+    assert "报告已生成" in page and "hx-trigger" not in page
+    response = client.get(reverse("dashboards:report_file", args=[job.pk]))
     assert response.status_code == 200
+    assert AuditEvent.objects.filter(object_type="dashboards.report_job", object_id=job.pk,
+                                     action__in=["request", "done"]).count() == 2
+    # Only the person who asked may follow or download it.
+    client.force_login(planted.leader)
+    assert client.get(reverse("dashboards:report_job", args=[job.pk])).status_code == 404
+    assert client.get(reverse("dashboards:report_file", args=[job.pk])).status_code == 404
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
     text = docx_text(response.content)
     analysis = analyse(scope_of(planted.officer))
@@ -187,6 +209,28 @@ def test_admin_form_shows_the_rule_check(client, planted, django_user_model):
     assert response.status_code == 302
     assert AnalysisRule.objects.get(pk=rule.pk).threshold == 4
     assert AuditEvent.objects.filter(object_type="dashboards.analysis_rule", object_id=rule.pk).exists()
+
+
+def test_a_district_commissions_report_counts_only_its_district(client, planted):
+    client.force_login(planted.district_staff)
+    client.post(report_url())
+    run_queued_jobs()
+    job = ReportJob.objects.get()
+    text = docx_text(bytes(ReportJob.objects.get(pk=job.pk).content))
+    assert job.requested_by == planted.district_staff
+    assert "青岭区" not in text and "市农业农村局" not in text
+
+
+def test_an_interrupted_job_is_failed_for_resubmission(client, planted):
+    from qingshan.core.jobs import INTERRUPTED
+    from qingshan.dashboards.analysis.reports import report_interrupted
+
+    client.force_login(planted.officer)
+    client.post(report_url())
+    job = ReportJob.objects.get()
+    report_interrupted(job.pk)
+    page = client.get(reverse("dashboards:report_job", args=[job.pk])).content.decode()
+    assert "失败" in page and INTERRUPTED in page
 
 
 def test_queries_do_not_grow_with_units(planted, django_assert_max_num_queries):

@@ -1,7 +1,7 @@
 """The unit 体检报告 on the planted data set: its dimensions against the peers' median, its links, its red items,
 its narrative, its Word file, and who may open it (the supervising side over the unit; never a unit)."""
 import datetime as dt
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.http import QueryDict
@@ -9,7 +9,9 @@ from django.urls import reverse
 
 from qingshan.core.documents import docx_text
 from qingshan.core.overview import Scope
+from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.dashboards.analysis.health import unit_health
+from qingshan.dashboards.analysis.models import ReportJob
 from qingshan.instruments import services as instrument_services
 from qingshan.problems.selectors import problem_list
 from qingshan.rectification.testing.flows import add_rect_world, new_item
@@ -34,6 +36,10 @@ def dims(health) -> dict:
 
 def url(unit, name="dashboards:unit_health"):
     return reverse(name, args=[unit.pk])
+
+
+def report_url(unit, **params) -> str:
+    return f"{reverse('dashboards:unit_health_report', args=[unit.pk])}?{urlencode(PERIOD | params)}"
 
 
 def test_the_outlier_unit_stands_out_on_its_radar(planted):
@@ -101,15 +107,19 @@ def test_who_may_open_a_report(client, planted):
     # A unit: not even its own (the peers' medians come from problems it may not see).
     client.force_login(planted.eco_handler)
     assert client.get(url(planted.eco), PERIOD).status_code == 403
-    assert client.get(url(planted.eco, "dashboards:unit_health_docx"), PERIOD).status_code == 403
+    assert client.post(report_url(planted.eco)).status_code == 403
     assert client.get(reverse("dashboards:units")).status_code == 403
 
 
 def test_word_report_and_print_layout(client, planted):
     client.force_login(planted.officer)
     u7 = planted.planted.u7
-    response = client.get(url(u7, "dashboards:unit_health_docx"), PERIOD)
-    assert response.status_code == 200
+    response = client.post(report_url(u7))
+    assert response.status_code == 302
+    assert run_queued_jobs() == 1
+    job = ReportJob.objects.get()
+    assert job.unit == u7 and job.status == "done"
+    response = client.get(reverse("dashboards:report_file", args=[job.pk]))
     text = docx_text(response.content)
     assert "市农业农村局履职体检报告" in text
     assert "30.0%（3/10）" in text and "红色督办未办结问题 1 件" in text
@@ -118,5 +128,9 @@ def test_word_report_and_print_layout(client, planted):
         assert sentence in text
     page = client.get(url(u7), PERIOD).content.decode()
     assert "analysis.css" in page and "data-print" in page
-    response = client.get(url(u7, "dashboards:unit_health_docx"), {**PERIOD, "received_to": "2026-02-01"})
+    response = client.post(report_url(u7, received_to="2026-02-01"))
     assert response.status_code == 400 and "受理日期起不能晚于受理日期止" in response.content.decode()
+    # Another unit's report, outside the district commission's reach, is not even queued.
+    client.force_login(planted.district_staff)
+    assert client.post(report_url(u7)).status_code == 404
+    assert ReportJob.objects.count() == 1
