@@ -134,3 +134,9 @@ def test_word_report_and_print_layout(client, planted):
     client.force_login(planted.district_staff)
     assert client.post(report_url(u7)).status_code == 404
     assert ReportJob.objects.count() == 1
+
+
+def test_queries_do_not_grow_with_units_or_items(planted, django_assert_max_num_queries):
+    # Peers, rectification, accountability and hits are each one grouped query, whatever the number of units.
+    with django_assert_max_num_queries(16):
+        unit_health(scope=scope_of(planted.officer), unit=planted.planted.u7)
