@@ -16,6 +16,11 @@ def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(w
     planted_world(world)
     page = login("leader")
     page.goto(f"{live_server.url}/dashboards/overview/?{QUERY}")
+    expect(page.locator("#overview-months canvas")).to_have_count(1)
+    with page.expect_download() as chart:
+        page.click("[data-png-for='overview-months']")
+    assert chart.value.suggested_filename == "按受理月份趋势.png"
+    assert open(chart.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     page.click("#open-analysis")
     page.wait_for_url("**/dashboards/analysis/?*")
     page.click("#run-analysis")  # 一键分析 with the overview's period
@@ -45,3 +50,9 @@ def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(w
         page.click("[data-png-for='health-radar']")
     assert image.value.suggested_filename == "市农业农村局履职雷达.png"
     assert open(image.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+    # Printed on A4: no navigation, no filters, no buttons; the radar stays.
+    page.emulate_media(media="print")
+    expect(page.locator("#analysis-filters")).to_be_hidden()
+    expect(page.locator("#print-health")).to_be_hidden()
+    expect(page.locator("#health-radar canvas")).to_be_visible()
