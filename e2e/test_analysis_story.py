@@ -28,6 +28,7 @@ def test_from_the_overview_to_the_analysis_its_word_report_and_a_unit_portrait(w
     expect(findings).to_contain_text("市农业农村局按期办结率为30.0%（3/10）")
     expect(findings).to_contain_text("青岭区按期办结率为66.7%（12/18）")
     expect(page.locator(".qs-an-finding")).to_have_count(7)
+    expect(page.locator("#analysis-units[data-ready='1'] canvas")).to_have_count(1)
 
     analysis_url = page.url
     page.click("#request-docx")  # the Word report is built by the background worker

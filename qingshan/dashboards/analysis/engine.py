@@ -59,6 +59,7 @@ class Analysis:
     last_year: Scope
     findings: list[Finding]
     rules: list[AnalysisRule]
+    unit_chart: list[dict] = field(default_factory=list)  # 按期办结率 by unit, for the page's chart
 
     def sections(self) -> list[tuple[str, list[Finding]]]:
         return [(name, [f for f in self.findings if f.section == name]) for name in SECTIONS]
@@ -230,7 +231,26 @@ def analyse(scope: Scope, rules: list[AnalysisRule] | None = None) -> Analysis:
             findings += [finding] if finding else []
     order = {name: i for i, name in enumerate(SECTIONS)}
     findings.sort(key=lambda f: order[f.section])  # stable: rules keep their order within a section
-    return Analysis(scope, previous, last_year, findings, rules)
+    measure_of = {rule.code: rule.measure for rule in rules}
+    named = [f for f in findings if measure_of[f.rule] == CHART_MEASURE]
+    return Analysis(scope, previous, last_year, findings, rules, _unit_chart(scope, units, unit_names, named))
+
+
+CHART_MEASURE, CHART_MIN_BASE = "on_time_closure_rate", 5
+
+
+def _unit_chart(scope: Scope, units: dict, names: dict, findings: list[Finding]) -> list[dict]:
+    """按期办结率 of each unit with at least CHART_MIN_BASE closed-or-overdue problems, lowest first; the units a
+    rule of that measure named are marked. Each bar opens the unit's denominator list."""
+    flagged = {f.unit_id for f in findings if f.unit_id is not None}
+    bars = []
+    for key, counts in units.items():
+        value = amount(counts, CHART_MEASURE)
+        if key in names and value.base >= CHART_MIN_BASE and value.percent is not None:
+            bars.append({"name": names[key].name, "value": round(value.percent, 1), "flagged": key in flagged,
+                         "detail": f"{value.numerator}/{value.denominator}",
+                         "url": figures.list_url(scope, figures.parts_of(CHART_MEASURE)[1], unit_id=key)})
+    return sorted(bars, key=lambda bar: (bar["value"], bar["name"]))
 
 
 def health_url(unit_id: int) -> str:

@@ -66,6 +66,14 @@ def test_names_the_planted_outliers_and_nothing_else(planted):
     assert "市农业农村局7件、江岸区城管局4件" in texts["overdue_units"]
 
 
+def test_the_unit_chart_marks_the_named_unit(planted):
+    bars = analyse(scope_of(planted.officer)).unit_chart
+    assert [b["name"] for b in bars if b["flagged"]] == ["市农业农村局"]
+    assert bars[0]["name"] == "市农业农村局" and bars[0]["value"] == 30.0 and bars[0]["detail"] == "3/10"
+    assert len(bars) == 7  # 江岸区城管局 has 4 problems to judge, below the chart's minimum of 5
+    assert listed(planted.officer, bars[0]["url"]) == 10
+
+
 def test_every_linked_figure_equals_its_list(planted):
     analysis = analyse(scope_of(planted.officer))
     checked = 0
