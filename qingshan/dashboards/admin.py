@@ -56,3 +56,5 @@ class RegionBoundaryAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # a boundary has no related rows
+
+from .analysis import admin as analysis_admin  # noqa: E402,F401 -- registers 一键分析's rules

@@ -17,3 +17,5 @@ class RegionBoundary(models.Model):
 
     def __str__(self):
         return f"{self.region.name}边界"
+
+from .analysis.models import AnalysisRule  # noqa: E402,F401 -- 一键分析's rules live with the analysis
