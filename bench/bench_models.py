@@ -2,6 +2,9 @@
 
 Usage: .venv/bin/python bench/bench_models.py [--scale 1.0] [--dir /tmp/qs-bench-models] [--no-pandas]
        [--runs 3]
+       .venv/bin/python bench/bench_models.py --catalogue [--catalogue-scale 100] [--only CODE ...] [--runs 3]
+With ``--catalogue`` it times each of the 27 catalogue models instead (``catalogue_models.py``: the demo city's
+data at a bench scale, one hand-written DuckDB baseline per model), see ``catalogue_main``.
 At scale 1: 10,000,000 GPS points of 1,000,000 manifests (with weighbridge records, 100 corridors), 5,000,000
 water readings of 1,000 sections, 2,000,000 subsidy rows against a 1,000,000-row death registry. Data are generated
 in DuckDB with SQL (once; reused when present at the same scale). For each check it times, under the same
@@ -370,6 +373,111 @@ def hand_on(engine: DuckDBEngine, name: str, hand_sql: str) -> tuple[float, int]
     return seconds, hits
 
 
+def hand_same_output(engine: DuckDBEngine, name: str, hand_sql: str, subject: list[str]) -> float:
+    """The hand-written check writing what a run writes: its hits sorted by subject, then one row per subject with
+    its hit count (like for like with ``execute``; the rows stay the hand query's own columns)."""
+    target = f"{engine.runs_alias}.main.hand_{name}"
+    keys = ", ".join(f'"{c}"' for c in subject)
+    started = time.perf_counter()
+    engine.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({hand_sql}) h ORDER BY {keys}")
+    engine.con.execute(f"CREATE OR REPLACE TABLE {target}_subjects AS SELECT {keys}, count(*) AS hit_rows "
+                       f"FROM {target} GROUP BY {keys}")
+    engine.con.execute(f"SELECT sum(hit_rows), count(*) FROM {target}_subjects").fetchone()
+    seconds = time.perf_counter() - started
+    engine.con.execute(f"DROP TABLE {target}")
+    engine.con.execute(f"DROP TABLE {target}_subjects")
+    return seconds
+
+
+def catalogue_main(args) -> None:
+    """Each catalogue model: ours (a run: hit table sorted by subject, subjects table, counts) beside its
+    hand-written DuckDB baseline writing its hits unsorted (the check alone) and writing the same output as a run
+    (sorted hits and the subjects table), plus pandas where ``catalogue_models.PANDAS`` has the check. One
+    connection, one untimed warm-up of each, then ``--runs`` alternating timed runs; median (range)."""
+    import yaml
+
+    from bench.catalogue_models import PANDAS, generate_catalogue, hand_sql
+    from qingshan.datacheck.catalogue import catalog_infos, catalogue_models
+
+    work = Path(args.dir)
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / f"catalogue-{args.catalogue_scale:g}.duckdb"
+    if not data.exists():
+        started = time.perf_counter()
+        generate_catalogue(data, args.catalogue_scale)
+        print(f"generated in {time.perf_counter() - started:.1f} s", flush=True)
+    runs = work / "runs-catalogue.duckdb"
+    runs.unlink(missing_ok=True)
+    engine = DuckDBEngine(data, runs)
+    con = engine.con
+    catalog = catalog_infos()
+    counts = {code: con.execute(f'SELECT count(*) FROM "ds_{code}"').fetchone()[0] for code in catalog}
+    load = os.getloadavg()
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    print(f"catalogue scale {args.catalogue_scale:g}, {args.runs} timed runs each after one warm-up, one DuckDB "
+          f"connection; duckdb {duckdb.__version__}, threads {threads}, {os.cpu_count()} CPUs, load average before "
+          f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}", flush=True)
+
+    def read(code, columns):
+        return con.execute(f"SELECT {', '.join(columns)} FROM ds_{code}").df()
+
+    print("| model | kind | rows read | hits | ours run s median (range) | hand s median (range) | ours/hand | "
+          "hand, same output s | ours/hand same output | pandas s median (range) | pandas/ours | hits agree |",
+          flush=True)
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|", flush=True)
+    for model in catalogue_models():
+        if args.only and model.code not in args.only:
+            continue
+        spec = yaml.safe_load(model.spec_text)
+        compiled = compile_model(model.spec_text, catalog)
+        sql = hand_sql(model.code)
+        subject = spec["subject"]["columns"]
+        rows = sum(counts[c] for c in compiled.datasets_used)
+        check = PANDAS.get(model.code) if not args.no_pandas else None
+
+        def ours(tag, compiled=compiled, code=model.code):
+            outcome = execute(compiled, engine, run_id=f"c{tag}_{code}", sample_subjects=0)
+            engine.drop_result(outcome.result_table)
+            return outcome.timings["query"] + outcome.timings["count"], outcome.hit_rows
+
+        ours(0)
+        hand_on(engine, model.code, sql)
+        hand_same_output(engine, model.code, sql, subject)
+        ours_s, hand_s, same_s, pandas_s = [], [], [], []
+        hits = hand_hits = pandas_hits = None
+        for i in range(1, args.runs + 1):
+            seconds, hits = ours(i)
+            ours_s.append(seconds)
+            seconds, hand_hits = hand_on(engine, model.code, sql)
+            hand_s.append(seconds)
+            same_s.append(hand_same_output(engine, model.code, sql, subject))
+            if check is not None:
+                started = time.perf_counter()
+                pandas_hits = check(read)
+                pandas_s.append(time.perf_counter() - started)
+        agree = hits == hand_hits and (pandas_hits is None or pandas_hits == hits)
+        print(
+            f"| {model.code} | {spec['kind']} | {rows:,} | {hits:,} | {_fmt(ours_s)} | {_fmt(hand_s)} | "
+            f"{_ratio(ours_s, hand_s)} | {_fmt(same_s)} | {_ratio(ours_s, same_s)} | {_fmt(pandas_s)} | "
+            f"{_ratio(pandas_s, ours_s)} | {'yes' if agree else f'NO ({hits}/{hand_hits}/{pandas_hits})'} |",
+            flush=True,
+        )
+    load = os.getloadavg()
+    print(f"load average after {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}", flush=True)
+    engine.close()
+
+
+def _fmt(values):
+    if not values:
+        return "—"
+    mid, low, high = median_range(values)
+    return f"{mid:.2f} ({low:.2f}–{high:.2f})"
+
+
+def _ratio(a, b):
+    return f"{statistics.median(a) / statistics.median(b):.2f}×" if a and b else "—"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=1.0)
@@ -378,9 +486,14 @@ def main():
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (after one warm-up), at least 3")
     parser.add_argument("--soda-python", help="python of a venv with soda-core-duckdb installed")
+    parser.add_argument("--catalogue", action="store_true", help="time each of the 27 catalogue models instead")
+    parser.add_argument("--catalogue-scale", type=float, default=100.0, help="demo-city scale of the catalogue data")
     args = parser.parse_args()
     if args.runs < 3:
         parser.error("--runs must be at least 3 (median and range)")
+    if args.catalogue:
+        catalogue_main(args)
+        return
     work = Path(args.dir)
     work.mkdir(parents=True, exist_ok=True)
     data = work / f"datasets-{args.scale:g}.duckdb"

@@ -4,7 +4,8 @@ the region (区县) its register gives. The problem made from a hit, the hit pag
 through here, so they agree.
 """
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
@@ -23,7 +24,7 @@ EVIDENCE_LINES = 10  # evidence rows written into a problem's description
 # The columns each kind computes (compiler/*.py), in the words of a person reading the evidence.
 COMPUTED_LABELS = {
     "value": "判定值", "limit_value": "限值", "other_value": "比对值", "difference": "差值",
-    "duplicate_count": "重复次数", "previous_at": "上一次时间", "gap_seconds": "间隔（秒）",
+    "duplicate_count": "重复次数", "previous_at": "上一次时间", "gap_seconds": "间隔",
     "group_mean": "组内均值", "group_stddev": "组内标准差", "group_size": "组内数量",
     "peer_median": "同类中位数", "peer_mad": "同类中位数绝对偏差", "peer_count": "同类数量",
     "dwell_start": "停留开始", "dwell_end": "停留结束", "dwell_seconds": "停留时长（秒）", "point_count": "定位点数",
@@ -34,6 +35,25 @@ COMPUTED_LABELS = {
 COMPUTED_ORDER = ("lng", "lat", "dwell_start", "dwell_end", "dwell_seconds", "point_count", "value", "limit_value",
                   "other_value", "difference", "duplicate_count", "previous_at", "gap_seconds", "group_mean",
                   "group_stddev", "group_size", "peer_median", "peer_mad", "peer_count")
+# Computed durations, kept in seconds by the engine (exact and the same on every engine), read in days and hours.
+DURATION_KEYS = frozenset({"gap_seconds"})
+_DURATION_UNITS = ((86400, "天"), (3600, "小时"), (60, "分钟"), (1, "秒"))
+
+
+def duration_text(value: object) -> str:
+    """Seconds as a person reads a gap: 31968000 → 370 天, 2400 → 40 分钟, 90061 → 1 天 1 小时 1 分钟 1 秒."""
+    if value is None or value == "":
+        return ""
+    try:
+        seconds = int(Decimal(str(value)).to_integral_value())
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign, rest, parts = ("-" if seconds < 0 else ""), abs(seconds), []
+    for size, unit in _DURATION_UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count} {unit}")
+    return sign + (" ".join(parts) or "0 秒")
 
 
 @dataclass(frozen=True)
@@ -45,9 +65,12 @@ class EvidenceColumn:
     column: Mapping | None = None
     unit_key: str | None = None  # the key, in the same row, of the choice column giving this value's unit
     unit_column: Mapping | None = None
+    duration: bool = False  # seconds computed by the engine, read as 天/小时/分钟
 
     def text(self, row: Mapping) -> str:
         """This column's value in `row`, as a person reads it."""
+        if self.duration:
+            return duration_text(row.get(self.key))
         choice = row.get(self.unit_key) if self.unit_key else None
         unit = unit_of(self.column, self.unit_column, choice) if self.column else ""
         return format_value(self.column, row.get(self.key), unit=unit)
@@ -74,7 +97,8 @@ class Vocabulary:
         found = self._schema_column(key)
         if key in self.overrides or found is None:
             label = self.overrides.get(key) or COMPUTED_LABELS.get(key, key)
-            return EvidenceColumn(key, label, found[1] if found else None)
+            return EvidenceColumn(key, label, found[1] if found else None,
+                                  duration=found is None and key in DURATION_KEYS)
         prefix, column, columns = found
         unit_key = unit_column = None
         if column.get("unit_from"):
@@ -106,7 +130,7 @@ class Vocabulary:
                 code = next((c for c in self.schemas if col.key.startswith(c + "_")), "")
                 label = f"{label}（{self.schemas[code].name}）" if code else f"{label}（{col.key}）"
             seen.add(label)
-            unique.append(EvidenceColumn(col.key, label, col.column, col.unit_key, col.unit_column))
+            unique.append(replace(col, label=label))
         return unique
 
     def table(self, evidence: list[Mapping]) -> tuple[list[tuple[str, str]], list[list[str]]]:

@@ -11,6 +11,8 @@ from qingshan.datacheck import services
 from qingshan.datacheck.choices import RunStatus, Schedule, Trigger
 from qingshan.datacheck.models import CheckModel, Hit, Run
 from qingshan.datacheck.scheduled import run_due_models
+from qingshan.datasets.choices import ImportMode
+from qingshan.datasets.services import dataset_define, dataset_load_rows
 from qingshan.datasets.sharing import dataset_share, dataset_unshare
 from qingshan.problems.testing.world import build_world
 
@@ -117,3 +119,41 @@ def test_the_data_migration_records_what_existing_models_read(dc):
     model.refresh_from_db()
     assert list(model.datasets.values_list("code", flat=True)) == ["dc_sites"]
     assert (model.subject_columns, model.subject_label_column) == (["site"], "site_name")
+
+
+LIMITS = {
+    "code": "dc_limits", "name": "测试排口限值", "key": ["site"], "subject": ["site"],
+    "columns": [{"name": "site", "type": "string", "label": "排口编码", "required": True},
+                {"name": "max_value", "type": "decimal", "label": "限值"}],
+}
+TWO_SET_SPEC = DISTRICT_SPEC.replace(
+    'threshold: {value: value, op: ">", limit: 5}',
+    'threshold: {value: value, op: ">", reference: {dataset: dc_limits, join: {site: site}, value: max_value}}')
+
+
+def test_a_run_re_checks_every_set_it_reads_not_only_its_main_one(dc):
+    """The district keeps the readings but loses the limits the model compares them with: the run (on demand, dry
+    or scheduled) is refused naming the set it lost, and nothing is written."""
+    limits = dataset_define(actor=dc.officer, spec=LIMITS)
+    dataset_load_rows(actor=dc.officer, dataset=limits, mode=ImportMode.REPLACE,
+                      rows=[{"site": "S1", "max_value": "5"}, {"site": "S2", "max_value": "5"}])
+    share(dc)
+    grant = dataset_share(actor=dc.officer, dataset=limits, org=dc.lvshui_commission, reason="绿水区专项检查")
+    model = services.checkmodel_create(actor=dc.district_staff, code="lv_over_city", name="绿水区用市级限值",
+                                       spec_text=TWO_SET_SPEC)
+    model = services.checkmodel_set_enabled(actor=dc.district_staff, model=model, enabled=True)
+    assert services.run_start(actor=dc.district_staff, model=model).status == RunStatus.SUCCEEDED
+    model = services.checkmodel_schedule(actor=dc.district_staff, model=CheckModel.objects.get(pk=model.pk),
+                                         schedule=Schedule.DAILY)
+    hits, runs = Hit.objects.count(), Run.objects.count()
+
+    dataset_unshare(actor=dc.officer, dataset=limits, share_id=grant.pk)
+    lost = "^郑区纪委无权查看模型读取的数据集“测试排口限值”，不能运行该模型。"
+    for dry_run in (True, False):
+        with pytest.raises(PermissionRefused, match=lost):
+            services.run_start(actor=dc.district_staff, model=model, dry_run=dry_run)
+    assert Run.objects.count() == runs
+    with time_machine.travel(model.next_run_at, tick=False):
+        [run] = run_due_models()
+    assert run.status == RunStatus.FAILED and run.error.startswith(lost[1:])
+    assert Hit.objects.count() == hits
