@@ -17,6 +17,7 @@ from qingshan.datacheck import services
 from qingshan.datacheck.evidence import hit_evidence_package
 from qingshan.datacheck.models import CheckModel, Hit
 from qingshan.datasets.choices import ImportMode
+from qingshan.datasets.models import BatchSeal
 from qingshan.datasets.storage import duckdb_connect
 from qingshan.problems.testing.world import WORLD_NOW, build_world
 
@@ -31,8 +32,9 @@ def confirmed(db, settings, tmp_path):
     w = setup_dc(build_world(), settings, tmp_path)
     with time_machine.travel(WORLD_NOW, tick=True):
         w.model = make_model(w)
-        w.load(row("S1", 9), row("S2", 1, name=None))
-        w.load(row("S3", 2, day="2026-03-02", name="带,逗号\"引号\\"), row("S4", None), mode=ImportMode.APPEND)
+        # The hit's evidence (S1) is in the first batch only; the second batch is read by the model but holds none.
+        w.load(row("S1", 9), row("S3", 2, day="2026-03-02", name="带,逗号\"引号\\"))
+        w.load(row("S2", 1, name=None), row("S4", None), mode=ImportMode.APPEND)
         services.run_start(actor=w.officer, model=CheckModel.objects.get(pk=w.model.pk))
         w.hit = services.hit_confirm(actor=w.officer, hit=Hit.objects.get(subject_key="S1"))
         yield w
@@ -56,12 +58,18 @@ def rewrite(data: bytes, name: str, change) -> bytes:
 
 def test_the_confirmed_hit_keeps_the_seals_and_its_page_says_the_evidence_is_intact(confirmed, client):
     w = confirmed
-    assert w.hit.evidence_seals.count() == 2
+    first, second = BatchSeal.objects.filter(dataset__code="dc_sites").order_by("sequence")
+    assert list(w.hit.evidence_seals.all()) == [first]
     event = AuditEvent.objects.get(object_type="datacheck.hit", object_id=w.hit.pk, action="confirm")
     assert sorted(event.payload["seals"]) == sorted(w.hit.evidence_seals.values_list("seal", flat=True))
     client.force_login(w.officer)
     page = client.get(f"/datacheck/hits/{w.hit.pk}/").content.decode()
     assert "证据自导入后未被改动" in page
+    # A batch the evidence did not come from is none of the hit's concern.
+    with duckdb_connect(read_only=False) as con:
+        con.execute("UPDATE ds_dc_sites SET value = 4 WHERE site = 'S2'")
+    page = client.get(f"/datacheck/hits/{w.hit.pk}/").content.decode()
+    assert "证据自导入后未被改动" in page and f"#{second.batch_id}" not in page
     with duckdb_connect(read_only=False) as con:
         con.execute("UPDATE ds_dc_sites SET value = 4 WHERE site = 'S1'")
     page = client.get(f"/datacheck/hits/{w.hit.pk}/").content.decode()
@@ -74,10 +82,10 @@ def test_the_package_verifies_and_fails_after_any_byte_of_a_row_changes(confirme
     data = hit_evidence_package(actor=w.officer, hit=w.hit).read_bytes()
     ok = verify(data, tmp_path)
     assert ok.returncode == 0, ok.stdout
-    assert "校验通过：2 个封存批次" in ok.stdout
+    assert "校验通过：1 个封存批次" in ok.stdout
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         manifest = json.loads(package.read("manifest.json"))
-        rows_file = manifest["seals"][1]["rows_file"]
+        rows_file = manifest["seals"][0]["rows_file"]
         rows = package.read(rows_file)
         assert "model/compiled.sql" in package.namelist() and b"SELECT" in package.read("model/compiled.sql")
     assert manifest["model"]["version"] == 1 and {s["seal"] for s in manifest["seals"]} == set(
@@ -122,3 +130,21 @@ def test_the_problem_it_became_shows_the_evidence_state_to_supervisors_only(conf
         con.execute("DELETE FROM ds_dc_sites WHERE site = 'S3'")
     page = client.get(f"/problems/{w.hit.problem_id}/").content.decode()
     assert "证据所在批次未通过校验" in page and "封存 2 行，现存 1 行" in page
+
+
+def test_the_hit_keeps_every_batch_holding_its_rows_and_only_those(db, settings, tmp_path):
+    w = setup_dc(build_world(), settings, tmp_path)
+    with time_machine.travel(WORLD_NOW, tick=True):
+        w.model = make_model(w)
+        w.load(row("S1", 9), row("S2", 1))
+        w.load(row("S9", 1, day="2026-03-02"), mode=ImportMode.APPEND)
+        w.load(row("S1", 8, day="2026-03-03"), mode=ImportMode.APPEND)
+        services.run_start(actor=w.officer, model=CheckModel.objects.get(pk=w.model.pk))
+        # Imported after the run that showed the hit (before it is confirmed): not where its evidence came from.
+        w.load(row("S1", 7, day="2026-03-04"), mode=ImportMode.APPEND)
+        hit = services.hit_confirm(actor=w.officer, hit=Hit.objects.get(subject_key="S1"))
+    seals = list(BatchSeal.objects.filter(dataset__code="dc_sites").order_by("sequence"))
+    assert len(seals) == 4
+    assert list(hit.evidence_seals.order_by("sequence")) == [seals[0], seals[2]]
+    event = AuditEvent.objects.get(object_type="datacheck.hit", object_id=hit.pk, action="confirm")
+    assert sorted(event.payload["seals"]) == sorted([seals[0].seal, seals[2].seal])
