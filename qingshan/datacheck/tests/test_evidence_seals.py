@@ -1,6 +1,9 @@
 """A confirmed hit keeps the seals of its evidence's batches (issue 16): its page says whether the rows are still
 those imported, and its evidence package verifies with the stand-alone tools/verify_evidence.py — and fails after
 any byte of a row is changed."""
+import contextlib
+import hashlib
+import importlib.util
 import io
 import json
 import subprocess
@@ -14,8 +17,9 @@ import time_machine
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused
 from qingshan.datacheck import services
-from qingshan.datacheck.evidence import hit_evidence_package
-from qingshan.datacheck.models import CheckModel, Hit
+from qingshan.core.testing.jobs import run_queued_jobs
+from qingshan.datacheck import evidence
+from qingshan.datacheck.models import CheckModel, EvidenceExport, Hit
 from qingshan.datasets.choices import ImportMode
 from qingshan.datasets.models import BatchSeal
 from qingshan.datasets.storage import duckdb_connect
@@ -38,6 +42,22 @@ def confirmed(db, settings, tmp_path):
         services.run_start(actor=w.officer, model=CheckModel.objects.get(pk=w.model.pk))
         w.hit = services.hit_confirm(actor=w.officer, hit=Hit.objects.get(subject_key="S1"))
         yield w
+
+
+def package_of(w) -> bytes:
+    """The hit's evidence package as the worker writes it (queued, then run through the real queue)."""
+    job = evidence.export_submit(actor=w.officer, hit=w.hit)
+    assert run_queued_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == "done", job.error
+    return Path(job.stored_path).read_bytes()
+
+
+def verifier_module():
+    spec = importlib.util.spec_from_file_location("verify_evidence", VERIFIER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def verify(data: bytes, tmp_path) -> subprocess.CompletedProcess:
@@ -79,7 +99,7 @@ def test_the_confirmed_hit_keeps_the_seals_and_its_page_says_the_evidence_is_int
 
 def test_the_package_verifies_and_fails_after_any_byte_of_a_row_changes(confirmed, tmp_path):
     w = confirmed
-    data = hit_evidence_package(actor=w.officer, hit=w.hit).read_bytes()
+    data = package_of(w)
     ok = verify(data, tmp_path)
     assert ok.returncode == 0, ok.stdout
     assert "校验通过：1 个封存批次" in ok.stdout
@@ -90,35 +110,80 @@ def test_the_package_verifies_and_fails_after_any_byte_of_a_row_changes(confirme
         assert "model/compiled.sql" in package.namelist() and b"SELECT" in package.read("model/compiled.sql")
     assert manifest["model"]["version"] == 1 and {s["seal"] for s in manifest["seals"]} == set(
         w.hit.evidence_seals.values_list("seal", flat=True))
-    # One byte of a row changed, with the manifest's file hash updated to match (a careful forger): still caught.
+    assert "带,逗号" in rows.decode()  # a value with a comma, a quote and a backslash travels intact
+    # Every byte of every row changed in turn, with the manifest's file hash updated to match (a careful forger):
+    # each is caught (the stand-alone script, run in this process to keep the loop quick).
+    module, path = verifier_module(), tmp_path / "tampered.zip"
     header_end = rows.index(b"\n") + 1
-    for offset in (header_end, len(rows) - 3):
-        forged = bytes([rows[offset] ^ 0x01]) if rows[offset:offset + 1] != b"\n" else b"x"
-        changed = rows[:offset] + forged + rows[offset + 1:]
+    for offset in range(header_end, len(rows)):
+        changed = rows[:offset] + bytes([rows[offset] ^ 0x01]) + rows[offset + 1:]
 
         def forge(content, changed=changed):
             doc = json.loads(content)
-            import hashlib
             doc["files"][rows_file] = hashlib.sha256(changed).hexdigest()
             return json.dumps(doc).encode()
 
-        tampered = rewrite(rewrite(data, rows_file, lambda _c, changed=changed: changed), "manifest.json", forge)
-        bad = verify(tampered, tmp_path)
-        assert bad.returncode == 1 and "校验未通过" in bad.stdout, (offset, bad.stdout)
+        path.write_bytes(rewrite(rewrite(data, rows_file, lambda _c, changed=changed: changed), "manifest.json", forge))
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            status = module.main(["verify_evidence.py", str(path)])
+        assert status == 1 and ("校验未通过" in out.getvalue() or "无法读取" in out.getvalue()), (offset, out.getvalue())
     # The rows file changed but the manifest left alone: the file hash already says so.
     bad = verify(rewrite(data, rows_file, lambda c: c.replace(b"S3", b"S5")), tmp_path)
     assert bad.returncode == 1 and f"文件 {rows_file} 的 SHA-256 与清单不符" in bad.stdout
-    assert AuditEvent.objects.filter(action="evidence_export", object_id=w.hit.pk).exists()
 
 
-def test_only_triagers_export_and_the_page_offers_it(confirmed, client):
+def test_export_runs_in_the_background_and_the_page_follows_it_to_the_download(confirmed, client):
+    w = confirmed
+    client.force_login(w.officer)
+    hit_page = client.get(f"/datacheck/hits/{w.hit.pk}/").content.decode()
+    assert 'id="evidence-package"' in hit_page
+    response = client.post(f"/datacheck/hits/{w.hit.pk}/evidence/")
+    job = EvidenceExport.objects.get(hit=w.hit)
+    assert response.status_code == 302 and response["Location"] == f"/datacheck/evidence/{job.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "排队中" in page and "evidence-download" not in page
+    assert client.get(f"/datacheck/evidence/{job.pk}/download/").status_code == 404  # not written yet
+    assert run_queued_jobs() == 1
+    partial = client.get(f"/datacheck/evidence/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    job.refresh_from_db()
+    assert "证据包已生成：共 2 行" in partial and job.sha256 in partial
+    download = client.get(f"/datacheck/evidence/{job.pk}/download/")
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    assert download["Cache-Control"] == "private, no-store"
+    data = b"".join(download.streaming_content)
+    assert hashlib.sha256(data).hexdigest() == job.sha256
+    assert zipfile.ZipFile(io.BytesIO(data)).read("verify_evidence.py") == VERIFIER.read_bytes()
+    actions = list(AuditEvent.objects.filter(object_type="datacheck.hit", object_id=w.hit.pk).order_by("seq")
+                   .values_list("action", flat=True))
+    assert actions[-2:] == ["evidence_export", "evidence_export_done"]
+    done = AuditEvent.objects.get(object_type="datacheck.hit", object_id=w.hit.pk, action="evidence_export_done")
+    assert done.payload["package_sha256"] == job.sha256 and done.payload["rows"] == 2
+
+
+def test_only_triagers_export_and_download(confirmed, client):
     w = confirmed
     with pytest.raises(PermissionRefused):
-        hit_evidence_package(actor=w.leader, hit=w.hit)
+        evidence.export_submit(actor=w.leader, hit=w.hit)
+    assert not EvidenceExport.objects.exists()
+    package_of(w)
+    job = EvidenceExport.objects.get()
+    client.force_login(w.leader)
+    assert 'id="evidence-package"' not in client.get(f"/problems/{w.hit.problem_id}/").content.decode()
+    assert client.get(f"/datacheck/evidence/{job.pk}/").status_code == 404
+    assert client.get(f"/datacheck/evidence/{job.pk}/download/").status_code == 404
+
+
+def test_an_export_whose_batch_was_replaced_before_it_ran_fails_in_chinese_and_leaves_no_file(confirmed, client):
+    w = confirmed
+    job = evidence.export_submit(actor=w.officer, hit=w.hit)
+    w.load(row("S1", 3))  # 替换全部数据: the evidence's batch is gone before the worker gets to it
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert job.status == "failed" and "已被后来的替换导入取代" in job.error
+    assert not job.stored_path or not Path(job.stored_path).exists()
+    assert AuditEvent.objects.filter(object_id=w.hit.pk, action="evidence_export_failed").exists()
     client.force_login(w.officer)
-    response = client.get(f"/datacheck/hits/{w.hit.pk}/evidence.zip")
-    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    assert zipfile.ZipFile(io.BytesIO(response.content)).read("verify_evidence.py") == VERIFIER.read_bytes()
+    assert "生成失败" in client.get(f"/datacheck/evidence/{job.pk}/").content.decode()
 
 
 def test_the_problem_it_became_shows_the_evidence_state_to_supervisors_only(confirmed, client):
