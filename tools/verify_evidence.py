@@ -35,7 +35,7 @@ import zipfile
 from decimal import Decimal
 
 SEAL_VERSION = "qingshan-batch-seal/2"
-EPOCH = dt.datetime(1970, 1, 1)
+EPOCH = dt.datetime(1970, 1, 1)  # noqa: DTZ001 -- timestamps are stored local wall time, without a zone
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 
 
@@ -62,7 +62,7 @@ def _value_bytes(text, logical_type):
         day = dt.date.fromisoformat(text)
         canonical, data = day.isoformat(), struct.pack("<i", day.toordinal() - EPOCH_DAY)
     elif logical_type == "timestamp":
-        moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
+        moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")  # noqa: DTZ007 -- local wall time, no zone
         delta = moment - EPOCH
         canonical = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
         data = struct.pack("<q", (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)

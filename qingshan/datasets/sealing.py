@@ -77,7 +77,7 @@ def _zero(pa, arrow_type, logical_type: str):
     if logical_type == "date":
         return pa.scalar(dt.date(1970, 1, 1), type=arrow_type)
     if logical_type == "timestamp":
-        return pa.scalar(dt.datetime(1970, 1, 1), type=arrow_type)
+        return pa.scalar(dt.datetime(1970, 1, 1), type=arrow_type)  # noqa: DTZ001 -- stored without a zone
     return pa.scalar(0, type=arrow_type)
 
 
@@ -151,7 +151,10 @@ def batch_hashes(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[t
         found = con.execute(f"SELECT {quote_ident(BATCH_COLUMN)}, count(*) FROM {quote_ident(table)} "
                             f"GROUP BY ALL").fetchall()
         ids = [b for b, _n in found if b is not None]
-        out: dict[int | None, tuple[int, str]] = {None: (n, "") for b, n in found if b is None}
+        out: dict[int | None, tuple[int, str]] = {}
+        unbatched = sum(n for b, n in found if b is None)
+        if unbatched:
+            out[None] = (unbatched, "")
     else:
         ids, out = sorted({int(i) for i in batch_ids}), {}
     for batch_id in ids:

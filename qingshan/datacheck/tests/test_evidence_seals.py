@@ -16,9 +16,8 @@ import time_machine
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused
-from qingshan.datacheck import services
 from qingshan.core.testing.jobs import run_queued_jobs
-from qingshan.datacheck import evidence
+from qingshan.datacheck import evidence, services
 from qingshan.datacheck.models import CheckModel, EvidenceExport, Hit
 from qingshan.datasets.choices import ImportMode
 from qingshan.datasets.models import BatchSeal
@@ -126,7 +125,8 @@ def test_the_package_verifies_and_fails_after_any_byte_of_a_row_changes(confirme
         path.write_bytes(rewrite(rewrite(data, rows_file, lambda _c, changed=changed: changed), "manifest.json", forge))
         with contextlib.redirect_stdout(io.StringIO()) as out:
             status = module.main(["verify_evidence.py", str(path)])
-        assert status == 1 and ("校验未通过" in out.getvalue() or "无法读取" in out.getvalue()), (offset, out.getvalue())
+        said = out.getvalue()
+        assert status == 1 and ("校验未通过" in said or "无法读取" in said), (offset, said)
     # The rows file changed but the manifest left alone: the file hash already says so.
     bad = verify(rewrite(data, rows_file, lambda c: c.replace(b"S3", b"S5")), tmp_path)
     assert bad.returncode == 1 and f"文件 {rows_file} 的 SHA-256 与清单不符" in bad.stdout
