@@ -5,9 +5,10 @@ Written by the background worker (`export_submit` records the export and queues 
 audits the finished file with its SHA-256); only those who may triage the hit's model download it.
 
 Contents: `manifest.json` (the hit, the model version, every kept seal with the fields its seal is computed from, and
-the SHA-256 of every other file), `batches/<data set>-<batch>.csv` (each kept batch's stored rows in the canonical
-text form of `qingshan/datasets/sealing.py`: NULL as ``\\N``, a leading backslash doubled), `model/spec.txt` and
-`model/compiled.sql` (the version that found the hit and its SQL on DuckDB), `verify_evidence.py` and `说明.txt`.
+the SHA-256 of every other file), `batches/<data set>-<batch>.csv` (each kept batch's stored rows, in stored order,
+in the canonical text form of `qingshan/datasets/sealing.py`: NULL as ``\\N``, a leading backslash doubled),
+`model/spec.txt` and `model/compiled.sql` (the version that found the hit and its SQL on DuckDB),
+`verify_evidence.py` and `说明.txt`.
 """
 import datetime as dt
 import hashlib

@@ -147,8 +147,8 @@ class Hit(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField("研判时间", null=True, blank=True)
     reason = models.TextField("研判意见", blank=True)
-    # The seals of the batches the evidence came from, kept when the hit is confirmed (issue 16): the batches the
-    # model's data sets held then. Their rows are re-hashed on the hit's and the problem's pages.
+    # The seals of the batches the evidence came from, kept when the hit is confirmed (issue 16): the batches holding
+    # its subject's rows and their joined rows (lineage.py). Their rows are re-hashed on the hit's and problem's pages.
     evidence_seals = models.ManyToManyField("datasets.BatchSeal", verbose_name="证据所在批次的封存", blank=True,
                                             related_name="+")
 
