@@ -213,3 +213,36 @@ def test_the_hit_keeps_every_batch_holding_its_rows_and_only_those(db, settings,
     assert list(hit.evidence_seals.order_by("sequence")) == [seals[0], seals[2]]
     event = AuditEvent.objects.get(object_type="datacheck.hit", object_id=hit.pk, action="confirm")
     assert sorted(event.payload["seals"]) == sorted([seals[0].seal, seals[2].seal])
+
+
+LIMITS = {"code": "dc_limits", "name": "测试排口限值", "key": ["site"], "subject": ["site"],
+          "columns": [{"name": "site", "type": "string", "label": "排口编码", "required": True},
+                      {"name": "cap", "type": "decimal", "label": "限值"}]}
+REFERENCE_SPEC = """\
+code: dc_over_cap
+name: 排口读数超过限值
+kind: threshold
+version: 1
+owner: 第一监督检查室
+dataset: dc_sites
+subject: {columns: [site], label: site_name}
+evidence: [site, day, dc_limits.cap]
+threshold: {value: value, op: ">", reference: {dataset: dc_limits, join: {site: site}, value: cap}}
+"""
+
+
+def test_a_joined_second_data_set_keeps_only_the_batch_holding_the_joined_rows(db, settings, tmp_path):
+    from qingshan.datasets.services import dataset_define, dataset_load_rows
+
+    w = setup_dc(build_world(), settings, tmp_path)
+    with time_machine.travel(WORLD_NOW, tick=True):
+        limits = dataset_define(actor=w.officer, spec=LIMITS)
+        dataset_load_rows(actor=w.officer, dataset=limits, rows=[{"site": "S1", "cap": 5}])
+        dataset_load_rows(actor=w.officer, dataset=limits, rows=[{"site": "S9", "cap": 5}])
+        w.load(row("S1", 9), row("S9", 1))
+        model = make_model(w, code="dc_over_cap", spec=REFERENCE_SPEC)
+        services.run_start(actor=w.officer, model=CheckModel.objects.get(pk=model.pk))
+        hit = services.hit_confirm(actor=w.officer, hit=Hit.objects.get(model=model, subject_key="S1"))
+    s1_limit, _s9_limit = BatchSeal.objects.filter(dataset__code="dc_limits").order_by("sequence")
+    sites = BatchSeal.objects.get(dataset__code="dc_sites")
+    assert set(hit.evidence_seals.all()) == {sites, s1_limit}
