@@ -3,14 +3,19 @@
 
 Usage:  python3 verify_evidence.py evidence.zip
 
-What it checks, and how (the encoding is that of qingshan/datasets/sealing.py, format qingshan-batch-seal/1):
+What it checks, and how (the definition is that of qingshan/datasets/sealing.py, format qingshan-batch-seal/2):
 
 1. Every file listed in manifest.json has the SHA-256 recorded there (the model's definition and SQL, the rows).
 2. For every sealed batch: the rows file is read as CSV (header of column names; each cell a value's canonical text,
-   ``\\N`` for NULL, a leading backslash doubled); each row's digest is the SHA-256 of its fields written as
-   ``<UTF-8 byte length>:<text>`` (NULL as ``-``) in column order; the batch's rows hash is the SHA-256 of the row
-   digests sorted and concatenated. It must equal the seal's ``rows_sha256``, and the row count its ``rows``.
-3. The seal is recomputed as the SHA-256 of the lines ``qingshan-batch-seal/1``, ``dataset=``, ``batch=``,
+   ``\\N`` for NULL, a leading backslash doubled), rows in the order stored. Each column becomes byte streams over
+   all rows (numbers little-endian): *presence* (one byte per row: 01 value, 00 NULL); *values*, fixed width, zero
+   bytes for NULL (integer: signed 8 bytes; decimal: value × 10^6 as signed 16 bytes; double: IEEE-754 binary64;
+   date: signed 4-byte days since 1970-01-01; timestamp: signed 8-byte microseconds since 1970-01-01 00:00:00;
+   boolean: 1 byte; string: its UTF-8 length as unsigned 4 bytes); *text* for strings (their UTF-8 bytes). The rows
+   hash is the SHA-256 of ``rows=<n>\\n`` then one line per column
+   ``<name>:<type>:<sha256 presence>:<sha256 values>[:<sha256 text>]\\n``; it must equal the seal's
+   ``rows_sha256``, and the row count its ``rows``.
+3. The seal is recomputed as the SHA-256 of the lines ``qingshan-batch-seal/2``, ``dataset=``, ``batch=``,
    ``previous=``, ``columns=name:type,...``, ``rows=``, ``rows_sha256=``, ``file_sha256=``, ``importer=``,
    ``sealed_at=`` (each ended by a newline) and must equal the recorded seal; seals of consecutive sequence numbers
    of one data set must link (``previous`` = the seal before).
@@ -20,18 +25,72 @@ at the end should be compared with those the commission's audit log recorded whe
 script proves the rows are the ones sealed, the audit log proves when and by whom they were sealed.
 """
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
+import struct
 import sys
 import zipfile
+from decimal import Decimal
 
-SEAL_VERSION = "qingshan-batch-seal/1"
+SEAL_VERSION = "qingshan-batch-seal/2"
+EPOCH = dt.datetime(1970, 1, 1)  # noqa: DTZ001 -- timestamps are stored local wall time, without a zone
+EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 
 
-def row_digest(texts):
-    body = "".join("-" if t is None else f"{len(t.encode('utf-8'))}:{t}" for t in texts)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+def _value_bytes(text, logical_type):
+    """The fixed-width bytes of one value (its canonical text; None for NULL) in the values stream. A text that
+    is not the canonical form of its value (``1.5`` for a decimal, ``01`` for an integer) is refused, so that one
+    value has one text and no byte of a rows file can change without changing the hash."""
+    if logical_type == "string":
+        return struct.pack("<I", 0 if text is None else len(text.encode("utf-8")))
+    width = {"integer": 8, "decimal": 16, "double": 8, "date": 4, "timestamp": 8, "boolean": 1}[logical_type]
+    if text is None:
+        return bytes(width)
+    if logical_type == "integer":
+        value = int(text)
+        canonical, data = str(value), value.to_bytes(8, "little", signed=True)
+    elif logical_type == "decimal":
+        number = Decimal(text)
+        canonical = f"{number:.6f}"
+        data = int(number.scaleb(6).to_integral_exact()).to_bytes(16, "little", signed=True)
+    elif logical_type == "double":
+        number = float(text)
+        canonical, data = f"{number:.17g}", struct.pack("<d", number)
+    elif logical_type == "date":
+        day = dt.date.fromisoformat(text)
+        canonical, data = day.isoformat(), struct.pack("<i", day.toordinal() - EPOCH_DAY)
+    elif logical_type == "timestamp":
+        moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")  # noqa: DTZ007 -- local wall time, no zone
+        delta = moment - EPOCH
+        canonical = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+        data = struct.pack("<q", (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds)
+    else:
+        canonical, data = text, {"1": b"\x01", "0": b"\x00"}[text]
+    if canonical != text:
+        raise ValueError(f"“{text}”不是{logical_type}值的规范文本")
+    return data
+
+
+def rows_hash(columns, rows):
+    """(row count, rows hash) of rows given as the canonical texts of their values (None for NULL)."""
+    streams = [(hashlib.sha256(), hashlib.sha256(), hashlib.sha256()) for _c in columns]
+    count = 0
+    for row in rows:
+        count += 1
+        for (presence, values, text_stream), (_name, logical_type), text in zip(streams, columns, row, strict=True):
+            presence.update(b"\x00" if text is None else b"\x01")
+            values.update(_value_bytes(text, logical_type))
+            if logical_type == "string" and text is not None:
+                text_stream.update(text.encode("utf-8"))
+    lines = []
+    for (presence, values, text_stream), (name, logical_type) in zip(streams, columns, strict=True):
+        parts = [name, logical_type, presence.hexdigest(), values.hexdigest()]
+        if logical_type == "string":
+            parts.append(text_stream.hexdigest())
+        lines.append(":".join(parts) + "\n")
+    return count, hashlib.sha256((f"rows={count}\n" + "".join(lines)).encode("utf-8")).hexdigest()
 
 
 def cell_text(cell):
@@ -50,6 +109,41 @@ def seal_of(s):
     return hashlib.sha256("".join(line + "\n" for line in lines).encode("utf-8")).hexdigest()
 
 
+def _file_sha256(package, name):
+    digest = hashlib.sha256()
+    with package.open(name) as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _BadRow(Exception):
+    pass
+
+
+def _batch_rows(package, s, where, failures):
+    """The rows of one batch's file as canonical texts, streamed (a file of millions of rows is never held whole)."""
+    columns = [tuple(c) for c in s["columns"]]
+    with package.open(s["rows_file"]) as raw:
+        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
+        header = next(reader, [])
+        if header != [n for n, _t in columns]:
+            failures.append(f"{where}：数据行文件的字段与封存字段不一致")
+            return None
+        try:
+            return rows_hash(columns, _checked(reader, len(header), where))
+        except (_BadRow, ValueError, KeyError, ArithmeticError) as exc:  # a value that is not its type's text
+            failures.append(f"{where}：数据行文件无法按封存字段读取（{exc}）")
+            return None
+
+
+def _checked(reader, width, where):
+    for row in reader:
+        if len(row) != width:
+            raise _BadRow(f"第 {reader.line_num} 行的字段数不对")
+        yield [cell_text(c) for c in row]
+
+
 def verify(path):
     """Return (failures, seals) for the package at `path`."""
     failures = []
@@ -59,7 +153,7 @@ def verify(path):
         for name, expected in manifest.get("files", {}).items():
             if name not in names:
                 failures.append(f"缺少文件 {name}")
-            elif hashlib.sha256(package.read(name)).hexdigest() != expected:
+            elif _file_sha256(package, name) != expected:
                 failures.append(f"文件 {name} 的 SHA-256 与清单不符（文件被改动）")
         seals = manifest.get("seals", [])
         for s in seals:
@@ -69,22 +163,17 @@ def verify(path):
             if s["rows_file"] not in names:
                 failures.append(f"{where}：缺少数据行文件 {s['rows_file']}")
                 continue
-            text = package.read(s["rows_file"]).decode("utf-8")
-            reader = csv.reader(io.StringIO(text, newline=""))
-            header = next(reader, [])
-            if header != [n for n, _t in s["columns"]]:
-                failures.append(f"{where}：数据行文件的字段与封存字段不一致")
+            try:
+                hashed = _batch_rows(package, s, where, failures)
+            except UnicodeDecodeError:
+                failures.append(f"{where}：数据行文件不是 UTF-8 文本（数据行被改动）")
                 continue
-            digests = []
-            for row in reader:
-                if len(row) != len(header):
-                    failures.append(f"{where}：数据行文件第 {reader.line_num} 行的字段数不对")
-                    break
-                digests.append(row_digest([cell_text(c) for c in row]))
-            rows_hash = hashlib.sha256("".join(sorted(digests)).encode("ascii")).hexdigest()
-            if len(digests) != s["rows"]:
-                failures.append(f"{where}：封存 {s['rows']} 行，证据包中有 {len(digests)} 行")
-            elif rows_hash != s["rows_sha256"]:
+            if hashed is None:
+                continue
+            count, digest = hashed
+            if count != s["rows"]:
+                failures.append(f"{where}：封存 {s['rows']} 行，证据包中有 {count} 行")
+            elif digest != s["rows_sha256"]:
                 failures.append(f"{where}：数据行哈希与封存不符（数据行被改动）")
         by_key = {(s["dataset"], s["sequence"]): s for s in seals}
         for s in seals:

@@ -76,3 +76,5 @@ class Action(models.TextChoices):
     VERIFY = "verify", "转核查"
     DISMISS = "dismiss", "排除"
     EVIDENCE_EXPORT = "evidence_export", "导出证据包"
+    EVIDENCE_EXPORT_DONE = "evidence_export_done", "证据包已生成"
+    EVIDENCE_EXPORT_FAILED = "evidence_export_failed", "证据包生成失败"

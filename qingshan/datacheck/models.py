@@ -3,6 +3,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from qingshan.core.choices import JobStatus
+
 from .choices import OPEN_HIT_STATES, HitState, Origin, Queue, RunStatus, Schedule, SpecFormat, Trigger
 
 
@@ -145,8 +147,8 @@ class Hit(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField("研判时间", null=True, blank=True)
     reason = models.TextField("研判意见", blank=True)
-    # The seals of the batches the evidence came from, kept when the hit is confirmed (issue 16): the batches the
-    # model's data sets held then. Their rows are re-hashed on the hit's and the problem's pages.
+    # The seals of the batches the evidence came from, kept when the hit is confirmed (issue 16): the batches holding
+    # its subject's rows and their joined rows (lineage.py). Their rows are re-hashed on the hit's and problem's pages.
     evidence_seals = models.ManyToManyField("datasets.BatchSeal", verbose_name="证据所在批次的封存", blank=True,
                                             related_name="+")
 
@@ -171,3 +173,47 @@ class Hit(models.Model):
     @property
     def queue_colour(self) -> str:
         return Queue.colour_of(self.queue)
+
+
+class EvidenceExport(models.Model):
+    """One evidence package (证据包) of a confirmed hit, written by the background worker (issue 16): the page that
+    asked follows its progress; the finished zip is kept with its SHA-256 (also in the audit chain)."""
+
+    hit = models.ForeignKey(Hit, verbose_name="命中线索", on_delete=models.CASCADE, related_name="evidence_exports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导出人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    rows_total = models.PositiveBigIntegerField("总行数", default=0)
+    rows_written = models.PositiveBigIntegerField("已写行数", default=0)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False,
+                                   help_text="the zip under JOB_FILES_DIR (0600) once written")
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    sha256 = models.CharField("文件 SHA-256", max_length=64, blank=True)
+    error = models.CharField("错误", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证据包导出"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"证据包 #{self.pk}（线索 {self.hit_id}）"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return JobStatus.colour_of(self.status)
+
+    @property
+    def progress(self) -> int:
+        """Percent of rows written (100 once done)."""
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_written * 100 // self.rows_total)

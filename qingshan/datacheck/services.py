@@ -655,6 +655,30 @@ def _audit_hit(hit: Hit, *, actor: User, org: Organisation | None, action: str, 
                  from_state=from_state, to_state=hit.state, reason=reason, payload=payload, internal=True)
 
 
+def _evidence_seals(hit: Hit) -> list:
+    """The seals of exactly the batches the hit's evidence rows came from (issue 16, `lineage.py`), sealed before
+    the run that last showed the hit; every live batch of a data set the model reads as a whole."""
+    from qingshan.datasets.selectors import live_seals
+
+    from .lineage import evidence_batches
+
+    version = hit.last_run.version if hit.last_run_id else None
+    datasets = list(hit.model.datasets.all())
+    if version is None:
+        return list(live_seals(datasets=datasets))
+    try:
+        compiled = compile_spec(version.spec_text, version.spec_format)
+    except ServiceError:  # the version no longer compiles against today's schemas: keep what the data sets hold
+        return list(live_seals(datasets=datasets))
+    batches = evidence_batches(compiled, _catalog(), hit.subject_key)
+    kept = []
+    for seal in live_seals(datasets=[d for d in datasets if d.code in batches]):
+        wanted = batches[seal.dataset.code]
+        if wanted is None or (seal.batch_id in wanted and seal.sealed_at <= hit.last_run.started_at):
+            kept.append(seal)
+    return kept
+
+
 @HIT_ACTIONS.performs(Action.CONFIRM)
 def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, region: Region | None = None,
                 title: str = "", reason: str = "") -> Hit:
@@ -687,10 +711,7 @@ def hit_confirm(*, actor: User, hit: Hit, category: "Category | None" = None, re
         hit.state, hit.problem = to_state, problem
         hit.decided_by, hit.decided_at, hit.reason = actor, timezone.now(), (reason or "").strip()
         hit.save(update_fields=["state", "problem", "decided_by", "decided_at", "reason"])
-        # The evidence keeps the seals of the batches the model's data sets held when it was confirmed (issue 16).
-        from qingshan.datasets.selectors import live_seals
-
-        seals = list(live_seals(datasets=hit.model.datasets.all()))
+        seals = _evidence_seals(hit)
         hit.evidence_seals.set(seals)
         _audit_hit(hit, actor=actor, org=org, action=Action.CONFIRM, from_state=before, reason=hit.reason,
                    payload={"problem": problem.number, "problem_id": problem.pk,

@@ -294,26 +294,45 @@ def _done_message(action: str, hit) -> str:
 
 
 @login_required
+@require_POST
 def hit_evidence_package_view(request, pk):
-    """导出证据包: the confirmed hit's evidence with its seals, verifiable by tools/verify_evidence.py (audited)."""
-    import shutil
-
-    from .evidence import hit_evidence_package
+    """导出证据包: queue the confirmed hit's evidence package for the background worker, then follow it."""
+    from . import evidence
 
     hit = _or_404(selectors.hit_detail, user=request.user, pk=pk)
     try:
-        path = hit_evidence_package(actor=request.user, hit=hit)
+        job = evidence.export_submit(actor=request.user, hit=hit)
     except PermissionRefused as exc:
         raise PermissionDenied(exc.message) from exc
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("datacheck:hit", pk=hit.pk)
-    data = path.read_bytes()
-    shutil.rmtree(path.parent, ignore_errors=True)
-    from django.http import HttpResponse
+    messages.success(request, "已开始在后台生成证据包，本页显示进度，完成后可下载。")
+    return redirect("datacheck:evidence_export", pk=job.pk)
 
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="evidence-hit-{hit.pk}.zip"'
+
+@login_required
+def evidence_export_view(request, pk):
+    """One evidence export: its progress (htmx polls every second) and, when done, the download link and SHA-256."""
+    from . import evidence
+
+    job = _or_404(evidence.export_detail, user=request.user, pk=pk)
+    context = {"nav": "datacheck", "job": job}
+    if request.htmx:
+        return render(request, "datacheck/_evidence_export.html", context)
+    return render(request, "datacheck/evidence_export.html", context)
+
+
+@login_required
+def evidence_download_view(request, pk):
+    """The written evidence package, to those who may triage the hit's model; never kept by a cache."""
+    from django.http import FileResponse
+
+    from . import evidence
+
+    job = _or_404(evidence.export_file, user=request.user, pk=pk)
+    response = FileResponse(open(job.stored_path, "rb"), as_attachment=True,  # noqa: SIM115 -- closed by Django
+                            filename=job.filename, content_type="application/zip")
     response["Cache-Control"] = "private, no-store"
     return response
 

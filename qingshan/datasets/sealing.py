@@ -1,27 +1,30 @@
 """Seals of import batches: what was written can be shown, later, to be exactly what is still stored (issue 16).
 
 Every row a batch writes carries the batch's id in the reserved column ``qs_batch``. When the batch is written, the
-hash of its rows is computed IN DuckDB inside the same DuckDB transaction, and the batch's seal is recorded, chained
-to the previous seal of the same data set, with the audit event of the import.
+hash of its rows is computed from the stored rows inside the same DuckDB transaction, and the batch's seal is
+recorded, chained to the previous seal of the same data set, with the audit event of the import.
 
-Canonical encoding (version ``qingshan-batch-seal/1``; the stand-alone ``tools/verify_evidence.py`` repeats it):
+Rows hash (version ``qingshan-batch-seal/2``; the stand-alone ``tools/verify_evidence.py`` repeats it from the
+evidence package's canonical CSV text). It is cheap because nothing is sorted and nothing is hashed per row: the
+batch's columns are read as Arrow record batches and whole buffers go through SHA-256 (hardware-accelerated).
 
-1. **Columns**: the data set's schema columns in schema order, as they were when the batch was sealed (the seal
-   lists them as ``name:type``). The reserved ``qs_batch`` column is not part of a row.
-2. **Text form of a value**, by logical type:
-   string → the text itself; integer → decimal digits with a leading ``-`` if negative; decimal (DECIMAL(18,6)) →
-   fixed point with exactly 6 decimals (``12.500000``, ``-0.250000``); double → C ``printf("%.17g")``
-   (``0.10000000000000001``, ``nan``, ``inf``); date → ``YYYY-MM-DD``; timestamp → ``YYYY-MM-DD HH:MM:SS.ffffff``
-   (local time, no zone); boolean → ``1`` or ``0``.
-3. **A field** is ``<number of UTF-8 bytes of the text>:<text>``; NULL is the single character ``-`` (a length never
-   starts with ``-``, so NULL and every text stay distinct, and no escaping is needed).
-4. **A row's digest** is the lower-case hex SHA-256 of the UTF-8 bytes of its fields concatenated in column order.
-5. **The batch's rows hash** is the lower-case hex SHA-256 of the concatenation of its rows' digests sorted in
-   ascending (byte) order: the order rows are stored in does not matter, a repeated row counts each time, and a
-   batch without rows hashes the empty string.
-6. **The seal** is the lower-case hex SHA-256 of the UTF-8 text made of these lines, each ended by ``\\n``::
+1. **Rows and columns**: the rows of the batch in their stored order (DuckDB keeps insertion order, and the importer
+   inserts a file's rows in the file's order), the data set's schema columns in schema order as they were when the
+   batch was sealed (the seal lists them as ``name:type``). ``qs_batch`` is not part of a row.
+2. **Each column is hashed as its own byte streams** over all the batch's rows, every number little-endian:
+   * *presence*: one byte per row, ``01`` for a value, ``00`` for NULL;
+   * *values*, fixed width per row, zero bytes for NULL: integer → signed 8 bytes; decimal (DECIMAL(18,6)) → the
+     unscaled value (value × 10⁶) as a signed 16-byte integer; double → IEEE-754 binary64; date → signed 4-byte
+     days since 1970-01-01; timestamp → signed 8-byte microseconds since 1970-01-01 00:00:00 of the stored local
+     time (no zone); boolean → one byte ``01``/``00``; string → its UTF-8 length as an unsigned 4-byte integer;
+   * *text* (strings only): the UTF-8 bytes of the values, one after another.
+   The presence stream and the lengths make each stream decode to exactly one sequence of values, so any change,
+   deletion, insertion or move of a row changes at least one stream.
+3. **The batch's rows hash** is the lower-case hex SHA-256 of the UTF-8 text ``rows=<row count>\n`` followed by
+   one line per column: ``<name>:<type>:<SHA-256 of presence>:<SHA-256 of values>[:<SHA-256 of text>]\n``.
+4. **The seal** is the lower-case hex SHA-256 of the UTF-8 text made of these lines, each ended by ``\n``::
 
-       qingshan-batch-seal/1
+       qingshan-batch-seal/2
        dataset=<code>
        batch=<batch id>
        previous=<the seal of the data set's previous sealed batch, empty for the first>
@@ -32,10 +35,13 @@ Canonical encoding (version ``qingshan-batch-seal/1``; the stand-alone ``tools/v
        importer=<the importer's user name, empty for the system>
        sealed_at=<UTC time, ISO 8601 with microseconds, e.g. 2026-03-01T08:00:00.000000+00:00>
 
-Verification re-hashes the stored rows of every sealed batch (one grouped scan per data set) and compares count and
-hash; rows whose ``qs_batch`` names no sealed batch (inserted afterwards, or edited to move) are reported too, and a
-batch replaced by a later "替换全部数据" import must have no rows left. The chain is checked by recomputing every seal
-from its recorded fields.
+   Seals of the first build (``qingshan-batch-seal/1``: canonical text and SHA-256 per row, digests sorted) are
+   not re-hashed by this version: a store sealed by it is re-imported (there was no release between the two).
+
+Verification re-hashes the stored rows of every sealed batch (one scan per batch, DuckDB skipping the row groups of
+other batches) and compares count and hash; rows whose ``qs_batch`` names no sealed batch (inserted afterwards, or
+edited to move) are reported too, and a batch replaced by a later "替换全部数据" import must have no rows left. The
+chain is checked by recomputing every seal from its recorded fields.
 """
 import datetime as dt
 import hashlib
@@ -46,59 +52,116 @@ import duckdb
 
 from .storage import quote_ident
 
-SEAL_VERSION = "qingshan-batch-seal/1"
+SEAL_VERSION = "qingshan-batch-seal/2"
 BATCH_COLUMN = "qs_batch"  # reserved: schema.parse_spec refuses a column of this name
-NULL_FIELD = "-"
+READ_ROWS = 1 << 20  # rows per Arrow record batch read while hashing (bounded memory, few Python steps)
+# Bytes per value in the values stream, by logical type (strings: their 4-byte length).
+WIDTH = {"integer": 8, "decimal": 16, "double": 8, "date": 4, "timestamp": 8, "boolean": 1, "string": 4}
 
 
-# ---------------------------------------------------------------- SQL (DuckDB)
+# ---------------------------------------------------------------- the rows hash from DuckDB (Arrow)
 
 
-def text_sql(column: str, logical_type: str) -> str:
-    """DuckDB SQL for the canonical text form of a stored column (NULL stays NULL)."""
+def _select_sql(column: str, logical_type: str) -> str:
+    """The stored column as read for hashing: booleans as one byte (Arrow packs booleans in bits)."""
     ref = quote_ident(column)
-    if logical_type in ("string",):
-        return ref
-    if logical_type in ("integer", "decimal"):
-        return f"CAST({ref} AS VARCHAR)"  # BIGINT digits; DECIMAL(18,6) always with its 6 decimals
-    if logical_type == "double":
-        return f"printf('%.17g', {ref})"
+    return f"CAST({ref} AS UTINYINT)" if logical_type == "boolean" else ref
+
+
+def _zero(pa, arrow_type, logical_type: str):
+    """The value whose bytes are all zero in `arrow_type` (what a NULL's slot holds in the values stream)."""
+    if logical_type == "string":
+        return ""
+    if logical_type == "decimal":
+        return pa.scalar(Decimal(0), type=arrow_type)
     if logical_type == "date":
-        return f"strftime({ref}, '%Y-%m-%d')"
+        return pa.scalar(dt.date(1970, 1, 1), type=arrow_type)
     if logical_type == "timestamp":
-        return f"strftime({ref}, '%Y-%m-%d %H:%M:%S.%f')"
-    if logical_type == "boolean":
-        return f"CASE WHEN {ref} THEN '1' WHEN NOT {ref} THEN '0' END"
-    raise ValueError(f"未知字段类型：{logical_type}")
+        return pa.scalar(dt.datetime(1970, 1, 1), type=arrow_type)  # noqa: DTZ001 -- stored without a zone
+    return pa.scalar(0, type=arrow_type)
 
 
-def row_text_sql(columns: Sequence[tuple[str, str]]) -> str:
-    """DuckDB SQL for a row's canonical text: its fields (length-prefixed, NULL as '-') in column order."""
-    fields = []
-    for name, logical_type in columns:
-        text = text_sql(name, logical_type)
-        fields.append(f"COALESCE(CAST(strlen({text}) AS VARCHAR) || ':' || {text}, '{NULL_FIELD}')")
-    return "concat(" + ", ".join(fields) + ")" if fields else "''"
+class _ColumnHasher:
+    """The presence, values and (strings) text streams of one column, fed Arrow arrays chunk by chunk."""
+
+    def __init__(self, name: str, logical_type: str):
+        if logical_type not in WIDTH:
+            raise ValueError(f"未知字段类型：{logical_type}")
+        self.name, self.type = name, logical_type
+        self.presence, self.values, self.text = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
+
+    def feed(self, array) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = len(array)
+        if array.null_count:
+            present = pc.cast(pc.is_valid(array), pa.uint8())
+            self.presence.update(memoryview(present.buffers()[1])[present.offset:present.offset + n])
+            array = pc.fill_null(array, _zero(pa, array.type, self.type))  # NULL's slot: zero bytes, no text
+        else:
+            self.presence.update(b"\x01" * n)
+        if self.type == "string":
+            lengths = pc.cast(pc.binary_length(array), pa.uint32())
+            self.values.update(memoryview(lengths.buffers()[1])[lengths.offset * 4:(lengths.offset + n) * 4])
+            offsets = array.buffers()[1]
+            width = 8 if pa.types.is_large_string(array.type) else 4
+            first = int.from_bytes(offsets[array.offset * width:(array.offset + 1) * width], "little")
+            last = int.from_bytes(offsets[(array.offset + n) * width:(array.offset + n + 1) * width], "little")
+            self.text.update(memoryview(array.buffers()[2])[first:last] if n else b"")
+        else:
+            width = WIDTH[self.type]
+            if array.type.byte_width != width:
+                raise ValueError(f"字段 {self.name} 的存储宽度 {array.type.byte_width} 与封存定义不符")
+            self.values.update(memoryview(array.buffers()[1])[array.offset * width:(array.offset + n) * width])
+
+    def line(self) -> str:
+        parts = [self.name, self.type, self.presence.hexdigest(), self.values.hexdigest()]
+        if self.type == "string":
+            parts.append(self.text.hexdigest())
+        return ":".join(parts)
 
 
-def row_digest_sql(columns: Sequence[tuple[str, str]]) -> str:
-    return f"sha256({row_text_sql(columns)})"
+def rows_hash_text(rows: int, lines: Iterable[str]) -> str:
+    return f"rows={rows}\n" + "".join(line + "\n" for line in lines)
+
+
+def batch_hash(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
+               batch_id: int) -> tuple[int, str]:
+    """(row count, rows hash) of the rows of batch `batch_id` stored in `table`, in stored order (see above)."""
+    con.execute("SET preserve_insertion_order = true")  # a model engine in this process may have switched it off
+    hashers = [_ColumnHasher(name, logical_type) for name, logical_type in columns]
+    select = ", ".join(_select_sql(n, t) for n, t in columns) or "1"
+    reader = con.execute(f"SELECT {select} FROM {quote_ident(table)} WHERE {quote_ident(BATCH_COLUMN)} = ?",
+                         [int(batch_id)]).to_arrow_reader(READ_ROWS)
+    rows = 0
+    for chunk in reader:
+        rows += chunk.num_rows
+        for hasher, array in zip(hashers, chunk.columns, strict=False):
+            hasher.feed(array)
+    digest = hashlib.sha256(rows_hash_text(rows, (h.line() for h in hashers)).encode("utf-8")).hexdigest()
+    return rows, digest
 
 
 def batch_hashes(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
                  batch_ids: Iterable[int] | None = None) -> dict[int | None, tuple[int, str]]:
-    """{batch id (None for rows of no batch): (row count, rows hash)} for the rows stored in `table`, in one scan;
-    only the given batches when `batch_ids` is given."""
-    where = ""
-    if batch_ids is not None:
-        ids = sorted({int(i) for i in batch_ids})
-        if not ids:
-            return {}
-        where = f" WHERE {quote_ident(BATCH_COLUMN)} IN ({', '.join(str(i) for i in ids)})"
-    rows = con.execute(
-        f"SELECT b, count(*), sha256(string_agg(d, '' ORDER BY d)) FROM (SELECT {quote_ident(BATCH_COLUMN)} AS b, "
-        f"{row_digest_sql(columns)} AS d FROM {quote_ident(table)}{where}) GROUP BY b").fetchall()
-    return {b: (n, h) for b, n, h in rows}
+    """{batch id (None for rows of no batch): (row count, rows hash)} for the rows stored in `table`; only the
+    given batches when `batch_ids` is given (rows of no batch are counted, never hashed: no seal vouches for them)."""
+    if batch_ids is None:
+        found = con.execute(f"SELECT {quote_ident(BATCH_COLUMN)}, count(*) FROM {quote_ident(table)} "
+                            f"GROUP BY ALL").fetchall()
+        ids = [b for b, _n in found if b is not None]
+        out: dict[int | None, tuple[int, str]] = {}
+        unbatched = sum(n for b, n in found if b is None)
+        if unbatched:
+            out[None] = (unbatched, "")
+    else:
+        ids, out = sorted({int(i) for i in batch_ids}), {}
+    for batch_id in ids:
+        count, digest = batch_hash(con, table, columns, batch_id)
+        if count:
+            out[batch_id] = (count, digest)
+    return out
 
 
 def extra_values(con: duckdb.DuckDBPyConnection, table: str, extra: Sequence[str],
@@ -115,7 +178,27 @@ def extra_values(con: duckdb.DuckDBPyConnection, table: str, extra: Sequence[str
     return dict(found)
 
 
-# ---------------------------------------------------------------- Python reference (tests, evidence packages)
+# ---------------------------------------------------------------- canonical text (evidence CSV) and its reading
+
+
+def text_sql(column: str, logical_type: str) -> str:
+    """DuckDB SQL for the canonical text form of a stored column (NULL stays NULL), as the evidence CSV holds it:
+    string → itself; integer → digits; decimal → fixed point with 6 decimals; double → printf("%.17g") (exact
+    round trip); date → YYYY-MM-DD; timestamp → YYYY-MM-DD HH:MM:SS.ffffff; boolean → 1 or 0."""
+    ref = quote_ident(column)
+    if logical_type == "string":
+        return ref
+    if logical_type in ("integer", "decimal"):
+        return f"CAST({ref} AS VARCHAR)"  # BIGINT digits; DECIMAL(18,6) always with its 6 decimals
+    if logical_type == "double":
+        return f"printf('%.17g', {ref})"
+    if logical_type == "date":
+        return f"strftime({ref}, '%Y-%m-%d')"
+    if logical_type == "timestamp":
+        return f"strftime({ref}, '%Y-%m-%d %H:%M:%S.%f')"
+    if logical_type == "boolean":
+        return f"CASE WHEN {ref} THEN '1' WHEN NOT {ref} THEN '0' END"
+    raise ValueError(f"未知字段类型：{logical_type}")
 
 
 def text_of(value, logical_type: str) -> str | None:
@@ -137,16 +220,6 @@ def text_of(value, logical_type: str) -> str | None:
     if logical_type == "boolean":
         return "1" if value else "0"
     raise ValueError(f"未知字段类型：{logical_type}")
-
-
-def row_digest_of_texts(texts: Sequence[str | None]) -> str:
-    """A row's digest from the canonical texts of its fields (None for NULL)."""
-    body = "".join(NULL_FIELD if t is None else f"{len(t.encode('utf-8'))}:{t}" for t in texts)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def rows_hash_of_digests(digests: Iterable[str]) -> str:
-    return hashlib.sha256("".join(sorted(digests)).encode("ascii")).hexdigest()
 
 
 def seal_text(*, dataset: str, batch: int, previous: str, columns: Sequence[tuple[str, str]], rows: int,

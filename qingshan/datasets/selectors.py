@@ -99,7 +99,8 @@ def seals_verified(*, seals: Iterable["BatchSeal"]) -> list[dict]:
 
 
 def batch_rows_canonical(*, seal: "BatchSeal", out: Path) -> int:
-    """Write the stored rows of a sealed batch to the CSV file `out` in their canonical text form (sealing.py):
+    """Write the stored rows of a sealed batch, in stored order, to the CSV file `out` in their canonical text form
+    (sealing.py):
     a header of column names, one cell per value, NULL as \\N and a leading backslash doubled; returns the rows."""
     from .sealing import BATCH_COLUMN, text_sql
 
@@ -109,6 +110,7 @@ def batch_rows_canonical(*, seal: "BatchSeal", out: Path) -> int:
         cells.append(f"CASE WHEN {text} IS NULL THEN '\\N' WHEN starts_with({text}, '\\') THEN '\\' || {text} "
                      f"ELSE {text} END AS {quote_ident(name)}")
     with duckdb_connect(read_only=True) as con:
+        con.execute("SET preserve_insertion_order = true")  # the stored order: the rows hash depends on it
         con.execute(f"COPY (SELECT {', '.join(cells)} FROM {quote_ident(seal.dataset.table)} "
                     f"WHERE {quote_ident(BATCH_COLUMN)} = {int(seal.batch_id)}) TO {quote_literal(str(out))} "
                     f"(FORMAT CSV, HEADER, QUOTE '\"', ESCAPE '\"')")

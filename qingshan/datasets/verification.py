@@ -1,7 +1,8 @@
 """Re-hash what is stored and compare it with the seals (issue 16; the encoding is defined in `sealing.py`).
 
-One grouped scan per data set (per distinct sealed column list) computes every batch's row count and rows hash in
-DuckDB; each seal is also recomputed from its recorded fields and its link to the previous seal checked.
+Each sealed batch's rows are read back from DuckDB (the row groups of other batches skipped) and hashed as the seal
+defines; rows of no sealed batch are counted. Each seal is also recomputed from its recorded fields and its link to
+the previous seal checked.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass, field

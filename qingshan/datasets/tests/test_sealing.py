@@ -1,7 +1,9 @@
 """Sealed import batches (issue 16): a row edited, deleted or inserted in DuckDB after sealing is reported; a clean
 store verifies; the same file gives the same rows hash; the chain and the canonical encoding hold."""
 import datetime as dt
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,11 +13,22 @@ from django.core.management import call_command
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.datasets.models import BatchSeal
-from qingshan.datasets.sealing import batch_hashes, row_digest_of_texts, rows_hash_of_digests, seal_of, text_of
+from qingshan.datasets.sealing import batch_hashes, seal_of, text_of
 from qingshan.datasets.services import batch_create, dataset_define, dataset_load_rows, datasets_verify
 from qingshan.datasets.storage import duckdb_connect
 
 from .conftest import GOOD_ROWS, HEADER, WATER_SPEC
+
+VERIFIER = Path(__file__).resolve().parents[3] / "tools" / "verify_evidence.py"
+
+
+def reference():
+    """The stand-alone verifier's pure-Python rows hash (standard library only): the definition's reference."""
+    spec = importlib.util.spec_from_file_location("verify_evidence", VERIFIER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 MORE_ROWS = "S03,白鹭渡,2026-03-02,8.25,1,I,117.4,30.3\nS04,桃源口,2026-03-02,,4,III,,\n"
 
@@ -60,29 +73,58 @@ def test_each_batch_is_sealed_chained_and_audited(world, water, sealed):
 
 
 def test_the_rows_hash_follows_the_documented_encoding(world, water, sealed):
-    """The hash computed in DuckDB equals the Python reference of the module docstring, value by value."""
+    """The hash computed from DuckDB's Arrow buffers equals the stand-alone script's, value by value from text."""
     _first, second = sealed
-    types = [c["type"] for c in WATER_SPEC["columns"]]
+    columns = [(c["name"], c["type"]) for c in WATER_SPEC["columns"]]
     rows = [["S03", "白鹭渡", dt.date(2026, 3, 2), Decimal("8.25"), 1, "I", 117.4, 30.3],
             ["S04", "桃源口", dt.date(2026, 3, 2), None, 4, "III", None, None]]
-    digests = [row_digest_of_texts([text_of(v, t) for v, t in zip(row, types, strict=True)]) for row in rows]
-    assert second.seal.rows_sha256 == rows_hash_of_digests(digests)
+    texts = [[text_of(v, t) for v, (_n, t) in zip(row, columns, strict=True)] for row in rows]
+    module = reference()
+    assert (second.seal.row_count, second.seal.rows_sha256) == module.rows_hash(columns, texts)
     assert text_of(Decimal("8.25"), "decimal") == "8.250000" and text_of(117.4, "double") == "117.40000000000001"
-    assert row_digest_of_texts(["a", None]) != row_digest_of_texts(["a-", None]) != row_digest_of_texts([None, "a"])
+    # Order, NULL against empty text and the split of text between values all count.
+    one = [("a", "string"), ("b", "string")]
+    assert len({module.rows_hash(one, r)[1] for r in ([["a", None]], [["a", ""]], [[None, "a"]], [["ab", ""]],
+                                                        [["a", "b"]])}) == 5
+    assert module.rows_hash(one, [["a", "b"], ["c", "d"]]) != module.rows_hash(one, [["c", "d"], ["a", "b"]])
+    # A text that is not its value's canonical form is refused (one value, one text).
+    with pytest.raises(ValueError):
+        module.rows_hash([("v", "double")], [["117.4"]])
 
 
 @pytest.mark.parametrize("value,logical", [
     (None, "string"), ("", "string"), ("含\x1f分隔符,'\"", "string"), (-12, "integer"), (Decimal("-0.25"), "decimal"),
     (0.1, "double"), (-0.0, "double"), (float("inf"), "double"), (1e300, "double"), (dt.date(2026, 2, 28), "date"),
-    (dt.datetime.fromisoformat("2026-03-01T08:00:05.000120"), "timestamp"), (True, "boolean"), (False, "boolean")])
+    (dt.date(1900, 1, 1), "date"), (dt.datetime.fromisoformat("2026-03-01T08:00:05.000120"), "timestamp"),
+    (dt.datetime.fromisoformat("1960-01-01T00:00:00.000005"), "timestamp"), (True, "boolean"), (False, "boolean"),
+    (None, "decimal"),
+    (None, "double"), (None, "date"), (None, "timestamp"), (None, "boolean"), (None, "integer")])
 def test_duckdb_and_the_python_reference_agree_on_every_type(value, logical):
     from qingshan.datasets.catalog import COLUMN_TYPES
 
     con = duckdb.connect()
     con.execute(f'CREATE TABLE t (v {COLUMN_TYPES[logical]}, qs_batch BIGINT)')
-    con.execute("INSERT INTO t VALUES (?, 1)", [value])
-    count, digest = batch_hashes(con, "t", [("v", logical)])[1]
-    assert digest == rows_hash_of_digests([row_digest_of_texts([text_of(value, logical)])])
+    con.execute("INSERT INTO t VALUES (?, 1), (?, 1), (NULL, 1)", [value, value])
+    expected = reference().rows_hash([("v", logical)], [[text_of(value, logical)]] * 2 + [[None]])
+    assert batch_hashes(con, "t", [("v", logical)])[1] == expected
+
+
+def test_the_hash_does_not_depend_on_how_duckdb_chunks_the_rows(monkeypatch):
+    """Rows read in record batches of 1, 3 or 2**20 rows hash the same (streams span chunk boundaries)."""
+    from qingshan.datasets import sealing
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT CASE WHEN i % 3 = 0 THEN NULL ELSE 'v' || i::VARCHAR END AS s, "
+                "CASE WHEN i % 4 = 0 THEN NULL ELSE i * 1.5 END::DECIMAL(18,6) AS d, 1::BIGINT AS qs_batch "
+                "FROM range(10) r(i)")
+    columns = [("s", "string"), ("d", "decimal")]
+    found = set()
+    for size in (1, 3, 1 << 20):
+        monkeypatch.setattr(sealing, "READ_ROWS", size)
+        found.add(sealing.batch_hash(con, "t", columns, 1))
+    rows = con.execute("SELECT s, d FROM t").fetchall()
+    assert found == {reference().rows_hash(columns, [[text_of(v, t) for v, (_n, t) in zip(r, columns, strict=True)]
+                                                     for r in rows])}
 
 
 def test_a_clean_store_verifies(world, water, sealed):
