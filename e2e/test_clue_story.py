@@ -1,6 +1,7 @@
 """The discipline loop in a real browser (issue 11), from a letter to 结果告知: 赵信访 registers a real-name letter
 (the reporter typed into the vault) and accepts it; 孔案管 gives it its 线索编号 and assigns it to 第一监督检查室;
-李监督 signs, proposes 谈话函询, records the collective study; 陈书记 approves; the letter is downloaded and carries
+李监督 signs, proposes 谈话函询, records the collective study; 陈书记 approves; the letter is written by the worker,
+downloaded from its job page and carries
 no reporter data; the reply is recorded and the clue closed as 了结澄清; 赵信访 tells the reporter of acceptance
 and result. A person in the reported unit holding every role meets a 404 on the clue."""
 import re
@@ -40,7 +41,7 @@ def _act(page, action: str, fields: dict[str, str], button: str):
     expect(page.locator(".alert-success")).to_be_visible()
 
 
-def test_a_letter_from_intake_to_the_result_notice(world, login, live_server):
+def test_a_letter_from_intake_to_the_result_notice(world, login, live_server, worker):
     from qingshan.core.documents import docx_text
 
     page = login("xinfang")
@@ -85,11 +86,14 @@ def test_a_letter_from_intake_to_the_result_notice(world, login, live_server):
 
     page = login("officer")
     page.goto(clue_url)
+    page.click("#letters button:has-text('生成函询函')")  # written by the background worker, not the request
+    expect(page.locator("#job-status")).to_have_text("已完成", timeout=20_000)
     with page.expect_download() as download:
-        page.click("#letters a:has-text('下载函询函')")
+        page.click("#job-download")
     text = docx_text(open(download.value.path(), "rb").read())
     assert "请说明你在某化工厂环评审批中有无收受财物。" in text
     assert "王举报" not in text and "13812345678" not in text and "红包" not in text
+    page.goto(clue_url)
     _act(page, "record_reply", {"#id_replied_on": "2026-03-02", "#id_reply_text": "本人未收受财物。"},
          "确认登记函询回复")
     _act(page, "inquiry_clear", {"#id_note": "说明清楚"}, "确认了结澄清")

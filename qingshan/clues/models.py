@@ -7,7 +7,9 @@ are read only through `access.clues.reveal_reporter`, which writes a `VaultRevea
 from django.conf import settings
 from django.db import models
 
-from .choices import Disposal, Outcome, Source, State
+from qingshan.core.choices import JobStatus
+
+from .choices import Disposal, JobKind, Outcome, Source, State
 
 
 class Clue(models.Model):
@@ -206,3 +208,54 @@ class ProblemTransfer(models.Model):
 
     def __str__(self):
         return f"{self.problem} → {self.clue}"
+
+
+class ClueJob(models.Model):
+    """A file of the loop written by the background worker (the 借阅登记 as Excel, a 函询 or 下转 letter as Word):
+    the request queues it, its page shows the progress, only its asker downloads it, and only while access/clues.py
+    still lets them see what it holds."""
+
+    kind = models.CharField("类型", max_length=10, choices=JobKind.choices)
+    clue = models.ForeignKey(Clue, verbose_name="线索", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="jobs")
+    letter = models.ForeignKey(InquiryLetter, verbose_name="函询函", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="jobs")
+    # The 借阅登记 export: the commissions whose 案管 work the asker did when asking (ids), re-checked when run.
+    commissions = models.JSONField("导出范围", default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_written = models.PositiveIntegerField("已写行数", default=0)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False,
+                                   help_text="the file under JOB_FILES_DIR/clues (0600) once written")
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.CharField("错误", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "线索后台任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return JobStatus.colour_of(self.status)
+
+    @property
+    def progress(self) -> int:
+        """Percent written (100 once done)."""
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_written * 100 // self.rows_total)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from qingshan.access.clues import OBJECT_TYPE, Capacity, blocked_units, capacity_for, circle_of, recipients_among
 from qingshan.access.crypto import encrypt, mask_name
 from qingshan.audit.services import record_event
+from qingshan.core.choices import JobStatus
 from qingshan.core.errors import PermissionRefused, ServiceError, stated_reason
 from qingshan.core.notices import Notice, notify
 from qingshan.core.numbering import take_number
@@ -20,8 +21,8 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
-from .choices import Action, Disposal, Outcome, Source, State
-from .models import Clue, InquiryLetter, Objection, ProblemTransfer, ReporterVault
+from .choices import Action, Disposal, JobKind, Outcome, Source, State
+from .models import Clue, ClueJob, InquiryLetter, Objection, ProblemTransfer, ReporterVault
 from .timelimits import days
 from .transitions import ANGUAN, CLUE_ACTIONS, LEADER, LOWER, TEAM, XINFANG
 
@@ -631,29 +632,84 @@ def problem_transfer_to_clue(*, actor: User, problem: "Problem", reported_unit: 
 # ---------------------------------------------------------------- documents that leave the commission
 
 
-def clue_letter_document(*, actor: User, clue: Clue, letter: InquiryLetter) -> bytes:
-    """The 函询 letter as Word, for the team, 案管 or the leader; each download is an audit event."""
-    from .documents import inquiry_letter_docx
-
+def _letter_capacity(actor: User, clue: Clue, letter: InquiryLetter) -> Capacity:
     capacity = capacity_for(actor, clue)
     if letter.clue_id != clue.pk or not (capacity.team or capacity.anguan or capacity.leader):
         raise PermissionRefused("只有承办部门、案管室和委领导可以下载函询函。")
-    data = inquiry_letter_docx(letter)
-    with transaction.atomic():
-        _audit(clue, actor=actor, org=capacity.acting_org, action=Action.DOWNLOAD_LETTER, from_state=clue.state,
-               payload={"letter": letter.number})
-    return data
+    return capacity
 
 
-def clue_transfer_document(*, actor: User, clue: Clue) -> bytes:
-    """The 下转 letter as Word, for 信访 of either commission while or after the clue is passed down."""
-    from .documents import transfer_down_docx
-
+def _transfer_capacity(actor: User, clue: Clue) -> Capacity:
     capacity = capacity_for(actor, clue)
     passed = clue.state == State.DOWN_PENDING or clue.transferred_from_id is not None
     if not passed or not (capacity.xinfang or capacity.lower or capacity.anguan):
         raise PermissionRefused("只有下转线索的信访、案管人员可以下载移交函。")
-    data = transfer_down_docx(clue)
+    return capacity
+
+
+def document_capacity(*, actor: User, job: ClueJob) -> Capacity:
+    """In what part `actor` may have the letter of `job` (checked when asked, when written and when downloaded)."""
+    assert job.clue is not None  # a letter's job always names its clue  # noqa: S101
+    if job.kind == JobKind.LETTER:
+        assert job.letter is not None  # noqa: S101
+        return _letter_capacity(actor, job.clue, job.letter)
+    return _transfer_capacity(actor, job.clue)
+
+
+def clue_document_submit(*, actor: User, clue: Clue, letter: InquiryLetter | None = None) -> ClueJob:
+    """Queue the 函询 letter (`letter`) or the 下转 letter of `clue` for the background worker; refused at once (and
+    nothing recorded) for anyone who may not have it. The job and its audit event commit together."""
+    from .tasks import run_clue_job
+
+    kind = JobKind.LETTER if letter is not None else JobKind.TRANSFER
+    capacity = _letter_capacity(actor, clue, letter) if letter is not None else _transfer_capacity(actor, clue)
     with transaction.atomic():
-        _audit(clue, actor=actor, org=capacity.acting_org, action=Action.DOWNLOAD_TRANSFER, from_state=clue.state)
-    return data
+        job = ClueJob.objects.create(kind=kind, clue=clue, letter=letter, created_by=actor, rows_total=1)
+        _audit(clue, actor=actor, org=capacity.acting_org, from_state=clue.state,
+               action=Action.GENERATE_LETTER if letter is not None else Action.GENERATE_TRANSFER,
+               payload={"job": job.pk, **({"letter": letter.number} if letter is not None else {})})
+        run_clue_job.enqueue(job.pk)
+    return job
+
+
+REVEALS_OBJECT = "clues.reveal_register"
+
+
+def reveal_export_submit(*, actor: User) -> ClueJob:
+    """Queue the 借阅登记 of the commissions whose 案管 work `actor` does as an Excel file (only 案管 may)."""
+    from .tasks import run_clue_job
+
+    commissions = sorted(circle_of(actor).anguan)
+    if not commissions:
+        raise PermissionRefused("只有案管室人员可以导出借阅登记。")
+    with transaction.atomic():
+        job = ClueJob.objects.create(kind=JobKind.REVEALS, commissions=commissions, created_by=actor)
+        record_event(object_type=REVEALS_OBJECT, object_id=commissions[0], action="export", actor=actor,
+                     internal=True, payload={"job": job.pk, "commissions": commissions})
+        run_clue_job.enqueue(job.pk)
+    return job
+
+
+def clue_job_download(*, actor: User, pk: int) -> ClueJob:
+    """A written file of the loop, to its asker only while they still may see what it holds (NotFound otherwise);
+    each download of a letter is an audit event of its clue, of the register one of the register."""
+    from pathlib import Path
+
+    from qingshan.access.clues import access_clue_job
+    from qingshan.core.errors import NotFound
+
+    job = access_clue_job(actor, pk)
+    if job.status != JobStatus.DONE or not job.stored_path or not Path(job.stored_path).is_file():
+        raise NotFound("文件不存在或尚未生成。")
+    with transaction.atomic():
+        if job.kind == JobKind.REVEALS:
+            record_event(object_type=REVEALS_OBJECT, object_id=job.commissions[0], action="download", actor=actor,
+                         internal=True, payload={"job": job.pk, "sha256": job.sha256})
+        else:
+            capacity = document_capacity(actor=actor, job=job)
+            clue = job.clue
+            assert clue is not None  # noqa: S101
+            _audit(clue, actor=actor, org=capacity.acting_org, from_state=clue.state,
+                   action=Action.DOWNLOAD_LETTER if job.kind == JobKind.LETTER else Action.DOWNLOAD_TRANSFER,
+                   payload={"job": job.pk, "sha256": job.sha256})
+    return job

@@ -11,6 +11,9 @@ urlpatterns = [
     path("<int:pk>/", views.clue_detail_view, name="detail"),
     path("<int:pk>/do/<str:action>/", views.clue_action_view, name="action"),
     path("<int:pk>/reporter/", views.reveal_reporter_view, name="reveal_reporter"),
-    path("<int:pk>/transfer.docx", views.transfer_download_view, name="transfer_document"),
-    path("letters/<int:pk>.docx", views.letter_download_view, name="letter"),
+    path("reveals/export/", views.reveal_export_view, name="reveals_export"),
+    path("<int:pk>/transfer/", views.transfer_generate_view, name="transfer_document"),
+    path("letters/<int:pk>/", views.letter_generate_view, name="letter"),
+    path("jobs/<int:pk>/", views.job_view, name="job"),
+    path("jobs/<int:pk>/download/", views.job_download_view, name="job_download"),
 ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from qingshan.access.clues import handlers_of, reveal_reporter, visible_clues
 from qingshan.clues.choices import State
-from qingshan.clues.models import Clue, VaultReveal
+from qingshan.clues.models import Clue, ClueJob, VaultReveal
 from qingshan.clues.testing.flows import TODAY, drive_to
 from qingshan.clues.testing.world import PASSWORD, new_clue
 from qingshan.reminders.models import Notification
@@ -41,9 +41,7 @@ def _body(response) -> str:
 
 
 def _surfaces(clue: Clue) -> list[str]:
-    letter = clue.letters.get()
-    return [reverse("clues:detail", args=[clue.pk]), reverse("clues:action", args=[clue.pk, "record_reply"]),
-            reverse("clues:letter", args=[letter.pk])]
+    return [reverse("clues:detail", args=[clue.pk]), reverse("clues:action", args=[clue.pk, "record_reply"])]
 
 
 def test_the_clear_insider_sees_every_surface(client, cw, inquiry):
@@ -64,6 +62,8 @@ def test_a_blocked_user_gets_404_everywhere_as_for_a_missing_id(client, cw, inqu
         response = c.get(url)
         assert (response.status_code, _body(response)) == (404, _body(missing)), url
     assert c.post(reverse("clues:reveal_reporter", args=[inquiry.pk]), {"reason": "查看"}).status_code == 404
+    assert c.post(reverse("clues:letter", args=[inquiry.letters.get().pk])).status_code == 404
+    assert not ClueJob.objects.exists()
     assert c.post(reverse("clues:action", args=[inquiry.pk, "record_reply"]),
                   {"replied_on": "2026-03-02", "reply_text": "x"}).status_code == 404
     assert not VaultReveal.objects.filter(user=getattr(cw, who)).exists()
