@@ -154,3 +154,47 @@ def test_my_worklist_counts_a_clue_for_the_circle_and_never_for_the_blocked(clie
         assert count(getattr(cw, who), "clue_approve") == 0, who
     page = _client(client, cw.insider_in_unit).get(reverse("inbox"), {"queue": "clue_approve"}).content.decode()
     assert "青山市纪委监委线" not in page
+
+
+def _failed_delivery(cw, clue):
+    """A failed e-mail of a clue's reminder to 李监督, as the delivery-records page lists it for admins."""
+    from qingshan.reminders.models import Delivery, Reminder
+
+    reminder = Reminder.objects.get(kind="clues.assigned", object_id=clue.pk)
+    return Delivery.objects.create(channel="email", target="li@commission.example", reminder=reminder,
+                                   user=cw.officer, status="failed", attempts=5, last_error="SMTP 550",
+                                   created_at=timezone.now())
+
+
+@pytest.mark.parametrize("who", ["insider_in_unit", "insider_below"])
+def test_the_delivery_records_page_never_shows_a_blocked_admin_a_clues_delivery(client, cw, who):
+    """甲 and 乙 are commission leaders (delivery admins): the failed e-mail of a clue's notice is not listed for
+    them, not even as a 受限事项, and cannot be retried; 丙, the same admin without the tie, sees it."""
+    clue = drive_to(cw, State.ASSIGNED)
+    delivery = _failed_delivery(cw, clue)
+    clear = _client(client, cw.insider_clear).get(reverse("reminders:deliveries")).content.decode()
+    assert f'id="delivery-{delivery.pk}"' in clear and clue.reference in clear
+    c = _client(client, getattr(cw, who))
+    page = c.get(reverse("reminders:deliveries"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'id="delivery-{delivery.pk}"' not in text and clue.reference not in text and "li@commission" not in text
+    assert "没有发送失败的记录" in text
+    c.post(reverse("reminders:retry", args=[delivery.pk]))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 5)
+
+
+def test_no_group_robot_ever_posts_a_clues_reminder(cw):
+    """A group chat is read by everyone in it (blocked people included): a clue's reminder goes by e-mail only."""
+    from qingshan.core.notices import Notice, notify
+    from qingshan.orgs.models import User
+    from qingshan.reminders.models import Delivery, OrgChannel
+
+    clue = drive_to(cw, State.ASSIGNED)
+    OrgChannel.objects.create(organisation=cw.office, channel="wecom", webhook_url="https://robot.example/hook")
+    User.objects.filter(pk=cw.officer.pk).update(email="li@commission.example")
+    notify(Notice(kind="clues.assigned", object_id=clue.pk, deadline=TODAY, user_ids={cw.officer.pk}, note="",
+                  urgent=True))
+    sent = Delivery.objects.filter(reminder__kind="clues.assigned", reminder__object_id=clue.pk)
+    assert list(sent.values_list("channel", "target")) == [("email", "li@commission.example")]
