@@ -64,6 +64,9 @@ class Clue(models.Model):
     study_date = models.DateField("研究日期", null=True, blank=True)
     study_attendees = models.TextField("参会人员", blank=True)
     study_record = models.TextField("研究记录", blank=True)
+    # 签批领导: named at the collective study; only this leader, in person (password re-entered), approves.
+    signing_leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签批领导", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="clues_to_sign")
     disposal = models.CharField("处置方式", max_length=20, choices=Disposal.choices, blank=True, db_index=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批领导", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="clues_approved")

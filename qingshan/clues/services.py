@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from qingshan.access.clues import OBJECT_TYPE, Capacity, blocked_units, capacity_for, circle_of, recipients_among
+from qingshan.access.clues import (
+    OBJECT_TYPE,
+    Capacity,
+    blocked_units,
+    capacity_for,
+    circle_of,
+    handlers_of,
+    recipients_among,
+)
 from qingshan.access.crypto import encrypt, mask_name
 from qingshan.audit.services import record_event
 from qingshan.core.choices import JobStatus
@@ -150,9 +158,11 @@ def allowed_actions(user: User, clue: Clue) -> list[str]:
     capacity = capacity_for(user, clue)
     allowed = CLUE_ACTIONS.allowed(clue.state, lambda rule: _may(capacity, rule.who))
     hidden = set()
-    if clue.state == State.STUDIED:  # only the approval of what was proposed and studied
+    if clue.state == State.STUDIED:  # only the approval of what was proposed and studied, by the named leader
         hidden |= {code for code in allowed if code.startswith("approve_")
                    and CLUE_ACTIONS[code].fixed.get("disposal") != clue.proposed_disposal}
+        if user.pk != clue.signing_leader_id:
+            hidden |= {code for code in allowed if CLUE_ACTIONS[code].who == LEADER}
     if not clue.is_real_name or clue.acceptance_notified_on:
         hidden.add(Action.NOTIFY_ACCEPTANCE)
     if not clue.is_real_name or clue.result_notified_on:
@@ -391,23 +401,39 @@ def clue_propose(*, actor: User, clue: Clue, disposal: str, reason: str, matters
 
 
 @CLUE_ACTIONS.performs(Action.STUDY)
-def clue_study(*, actor: User, clue: Clue, study_date: dt.date, attendees: str, record: str) -> Clue:
-    """集体研究: who attended and what was decided, before the proposal goes to the leader."""
+def clue_study(*, actor: User, clue: Clue, study_date: dt.date, attendees: str, record: str,
+               signing_leader: User | None) -> Clue:
+    """集体研究: who attended, what was decided, and the leader who is to sign (签批领导), before the proposal goes
+    up. The signing leader must be an active leader of the clue's commission, and not hard-blocked from it."""
     study_date = _past_or_today(study_date, "研究日期", "study_date")
     attendees = _text(attendees, "请填写参会人员。", "attendees")
     record = _text(record, "请填写研究记录。", "record")
+    if signing_leader is None:
+        raise ServiceError("请指定签批领导。", field="signing_leader")
+    if signing_leader.pk not in handlers_of([clue], "leader").get(clue.pk, set()):
+        raise ServiceError("签批领导须为本机关的委领导，且不得与该线索有回避关系。", field="signing_leader")
 
     def change(c: Clue, _cap: Capacity) -> None:
         c.study_date, c.study_attendees, c.study_record = study_date, attendees, record
-    return _act(actor, clue, Action.STUDY, change, payload={"attendees": attendees})
+        c.signing_leader = signing_leader
+    return _act(actor, clue, Action.STUDY, change,
+                payload={"attendees": attendees, "signing_leader": signing_leader.pk})
+
+
+def _check_signing_leader(actor: User, clue: Clue, password: str | None) -> None:
+    """Only the named signing leader, in person: the password is entered again (like rectification's sign-off)."""
+    if clue.signing_leader_id is None or actor.pk != clue.signing_leader_id:
+        raise PermissionRefused("只有集体研究时指定的签批领导本人可以审批。")
+    if password is not None and (not password or not actor.check_password(password)):
+        raise PermissionRefused("密码不正确，签批未完成。", field="password")
 
 
 @CLUE_ACTIONS.performs(Action.APPROVE_INQUIRY, Action.APPROVE_VERIFY, Action.APPROVE_SHELVE, Action.APPROVE_CLOSE,
                        Action.APPROVE_CASE)
-def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
+def clue_approve(*, actor: User, clue: Clue, disposal: str, password: str, note: str = "",
                  review_due: dt.date | None = None) -> Clue:
-    """The signing leader approves the studied proposal; it takes effect now (a 函询 letter is numbered and its
-    reply falls due; 暂存待查 gets its review date; 了结 and 立案 close the clue here)."""
+    """The named signing leader approves the studied proposal in person; it takes effect now (a 函询 letter is
+    numbered and its reply falls due; 暂存待查 gets its review date; 了结 and 立案 close the clue here)."""
     code = next(r.code for r in CLUE_ACTIONS if r.fixed.get("disposal") == disposal)
     if clue.proposed_disposal != disposal:
         proposed = Disposal(clue.proposed_disposal).label if clue.proposed_disposal else "未提出"
@@ -416,6 +442,7 @@ def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
         raise ServiceError("请填写今天以后的复查日期。", field="review_due")
 
     def change(c: Clue, cap: Capacity) -> None:
+        _check_signing_leader(actor, c, password)  # after the table's refusal (state, part), under the lock
         today = _today()
         c.disposal = disposal
         c.approved_by, c.approved_at = actor, timezone.now()
@@ -427,7 +454,8 @@ def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
             _close(c, Outcome.CLOSED, today)
         elif disposal == Disposal.CASE:
             _close(c, Outcome.CASE, today)
-    return _act(actor, clue, code, change, reason=(note or "").strip(), payload={"disposal": disposal})
+    return _act(actor, clue, code, change, reason=(note or "").strip(),
+                payload={"disposal": disposal, "signed_in_person": True})
 
 
 def _send_letter(clue: Clue, matters: str, today: dt.date) -> InquiryLetter:
@@ -444,6 +472,7 @@ def clue_return_proposal(*, actor: User, clue: Clue, reason: str) -> Clue:
     reason = _text(reason, "退回须说明理由。", "reason")
 
     def change(c: Clue, _cap: Capacity) -> None:
+        _check_signing_leader(actor, c, None)
         c.proposed_disposal = ""
     return _act(actor, clue, Action.RETURN_PROPOSAL, change, reason=reason)
 

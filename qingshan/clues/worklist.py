@@ -36,6 +36,14 @@ def _for(part: str, condition):
     return items
 
 
+def _to_sign(user, shared):
+    """Proposals waiting for the user's own signature (签批领导 named at the study), not any leader's."""
+    if not circle_of(user).leader:
+        return None
+    return _visible(user, shared).filter(commission_id__in=circle_of(user).leader, state=State.STUDIED,
+                                         signing_leader_id=user.pk)
+
+
 def _state(*states):
     return lambda today: Q(state__in=states)
 
@@ -67,5 +75,5 @@ QUEUES = [
     _queue("clue_sign", "线索待签收", 730, _for("team", _state(State.ASSIGNED))),
     _queue("clue_dispose", "线索待提出处置意见、待集体研究", 735, _for("team", _state(State.HANDLING, State.PROPOSED))),
     _queue("clue_working", "谈话函询、初步核实、暂存到期", 750, _for("team", _working)),
-    _queue("clue_approve", "线索处置待审批", 760, _for("leader", _state(State.STUDIED))),
+    _queue("clue_approve", "线索处置待审批", 760, _to_sign),
 ]

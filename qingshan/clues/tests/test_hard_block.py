@@ -142,14 +142,15 @@ def test_intake_by_someone_in_the_reported_unit_is_refused(cw):
 
 
 def test_my_worklist_counts_a_clue_for_the_circle_and_never_for_the_blocked(client, cw):
-    drive_to(cw, State.STUDIED)  # waits for the leader's approval; 第一监督检查室 is its team
+    drive_to(cw, State.STUDIED, leader=cw.insider_clear)  # waits for 丙's signature; 第一监督检查室 is its team
     from qingshan.core.worklist import section_counts, work_queues
 
     def count(user, key):
         cells = {q.key: n for _name, _label, rows in section_counts(work_queues(user=user)) for q, n in rows}
         return cells.get(key, 0)
 
-    assert count(cw.leader, "clue_approve") == 1 and count(cw.insider_clear, "clue_approve") == 1
+    assert count(cw.insider_clear, "clue_approve") == 1
+    assert count(cw.leader, "clue_approve") == 0  # a leader too, but not the one named to sign
     for who in BLOCKED:
         assert count(getattr(cw, who), "clue_approve") == 0, who
     page = _client(client, cw.insider_in_unit).get(reverse("inbox"), {"queue": "clue_approve"}).content.decode()

@@ -126,7 +126,7 @@ def test_a_repeat_is_linked_to_the_first_and_owes_no_acceptance_notice(cw):
 def test_approval_must_match_the_studied_proposal(cw):
     clue = drive_to(cw, State.STUDIED)  # proposed and studied: 谈话函询
     with pytest.raises(ServiceError, match="拟处置方式为“谈话函询”"):
-        services.clue_approve(actor=cw.leader, clue=clue, disposal="close")
+        services.clue_approve(actor=cw.leader, clue=clue, disposal="close", password=PASSWORD)
     assert Clue.objects.get(pk=clue.pk).state == State.STUDIED
     assert [a for a in services.allowed_actions(cw.leader, clue)] == [Action.APPROVE_INQUIRY,
                                                                        Action.RETURN_PROPOSAL]
@@ -201,3 +201,54 @@ def test_a_problem_transferred_from_the_work_loop_is_a_clue_with_the_transfer_on
     with pytest.raises(ServiceError, match="已经移送"):
         problem_services.problem_transfer_clue(actor=cw.officer, problem=problem, reported_unit=cw.eco,
                                                reported_name="钱局长", reason="再次移送")
+
+
+# ---------------------------------------------------------------- the named signing leader (签批领导)
+
+
+def test_only_the_named_signing_leader_approves_in_person_and_a_refusal_changes_nothing(cw):
+    """陈书记 is named at the study; 丙可见 holds the same leader role and may not sign; 陈书记 must enter the
+    password again."""
+    clue = drive_to(cw, State.STUDIED)
+    assert clue.signing_leader == cw.leader
+    events = AuditEvent.objects.count()
+    with pytest.raises(ServiceError, match="只有集体研究时指定的签批领导本人可以审批"):
+        services.clue_approve(actor=cw.insider_clear, clue=clue, disposal="inquiry", password=PASSWORD)
+    with pytest.raises(ServiceError, match="只有集体研究时指定的签批领导本人可以审批"):
+        services.clue_return_proposal(actor=cw.insider_clear, clue=clue, reason="再研究")
+    with pytest.raises(ServiceError, match="密码不正确"):
+        services.clue_approve(actor=cw.leader, clue=clue, disposal="inquiry", password="wrong")
+    with pytest.raises(ServiceError, match="密码不正确"):
+        services.clue_approve(actor=cw.leader, clue=clue, disposal="inquiry", password="")
+    clue.refresh_from_db()
+    assert (clue.state, clue.approved_by, AuditEvent.objects.count()) == (State.STUDIED, None, events)
+    offered = services.allowed_actions(cw.insider_clear, clue)  # 丙 is also 信访: the notice, never the approval
+    assert not {a for a in offered if a.startswith("approve_") or a == Action.RETURN_PROPOSAL}, offered
+    services.clue_approve(actor=cw.leader, clue=clue, disposal="inquiry", password=PASSWORD)
+    clue.refresh_from_db()
+    assert (clue.state, clue.approved_by) == (State.INQUIRY, cw.leader)
+
+
+@pytest.mark.parametrize("who", ["insider_in_unit", "officer", "xinfang"])
+def test_the_signing_leader_must_be_an_unblocked_leader_of_the_commission(cw, who):
+    """A leader hard-blocked from the clue (甲回避 works in the reported unit), or someone who is no leader, cannot
+    be named; nothing changes."""
+    clue = drive_to(cw, State.PROPOSED)
+    with pytest.raises(ServiceError, match="签批领导须为本机关的委领导") as refused:
+        services.clue_study(actor=cw.officer, clue=clue, study_date=TODAY, attendees="王主任", record="同意",
+                            signing_leader=getattr(cw, who))
+    assert refused.value.field == "signing_leader"
+    clue.refresh_from_db()
+    assert (clue.state, clue.signing_leader, clue.study_record) == (State.PROPOSED, None, "")
+
+
+def test_the_approval_page_asks_the_named_leader_for_the_password(client, cw):
+    clue = drive_to(cw, State.STUDIED)
+    client.login(username=cw.leader.username, password=PASSWORD)
+    url = reverse("clues:action", args=[clue.pk, "approve_inquiry"])
+    assert 'type="password"' in client.get(url).content.decode()
+    refused = client.post(url, {"note": "同意", "password": "nope"})
+    assert refused.status_code == 400 and "密码不正确，签批未完成。" in refused.content.decode()
+    assert client.post(url, {"note": "同意", "password": PASSWORD}).status_code == 302
+    clue.refresh_from_db()
+    assert clue.state == State.INQUIRY
