@@ -262,3 +262,24 @@ class ClueJob(models.Model):
         if not self.rows_total:
             return 0
         return min(99, self.rows_written * 100 // self.rows_total)
+
+
+class QuarterReport(models.Model):
+    """An office's report-back to 信访室 of the clues it closed in a quarter (承办部门定期向信访室反馈办理结果)."""
+
+    office = models.ForeignKey("orgs.Organisation", verbose_name="承办部门", on_delete=models.PROTECT,
+                               related_name="clue_quarter_reports")
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("季度")
+    closed_count = models.PositiveIntegerField("办结件数")
+    note = models.TextField("说明", blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回告人", on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField("回告时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理结果季度回告"
+        constraints = [models.UniqueConstraint(fields=["office", "year", "quarter"], name="uniq_quarter_report")]
+
+    def __str__(self):
+        return f"{self.office} {self.year}年第{self.quarter}季度"

@@ -30,7 +30,7 @@ from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
 from .choices import Action, Disposal, JobKind, Outcome, Source, State
-from .models import Clue, ClueJob, InquiryLetter, Objection, ProblemTransfer, ReporterVault
+from .models import Clue, ClueJob, InquiryLetter, Objection, ProblemTransfer, QuarterReport, ReporterVault
 from .timelimits import days
 from .transitions import ANGUAN, CLUE_ACTIONS, LEADER, LOWER, TEAM, XINFANG
 
@@ -742,3 +742,38 @@ def clue_job_download(*, actor: User, pk: int) -> ClueJob:
                    action=Action.DOWNLOAD_LETTER if job.kind == JobKind.LETTER else Action.DOWNLOAD_TRANSFER,
                    payload={"job": job.pk, "sha256": job.sha256})
     return job
+
+
+# ---------------------------------------------------------------- quarterly report-back to 信访室
+
+QUARTER_OBJECT = "clues.quarter_report"
+
+
+def quarter_report_submit(*, actor: User, office: Organisation, year: int, quarter: int,
+                          note: str = "") -> QuarterReport:
+    """An office reports the clues it closed in an ended quarter back to 信访室 (once per office and quarter); the
+    report and its audit event commit together."""
+    from django.db import IntegrityError
+
+    from qingshan.access.clues import visible_clues
+
+    from . import quarters
+
+    if office.pk not in circle_of(actor).team:
+        raise PermissionRefused("只有承办部门人员可以回告本部门的办理结果。")
+    if quarter not in (1, 2, 3, 4):
+        raise ServiceError("季度须为 1 至 4。", field="quarter")
+    first, last = quarters.bounds(year, quarter)
+    if last >= _today():
+        raise ServiceError("该季度尚未结束，不能回告。", field="quarter")
+    closed = visible_clues(actor).filter(assigned_org=office, closed_on__range=(first, last)).count()
+    try:
+        with transaction.atomic():
+            report = QuarterReport.objects.create(office=office, year=year, quarter=quarter, closed_count=closed,
+                                                  note=(note or "").strip(), submitted_by=actor)
+            record_event(object_type=QUARTER_OBJECT, object_id=report.pk, action="quarter_report", actor=actor,
+                         actor_org=office, internal=True,
+                         payload={"office": office.pk, "year": year, "quarter": quarter, "closed": closed})
+    except IntegrityError as exc:
+        raise ServiceError(f"本部门{year}年第{quarter}季度的办理结果已回告。") from exc
+    return report

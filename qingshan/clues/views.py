@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -213,3 +214,46 @@ def reveal_register_view(request):
 def clue_kpi_view(request):
     """线索统计: the four-way split, on-time notices and transfers between the loops, each linked to its list."""
     return _no_store(render(request, "clues/kpi.html", {"nav": "clues", **selectors.clue_kpis(user=request.user)}))
+
+
+@login_required
+def quarter_view(request):
+    """办理结果季度回告: each office's closed clues of a quarter and whether it reported back to 信访室."""
+    from . import quarters
+
+    circle = circle_of(request.user)
+    if not (circle.xinfang or circle.leader or circle.team):
+        raise PermissionDenied("只有信访室、委领导和承办部门可以查看办理结果回告。")
+    year, quarter = quarters.previous(timezone.localdate())
+    try:
+        year = int(request.GET.get("year", year))
+        quarter = int(request.GET.get("quarter", quarter))
+        first, last = quarters.bounds(year, quarter)
+    except (TypeError, ValueError):
+        messages.error(request, "年度或季度有误，已显示上一季度。")
+        year, quarter = quarters.previous(timezone.localdate())
+        first, last = quarters.bounds(year, quarter)
+    rows = selectors.quarter_results(user=request.user, year=year, quarter=quarter)
+    return _no_store(render(request, "clues/quarter.html", {
+        "nav": "clues", "rows": rows, "year": year, "quarter": quarter, "first": first, "last": last,
+        "ended": last < timezone.localdate(), "quarters": [1, 2, 3, 4]}))
+
+
+@login_required
+@require_POST
+def quarter_report_view(request):
+    """回告信访室: an office reports its closed results of an ended quarter."""
+    from qingshan.orgs.models import Organisation
+
+    back = f"{reverse('clues:quarter')}?year={request.POST.get('year', '')}&quarter={request.POST.get('quarter', '')}"
+    try:
+        office = Organisation.objects.get(pk=int(request.POST.get("office", "")))
+        services.quarter_report_submit(actor=request.user, office=office, year=int(request.POST.get("year", "")),
+                                       quarter=int(request.POST.get("quarter", "")), note=request.POST.get("note", ""))
+    except (Organisation.DoesNotExist, TypeError, ValueError):
+        messages.error(request, "请选择本部门并填写年度和季度。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已向信访室回告本季度办理结果。")
+    return redirect(back)
