@@ -1,6 +1,8 @@
 """The discipline loop in a real browser (issue 11), from a letter to 结果告知: 赵信访 registers a real-name letter
 (the reporter typed into the vault) and accepts it; 孔案管 gives it its 线索编号 and assigns it to 第一监督检查室;
-李监督 signs, proposes 谈话函询, records the collective study; 陈书记 approves; the letter is downloaded and carries
+李监督 signs, proposes 谈话函询, records the collective study naming 陈书记 to sign; 陈书记 approves in person
+(password again); the letter is written by the worker,
+downloaded from its job page and carries
 no reporter data; the reply is recorded and the clue closed as 了结澄清; 赵信访 tells the reporter of acceptance
 and result. A person in the reported unit holding every role meets a 404 on the clue."""
 import re
@@ -10,6 +12,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from e2e.support import htmx_ready
+from qingshan.clues.testing.world import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +43,7 @@ def _act(page, action: str, fields: dict[str, str], button: str):
     expect(page.locator(".alert-success")).to_be_visible()
 
 
-def test_a_letter_from_intake_to_the_result_notice(world, login, live_server):
+def test_a_letter_from_intake_to_the_result_notice(world, login, live_server, worker):
     from qingshan.core.documents import docx_text
 
     page = login("xinfang")
@@ -74,22 +77,25 @@ def test_a_letter_from_intake_to_the_result_notice(world, login, live_server):
     _act(page, "propose", {"#id_disposal": "inquiry", "#id_reason": "拟谈话函询",
                            "#id_matters": "请说明你在某化工厂环评审批中有无收受财物。"}, "确认提出处置意见")
     _act(page, "study", {"#id_study_date": "2026-03-02", "#id_attendees": "王主任、李监督",
-                         "#id_record": "同意谈话函询"}, "确认集体研究")
+                         "#id_record": "同意谈话函询", "#id_signing_leader": "陈书记"}, "确认集体研究")
     expect(page.locator("#clue-state")).to_have_text("待审批")
 
     page = login("leader")
     page.goto(clue_url)
     expect(page.locator("#actions [data-action]")).to_have_count(2)  # only what was proposed, or send it back
-    _act(page, "approve_inquiry", {"#id_note": "同意"}, "确认批准谈话函询")
+    _act(page, "approve_inquiry", {"#id_note": "同意", "#id_password": PASSWORD}, "确认批准谈话函询")  # in person
     expect(page.locator("#clue-state")).to_have_text("谈话函询")
 
     page = login("officer")
     page.goto(clue_url)
+    page.click("#letters button:has-text('生成函询函')")  # written by the background worker, not the request
+    expect(page.locator("#job-status")).to_have_text("已完成", timeout=20_000)
     with page.expect_download() as download:
-        page.click("#letters a:has-text('下载函询函')")
+        page.click("#job-download")
     text = docx_text(open(download.value.path(), "rb").read())
     assert "请说明你在某化工厂环评审批中有无收受财物。" in text
     assert "王举报" not in text and "13812345678" not in text and "红包" not in text
+    page.goto(clue_url)
     _act(page, "record_reply", {"#id_replied_on": "2026-03-02", "#id_reply_text": "本人未收受财物。"},
          "确认登记函询回复")
     _act(page, "inquiry_clear", {"#id_note": "说明清楚"}, "确认了结澄清")

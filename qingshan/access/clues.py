@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from qingshan.audit.services import record_event
-from qingshan.clues.choices import Action, State
-from qingshan.clues.models import Clue, InquiryLetter, ReporterVault, VaultReveal
+from qingshan.clues.choices import Action, JobKind, State
+from qingshan.clues.models import Clue, ClueJob, InquiryLetter, ReporterVault, VaultReveal
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError, stated_reason
 from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Organisation, User, commission_of
@@ -233,6 +233,22 @@ def visible_reveals(user: User) -> QuerySet[VaultReveal]:
         return VaultReveal.objects.none()
     clues = visible_clues(user).filter(commission_id__in=circle.anguan)
     return VaultReveal.objects.filter(clue__in=clues.values("pk"))
+
+
+def access_clue_job(user: User, pk: int | str) -> ClueJob:
+    """A background job of the loop (an export of the 借阅登记, a letter), to its asker only, and only while the
+    asker may still see what it holds: a clue they are now blocked from, or a register they no longer keep, reads as
+    a missing id (NotFound)."""
+    try:
+        job = ClueJob.objects.get(pk=pk, created_by_id=user.pk)
+    except (ClueJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+    if job.kind == JobKind.REVEALS:
+        if not circle_of(user).anguan:
+            raise NotFound
+    elif job.clue_id is None or not visible_clues(user).filter(pk=job.clue_id).exists():
+        raise NotFound
+    return job
 
 
 def recipients_among(user_ids: set[int], clue: Clue) -> set[int]:

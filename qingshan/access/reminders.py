@@ -13,7 +13,7 @@ from .actors import profile_of
 DELIVERY_ADMIN_ROLES = frozenset({Role.COMMISSION_LEADER, Role.OFFICE_HEAD})
 
 
-def hidden_reminder_q(user: User, prefix: str = "") -> Q:
+def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool = False) -> Q:
     """Reminders (under `prefix`) whose item `user` may no longer see, by the visibility each kind declares.
 
     Visibility can change after a reminder went out (a problem reassigned to another unit, restricted to named
@@ -24,7 +24,7 @@ def hidden_reminder_q(user: User, prefix: str = "") -> Q:
     """
     by_rule: dict = {}  # kinds sharing one visibility (problems' sign and handle) share one EXISTS
     for kind in deadline_kinds():
-        if kind.visible is not None:
+        if kind.visible is not None and (kind.confidential or not confidential_only):
             by_rule.setdefault(kind.visible, []).append(kind.code)
     hidden = Q(pk__in=[])
     for visible, codes in by_rule.items():
@@ -75,11 +75,13 @@ def visible_deliveries(user: User) -> QuerySet[Delivery]:
     city's addresses and items); none otherwise."""
     if not can_manage_deliveries(user):
         return Delivery.objects.none()
+    # A confidential kind's records (clues) only for those who may see the item: not even its existence otherwise.
+    hidden = hidden_reminder_q(user, "reminder__", confidential_only=True)
     if user.is_superuser:
-        return Delivery.objects.all()
+        return Delivery.objects.exclude(hidden)
     scope = Q(pk__in=[])
     for path in _admin_paths(user):
         scope |= Exists(Membership.objects.filter(user_id=OuterRef("user_id"), is_active=True,  # type: ignore[assignment]
                                                   organisation__region__path__startswith=path))
         scope |= Q(org_channel__organisation__region__path__startswith=path)
-    return Delivery.objects.filter(scope)
+    return Delivery.objects.filter(scope).exclude(hidden)

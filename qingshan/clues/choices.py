@@ -114,3 +114,13 @@ class Action(models.TextChoices):
     DOWNLOAD_LETTER = "download_letter", "下载函询函"
     DOWNLOAD_TRANSFER = "download_transfer", "下载下转函"
     TRANSFER_FROM_PROBLEM = "transfer_from_problem", "由问题移送"
+    GENERATE_LETTER = "generate_letter", "生成函询函"
+    GENERATE_TRANSFER = "generate_transfer", "生成下转函"
+
+
+class JobKind(models.TextChoices):
+    """What a background job of the loop writes (a file only its asker downloads)."""
+
+    REVEALS = "reveals", "借阅登记导出"
+    LETTER = "letter", "函询函"
+    TRANSFER = "transfer", "线索移交函"

@@ -49,7 +49,7 @@ def _nobody(items: Sequence) -> Mapping[int, Collection[int]]:
 def _clue_kind(code: str, label: str, watched, field: str, part: str, **kwargs) -> DeadlineKind:
     return DeadlineKind(code=code, label=label, watched=watched, deadline_field=field, title=clue_title,
                         url=clue_url, recipients=_part(part), escalation_recipients=_part("leader"),
-                        visible=visible_clues, page="clues:detail", **kwargs)
+                        visible=visible_clues, page="clues:detail", confidential=True, **kwargs)
 
 
 DEADLINE_KINDS = [
@@ -74,10 +74,10 @@ DEADLINE_KINDS = [
         deadline_field="reply_due", title=lambda letter: f"函询 {letter.number}",
         url=lambda letter: clue_url(letter.clue), recipients=_by_letter("team"),
         escalation_recipients=_by_letter("leader"), visible=visible_letters, title_related=("clue",),
-        page="clues:detail", default_blue_days=3,
+        page="clues:detail", default_blue_days=3, confidential=True,
     ),
     # A notice (core/notices.py), not a deadline: a clue assigned to a team.
     DeadlineKind(code="clues.assigned", label="线索分办", watched=Clue.objects.all, deadline_field="received_on",
                  title=clue_title, url=clue_url, recipients=_nobody, escalation_recipients=_nobody,
-                 visible=visible_clues, notice=True, page="clues:detail"),
+                 visible=visible_clues, notice=True, page="clues:detail", confidential=True),
 ]

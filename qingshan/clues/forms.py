@@ -2,10 +2,10 @@
 from django import forms
 from django.db.models import Q
 
-from qingshan.access.clues import circle_of, visible_clues
+from qingshan.access.clues import LEADER_ROLES, circle_of, visible_clues
 from qingshan.core.forms import TEXT_MAX_LENGTH, ActionForm, StyledForm
 from qingshan.orgs.choices import OrgKind
-from qingshan.orgs.models import Organisation
+from qingshan.orgs.models import Organisation, User
 
 from .choices import Disposal, Source, State
 from .models import Clue
@@ -89,6 +89,29 @@ class StudyForm(ActionForm):
     study_date = forms.DateField(label="研究日期", widget=DATE)
     attendees = _text("参会人员", rows=2)
     record = _text("研究记录", rows=3)
+    signing_leader = forms.ModelChoiceField(label="签批领导", queryset=User.objects.none(), empty_label="请选择",
+                                            help_text="由该领导本人审批（须再次输入登录密码）")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The leaders of the commissions of the actor's teams; the service checks the clue's own commission and the
+        # hard block again.
+        teams = circle_of(self.actor).team if self.actor is not None else frozenset()
+        commissions = Organisation.objects.filter(
+            Q(pk__in=Organisation.objects.filter(pk__in=teams).values("parent_id"))
+            | Q(pk__in=teams, kind=OrgKind.COMMISSION))
+        self.fields["signing_leader"].queryset = User.objects.filter(
+            is_active=True, memberships__is_active=True, memberships__role__in=LEADER_ROLES,
+            memberships__organisation__in=commissions).distinct().order_by("full_name")
+
+
+class ApproveForm(ActionForm):
+    note = _text("意见", required=False, rows=2)
+    password = forms.CharField(label="登录密码（本人签批确认）", max_length=128, widget=forms.PasswordInput)
+
+
+class ApproveShelveForm(ApproveForm):
+    review_due = forms.DateField(label="下次复查日期", widget=DATE)
 
 
 class ReplyForm(ActionForm):

@@ -7,7 +7,9 @@ are read only through `access.clues.reveal_reporter`, which writes a `VaultRevea
 from django.conf import settings
 from django.db import models
 
-from .choices import Disposal, Outcome, Source, State
+from qingshan.core.choices import JobStatus
+
+from .choices import Disposal, JobKind, Outcome, Source, State
 
 
 class Clue(models.Model):
@@ -62,6 +64,9 @@ class Clue(models.Model):
     study_date = models.DateField("研究日期", null=True, blank=True)
     study_attendees = models.TextField("参会人员", blank=True)
     study_record = models.TextField("研究记录", blank=True)
+    # 签批领导: named at the collective study; only this leader, in person (password re-entered), approves.
+    signing_leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签批领导", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="clues_to_sign")
     disposal = models.CharField("处置方式", max_length=20, choices=Disposal.choices, blank=True, db_index=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批领导", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="clues_approved")
@@ -206,3 +211,75 @@ class ProblemTransfer(models.Model):
 
     def __str__(self):
         return f"{self.problem} → {self.clue}"
+
+
+class ClueJob(models.Model):
+    """A file of the loop written by the background worker (the 借阅登记 as Excel, a 函询 or 下转 letter as Word):
+    the request queues it, its page shows the progress, only its asker downloads it, and only while access/clues.py
+    still lets them see what it holds."""
+
+    kind = models.CharField("类型", max_length=10, choices=JobKind.choices)
+    clue = models.ForeignKey(Clue, verbose_name="线索", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="jobs")
+    letter = models.ForeignKey(InquiryLetter, verbose_name="函询函", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="jobs")
+    # The 借阅登记 export: the commissions whose 案管 work the asker did when asking (ids), re-checked when run.
+    commissions = models.JSONField("导出范围", default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_written = models.PositiveIntegerField("已写行数", default=0)
+    stored_path = models.CharField(max_length=500, blank=True, editable=False,
+                                   help_text="the file under JOB_FILES_DIR/clues (0600) once written")
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.CharField("错误", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "线索后台任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def status_colour(self) -> str:
+        return JobStatus.colour_of(self.status)
+
+    @property
+    def progress(self) -> int:
+        """Percent written (100 once done)."""
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_written * 100 // self.rows_total)
+
+
+class QuarterReport(models.Model):
+    """An office's report-back to 信访室 of the clues it closed in a quarter (承办部门定期向信访室反馈办理结果)."""
+
+    office = models.ForeignKey("orgs.Organisation", verbose_name="承办部门", on_delete=models.PROTECT,
+                               related_name="clue_quarter_reports")
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("季度")
+    closed_count = models.PositiveIntegerField("办结件数")
+    note = models.TextField("说明", blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回告人", on_delete=models.PROTECT,
+                                     related_name="+")
+    submitted_at = models.DateTimeField("回告时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理结果季度回告"
+        constraints = [models.UniqueConstraint(fields=["office", "year", "quarter"], name="uniq_quarter_report")]
+
+    def __str__(self):
+        return f"{self.office} {self.year}年第{self.quarter}季度"

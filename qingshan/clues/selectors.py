@@ -4,9 +4,16 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from qingshan.access.clues import OBJECT_TYPE, access_clue, may_reveal_reporter, visible_clues, visible_reveals
+from qingshan.access.clues import (
+    OBJECT_TYPE,
+    access_clue,
+    circle_of,
+    may_reveal_reporter,
+    visible_clues,
+    visible_reveals,
+)
 from qingshan.audit.models import AuditEvent
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Organisation, User
 
 from .choices import FOUR_WAYS, Disposal, Source, State
 from .models import Clue, ReporterVault, VaultReveal
@@ -81,3 +88,37 @@ def clue_kpis(*, user: User) -> dict:
                    else None) for d in Disposal],
         "figures": [(key, KPI_CONDITIONS[key][1], figures[key]) for key in figures],
     }
+
+
+def quarter_results(*, user: User, year: int, quarter: int) -> list[dict]:
+    """Each office's clues closed in the quarter, by outcome, and whether it has reported back to 信访室: for 信访
+    and the leaders, every office of their commissions; for a team, its own offices (listed even with none closed).
+    Counted through visible_clues only (a stored count would tell a blocked reader of a clue it may not see)."""
+    from . import quarters
+    from .choices import Outcome
+    from .models import QuarterReport
+
+    circle = circle_of(user)
+    first, last = quarters.bounds(year, quarter)
+    clues = visible_clues(user).filter(closed_on__range=(first, last), assigned_org__isnull=False)
+    overseen = circle.xinfang | circle.leader
+    scope = Q(commission_id__in=overseen) | Q(assigned_org_id__in=circle.team)
+    counts = clues.filter(scope).values_list("assigned_org_id", "assigned_org__name", "outcome").annotate(
+        n=Count("pk")).order_by()
+    rows: dict[int, dict] = {}
+    for org_id, name, outcome, n in counts:
+        row = rows.setdefault(org_id, {"office_id": org_id, "office": name, "total": 0, "outcomes": {}})
+        row["total"] += n
+        label = Outcome(outcome).label if outcome in Outcome.values else "其他"
+        row["outcomes"][label] = row["outcomes"].get(label, 0) + n
+    reported = QuarterReport.objects.filter(year=year, quarter=quarter).filter(
+        Q(office__parent_id__in=overseen) | Q(office_id__in=circle.team)).values("office_id")
+    for org_id, name in Organisation.objects.filter(Q(pk__in=circle.team) | Q(pk__in=reported)).values_list(
+            "pk", "name"):
+        rows.setdefault(org_id, {"office_id": org_id, "office": name, "total": 0, "outcomes": {}})
+    reports = {r.office_id: r for r in QuarterReport.objects.filter(
+        office_id__in=rows, year=year, quarter=quarter).select_related("submitted_by")}
+    for org_id, row in rows.items():
+        row["report"] = reports.get(org_id)
+        row["mine"] = org_id in circle.team
+    return sorted(rows.values(), key=lambda r: r["office"])

@@ -10,9 +10,18 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from qingshan.access.clues import OBJECT_TYPE, Capacity, blocked_units, capacity_for, circle_of, recipients_among
+from qingshan.access.clues import (
+    OBJECT_TYPE,
+    Capacity,
+    blocked_units,
+    capacity_for,
+    circle_of,
+    handlers_of,
+    recipients_among,
+)
 from qingshan.access.crypto import encrypt, mask_name
 from qingshan.audit.services import record_event
+from qingshan.core.choices import JobStatus
 from qingshan.core.errors import PermissionRefused, ServiceError, stated_reason
 from qingshan.core.notices import Notice, notify
 from qingshan.core.numbering import take_number
@@ -20,8 +29,8 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
-from .choices import Action, Disposal, Outcome, Source, State
-from .models import Clue, InquiryLetter, Objection, ProblemTransfer, ReporterVault
+from .choices import Action, Disposal, JobKind, Outcome, Source, State
+from .models import Clue, ClueJob, InquiryLetter, Objection, ProblemTransfer, QuarterReport, ReporterVault
 from .timelimits import days
 from .transitions import ANGUAN, CLUE_ACTIONS, LEADER, LOWER, TEAM, XINFANG
 
@@ -149,9 +158,11 @@ def allowed_actions(user: User, clue: Clue) -> list[str]:
     capacity = capacity_for(user, clue)
     allowed = CLUE_ACTIONS.allowed(clue.state, lambda rule: _may(capacity, rule.who))
     hidden = set()
-    if clue.state == State.STUDIED:  # only the approval of what was proposed and studied
+    if clue.state == State.STUDIED:  # only the approval of what was proposed and studied, by the named leader
         hidden |= {code for code in allowed if code.startswith("approve_")
                    and CLUE_ACTIONS[code].fixed.get("disposal") != clue.proposed_disposal}
+        if user.pk != clue.signing_leader_id:
+            hidden |= {code for code in allowed if CLUE_ACTIONS[code].who == LEADER}
     if not clue.is_real_name or clue.acceptance_notified_on:
         hidden.add(Action.NOTIFY_ACCEPTANCE)
     if not clue.is_real_name or clue.result_notified_on:
@@ -390,23 +401,39 @@ def clue_propose(*, actor: User, clue: Clue, disposal: str, reason: str, matters
 
 
 @CLUE_ACTIONS.performs(Action.STUDY)
-def clue_study(*, actor: User, clue: Clue, study_date: dt.date, attendees: str, record: str) -> Clue:
-    """集体研究: who attended and what was decided, before the proposal goes to the leader."""
+def clue_study(*, actor: User, clue: Clue, study_date: dt.date, attendees: str, record: str,
+               signing_leader: User | None) -> Clue:
+    """集体研究: who attended, what was decided, and the leader who is to sign (签批领导), before the proposal goes
+    up. The signing leader must be an active leader of the clue's commission, and not hard-blocked from it."""
     study_date = _past_or_today(study_date, "研究日期", "study_date")
     attendees = _text(attendees, "请填写参会人员。", "attendees")
     record = _text(record, "请填写研究记录。", "record")
+    if signing_leader is None:
+        raise ServiceError("请指定签批领导。", field="signing_leader")
+    if signing_leader.pk not in handlers_of([clue], "leader").get(clue.pk, set()):
+        raise ServiceError("签批领导须为本机关的委领导，且不得与该线索有回避关系。", field="signing_leader")
 
     def change(c: Clue, _cap: Capacity) -> None:
         c.study_date, c.study_attendees, c.study_record = study_date, attendees, record
-    return _act(actor, clue, Action.STUDY, change, payload={"attendees": attendees})
+        c.signing_leader = signing_leader
+    return _act(actor, clue, Action.STUDY, change,
+                payload={"attendees": attendees, "signing_leader": signing_leader.pk})
+
+
+def _check_signing_leader(actor: User, clue: Clue, password: str | None) -> None:
+    """Only the named signing leader, in person: the password is entered again (like rectification's sign-off)."""
+    if clue.signing_leader_id is None or actor.pk != clue.signing_leader_id:
+        raise PermissionRefused("只有集体研究时指定的签批领导本人可以审批。")
+    if password is not None and (not password or not actor.check_password(password)):
+        raise PermissionRefused("密码不正确，签批未完成。", field="password")
 
 
 @CLUE_ACTIONS.performs(Action.APPROVE_INQUIRY, Action.APPROVE_VERIFY, Action.APPROVE_SHELVE, Action.APPROVE_CLOSE,
                        Action.APPROVE_CASE)
-def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
+def clue_approve(*, actor: User, clue: Clue, disposal: str, password: str, note: str = "",
                  review_due: dt.date | None = None) -> Clue:
-    """The signing leader approves the studied proposal; it takes effect now (a 函询 letter is numbered and its
-    reply falls due; 暂存待查 gets its review date; 了结 and 立案 close the clue here)."""
+    """The named signing leader approves the studied proposal in person; it takes effect now (a 函询 letter is
+    numbered and its reply falls due; 暂存待查 gets its review date; 了结 and 立案 close the clue here)."""
     code = next(r.code for r in CLUE_ACTIONS if r.fixed.get("disposal") == disposal)
     if clue.proposed_disposal != disposal:
         proposed = Disposal(clue.proposed_disposal).label if clue.proposed_disposal else "未提出"
@@ -415,6 +442,7 @@ def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
         raise ServiceError("请填写今天以后的复查日期。", field="review_due")
 
     def change(c: Clue, cap: Capacity) -> None:
+        _check_signing_leader(actor, c, password)  # after the table's refusal (state, part), under the lock
         today = _today()
         c.disposal = disposal
         c.approved_by, c.approved_at = actor, timezone.now()
@@ -426,7 +454,8 @@ def clue_approve(*, actor: User, clue: Clue, disposal: str, note: str = "",
             _close(c, Outcome.CLOSED, today)
         elif disposal == Disposal.CASE:
             _close(c, Outcome.CASE, today)
-    return _act(actor, clue, code, change, reason=(note or "").strip(), payload={"disposal": disposal})
+    return _act(actor, clue, code, change, reason=(note or "").strip(),
+                payload={"disposal": disposal, "signed_in_person": True})
 
 
 def _send_letter(clue: Clue, matters: str, today: dt.date) -> InquiryLetter:
@@ -443,6 +472,7 @@ def clue_return_proposal(*, actor: User, clue: Clue, reason: str) -> Clue:
     reason = _text(reason, "退回须说明理由。", "reason")
 
     def change(c: Clue, _cap: Capacity) -> None:
+        _check_signing_leader(actor, c, None)
         c.proposed_disposal = ""
     return _act(actor, clue, Action.RETURN_PROPOSAL, change, reason=reason)
 
@@ -631,29 +661,119 @@ def problem_transfer_to_clue(*, actor: User, problem: "Problem", reported_unit: 
 # ---------------------------------------------------------------- documents that leave the commission
 
 
-def clue_letter_document(*, actor: User, clue: Clue, letter: InquiryLetter) -> bytes:
-    """The 函询 letter as Word, for the team, 案管 or the leader; each download is an audit event."""
-    from .documents import inquiry_letter_docx
-
+def _letter_capacity(actor: User, clue: Clue, letter: InquiryLetter) -> Capacity:
     capacity = capacity_for(actor, clue)
     if letter.clue_id != clue.pk or not (capacity.team or capacity.anguan or capacity.leader):
         raise PermissionRefused("只有承办部门、案管室和委领导可以下载函询函。")
-    data = inquiry_letter_docx(letter)
-    with transaction.atomic():
-        _audit(clue, actor=actor, org=capacity.acting_org, action=Action.DOWNLOAD_LETTER, from_state=clue.state,
-               payload={"letter": letter.number})
-    return data
+    return capacity
 
 
-def clue_transfer_document(*, actor: User, clue: Clue) -> bytes:
-    """The 下转 letter as Word, for 信访 of either commission while or after the clue is passed down."""
-    from .documents import transfer_down_docx
-
+def _transfer_capacity(actor: User, clue: Clue) -> Capacity:
     capacity = capacity_for(actor, clue)
     passed = clue.state == State.DOWN_PENDING or clue.transferred_from_id is not None
     if not passed or not (capacity.xinfang or capacity.lower or capacity.anguan):
         raise PermissionRefused("只有下转线索的信访、案管人员可以下载移交函。")
-    data = transfer_down_docx(clue)
+    return capacity
+
+
+def document_capacity(*, actor: User, job: ClueJob) -> Capacity:
+    """In what part `actor` may have the letter of `job` (checked when asked, when written and when downloaded)."""
+    assert job.clue is not None  # a letter's job always names its clue  # noqa: S101
+    if job.kind == JobKind.LETTER:
+        assert job.letter is not None  # noqa: S101
+        return _letter_capacity(actor, job.clue, job.letter)
+    return _transfer_capacity(actor, job.clue)
+
+
+def clue_document_submit(*, actor: User, clue: Clue, letter: InquiryLetter | None = None) -> ClueJob:
+    """Queue the 函询 letter (`letter`) or the 下转 letter of `clue` for the background worker; refused at once (and
+    nothing recorded) for anyone who may not have it. The job and its audit event commit together."""
+    from .tasks import run_clue_job
+
+    kind = JobKind.LETTER if letter is not None else JobKind.TRANSFER
+    capacity = _letter_capacity(actor, clue, letter) if letter is not None else _transfer_capacity(actor, clue)
     with transaction.atomic():
-        _audit(clue, actor=actor, org=capacity.acting_org, action=Action.DOWNLOAD_TRANSFER, from_state=clue.state)
-    return data
+        job = ClueJob.objects.create(kind=kind, clue=clue, letter=letter, created_by=actor, rows_total=1)
+        _audit(clue, actor=actor, org=capacity.acting_org, from_state=clue.state,
+               action=Action.GENERATE_LETTER if letter is not None else Action.GENERATE_TRANSFER,
+               payload={"job": job.pk, **({"letter": letter.number} if letter is not None else {})})
+        run_clue_job.enqueue(job.pk)
+    return job
+
+
+REVEALS_OBJECT = "clues.reveal_register"
+
+
+def reveal_export_submit(*, actor: User) -> ClueJob:
+    """Queue the 借阅登记 of the commissions whose 案管 work `actor` does as an Excel file (only 案管 may)."""
+    from .tasks import run_clue_job
+
+    commissions = sorted(circle_of(actor).anguan)
+    if not commissions:
+        raise PermissionRefused("只有案管室人员可以导出借阅登记。")
+    with transaction.atomic():
+        job = ClueJob.objects.create(kind=JobKind.REVEALS, commissions=commissions, created_by=actor)
+        record_event(object_type=REVEALS_OBJECT, object_id=commissions[0], action="export", actor=actor,
+                     internal=True, payload={"job": job.pk, "commissions": commissions})
+        run_clue_job.enqueue(job.pk)
+    return job
+
+
+def clue_job_download(*, actor: User, pk: int) -> ClueJob:
+    """A written file of the loop, to its asker only while they still may see what it holds (NotFound otherwise);
+    each download of a letter is an audit event of its clue, of the register one of the register."""
+    from pathlib import Path
+
+    from qingshan.access.clues import access_clue_job
+    from qingshan.core.errors import NotFound
+
+    job = access_clue_job(actor, pk)
+    if job.status != JobStatus.DONE or not job.stored_path or not Path(job.stored_path).is_file():
+        raise NotFound("文件不存在或尚未生成。")
+    with transaction.atomic():
+        if job.kind == JobKind.REVEALS:
+            record_event(object_type=REVEALS_OBJECT, object_id=job.commissions[0], action="download", actor=actor,
+                         internal=True, payload={"job": job.pk, "sha256": job.sha256})
+        else:
+            capacity = document_capacity(actor=actor, job=job)
+            clue = job.clue
+            assert clue is not None  # noqa: S101
+            _audit(clue, actor=actor, org=capacity.acting_org, from_state=clue.state,
+                   action=Action.DOWNLOAD_LETTER if job.kind == JobKind.LETTER else Action.DOWNLOAD_TRANSFER,
+                   payload={"job": job.pk, "sha256": job.sha256})
+    return job
+
+
+# ---------------------------------------------------------------- quarterly report-back to 信访室
+
+QUARTER_OBJECT = "clues.quarter_report"
+
+
+def quarter_report_submit(*, actor: User, office: Organisation, year: int, quarter: int,
+                          note: str = "") -> QuarterReport:
+    """An office reports the clues it closed in an ended quarter back to 信访室 (once per office and quarter); the
+    report and its audit event commit together."""
+    from django.db import IntegrityError
+
+    from qingshan.access.clues import visible_clues
+
+    from . import quarters
+
+    if office.pk not in circle_of(actor).team:
+        raise PermissionRefused("只有承办部门人员可以回告本部门的办理结果。")
+    if quarter not in (1, 2, 3, 4):
+        raise ServiceError("季度须为 1 至 4。", field="quarter")
+    first, last = quarters.bounds(year, quarter)
+    if last >= _today():
+        raise ServiceError("该季度尚未结束，不能回告。", field="quarter")
+    closed = visible_clues(actor).filter(assigned_org=office, closed_on__range=(first, last)).count()
+    try:
+        with transaction.atomic():
+            report = QuarterReport.objects.create(office=office, year=year, quarter=quarter, closed_count=closed,
+                                                  note=(note or "").strip(), submitted_by=actor)
+            record_event(object_type=QUARTER_OBJECT, object_id=report.pk, action="quarter_report", actor=actor,
+                         actor_org=office, internal=True,
+                         payload={"office": office.pk, "year": year, "quarter": quarter, "closed": closed})
+    except IntegrityError as exc:
+        raise ServiceError(f"本部门{year}年第{quarter}季度的办理结果已回告。") from exc
+    return report

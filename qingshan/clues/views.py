@@ -5,29 +5,32 @@ Every page answers 404 for a clue the user may not see, exactly as for a missing
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from qingshan.access.clues import access_letter, circle_of, reveal_reporter, visible_clues
+from qingshan.access.clues import access_clue_job, access_letter, circle_of, reveal_reporter, visible_clues
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.paging import BoundedPaginator
 
 from . import selectors, services
-from .choices import Source, State
+from .choices import JobKind, Source, State
 from .forms import ClueCreateForm, RevealForm
 from .transitions import CLUE_ACTIONS
 
 PAGE_SIZE = 30
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NOT_FOUND = "未找到该记录，或您无权查看。"
 
 
 def _clue_or_404(user, pk):
     try:
         return selectors.clue_detail(user=user, pk=pk)
     except NotFound as exc:
-        raise Http404("未找到该记录，或您无权查看。") from exc
+        raise Http404(NOT_FOUND) from exc
 
 
 def _no_store(response):
@@ -124,32 +127,77 @@ def reveal_reporter_view(request, pk):
 
 
 @login_required
-def letter_download_view(request, pk):
-    """The 函询 letter as Word (no reporter data by construction: documents.py)."""
+@require_POST
+def letter_generate_view(request, pk):
+    """生成函询函: queue the letter for the worker (no reporter data by construction: documents.py), then follow it."""
     try:
         letter = access_letter(request.user, pk)
     except NotFound as exc:
-        raise Http404("未找到该记录，或您无权查看。") from exc
+        raise Http404(NOT_FOUND) from exc
     clue = _clue_or_404(request.user, letter.clue_id)
-    try:
-        data = services.clue_letter_document(actor=request.user, clue=clue, letter=letter)
-    except ServiceError as exc:
-        raise PermissionDenied(exc.message) from exc
-    response = HttpResponse(data, content_type=DOCX)
-    response["Content-Disposition"] = f'attachment; filename="letter-{letter.pk}.docx"'
-    return _no_store(response)
+    return _submitted(request, lambda: services.clue_document_submit(actor=request.user, clue=clue, letter=letter),
+                      back=("clues:detail", clue.pk))
 
 
 @login_required
-def transfer_download_view(request, pk):
-    """The 下转 letter as Word (no reporter data by construction)."""
+@require_POST
+def transfer_generate_view(request, pk):
+    """生成线索移交函 (下转): queued for the worker like the 函询 letter."""
     clue = _clue_or_404(request.user, pk)
+    return _submitted(request, lambda: services.clue_document_submit(actor=request.user, clue=clue),
+                      back=("clues:detail", clue.pk))
+
+
+@login_required
+@require_POST
+def reveal_export_view(request):
+    """导出借阅登记 (案管): queued for the worker, then followed on the job's page."""
     try:
-        data = services.clue_transfer_document(actor=request.user, clue=clue)
+        job = services.reveal_export_submit(actor=request.user)
     except ServiceError as exc:
         raise PermissionDenied(exc.message) from exc
-    response = HttpResponse(data, content_type=DOCX)
-    response["Content-Disposition"] = f'attachment; filename="transfer-{clue.pk}.docx"'
+    messages.success(request, "已提交后台导出，本页显示进度，完成后可下载。")
+    return redirect("clues:job", pk=job.pk)
+
+
+def _submitted(request, submit, *, back):
+    """Queue through `submit`; a refusal goes back to the page it came from with its Chinese message."""
+    try:
+        job = submit()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(*back)
+    messages.success(request, "已提交后台生成，本页显示进度，完成后可下载。")
+    return redirect("clues:job", pk=job.pk)
+
+
+def _job_or_404(user, pk):
+    try:
+        return access_clue_job(user, pk)
+    except NotFound as exc:
+        raise Http404(NOT_FOUND) from exc
+
+
+@login_required
+def job_view(request, pk):
+    """One file being written: its progress (htmx polls every second) and, when done, the download link."""
+    job = _job_or_404(request.user, pk)
+    template = "clues/_job.html" if request.htmx else "clues/job.html"
+    return _no_store(render(request, template, {"nav": "clues", "job": job}))
+
+
+@login_required
+def job_download_view(request, pk):
+    """The written file, to its asker only while they may still see what it holds; never cached."""
+    try:
+        job = services.clue_job_download(actor=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(NOT_FOUND) from exc
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from exc
+    content_type = XLSX if job.kind == JobKind.REVEALS else DOCX
+    response = FileResponse(open(job.stored_path, "rb"), as_attachment=True,  # noqa: SIM115 -- closed by Django
+                            filename=job.filename, content_type=content_type)
     return _no_store(response)
 
 
@@ -166,3 +214,46 @@ def reveal_register_view(request):
 def clue_kpi_view(request):
     """线索统计: the four-way split, on-time notices and transfers between the loops, each linked to its list."""
     return _no_store(render(request, "clues/kpi.html", {"nav": "clues", **selectors.clue_kpis(user=request.user)}))
+
+
+@login_required
+def quarter_view(request):
+    """办理结果季度回告: each office's closed clues of a quarter and whether it reported back to 信访室."""
+    from . import quarters
+
+    circle = circle_of(request.user)
+    if not (circle.xinfang or circle.leader or circle.team):
+        raise PermissionDenied("只有信访室、委领导和承办部门可以查看办理结果回告。")
+    year, quarter = quarters.previous(timezone.localdate())
+    try:
+        year = int(request.GET.get("year", year))
+        quarter = int(request.GET.get("quarter", quarter))
+        first, last = quarters.bounds(year, quarter)
+    except (TypeError, ValueError):
+        messages.error(request, "年度或季度有误，已显示上一季度。")
+        year, quarter = quarters.previous(timezone.localdate())
+        first, last = quarters.bounds(year, quarter)
+    rows = selectors.quarter_results(user=request.user, year=year, quarter=quarter)
+    return _no_store(render(request, "clues/quarter.html", {
+        "nav": "clues", "rows": rows, "year": year, "quarter": quarter, "first": first, "last": last,
+        "ended": last < timezone.localdate(), "quarters": [1, 2, 3, 4]}))
+
+
+@login_required
+@require_POST
+def quarter_report_view(request):
+    """回告信访室: an office reports its closed results of an ended quarter."""
+    from qingshan.orgs.models import Organisation
+
+    back = f"{reverse('clues:quarter')}?year={request.POST.get('year', '')}&quarter={request.POST.get('quarter', '')}"
+    try:
+        office = Organisation.objects.get(pk=int(request.POST.get("office", "")))
+        services.quarter_report_submit(actor=request.user, office=office, year=int(request.POST.get("year", "")),
+                                       quarter=int(request.POST.get("quarter", "")), note=request.POST.get("note", ""))
+    except (Organisation.DoesNotExist, TypeError, ValueError):
+        messages.error(request, "请选择本部门并填写年度和季度。")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已向信访室回告本季度办理结果。")
+    return redirect(back)

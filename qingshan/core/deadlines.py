@@ -53,6 +53,9 @@ class DeadlineKind:
     default_escalate_after_urges: int | None = None  # or after K urgings without answer
     # A kind of notice (core/notices.py), not a deadline: reminders of it are written by `notify`, never by the sweep.
     notice: bool = False
+    # The item's very existence is confidential (discipline clues, domain §5): no group robot posts its reminders,
+    # and its delivery records are shown only to those who may see the item (`visible`), admins included.
+    confidential: bool = False
 
     def scoped_items(self, user) -> QuerySet:
         """The items `user` may see (every item when the kind declares no visibility), ready for `title`."""

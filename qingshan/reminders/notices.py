@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from qingshan.core.notices import Notice
 
-from .choices import Channel, DeliveryStatus, ReminderStatus
+from .choices import ROBOT_CHANNELS, Channel, DeliveryStatus, ReminderStatus
 from .models import Delivery, Notification, Reminder
 from .registry import kind_by_code, rules_for
 
@@ -49,6 +49,8 @@ def deliver(notice: Notice) -> None:
         if not rule.enabled:
             return
         channels = rule.channels()
+    if kind.confidential:  # a group chat would tell all its members that such an item exists
+        channels = set(channels) - set(ROBOT_CHANNELS)
     # Sent again with the new text: the earlier deliveries of this row are due once more.
     Delivery.objects.filter(reminder=reminder).exclude(status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, last_error="")

@@ -200,7 +200,9 @@ def _fan_out_batch(kind: DeadlineKind, rule: ReminderRule, now: dt.datetime, sta
         escalated_items = [items[r.object_id] for r in live if r.stage == Stage.ESCALATED]
         recipients = dict(kind.recipients(normal_items)) if normal_items else {}
         heads = dict(kind.escalation_recipients(escalated_items)) if escalated_items else {}
-        notes, wanted = [], rule.channels()
+        notes, wanted = [], set(rule.channels())
+        if kind.confidential:
+            wanted -= set(ROBOT_CHANNELS)  # a group chat would tell all its members that such an item exists
         per_reminder: dict[int, set[int]] = {}
         for reminder in batch:
             item = items.get(reminder.object_id)

@@ -6,14 +6,17 @@ from qingshan.clues.choices import Disposal, State
 from qingshan.clues.models import Clue
 from qingshan.core.testing.uploads import WORLD_NOW
 
-from .world import new_clue
+from .world import PASSWORD, new_clue
 
 TODAY = WORLD_NOW.date()
 PATH = [State.ACCEPTED, State.NUMBERED, State.ASSIGNED, State.HANDLING, State.PROPOSED, State.STUDIED]
 
 
-def drive_to(w, state: str, *, disposal: str = Disposal.INQUIRY, replied: bool = True, **clue_kwargs) -> Clue:
-    """A clue about 市生态环境局 in `state`, assigned to 第一监督检查室 from ASSIGNED on."""
+def drive_to(w, state: str, *, disposal: str = Disposal.INQUIRY, replied: bool = True, leader=None,
+             **clue_kwargs) -> Clue:
+    """A clue about 市生态环境局 in `state`, assigned to 第一监督检查室 from ASSIGNED on; `leader` (陈书记 unless
+    given) is named the signing leader at the study and approves."""
+    leader = leader or w.leader
     clue = new_clue(w, **clue_kwargs)
     if state == State.RECEIVED:
         return clue
@@ -37,7 +40,7 @@ def drive_to(w, state: str, *, disposal: str = Disposal.INQUIRY, replied: bool =
         lambda: services.clue_propose(actor=w.officer, clue=clue, disposal=disposal, reason="拟按此方式处置",
                                       matters="请说明你在某化工厂环评审批中有无收受财物。"),
         lambda: services.clue_study(actor=w.officer, clue=clue, study_date=TODAY, attendees="王主任、李监督",
-                                    record="同意拟处置意见"),
+                                    record="同意拟处置意见", signing_leader=leader),
     ]
     target = {State.INQUIRY: Disposal.INQUIRY, State.VERIFYING: Disposal.VERIFY, State.SHELVED: Disposal.SHELVE,
               State.CLOSED: Disposal.CLOSE, State.CASE: Disposal.CASE}
@@ -49,7 +52,7 @@ def drive_to(w, state: str, *, disposal: str = Disposal.INQUIRY, replied: bool =
     for step in steps[:wanted]:
         step()
     if state in target:
-        services.clue_approve(actor=w.leader, clue=clue, disposal=disposal,
+        services.clue_approve(actor=leader, clue=clue, disposal=disposal, password=PASSWORD,
                               review_due=TODAY + dt.timedelta(days=60) if disposal == Disposal.SHELVE else None)
         if state == State.INQUIRY and replied:
             services.clue_record_reply(actor=w.officer, clue=clue, replied_on=TODAY, reply_text="本人未收受财物。")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from qingshan.access.clues import handlers_of, reveal_reporter, visible_clues
 from qingshan.clues.choices import State
-from qingshan.clues.models import Clue, VaultReveal
+from qingshan.clues.models import Clue, ClueJob, VaultReveal
 from qingshan.clues.testing.flows import TODAY, drive_to
 from qingshan.clues.testing.world import PASSWORD, new_clue
 from qingshan.reminders.models import Notification
@@ -41,9 +41,7 @@ def _body(response) -> str:
 
 
 def _surfaces(clue: Clue) -> list[str]:
-    letter = clue.letters.get()
-    return [reverse("clues:detail", args=[clue.pk]), reverse("clues:action", args=[clue.pk, "record_reply"]),
-            reverse("clues:letter", args=[letter.pk])]
+    return [reverse("clues:detail", args=[clue.pk]), reverse("clues:action", args=[clue.pk, "record_reply"])]
 
 
 def test_the_clear_insider_sees_every_surface(client, cw, inquiry):
@@ -64,6 +62,8 @@ def test_a_blocked_user_gets_404_everywhere_as_for_a_missing_id(client, cw, inqu
         response = c.get(url)
         assert (response.status_code, _body(response)) == (404, _body(missing)), url
     assert c.post(reverse("clues:reveal_reporter", args=[inquiry.pk]), {"reason": "查看"}).status_code == 404
+    assert c.post(reverse("clues:letter", args=[inquiry.letters.get().pk])).status_code == 404
+    assert not ClueJob.objects.exists()
     assert c.post(reverse("clues:action", args=[inquiry.pk, "record_reply"]),
                   {"replied_on": "2026-03-02", "reply_text": "x"}).status_code == 404
     assert not VaultReveal.objects.filter(user=getattr(cw, who)).exists()
@@ -142,15 +142,60 @@ def test_intake_by_someone_in_the_reported_unit_is_refused(cw):
 
 
 def test_my_worklist_counts_a_clue_for_the_circle_and_never_for_the_blocked(client, cw):
-    drive_to(cw, State.STUDIED)  # waits for the leader's approval; 第一监督检查室 is its team
+    drive_to(cw, State.STUDIED, leader=cw.insider_clear)  # waits for 丙's signature; 第一监督检查室 is its team
     from qingshan.core.worklist import section_counts, work_queues
 
     def count(user, key):
         cells = {q.key: n for _name, _label, rows in section_counts(work_queues(user=user)) for q, n in rows}
         return cells.get(key, 0)
 
-    assert count(cw.leader, "clue_approve") == 1 and count(cw.insider_clear, "clue_approve") == 1
+    assert count(cw.insider_clear, "clue_approve") == 1
+    assert count(cw.leader, "clue_approve") == 0  # a leader too, but not the one named to sign
     for who in BLOCKED:
         assert count(getattr(cw, who), "clue_approve") == 0, who
     page = _client(client, cw.insider_in_unit).get(reverse("inbox"), {"queue": "clue_approve"}).content.decode()
     assert "青山市纪委监委线" not in page
+
+
+def _failed_delivery(cw, clue):
+    """A failed e-mail of a clue's reminder to 李监督, as the delivery-records page lists it for admins."""
+    from qingshan.reminders.models import Delivery, Reminder
+
+    reminder = Reminder.objects.get(kind="clues.assigned", object_id=clue.pk)
+    return Delivery.objects.create(channel="email", target="li@commission.example", reminder=reminder,
+                                   user=cw.officer, status="failed", attempts=5, last_error="SMTP 550",
+                                   created_at=timezone.now())
+
+
+@pytest.mark.parametrize("who", ["insider_in_unit", "insider_below"])
+def test_the_delivery_records_page_never_shows_a_blocked_admin_a_clues_delivery(client, cw, who):
+    """甲 and 乙 are commission leaders (delivery admins): the failed e-mail of a clue's notice is not listed for
+    them, not even as a 受限事项, and cannot be retried; 丙, the same admin without the tie, sees it."""
+    clue = drive_to(cw, State.ASSIGNED)
+    delivery = _failed_delivery(cw, clue)
+    clear = _client(client, cw.insider_clear).get(reverse("reminders:deliveries")).content.decode()
+    assert f'id="delivery-{delivery.pk}"' in clear and clue.reference in clear
+    c = _client(client, getattr(cw, who))
+    page = c.get(reverse("reminders:deliveries"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'id="delivery-{delivery.pk}"' not in text and clue.reference not in text and "li@commission" not in text
+    assert "没有发送失败的记录" in text
+    c.post(reverse("reminders:retry", args=[delivery.pk]))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 5)
+
+
+def test_no_group_robot_ever_posts_a_clues_reminder(cw):
+    """A group chat is read by everyone in it (blocked people included): a clue's reminder goes by e-mail only."""
+    from qingshan.core.notices import Notice, notify
+    from qingshan.orgs.models import User
+    from qingshan.reminders.models import Delivery, OrgChannel
+
+    clue = drive_to(cw, State.ASSIGNED)
+    OrgChannel.objects.create(organisation=cw.office, channel="wecom", webhook_url="https://robot.example/hook")
+    User.objects.filter(pk=cw.officer.pk).update(email="li@commission.example")
+    notify(Notice(kind="clues.assigned", object_id=clue.pk, deadline=TODAY, user_ids={cw.officer.pk}, note="",
+                  urgent=True))
+    sent = Delivery.objects.filter(reminder__kind="clues.assigned", reminder__object_id=clue.pk)
+    assert list(sent.values_list("channel", "target")) == [("email", "li@commission.example")]

@@ -66,6 +66,19 @@ def test_the_assigned_team_may_reveal(cw):
     assert VaultReveal.objects.get().capacity == "承办部门"
 
 
+def _generated(client, url: str) -> bytes:
+    """Ask for a letter (queued), let the worker write it, and download it from the job's page as the asker does."""
+    from qingshan.core.testing.jobs import run_queued_jobs
+
+    job_url = client.post(url)["Location"]
+    assert run_queued_jobs() == 1
+    page = client.get(job_url).content.decode()
+    assert "生成完成" in page
+    download = client.get(f"{job_url}download/")
+    assert download.status_code == 200 and download["Cache-Control"] == "private, no-store"
+    return b"".join(download.streaming_content)
+
+
 def test_the_inquiry_letter_carries_no_reporter_data(client, cw):
     clue = drive_to(cw, State.INQUIRY, replied=False)
     letter = clue.letters.get()
@@ -74,9 +87,8 @@ def test_the_inquiry_letter_carries_no_reporter_data(client, cw):
     for secret in REPORTER:
         assert secret not in text
     client.login(username="officer", password=PASSWORD)
-    response = client.get(reverse("clues:letter", args=[letter.pk]))
-    assert response.status_code == 200
-    assert docx_text(response.content) == text
+    assert docx_text(_generated(client, reverse("clues:letter", args=[letter.pk]))) == text
+    assert AuditEvent.objects.filter(object_id=clue.pk, action=Action.GENERATE_LETTER).count() == 1
     assert AuditEvent.objects.filter(object_id=clue.pk, action=Action.DOWNLOAD_LETTER).count() == 1
 
 
@@ -87,8 +99,7 @@ def test_the_downward_transfer_letter_carries_no_reporter_data(client, cw):
     for secret in REPORTER:
         assert secret not in text
     client.login(username="district_staff", password=PASSWORD)
-    response = client.get(reverse("clues:transfer_document", args=[clue.pk]))
-    assert response.status_code == 200 and docx_text(response.content) == text
+    assert docx_text(_generated(client, reverse("clues:transfer_document", args=[clue.pk]))) == text
 
 
 def test_a_report_about_the_principal_leader_goes_up_with_minimal_metadata(cw):
@@ -115,7 +126,7 @@ def test_a_repeat_is_linked_to_the_first_and_owes_no_acceptance_notice(cw):
 def test_approval_must_match_the_studied_proposal(cw):
     clue = drive_to(cw, State.STUDIED)  # proposed and studied: 谈话函询
     with pytest.raises(ServiceError, match="拟处置方式为“谈话函询”"):
-        services.clue_approve(actor=cw.leader, clue=clue, disposal="close")
+        services.clue_approve(actor=cw.leader, clue=clue, disposal="close", password=PASSWORD)
     assert Clue.objects.get(pk=clue.pk).state == State.STUDIED
     assert [a for a in services.allowed_actions(cw.leader, clue)] == [Action.APPROVE_INQUIRY,
                                                                        Action.RETURN_PROPOSAL]
@@ -190,3 +201,54 @@ def test_a_problem_transferred_from_the_work_loop_is_a_clue_with_the_transfer_on
     with pytest.raises(ServiceError, match="已经移送"):
         problem_services.problem_transfer_clue(actor=cw.officer, problem=problem, reported_unit=cw.eco,
                                                reported_name="钱局长", reason="再次移送")
+
+
+# ---------------------------------------------------------------- the named signing leader (签批领导)
+
+
+def test_only_the_named_signing_leader_approves_in_person_and_a_refusal_changes_nothing(cw):
+    """陈书记 is named at the study; 丙可见 holds the same leader role and may not sign; 陈书记 must enter the
+    password again."""
+    clue = drive_to(cw, State.STUDIED)
+    assert clue.signing_leader == cw.leader
+    events = AuditEvent.objects.count()
+    with pytest.raises(ServiceError, match="只有集体研究时指定的签批领导本人可以审批"):
+        services.clue_approve(actor=cw.insider_clear, clue=clue, disposal="inquiry", password=PASSWORD)
+    with pytest.raises(ServiceError, match="只有集体研究时指定的签批领导本人可以审批"):
+        services.clue_return_proposal(actor=cw.insider_clear, clue=clue, reason="再研究")
+    with pytest.raises(ServiceError, match="密码不正确"):
+        services.clue_approve(actor=cw.leader, clue=clue, disposal="inquiry", password="wrong")
+    with pytest.raises(ServiceError, match="密码不正确"):
+        services.clue_approve(actor=cw.leader, clue=clue, disposal="inquiry", password="")
+    clue.refresh_from_db()
+    assert (clue.state, clue.approved_by, AuditEvent.objects.count()) == (State.STUDIED, None, events)
+    offered = services.allowed_actions(cw.insider_clear, clue)  # 丙 is also 信访: the notice, never the approval
+    assert not {a for a in offered if a.startswith("approve_") or a == Action.RETURN_PROPOSAL}, offered
+    services.clue_approve(actor=cw.leader, clue=clue, disposal="inquiry", password=PASSWORD)
+    clue.refresh_from_db()
+    assert (clue.state, clue.approved_by) == (State.INQUIRY, cw.leader)
+
+
+@pytest.mark.parametrize("who", ["insider_in_unit", "officer", "xinfang"])
+def test_the_signing_leader_must_be_an_unblocked_leader_of_the_commission(cw, who):
+    """A leader hard-blocked from the clue (甲回避 works in the reported unit), or someone who is no leader, cannot
+    be named; nothing changes."""
+    clue = drive_to(cw, State.PROPOSED)
+    with pytest.raises(ServiceError, match="签批领导须为本机关的委领导") as refused:
+        services.clue_study(actor=cw.officer, clue=clue, study_date=TODAY, attendees="王主任", record="同意",
+                            signing_leader=getattr(cw, who))
+    assert refused.value.field == "signing_leader"
+    clue.refresh_from_db()
+    assert (clue.state, clue.signing_leader, clue.study_record) == (State.PROPOSED, None, "")
+
+
+def test_the_approval_page_asks_the_named_leader_for_the_password(client, cw):
+    clue = drive_to(cw, State.STUDIED)
+    client.login(username=cw.leader.username, password=PASSWORD)
+    url = reverse("clues:action", args=[clue.pk, "approve_inquiry"])
+    assert 'type="password"' in client.get(url).content.decode()
+    refused = client.post(url, {"note": "同意", "password": "nope"})
+    assert refused.status_code == 400 and "密码不正确，签批未完成。" in refused.content.decode()
+    assert client.post(url, {"note": "同意", "password": PASSWORD}).status_code == 302
+    clue.refresh_from_db()
+    assert clue.state == State.INQUIRY

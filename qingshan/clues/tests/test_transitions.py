@@ -13,6 +13,7 @@ from qingshan.audit.models import AuditEvent
 from qingshan.clues.choices import Action, Disposal, State
 from qingshan.clues.models import Clue
 from qingshan.clues.testing.flows import TODAY, drive_to
+from qingshan.clues.testing.world import PASSWORD
 from qingshan.clues.transitions import ANGUAN, CLUE_ACTIONS, LEADER, LOWER, TEAM, XINFANG
 from qingshan.core.errors import ServiceError
 from qingshan.core.testing.transitions import TransitionMatrix
@@ -45,6 +46,7 @@ def build(w, action: str, state: str) -> Clue:
 def example(w, action: str, clue: Clue) -> dict:
     later = TODAY + dt.timedelta(days=90)
     verify = {"report": "经初步核实，反映问题部分属实。", "signers": "李监督、王主任"}
+    signed = {"note": "同意", "password": PASSWORD}  # the named signing leader (陈书记) in person
     return {
         Action.ACCEPT: {"note": "属于本级管辖"},
         Action.MARK_DUPLICATE: {"duplicate_of": w.first},
@@ -54,10 +56,11 @@ def example(w, action: str, clue: Clue) -> dict:
         Action.ACCEPT_DOWN: {"note": "接收"}, Action.REGISTER: {"note": ""},
         Action.ASSIGN: {"assigned_org": w.office, "note": "请办理"}, Action.SIGN: {"note": ""},
         Action.PROPOSE: {"disposal": Disposal.VERIFY, "reason": "需核实", "matters": ""},
-        Action.STUDY: {"study_date": TODAY, "attendees": "王主任、李监督", "record": "同意"},
-        Action.APPROVE_INQUIRY: {"note": "同意"}, Action.APPROVE_VERIFY: {"note": "同意"},
-        Action.APPROVE_SHELVE: {"note": "同意", "review_due": later}, Action.APPROVE_CLOSE: {"note": "同意"},
-        Action.APPROVE_CASE: {"note": "同意"}, Action.RETURN_PROPOSAL: {"reason": "再研究"},
+        Action.STUDY: {"study_date": TODAY, "attendees": "王主任、李监督", "record": "同意",
+                       "signing_leader": w.leader},
+        Action.APPROVE_INQUIRY: signed, Action.APPROVE_VERIFY: signed,
+        Action.APPROVE_SHELVE: {**signed, "review_due": later}, Action.APPROVE_CLOSE: signed,
+        Action.APPROVE_CASE: signed, Action.RETURN_PROPOSAL: {"reason": "再研究"},
         Action.RECORD_REPLY: {"replied_on": TODAY, "reply_text": "本人未收受财物。"},
         Action.INQUIRY_CLEAR: {"note": "已说明清楚"}, Action.INQUIRY_REMIND: {"note": ""},
         Action.INQUIRY_CRITICISE: {"note": ""}, Action.INQUIRY_VERIFY: {"note": ""},

@@ -194,6 +194,7 @@ class _Clues:
             return
         clue.study_date, clue.study_attendees = today(), "委分管领导、承办部门负责人、案管室负责人"
         clue.study_record = f"集体研究同意{Disposal(disposal).label}，报委领导审批。"
+        clue.signing_leader = self.leader  # the named 签批领导, who alone approves
         approve = {Disposal.INQUIRY: (Action.APPROVE_INQUIRY, State.INQUIRY),
                    Disposal.VERIFY: (Action.APPROVE_VERIFY, State.VERIFYING),
                    Disposal.SHELVE: (Action.APPROVE_SHELVE, State.SHELVED),
