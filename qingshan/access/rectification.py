@@ -49,8 +49,8 @@ def access_item(user: User, pk: int | str) -> Item:
     """The item `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
     try:
         return visible_items(user).select_related(
-            "campaign", "region", "supervising_org", "lead_unit", "problem", "supervisor_signatory",
-            "unit_signatory").get(pk=pk)
+            "campaign", "region", "supervising_org", "lead_unit", "problem", "supervision_entry",
+            "supervisor_signatory", "unit_signatory").get(pk=pk)
     except (Item.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
 

@@ -75,7 +75,12 @@ class AccountabilityForm(StyledForm):
     persons = forms.CharField(
         label="被问责人员", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="每行一人：姓名，职务，所在单位，职级（厅局级、县处级、乡科级、其他）")
-    problem_numbers = forms.CharField(label="涉及问题编号", required=False, max_length=2000)
+    problem_numbers = forms.CharField(label="涉及问题编号", required=False, max_length=2000,
+                                      help_text="只能关联您有权查看的问题，多个以逗号分隔")
+    rectification_numbers = forms.CharField(label="涉及整改事项编号", required=False, max_length=2000,
+                                            help_text="如 ZG-2026-0001，只能关联您有权查看的整改事项")
+    clue_numbers = forms.CharField(label="相关线索编号", required=False, max_length=2000,
+                                   help_text="只能关联您在办理范围内的线索")
     instrument_numbers = forms.CharField(label="相关文书字号", required=False, max_length=2000,
                                          help_text="如 青纪建〔2026〕3号，多个以逗号分隔")
 

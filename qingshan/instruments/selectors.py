@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from qingshan.access.clues import visible_clues
 from qingshan.access.instruments import (
     access_accountability,
     access_instrument,
@@ -13,6 +14,7 @@ from qingshan.access.instruments import (
     visible_instruments,
     visible_internal_notes,
 )
+from qingshan.access.rectification import visible_items
 from qingshan.audit.models import AuditEvent
 from qingshan.orgs.models import User
 
@@ -78,6 +80,29 @@ def accountability_list(*, user: User, params: Mapping[str, Any] | None = None) 
 
 def accountability_detail(*, user: User, pk: int | str) -> AccountabilityRecord:
     return access_accountability(user, pk)
+
+
+def accountability_links(*, user: User, record: AccountabilityRecord) -> dict[str, QuerySet]:
+    """The rectification items and clues behind a record, each narrowed to what `user` may see now: a clue the user
+    is blocked from is left out without a trace (no count, no placeholder)."""
+    return {
+        "rectification_items": visible_items(user).filter(pk__in=record.rectification_items.values("pk"))
+        .only("pk", "number", "title").order_by("number"),
+        "clues": visible_clues(user).filter(pk__in=record.clues.values("pk")).only("pk", "number", "summary")
+        .order_by("number"),
+    }
+
+
+def accountability_for_item(*, user: User, item_id: int) -> QuerySet[AccountabilityRecord]:
+    """The accountability records behind one rectification item that `user` may see (none for a unit)."""
+    return visible_accountability(user).filter(rectification_items=item_id).prefetch_related("persons") \
+        .order_by("-decided_on", "-id")
+
+
+def accountability_for_problem(*, user: User, problem_id: int) -> QuerySet[AccountabilityRecord]:
+    """The accountability records behind one problem that `user` may see (none for a unit)."""
+    return visible_accountability(user).filter(problems=problem_id).prefetch_related("persons") \
+        .order_by("-decided_on", "-id")
 
 
 def exposure_batches(*, user: User) -> QuerySet[ExposureBatch]:

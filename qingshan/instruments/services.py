@@ -13,8 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
+from qingshan.access.clues import visible_clues
 from qingshan.access.instruments import instrument_capacity, supervising_org_over, visible_instruments
 from qingshan.access.problems import visible_problems
+from qingshan.access.rectification import visible_items
 from qingshan.audit.services import EventSpec, record_event, record_events
 from qingshan.core.documents import render_docx
 from qingshan.core.errors import PermissionRefused, ServiceError, stated_reason
@@ -121,6 +123,19 @@ def _problems(actor: User, raw: str) -> list[Problem]:
     missing = [n for n in numbers if n not in found]
     if missing:
         raise ServiceError(f"未找到问题“{'、'.join(missing)}”，或您无权查看。", field="problem_numbers")
+    return [found[n] for n in dict.fromkeys(numbers)]
+
+
+def _named(queryset, raw: str, *, noun: str, field: str) -> list:
+    """The rows of a scoped `queryset` named by number in `raw`; a number outside it is refused by name with the same
+    words as a missing one, so a refusal never tells whether a hidden record exists."""
+    numbers = _numbers(raw)
+    if not numbers:
+        return []
+    found = {row.number: row for row in queryset.filter(number__in=numbers)}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        raise ServiceError(f"未找到{noun}“{'、'.join(missing)}”，或您无权查看。", field=field)
     return [found[n] for n in dict.fromkeys(numbers)]
 
 
@@ -525,9 +540,11 @@ def _org_region_path(org: Organisation) -> str:
 def accountability_create(*, actor: User, form: str, decided_on: dt.date, summary: str,
                           persons: Sequence[dict] = (), organisations: Iterable[Organisation] = (),
                           problem_numbers: str = "", instrument_numbers: str = "", is_joint: bool = False,
-                          joint_partners: Iterable[Organisation] = ()) -> AccountabilityRecord:
-    """登记问责: the form, the persons and organisations held accountable, and the problems and instruments behind
-    it, in one transaction with its audit event."""
+                          joint_partners: Iterable[Organisation] = (), rectification_numbers: str = "",
+                          clue_numbers: str = "") -> AccountabilityRecord:
+    """登记问责: the form, the persons and organisations held accountable, and the problems, rectification items,
+    clues and instruments behind it, in one transaction with its audit event. Each link is looked up among what the
+    actor may see (clues through the clue access module: a blocked officer cannot link, nor learn of, a clue)."""
     org = _accountability_org(actor)
     if form not in Form.values:
         raise ServiceError("请选择问责方式。", field="form")
@@ -546,6 +563,8 @@ def accountability_create(*, actor: User, form: str, decided_on: dt.date, summar
             raise ServiceError(f"{person['name']}的职级无效。", field="persons")
     with transaction.atomic():
         problems = _problems(actor, problem_numbers)
+        items = _named(visible_items(actor), rectification_numbers, noun="整改事项", field="rectification_numbers")
+        clues = _named(visible_clues(actor).exclude(number=""), clue_numbers, noun="线索", field="clue_numbers")
         numbers = [n.strip() for n in re.split(r"[,，;；\n]+", instrument_numbers or "") if n.strip()]
         instruments = list(visible_instruments(actor).filter(number__in=numbers)) if numbers else []
         missing = set(numbers) - {i.number for i in instruments}
@@ -562,10 +581,15 @@ def accountability_create(*, actor: User, form: str, decided_on: dt.date, summar
         record.joint_partners.set(partners if is_joint else [])
         record.problems.set(problems)
         record.instruments.set(instruments)
+        record.rectification_items.set(items)
+        record.clues.set(clues)
+        # Clue numbers stay out of the payload: the audit trail is read more widely than the clues are.
         record_event(object_type=RECORD_TYPE, object_id=record.pk, action=AccountabilityAction.CREATE, actor=actor,
                      actor_org=org, payload={"form": form, "persons": len(persons),
                                              "organisations": [o.name for o in organisations],
-                                             "problems": [p.number for p in problems]})
+                                             "problems": [p.number for p in problems],
+                                             "rectification_items": [i.number for i in items],
+                                             "clues": len(clues)})
         return record
 
 

@@ -231,6 +231,7 @@ def accountability_detail_view(request, pk):
         "problems": visible_problems(request.user).filter(pk__in=record.problems.values("pk")),
         "instruments": visible_instruments(request.user).filter(
             pk__in=record.instruments.values("pk")),
+        **selectors.accountability_links(user=request.user, record=record),
     })
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from qingshan.access.rectification import access_item, sees_internal, visible_items, visible_posts
+from qingshan.access.supervision import visible_rectifications as visible_supervision_entries
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import User
@@ -116,3 +117,10 @@ def item_timeline(*, user: User, item: Item) -> QuerySet[AuditEvent]:
     if not sees_internal(user):
         events = events.filter(internal=False)
     return events.exclude(action=Action.DOWNLOAD)
+
+
+def raisable_supervision_entries(*, user: User) -> QuerySet:
+    """The supervision findings (整改清单 entries of supervision reports) `user` may see that no campaign item was
+    raised from yet, newest first: the choices of 由监督发现建立整改事项."""
+    return visible_supervision_entries(user).filter(campaign_items__isnull=True).select_related(
+        "responsible_unit", "slot__org").order_by("-id")

@@ -18,6 +18,7 @@ from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.forms import StyledForm
 from qingshan.core.paging import BoundedPaginator
 from qingshan.core.uploads import content_type_for
+from qingshan.instruments.selectors import accountability_for_item
 
 from . import excel, imports, selectors, services
 from .choices import Action, Condition, Progress, State, WarningColour
@@ -31,6 +32,22 @@ ACTION_LABELS = dict(Action.choices)
 class RaiseForm(StyledForm):
     problem_number = forms.CharField(label="问题编号", max_length=20, help_text="如 QS-2026-000123")
     deadline = forms.DateField(label="整改期限", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RaiseFromEntryForm(StyledForm):
+    """由监督发现建立整改事项: a finding picked among those the officer may see (the choices are scoped)."""
+
+    entry = forms.ModelChoiceField(label="监督发现的整改清单条目", queryset=None,
+                                   error_messages={"invalid_choice": "未找到该整改清单条目，或您无权查看。"})
+    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="不填则沿用清单条目的整改期限")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, prefix="entry", **kwargs)
+        field = self.fields["entry"]
+        field.queryset = selectors.raisable_supervision_entries(user=user)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda e: (  # type: ignore[attr-defined]
+            f"{e.title}（{e.responsible_unit}，{e.slot.org}报送，期限 {e.deadline:%Y-%m-%d}）")
 
 
 def _campaign_or_404(user, pk):
@@ -103,7 +120,32 @@ def campaign_detail_view(request, pk):
         "nav": "rectification", "campaign": campaign,
         "figures": [(f, list_url(campaign=campaign.pk, kpi=f.key)) for f in figures],
         "import_form": ImportForm() if is_supervisor else None, "raise_form": raise_form,
+        "entry_form": RaiseFromEntryForm(user=request.user) if is_supervisor else None,
     })
+
+
+@login_required
+@require_POST
+def raise_from_entry_view(request, pk):
+    """由监督发现建立整改事项: a campaign item raised from a supervision finding, linked to it (and to its problem)."""
+    campaign = _campaign_or_404(request.user, pk)
+    if not profile_of(request.user).supervising:
+        raise PermissionDenied("只有纪检监察机构的工作人员可以建立整改事项。")
+    form = RaiseFromEntryForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            item = services.item_raise_from_supervision_entry(
+                actor=request.user, campaign=campaign, entry=form.cleaned_data["entry"],
+                deadline=form.cleaned_data["deadline"])
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已由监督发现建立整改事项 {item.number}。")
+            return redirect("rectification:detail", pk=item.pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("rectification:campaign", pk=campaign.pk)
 
 
 @login_required
@@ -170,6 +212,7 @@ def item_detail_view(request, pk):
                      selectors.item_timeline(user=request.user, item=item)],
         "conditions": [(value, label, ticked.get(value)) for value, label in Condition.choices],
         "sees_internal": sees_internal(request.user), "Progress": Progress,
+        "accountability": accountability_for_item(user=request.user, item_id=item.pk),
     })
 
 

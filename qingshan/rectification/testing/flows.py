@@ -67,3 +67,26 @@ def drive_to(w, state: str, *, signed: bool = True, conditions: bool = True) -> 
         Item.objects.filter(pk=item.pk).update(notice_end=dt.date(2026, 3, 1))  # the notice has run its course
         item = services.item_close(actor=w.group_staff, item=Item.objects.get(pk=item.pk), recheck_months=6)
     return Item.objects.get(pk=item.pk)
+
+
+def supervision_entry(w, *, title="排污口整治", unit=None):
+    """A bare 整改清单 entry (a supervision finding) of the stationed group's report about 市生态环境局 (the supervision
+    app's own tests build one through its services; here only the finding matters)."""
+    from django.utils import timezone
+
+    from qingshan.supervision.models import Assignment, Plan, Report, ReportSlot, SupervisionItem
+    from qingshan.supervision.models import Rectification as Entry
+
+    d = dt.date
+    plan_ = Plan.objects.create(commission=w.commission, year=2026, title="计划", region_path=w.city.path,
+                                created_by=w.officer)
+    item_ = SupervisionItem.objects.create(plan=plan_, title="事项", content="内容", office=w.office,
+                                           created_by=w.officer, period_start=d(2026, 1, 1),
+                                           period_end=d(2026, 12, 31), region_path=w.city.path)
+    assignment = Assignment.objects.create(item=item_, org=w.group, assigned_by=w.officer)
+    slot = ReportSlot.objects.create(assignment=assignment, item=item_, org=w.group, label="2026年1月",
+                                     period_start=d(2026, 1, 1), period_end=d(2026, 1, 31), due_date=d(2026, 2, 6))
+    report = Report.objects.create(slot=slot, version=1, summary="报告", submitted_by=w.group_staff,
+                                   submitted_at=timezone.now())
+    return Entry.objects.create(item=item_, slot=slot, report=report, title=title, measures="封堵",
+                                responsible_unit=unit or w.eco, deadline=d(2026, 6, 30), created_by=w.group_staff)
