@@ -130,6 +130,7 @@ def holds_supervisor_signing_office(user: User, item: Item) -> bool:
 
 
 def holds_unit_signing_office(user: User, item: Item) -> bool:
-    """Whether `user` holds now the office that signs for the unit: its principal (负责人 / 党组书记)."""
-    return any(m.organisation_id == item.lead_unit_id and m.role == Role.UNIT_HEAD
+    """Whether `user` holds now the office that signs for the unit: the lead unit's party secretary (党组书记), as
+    the dual sign-off asks; its 负责人 or a handler does not."""
+    return any(m.organisation_id == item.lead_unit_id and m.role == Role.UNIT_PARTY_SECRETARY
                for m in profile_of(user).memberships)

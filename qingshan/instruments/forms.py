@@ -24,6 +24,22 @@ class InstrumentCreateForm(StyledForm):
     cc = forms.CharField(label="抄送", max_length=200, required=False)
 
 
+class InstrumentEditForm(ActionForm):
+    """修改草稿: the draft's fields except its type (the type fixes the number series it will take)."""
+
+    level = forms.ChoiceField(label="督办等级", choices=[("", "—"), *Level.choices], required=False,
+                              help_text="仅督办函、督办单")
+    recipient = unit_field(label="主送单位")
+    title = forms.CharField(label="标题", max_length=200)
+    body = forms.CharField(label="正文", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 8}),
+                           help_text="每行一段")
+    problem_numbers = forms.CharField(label="涉及问题编号", required=False, max_length=2000,
+                                      help_text="如 QS-2026-000001，多个以逗号或空格分隔")
+    reply_deadline = forms.DateField(label="回复期限", widget=DATE)
+    rectify_deadline = forms.DateField(label="整改期限", required=False, widget=DATE)
+    cc = forms.CharField(label="抄送", max_length=200, required=False)
+
+
 class NoteForm(ActionForm):
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -16,13 +16,23 @@ from qingshan.access.instruments import (
 )
 from qingshan.access.rectification import visible_items
 from qingshan.audit.models import AuditEvent
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Region, User
 
 from . import kpis
 from .choices import Form, Kind, State
 from .models import AccountabilityRecord, DocumentBatch, ExposureBatch, Instrument, InternalNote
 
 LIST_RELATED = ("issuer", "recipient", "drafting_org")
+
+
+def _region_path(params: Mapping[str, Any]) -> str:
+    """The path of the `region` parameter (a region id, as the overview links it); "" when absent, a path nothing
+    has when unknown (an unknown region lists nothing rather than everything)."""
+    raw = str(params.get("region") or "")
+    if not raw:
+        return ""
+    region = Region.objects.filter(pk=int(raw)).only("path").first() if raw.isdigit() else None
+    return region.path if region else "/unknown-region/"
 
 
 def instrument_list(*, user: User, params: Mapping[str, Any] | None = None) -> QuerySet[Instrument]:
@@ -35,6 +45,8 @@ def instrument_list(*, user: User, params: Mapping[str, Any] | None = None) -> Q
         queryset = queryset.filter(state=state)
     if str(params.get("recipient") or "").isdigit():
         queryset = queryset.filter(recipient_id=int(params["recipient"]))
+    if path := _region_path(params):
+        queryset = queryset.filter(recipient__region__path__startswith=path)
     if (kpi := params.get("kpi")) in kpis.CONDITIONS:
         queryset = queryset.filter(kpis.CONDITIONS[kpi][0])
     if term := str(params.get("q") or "").strip():
@@ -75,6 +87,8 @@ def accountability_list(*, user: User, params: Mapping[str, Any] | None = None) 
         queryset = queryset.filter(exposure_batch_id=int(params["batch"]))
     if params.get("exposed") == "1":
         queryset = queryset.filter(exposure_batch__isnull=False)
+    if path := _region_path(params):
+        queryset = queryset.filter(region_path__startswith=path)
     return queryset.prefetch_related("persons", "organisations").order_by("-decided_on", "-id")
 
 

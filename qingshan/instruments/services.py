@@ -186,11 +186,9 @@ def number_series(kind: str, issuer_id: int) -> str:
 # ---------------------------------------------------------------- creation
 
 
-def instrument_create(*, actor: User, kind: str, recipient: Organisation, title: str, body: str,
-                      reply_deadline: dt.date, rectify_deadline: dt.date | None = None, level: str = "",
-                      cc: str = "", problem_numbers: str = "") -> Instrument:
-    """Draft an instrument (起草). The drafter's body drafts it in the name of its commission."""
-    drafting_org, issuer = issuer_for(actor)
+def _check_draft(*, drafting_org: Organisation, issuer: Organisation, kind: str, recipient: Organisation,
+                 level: str, reply_deadline: dt.date, rectify_deadline: dt.date | None) -> None:
+    """The rules a draft must meet, whether drafted or edited (a refusal names the field and changes nothing)."""
     if kind not in Kind.values:
         raise ServiceError("请选择文书类型。", field="kind")
     if recipient.kind != OrgKind.UNIT:
@@ -206,11 +204,19 @@ def instrument_create(*, actor: User, kind: str, recipient: Organisation, title:
         raise ServiceError("督办函、督办单须选择督办等级（蓝色、黄色或红色）。", field="level")
     if level and level not in Level.values:
         raise ServiceError("督办等级无效。", field="level")
-    today = _today()
-    if reply_deadline < today:
+    if reply_deadline < _today():
         raise ServiceError("回复期限不能早于今天。", field="reply_deadline")
     if rectify_deadline is not None and rectify_deadline < reply_deadline:
         raise ServiceError("整改期限不能早于回复期限。", field="rectify_deadline")
+
+
+def instrument_create(*, actor: User, kind: str, recipient: Organisation, title: str, body: str,
+                      reply_deadline: dt.date, rectify_deadline: dt.date | None = None, level: str = "",
+                      cc: str = "", problem_numbers: str = "") -> Instrument:
+    """Draft an instrument (起草). The drafter's body drafts it in the name of its commission."""
+    drafting_org, issuer = issuer_for(actor)
+    _check_draft(drafting_org=drafting_org, issuer=issuer, kind=kind, recipient=recipient, level=level,
+                 reply_deadline=reply_deadline, rectify_deadline=rectify_deadline)
     with transaction.atomic():
         problems = _problems(actor, problem_numbers)
         instrument = Instrument.objects.create(
@@ -222,6 +228,14 @@ def instrument_create(*, actor: User, kind: str, recipient: Organisation, title:
         _audit(instrument, actor=actor, org=drafting_org, action=Action.CREATE, from_state="",
                payload={"kind": kind, "recipient": recipient.name, "problems": [p.number for p in problems]})
         return instrument
+
+
+def draft_initial(instrument: Instrument) -> dict:
+    """The edit form's starting values: the draft as it stands."""
+    return {"level": instrument.level, "recipient": instrument.recipient_id, "title": instrument.title,
+            "body": instrument.body, "reply_deadline": instrument.reply_deadline,
+            "rectify_deadline": instrument.rectify_deadline, "cc": instrument.cc,
+            "problem_numbers": " ".join(instrument.problems.order_by("number").values_list("number", flat=True))}
 
 
 # ---------------------------------------------------------------- the action table's services
@@ -249,6 +263,45 @@ def instrument_issue(*, actor: User, instrument: Instrument, note: str = "") -> 
         notify(Notice(kind="instruments.issued", object_id=instrument.pk, deadline=instrument.reply_deadline,
                       user_ids=_members(instrument.recipient_id, UNIT_ROLES),
                       note=f"{instrument.get_kind_display()} {instrument.number}"))
+        return instrument
+
+
+@INSTRUMENT_ACTIONS.performs(Action.EDIT)
+def instrument_edit(*, actor: User, instrument: Instrument, recipient: Organisation, title: str, body: str,
+                    reply_deadline: dt.date, rectify_deadline: dt.date | None = None, level: str = "", cc: str = "",
+                    problem_numbers: str = "") -> Instrument:
+    """修改草稿: recipient, problems, deadlines and text of a draft, checked as at drafting, audited with what changed.
+    Once issued the instrument is on record: the table refuses the edit in every other state."""
+    with transaction.atomic():
+        instrument = _locked(instrument)
+        org = _authorise(actor, instrument, Action.EDIT)
+        _check_draft(drafting_org=instrument.drafting_org, issuer=instrument.issuer, kind=instrument.kind,
+                     recipient=recipient, level=level, reply_deadline=reply_deadline,
+                     rectify_deadline=rectify_deadline)
+        title = _require(title, "请填写标题。", "title")[:200]
+        body = _require(body, "请填写正文。", "body")
+        problems = _problems(actor, problem_numbers)
+        before = {"recipient": instrument.recipient.name, "title": instrument.title, "level": instrument.level,
+                  "reply_deadline": instrument.reply_deadline.isoformat(),
+                  "rectify_deadline": instrument.rectify_deadline.isoformat() if instrument.rectify_deadline else "",
+                  "cc": instrument.cc,
+                  "problems": sorted(instrument.problems.values_list("number", flat=True))}
+        after = {"recipient": recipient.name, "title": title, "level": level,
+                 "reply_deadline": reply_deadline.isoformat(),
+                 "rectify_deadline": rectify_deadline.isoformat() if rectify_deadline else "", "cc": (cc or "").strip(),
+                 "problems": sorted(p.number for p in problems)}
+        changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+        if body != instrument.body:
+            changed["body"] = ["（原正文）", "（新正文）"]  # the text itself stays in the instrument, not the log
+        if not changed:
+            raise ServiceError("没有修改任何内容。")
+        instrument.recipient, instrument.title, instrument.body, instrument.level = recipient, title, body, level
+        instrument.reply_deadline, instrument.rectify_deadline = reply_deadline, rectify_deadline
+        instrument.cc = after["cc"]
+        instrument.save()
+        instrument.problems.set(problems)
+        _audit(instrument, actor=actor, org=org, action=Action.EDIT, from_state=instrument.state,
+               payload={"changed": changed})
         return instrument
 
 

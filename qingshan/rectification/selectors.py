@@ -10,7 +10,7 @@ from qingshan.access.rectification import access_item, sees_internal, visible_it
 from qingshan.access.supervision import visible_rectifications as visible_supervision_entries
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Region, User
 
 from .choices import ACCEPTANCE_STATES, APPLICABLE_PROGRESS, OPEN_STATES, Action, State, WarningColour
 from .models import Campaign, Item, Post, PostFile
@@ -24,6 +24,14 @@ LIST_FIELDS = ("id", "number", "title", "deadline", "state", "progress", "warnin
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+def _as_of(params: Mapping[str, str]) -> dt.date:
+    """The day the KPI conditions are judged on: `as_of` (an ISO date, as the overview links it) or today."""
+    try:
+        return dt.date.fromisoformat(params.get("as_of") or "")
+    except ValueError:
+        return _today()
 
 
 # KPI conditions (domain §10): each figure links to the list it counts.
@@ -87,7 +95,10 @@ def item_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySe
         items = items.filter(warning=params["warning"], state__in=OPEN_STATES)
     if params.get("lead_unit", "").isdigit():
         items = items.filter(lead_unit_id=int(params["lead_unit"]))
-    kpi = kpi_conditions(_today()).get(params.get("kpi", ""))
+    if params.get("region", "").isdigit():
+        region = Region.objects.filter(pk=int(params["region"])).only("path").first()
+        items = items.filter(region_path__startswith=region.path) if region else items.none()
+    kpi = kpi_conditions(_as_of(params)).get(params.get("kpi", ""))
     if kpi is not None:
         items = items.filter(kpi[0])
     text = (params.get("q") or "").strip()

@@ -510,7 +510,7 @@ def item_site_check(*, actor: User, item: Item, note: str, supervisor_signatory:
             raise ServiceError(f"{supervisor_signatory}不是{item.supervising_org}的负责人，不能作为督导方签字人。",
                                field="supervisor_signatory")
         if not holds_unit_signing_office(unit_signatory, item):
-            raise ServiceError(f"{unit_signatory}不是{item.lead_unit}的负责人，不能作为责任单位签字人。",
+            raise ServiceError(f"{unit_signatory}不是{item.lead_unit}的党组书记，不能作为责任单位签字人。",
                                field="unit_signatory")
         from_state = item.state
         _move(item, Action.SITE_CHECK)
