@@ -5,11 +5,13 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
@@ -126,7 +128,7 @@ def _problems(actor: User, raw: str) -> list[Problem]:
     return [found[n] for n in dict.fromkeys(numbers)]
 
 
-def _named(queryset, raw: str, *, noun: str, field: str) -> list:
+def _named(queryset: QuerySet[Any], raw: str, *, noun: str, field: str) -> list[Any]:
     """The rows of a scoped `queryset` named by number in `raw`; a number outside it is refused by name with the same
     words as a missing one, so a refusal never tells whether a hidden record exists."""
     numbers = _numbers(raw)
@@ -281,6 +283,7 @@ def instrument_edit(*, actor: User, instrument: Instrument, recipient: Organisat
         title = _require(title, "请填写标题。", "title")[:200]
         body = _require(body, "请填写正文。", "body")
         problems = _problems(actor, problem_numbers)
+        cc = (cc or "").strip()
         before = {"recipient": instrument.recipient.name, "title": instrument.title, "level": instrument.level,
                   "reply_deadline": instrument.reply_deadline.isoformat(),
                   "rectify_deadline": instrument.rectify_deadline.isoformat() if instrument.rectify_deadline else "",
@@ -288,7 +291,7 @@ def instrument_edit(*, actor: User, instrument: Instrument, recipient: Organisat
                   "problems": sorted(instrument.problems.values_list("number", flat=True))}
         after = {"recipient": recipient.name, "title": title, "level": level,
                  "reply_deadline": reply_deadline.isoformat(),
-                 "rectify_deadline": rectify_deadline.isoformat() if rectify_deadline else "", "cc": (cc or "").strip(),
+                 "rectify_deadline": rectify_deadline.isoformat() if rectify_deadline else "", "cc": cc,
                  "problems": sorted(p.number for p in problems)}
         changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
         if body != instrument.body:
@@ -297,7 +300,7 @@ def instrument_edit(*, actor: User, instrument: Instrument, recipient: Organisat
             raise ServiceError("没有修改任何内容。")
         instrument.recipient, instrument.title, instrument.body, instrument.level = recipient, title, body, level
         instrument.reply_deadline, instrument.rectify_deadline = reply_deadline, rectify_deadline
-        instrument.cc = after["cc"]
+        instrument.cc = cc
         instrument.save()
         instrument.problems.set(problems)
         _audit(instrument, actor=actor, org=org, action=Action.EDIT, from_state=instrument.state,
