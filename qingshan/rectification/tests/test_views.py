@@ -202,3 +202,16 @@ def test_a_finding_the_officer_may_not_see_cannot_be_raised_and_a_unit_cannot_ra
     with pytest.raises(services.ServiceError, match="无权查看"):
         services.item_raise_from_supervision_entry(actor=rw.district_staff, campaign=rw.campaign, entry=entry)
     assert not Item.objects.filter(supervision_entry=entry).exists()
+
+
+def test_the_list_links_each_row_to_its_page_and_counts_up_to_its_bound(rw, client, monkeypatch):
+    from qingshan.rectification import views
+
+    items = [new_item(rw, title=f"事项{n}") for n in range(3)]
+    client.force_login(rw.officer)
+    page = client.get(reverse("rectification:list")).content.decode()
+    for item in items:
+        assert f'href="{reverse("rectification:detail", args=[item.pk])}"' in page
+    assert "共 3 条" in page
+    monkeypatch.setattr(views, "LIST_COUNT_BOUND", 2)
+    assert "共 2+ 条" in client.get(reverse("rectification:list")).content.decode()
