@@ -8,7 +8,9 @@ then VACUUM ANALYZE. Each run times --requests requests per page after one warm-
 test client (server time: routing, middleware, session, the scoped query, the paginator, the template):
   * baseline: /bench/minimal/ (same middleware, session and user lookup, a trivial response);
   * the list as the city office (sees every item), first page and a filtered page (红牌), and as a unit handler
-    (its own items only).
+    (its own items only);
+  * the list filtered to nothing by an indexed filter: the page's frame alone (navigation, reminder badge,
+    layout), which every page of the app pays; and a keyword search that matches nothing (no index: a full read).
 Prints per page the median of the run medians, their range, p95 over all requests, and the ratio of the median to
 the baseline's.
 """
@@ -114,7 +116,12 @@ def main() -> None:
     pages = [("基线：最小视图", officer, "/bench/minimal/"),
              ("整改清单（市纪委部室，全部）", officer, "/rectification/items/"),
              ("整改清单（市纪委部室，红牌筛选）", officer, "/rectification/items/?warning=red"),
-             ("整改清单（责任单位经办人）", unit, "/rectification/items/")]
+             ("整改清单（责任单位经办人）", unit, "/rectification/items/"),
+             # The same page with no row through an indexed filter: what every page of the app costs (navigation,
+             # reminder badge, layout) …
+             ("整改清单（无结果：页面框架）", officer, "/rectification/items/?lead_unit=0"),
+             # … and a keyword that matches nothing: `icontains` has no index, so it reads every visible item.
+             ("整改清单（关键词无命中）", officer, "/rectification/items/?q=无此事项")]
     samples: dict[str, list[float]] = {label: [] for label, _, _ in pages}
     medians: dict[str, list[float]] = {label: [] for label, _, _ in pages}
     load = os.getloadavg()

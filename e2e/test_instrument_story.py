@@ -1,5 +1,6 @@
-"""Issue 12 (instruments): an instrument drafted, issued with its number, generated as a Word file, replied to by
-the unit with its written reply, accepted and followed up, as users click through it in a real browser."""
+"""Issue 12 (instruments): an instrument drafted and corrected, issued with its number, generated as a Word file,
+replied to by the unit with its written reply, accepted and followed up, as users click through it in a real
+browser."""
 import datetime as dt
 
 import pytest
@@ -63,9 +64,15 @@ def test_an_instrument_is_issued_replied_to_and_followed_up(world, login, live_s
     page.fill("#id_rectify_deadline", (today + dt.timedelta(days=40)).isoformat())
     page.click("button:has-text('保存草稿')")
     expect(page.locator("#instrument-state")).to_have_text("草稿")
+    # Before issue the draft is corrected (its title and reply deadline); the form starts from the draft.
+    act(page, "edit", {"#id_title": "关于加强青山河入河排污口监管的纪检监察建议书",
+                       "#id_reply_deadline": (today + dt.timedelta(days=12)).isoformat()})
+    expect(page.locator("h1")).to_contain_text("青山河入河排污口")
+    expect(page.locator("#instrument-state")).to_have_text("草稿")
     act(page, "issue")
     expect(page.locator("#instrument-state")).to_have_text("已印发待回复")
     expect(page.locator("#instrument-number")).to_have_text("青纪建〔2026〕1号")
+    expect(page.locator('[data-action="edit"]')).to_have_count(0)  # issued: on record, no more edits
 
     # Its Word file is generated in the background and offered for download.
     act(page, "generate")

@@ -1,7 +1,7 @@
 """The rectification story of issue 12 in a real browser: the office imports a 督察反馈 item from Excel (run by the
 worker), the unit plans it backwards by month, the group keeps a site-check diary with a photo, the unit reports it
-done and applies, the group checks on site naming both signatories, the group head and the bureau's head each sign
-in person with their password (a handler is refused), the result is publicly noticed, the five 销号 conditions are
+done and applies, the group checks on site naming both signatories, the group head and the bureau's 党组书记 each
+sign in person with their password (a handler is refused), the result is publicly noticed, the five 销号 conditions are
 ticked, the item is 销号 after the notice, and the 回头看 confirms it."""
 import datetime as dt
 import io
@@ -105,7 +105,7 @@ def test_imported_planned_checked_signed_noticed_closed_and_rechecked(clock, log
     _do(page, "site_check")
     page.fill("#id_note", "现场核查，修复到位，监测达标。")
     page.select_option("#id_supervisor_signatory", label="赵组长")
-    page.select_option("#id_unit_signatory", label="钱局长")
+    page.select_option("#id_unit_signatory", label="周书记")
     _submit(page)
     expect(page.locator("#item-state")).to_have_text("待双签")
 
@@ -113,14 +113,14 @@ def test_imported_planned_checked_signed_noticed_closed_and_rechecked(clock, log
     page = login("eco_handler")
     page.goto(f"{base}/rectification/items/{item.pk}/")
     expect(page.locator("#do-sign_unit")).to_have_count(0)
-    for username, code in (("group_head", "sign_supervisor"), ("eco_head", "sign_unit")):
+    for username, code in (("group_head", "sign_supervisor"), ("eco_secretary", "sign_unit")):
         page = login(username)
         page.goto(f"{base}/rectification/items/{item.pk}/")
         _do(page, code)
         page.fill("#id_password", "Qingshan#2026")
         _submit(page)
     expect(page.locator("#sign-supervisor")).to_contain_text("赵组长：已于")
-    expect(page.locator("#sign-unit")).to_contain_text("钱局长：已于")
+    expect(page.locator("#sign-unit")).to_contain_text("周书记：已于")
 
     # 公示 for five working days, the five conditions ticked with evidence.
     page = login("group_staff")

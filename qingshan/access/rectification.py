@@ -49,8 +49,8 @@ def access_item(user: User, pk: int | str) -> Item:
     """The item `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
     try:
         return visible_items(user).select_related(
-            "campaign", "region", "supervising_org", "lead_unit", "problem", "supervisor_signatory",
-            "unit_signatory").get(pk=pk)
+            "campaign", "region", "supervising_org", "lead_unit", "problem", "supervision_entry",
+            "supervisor_signatory", "unit_signatory").get(pk=pk)
     except (Item.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
 
@@ -130,6 +130,7 @@ def holds_supervisor_signing_office(user: User, item: Item) -> bool:
 
 
 def holds_unit_signing_office(user: User, item: Item) -> bool:
-    """Whether `user` holds now the office that signs for the unit: its principal (负责人 / 党组书记)."""
-    return any(m.organisation_id == item.lead_unit_id and m.role == Role.UNIT_HEAD
+    """Whether `user` holds now the office that signs for the unit: the lead unit's party secretary (党组书记), as
+    the dual sign-off asks; its 负责人 or a handler does not."""
+    return any(m.organisation_id == item.lead_unit_id and m.role == Role.UNIT_PARTY_SECRETARY
                for m in profile_of(user).memberships)

@@ -60,3 +60,15 @@ class Measure(Protocol):
         For a rate, `part` chooses the numerator's or the denominator's list.
         """
         ...
+
+
+def district_path(field: str = "region_path"):
+    """An expression cutting a region path `field` after its second segment: the district's path, or the city's own
+    for city-level rows ("/3399/339901/33990101/" → "/3399/339901/", "/3399/" → "/3399/"), for grouping a measure
+    by district in one query."""
+    from django.db.models import Value as V
+    from django.db.models.functions import StrIndex, Substr
+
+    end_city = StrIndex(Substr(field, 2), V("/"))
+    end_district = StrIndex(Substr(field, end_city + 2), V("/"))
+    return Substr(field, 1, end_city + 1 + end_district)

@@ -158,6 +158,7 @@ class City:
     category_weights: list[float]
     staff: dict[int, list[User]] = field(default_factory=dict)  # supervising org pk → staff
     heads: dict[int, User] = field(default_factory=dict)  # supervising org / unit pk → head
+    secretaries: dict[int, User] = field(default_factory=dict)  # unit pk → 党组书记 (signs rectification acceptance)
     handlers: dict[int, list[User]] = field(default_factory=dict)  # unit pk → handlers
     logins: list[tuple[str, str]] = field(default_factory=list)  # (role label, username), in table order
     users: dict[str, User] = field(default_factory=dict)  # username → user
@@ -269,6 +270,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("区县纪委监委负责人", "district_head", Role.DISTRICT_HEAD),
     ("责任单位经办人", "eco_handler", Role.UNIT_HANDLER),
     ("责任单位负责人", "eco_head", Role.UNIT_HEAD),
+    ("责任单位党组书记", "eco_secretary", Role.UNIT_PARTY_SECRETARY),
     ("区县责任单位经办人", "lvshui_eco", Role.UNIT_HANDLER),
     ("协作单位工作人员", "partner", Role.PARTNER_STAFF),
     ("只读领导", "readonly", Role.READONLY_LEADER),
@@ -297,6 +299,7 @@ def _create_people(city: City, rng: random.Random) -> None:
         "xinfang": city.offices["xinfang"], "anguan": city.offices["anguan"], "group_staff": city.groups[0],
         "group_head": city.groups[0], "district_staff": lvshui.commission, "district_head": lvshui.commission,
         "eco_handler": city.city_units["eco"], "eco_head": city.city_units["eco"],
+        "eco_secretary": city.city_units["eco"],
         "lvshui_eco": lvshui.bureaus["eco"], "partner": city.partners[0], "readonly": city.commission,
         "clue_blocked": city.offices["xinfang"],
     }
@@ -324,15 +327,16 @@ def _create_people(city: City, rng: random.Random) -> None:
         supervising(d.commission, Role.DISTRICT_STAFF, Role.DISTRICT_HEAD, rng.randint(3, 5),
                     demo["district_staff"] if d is lvshui else None, demo["district_head"] if d is lvshui else None)
 
-    def unit(org, handler_count, demo_handler=None, demo_head=None):
+    def unit(org, handler_count, demo_handler=None, demo_head=None, demo_secretary=None):
         pool = [demo_handler] if demo_handler else []
         pool += [person(org, Role.UNIT_HANDLER) for _ in range(handler_count - len(pool))]
         city.handlers[org.pk] = pool
         city.heads[org.pk] = demo_head or person(org, Role.UNIT_HEAD)
+        city.secretaries[org.pk] = demo_secretary or person(org, Role.UNIT_PARTY_SECRETARY)
 
     for key, org in city.city_units.items():
         unit(org, rng.randint(1, 3) if key != "eco" else 3, demo["eco_handler"] if key == "eco" else None,
-             demo["eco_head"] if key == "eco" else None)
+             demo["eco_head"] if key == "eco" else None, demo["eco_secretary"] if key == "eco" else None)
     for d in city.districts:
         unit(d.government, 1)
         for key, org in d.bureaus.items():

@@ -24,6 +24,22 @@ class InstrumentCreateForm(StyledForm):
     cc = forms.CharField(label="抄送", max_length=200, required=False)
 
 
+class InstrumentEditForm(ActionForm):
+    """修改草稿: the draft's fields except its type (the type fixes the number series it will take)."""
+
+    level = forms.ChoiceField(label="督办等级", choices=[("", "—"), *Level.choices], required=False,
+                              help_text="仅督办函、督办单")
+    recipient = unit_field(label="主送单位")
+    title = forms.CharField(label="标题", max_length=200)
+    body = forms.CharField(label="正文", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 8}),
+                           help_text="每行一段")
+    problem_numbers = forms.CharField(label="涉及问题编号", required=False, max_length=2000,
+                                      help_text="如 QS-2026-000001，多个以逗号或空格分隔")
+    reply_deadline = forms.DateField(label="回复期限", widget=DATE)
+    rectify_deadline = forms.DateField(label="整改期限", required=False, widget=DATE)
+    cc = forms.CharField(label="抄送", max_length=200, required=False)
+
+
 class NoteForm(ActionForm):
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -75,7 +91,12 @@ class AccountabilityForm(StyledForm):
     persons = forms.CharField(
         label="被问责人员", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
         help_text="每行一人：姓名，职务，所在单位，职级（厅局级、县处级、乡科级、其他）")
-    problem_numbers = forms.CharField(label="涉及问题编号", required=False, max_length=2000)
+    problem_numbers = forms.CharField(label="涉及问题编号", required=False, max_length=2000,
+                                      help_text="只能关联您有权查看的问题，多个以逗号分隔")
+    rectification_numbers = forms.CharField(label="涉及整改事项编号", required=False, max_length=2000,
+                                            help_text="如 ZG-2026-0001，只能关联您有权查看的整改事项")
+    clue_numbers = forms.CharField(label="相关线索编号", required=False, max_length=2000,
+                                   help_text="只能关联您在办理范围内的线索")
     instrument_numbers = forms.CharField(label="相关文书字号", required=False, max_length=2000,
                                          help_text="如 青纪建〔2026〕3号，多个以逗号分隔")
 

@@ -8,8 +8,10 @@ from .choices import ISSUED_STATES, Form, State
 CONDITIONS: dict[str, tuple[Q, str]] = {
     "issued": (Q(issued_at__isnull=False), "已印发"),
     "awaiting": (Q(state__in=[State.ISSUED, State.RETURNED]), "待回复"),
+    "replied": (Q(replied_on_time__isnull=False), "已回复"),
     "replied_on_time": (Q(replied_on_time=True), "按期回复"),
     "replied_late": (Q(replied_on_time=False), "逾期回复"),
+    "assessed": (Q(rectified__isnull=False), "已评定整改结果"),
     "rectified": (Q(rectified=True), "整改到位"),
     "voided": (Q(state=State.VOIDED), "已作废"),
 }

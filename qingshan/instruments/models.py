@@ -219,8 +219,8 @@ class ExposureBatch(models.Model):
 
 
 class AccountabilityRecord(models.Model):
-    """One decision holding people and/or organisations accountable, linked to the problems and instruments behind
-    it. Rectifications and clues are linked later (their apps are being built at the same time)."""
+    """One decision holding people and/or organisations accountable, linked to the problems, rectification items,
+    clues and instruments behind it. Clue links are shown only through the clue access module (the hard block)."""
 
     form = models.CharField("问责方式", max_length=30, choices=Form.choices, db_index=True)
     is_joint = models.BooleanField("联合约谈", default=False)
@@ -236,6 +236,9 @@ class AccountabilityRecord(models.Model):
     problems = models.ManyToManyField("problems.Problem", verbose_name="涉及问题", blank=True, related_name="+")
     instruments = models.ManyToManyField(Instrument, verbose_name="相关文书", blank=True,
                                          related_name="accountability_records")
+    rectification_items = models.ManyToManyField("rectification.Item", verbose_name="涉及整改事项", blank=True,
+                                                 related_name="accountability_records")
+    clues = models.ManyToManyField("clues.Clue", verbose_name="相关线索", blank=True, related_name="+")
     exposure_batch = models.ForeignKey(ExposureBatch, verbose_name="通报曝光批次", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="records")
     person_count = models.PositiveIntegerField("人次", default=0, help_text="被问责人员数，随人员登记保存")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from qingshan.access.clues import visible_clues
 from qingshan.access.instruments import (
     access_accountability,
     access_instrument,
@@ -13,14 +14,25 @@ from qingshan.access.instruments import (
     visible_instruments,
     visible_internal_notes,
 )
+from qingshan.access.rectification import visible_items
 from qingshan.audit.models import AuditEvent
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Region, User
 
 from . import kpis
 from .choices import Form, Kind, State
 from .models import AccountabilityRecord, DocumentBatch, ExposureBatch, Instrument, InternalNote
 
 LIST_RELATED = ("issuer", "recipient", "drafting_org")
+
+
+def _region_path(params: Mapping[str, Any]) -> str:
+    """The path of the `region` parameter (a region id, as the overview links it); "" when absent, a path nothing
+    has when unknown (an unknown region lists nothing rather than everything)."""
+    raw = str(params.get("region") or "")
+    if not raw:
+        return ""
+    region = Region.objects.filter(pk=int(raw)).only("path").first() if raw.isdigit() else None
+    return region.path if region else "/unknown-region/"
 
 
 def instrument_list(*, user: User, params: Mapping[str, Any] | None = None) -> QuerySet[Instrument]:
@@ -33,6 +45,8 @@ def instrument_list(*, user: User, params: Mapping[str, Any] | None = None) -> Q
         queryset = queryset.filter(state=state)
     if str(params.get("recipient") or "").isdigit():
         queryset = queryset.filter(recipient_id=int(params["recipient"]))
+    if path := _region_path(params):
+        queryset = queryset.filter(recipient__region__path__startswith=path)
     if (kpi := params.get("kpi")) in kpis.CONDITIONS:
         queryset = queryset.filter(kpis.CONDITIONS[kpi][0])
     if term := str(params.get("q") or "").strip():
@@ -73,11 +87,36 @@ def accountability_list(*, user: User, params: Mapping[str, Any] | None = None) 
         queryset = queryset.filter(exposure_batch_id=int(params["batch"]))
     if params.get("exposed") == "1":
         queryset = queryset.filter(exposure_batch__isnull=False)
+    if path := _region_path(params):
+        queryset = queryset.filter(region_path__startswith=path)
     return queryset.prefetch_related("persons", "organisations").order_by("-decided_on", "-id")
 
 
 def accountability_detail(*, user: User, pk: int | str) -> AccountabilityRecord:
     return access_accountability(user, pk)
+
+
+def accountability_links(*, user: User, record: AccountabilityRecord) -> dict[str, QuerySet]:
+    """The rectification items and clues behind a record, each narrowed to what `user` may see now: a clue the user
+    is blocked from is left out without a trace (no count, no placeholder)."""
+    return {
+        "rectification_items": visible_items(user).filter(pk__in=record.rectification_items.values("pk"))
+        .only("pk", "number", "title").order_by("number"),
+        "clues": visible_clues(user).filter(pk__in=record.clues.values("pk")).only("pk", "number", "summary")
+        .order_by("number"),
+    }
+
+
+def accountability_for_item(*, user: User, item_id: int) -> QuerySet[AccountabilityRecord]:
+    """The accountability records behind one rectification item that `user` may see (none for a unit)."""
+    return visible_accountability(user).filter(rectification_items=item_id).prefetch_related("persons") \
+        .order_by("-decided_on", "-id")
+
+
+def accountability_for_problem(*, user: User, problem_id: int) -> QuerySet[AccountabilityRecord]:
+    """The accountability records behind one problem that `user` may see (none for a unit)."""
+    return visible_accountability(user).filter(problems=problem_id).prefetch_related("persons") \
+        .order_by("-decided_on", "-id")
 
 
 def exposure_batches(*, user: User) -> QuerySet[ExposureBatch]:

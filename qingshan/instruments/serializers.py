@@ -2,6 +2,8 @@
 from rest_framework import serializers
 
 from qingshan.api.errors import ErrorOutput as ErrorOutput  # re-exported for the schema
+from qingshan.orgs.choices import OrgKind
+from qingshan.orgs.models import Organisation
 
 from .choices import FollowUpKind, Kind, Level
 from .models import FollowUp, Instrument
@@ -11,6 +13,18 @@ class InstrumentCreateInput(serializers.Serializer):
     kind = serializers.CharField(label="文书类型", help_text="、".join(f"{v}（{lbl}）" for v, lbl in Kind.choices))
     level = serializers.ChoiceField(label="督办等级", choices=Level.choices, required=False, default="")
     recipient_id = serializers.IntegerField(label="主送单位")
+    title = serializers.CharField(label="标题", max_length=200)
+    body = serializers.CharField(label="正文", max_length=10_000)
+    problem_numbers = serializers.CharField(label="涉及问题编号", required=False, default="", allow_blank=True)
+    reply_deadline = serializers.DateField(label="回复期限")
+    rectify_deadline = serializers.DateField(label="整改期限", required=False, allow_null=True, default=None)
+    cc = serializers.CharField(label="抄送", max_length=200, required=False, default="", allow_blank=True)
+
+
+class InstrumentEditInput(serializers.Serializer):
+    level = serializers.ChoiceField(label="督办等级", choices=Level.choices, required=False, default="")
+    recipient = serializers.PrimaryKeyRelatedField(label="主送单位", queryset=Organisation.objects.filter(
+        kind=OrgKind.UNIT))
     title = serializers.CharField(label="标题", max_length=200)
     body = serializers.CharField(label="正文", max_length=10_000)
     problem_numbers = serializers.CharField(label="涉及问题编号", required=False, default="", allow_blank=True)

@@ -5,16 +5,20 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
+from qingshan.access.clues import visible_clues
 from qingshan.access.instruments import instrument_capacity, supervising_org_over, visible_instruments
 from qingshan.access.problems import visible_problems
+from qingshan.access.rectification import visible_items
 from qingshan.audit.services import EventSpec, record_event, record_events
 from qingshan.core.documents import render_docx
 from qingshan.core.errors import PermissionRefused, ServiceError, stated_reason
@@ -124,6 +128,19 @@ def _problems(actor: User, raw: str) -> list[Problem]:
     return [found[n] for n in dict.fromkeys(numbers)]
 
 
+def _named(queryset: QuerySet[Any], raw: str, *, noun: str, field: str) -> list[Any]:
+    """The rows of a scoped `queryset` named by number in `raw`; a number outside it is refused by name with the same
+    words as a missing one, so a refusal never tells whether a hidden record exists."""
+    numbers = _numbers(raw)
+    if not numbers:
+        return []
+    found = {row.number: row for row in queryset.filter(number__in=numbers)}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        raise ServiceError(f"未找到{noun}“{'、'.join(missing)}”，或您无权查看。", field=field)
+    return [found[n] for n in dict.fromkeys(numbers)]
+
+
 def _members(org_id: int, roles: Iterable[str]) -> list[int]:
     return list(Membership.objects.filter(organisation_id=org_id, role__in=roles, is_active=True,
                                           user__is_active=True).values_list("user_id", flat=True))
@@ -171,11 +188,9 @@ def number_series(kind: str, issuer_id: int) -> str:
 # ---------------------------------------------------------------- creation
 
 
-def instrument_create(*, actor: User, kind: str, recipient: Organisation, title: str, body: str,
-                      reply_deadline: dt.date, rectify_deadline: dt.date | None = None, level: str = "",
-                      cc: str = "", problem_numbers: str = "") -> Instrument:
-    """Draft an instrument (起草). The drafter's body drafts it in the name of its commission."""
-    drafting_org, issuer = issuer_for(actor)
+def _check_draft(*, drafting_org: Organisation, issuer: Organisation, kind: str, recipient: Organisation,
+                 level: str, reply_deadline: dt.date, rectify_deadline: dt.date | None) -> None:
+    """The rules a draft must meet, whether drafted or edited (a refusal names the field and changes nothing)."""
     if kind not in Kind.values:
         raise ServiceError("请选择文书类型。", field="kind")
     if recipient.kind != OrgKind.UNIT:
@@ -191,11 +206,19 @@ def instrument_create(*, actor: User, kind: str, recipient: Organisation, title:
         raise ServiceError("督办函、督办单须选择督办等级（蓝色、黄色或红色）。", field="level")
     if level and level not in Level.values:
         raise ServiceError("督办等级无效。", field="level")
-    today = _today()
-    if reply_deadline < today:
+    if reply_deadline < _today():
         raise ServiceError("回复期限不能早于今天。", field="reply_deadline")
     if rectify_deadline is not None and rectify_deadline < reply_deadline:
         raise ServiceError("整改期限不能早于回复期限。", field="rectify_deadline")
+
+
+def instrument_create(*, actor: User, kind: str, recipient: Organisation, title: str, body: str,
+                      reply_deadline: dt.date, rectify_deadline: dt.date | None = None, level: str = "",
+                      cc: str = "", problem_numbers: str = "") -> Instrument:
+    """Draft an instrument (起草). The drafter's body drafts it in the name of its commission."""
+    drafting_org, issuer = issuer_for(actor)
+    _check_draft(drafting_org=drafting_org, issuer=issuer, kind=kind, recipient=recipient, level=level,
+                 reply_deadline=reply_deadline, rectify_deadline=rectify_deadline)
     with transaction.atomic():
         problems = _problems(actor, problem_numbers)
         instrument = Instrument.objects.create(
@@ -207,6 +230,14 @@ def instrument_create(*, actor: User, kind: str, recipient: Organisation, title:
         _audit(instrument, actor=actor, org=drafting_org, action=Action.CREATE, from_state="",
                payload={"kind": kind, "recipient": recipient.name, "problems": [p.number for p in problems]})
         return instrument
+
+
+def draft_initial(instrument: Instrument) -> dict:
+    """The edit form's starting values: the draft as it stands."""
+    return {"level": instrument.level, "recipient": instrument.recipient_id, "title": instrument.title,
+            "body": instrument.body, "reply_deadline": instrument.reply_deadline,
+            "rectify_deadline": instrument.rectify_deadline, "cc": instrument.cc,
+            "problem_numbers": " ".join(instrument.problems.order_by("number").values_list("number", flat=True))}
 
 
 # ---------------------------------------------------------------- the action table's services
@@ -234,6 +265,46 @@ def instrument_issue(*, actor: User, instrument: Instrument, note: str = "") -> 
         notify(Notice(kind="instruments.issued", object_id=instrument.pk, deadline=instrument.reply_deadline,
                       user_ids=_members(instrument.recipient_id, UNIT_ROLES),
                       note=f"{instrument.get_kind_display()} {instrument.number}"))
+        return instrument
+
+
+@INSTRUMENT_ACTIONS.performs(Action.EDIT)
+def instrument_edit(*, actor: User, instrument: Instrument, recipient: Organisation, title: str, body: str,
+                    reply_deadline: dt.date, rectify_deadline: dt.date | None = None, level: str = "", cc: str = "",
+                    problem_numbers: str = "") -> Instrument:
+    """修改草稿: recipient, problems, deadlines and text of a draft, checked as at drafting, audited with what changed.
+    Once issued the instrument is on record: the table refuses the edit in every other state."""
+    with transaction.atomic():
+        instrument = _locked(instrument)
+        org = _authorise(actor, instrument, Action.EDIT)
+        _check_draft(drafting_org=instrument.drafting_org, issuer=instrument.issuer, kind=instrument.kind,
+                     recipient=recipient, level=level, reply_deadline=reply_deadline,
+                     rectify_deadline=rectify_deadline)
+        title = _require(title, "请填写标题。", "title")[:200]
+        body = _require(body, "请填写正文。", "body")
+        problems = _problems(actor, problem_numbers)
+        cc = (cc or "").strip()
+        before = {"recipient": instrument.recipient.name, "title": instrument.title, "level": instrument.level,
+                  "reply_deadline": instrument.reply_deadline.isoformat(),
+                  "rectify_deadline": instrument.rectify_deadline.isoformat() if instrument.rectify_deadline else "",
+                  "cc": instrument.cc,
+                  "problems": sorted(instrument.problems.values_list("number", flat=True))}
+        after = {"recipient": recipient.name, "title": title, "level": level,
+                 "reply_deadline": reply_deadline.isoformat(),
+                 "rectify_deadline": rectify_deadline.isoformat() if rectify_deadline else "", "cc": cc,
+                 "problems": sorted(p.number for p in problems)}
+        changed = {key: [before[key], after[key]] for key in before if before[key] != after[key]}
+        if body != instrument.body:
+            changed["body"] = ["（原正文）", "（新正文）"]  # the text itself stays in the instrument, not the log
+        if not changed:
+            raise ServiceError("没有修改任何内容。")
+        instrument.recipient, instrument.title, instrument.body, instrument.level = recipient, title, body, level
+        instrument.reply_deadline, instrument.rectify_deadline = reply_deadline, rectify_deadline
+        instrument.cc = cc
+        instrument.save()
+        instrument.problems.set(problems)
+        _audit(instrument, actor=actor, org=org, action=Action.EDIT, from_state=instrument.state,
+               payload={"changed": changed})
         return instrument
 
 
@@ -525,9 +596,11 @@ def _org_region_path(org: Organisation) -> str:
 def accountability_create(*, actor: User, form: str, decided_on: dt.date, summary: str,
                           persons: Sequence[dict] = (), organisations: Iterable[Organisation] = (),
                           problem_numbers: str = "", instrument_numbers: str = "", is_joint: bool = False,
-                          joint_partners: Iterable[Organisation] = ()) -> AccountabilityRecord:
-    """登记问责: the form, the persons and organisations held accountable, and the problems and instruments behind
-    it, in one transaction with its audit event."""
+                          joint_partners: Iterable[Organisation] = (), rectification_numbers: str = "",
+                          clue_numbers: str = "") -> AccountabilityRecord:
+    """登记问责: the form, the persons and organisations held accountable, and the problems, rectification items,
+    clues and instruments behind it, in one transaction with its audit event. Each link is looked up among what the
+    actor may see (clues through the clue access module: a blocked officer cannot link, nor learn of, a clue)."""
     org = _accountability_org(actor)
     if form not in Form.values:
         raise ServiceError("请选择问责方式。", field="form")
@@ -546,6 +619,8 @@ def accountability_create(*, actor: User, form: str, decided_on: dt.date, summar
             raise ServiceError(f"{person['name']}的职级无效。", field="persons")
     with transaction.atomic():
         problems = _problems(actor, problem_numbers)
+        items = _named(visible_items(actor), rectification_numbers, noun="整改事项", field="rectification_numbers")
+        clues = _named(visible_clues(actor).exclude(number=""), clue_numbers, noun="线索", field="clue_numbers")
         numbers = [n.strip() for n in re.split(r"[,，;；\n]+", instrument_numbers or "") if n.strip()]
         instruments = list(visible_instruments(actor).filter(number__in=numbers)) if numbers else []
         missing = set(numbers) - {i.number for i in instruments}
@@ -562,10 +637,15 @@ def accountability_create(*, actor: User, form: str, decided_on: dt.date, summar
         record.joint_partners.set(partners if is_joint else [])
         record.problems.set(problems)
         record.instruments.set(instruments)
+        record.rectification_items.set(items)
+        record.clues.set(clues)
+        # Clue numbers stay out of the payload: the audit trail is read more widely than the clues are.
         record_event(object_type=RECORD_TYPE, object_id=record.pk, action=AccountabilityAction.CREATE, actor=actor,
                      actor_org=org, payload={"form": form, "persons": len(persons),
                                              "organisations": [o.name for o in organisations],
-                                             "problems": [p.number for p in problems]})
+                                             "problems": [p.number for p in problems],
+                                             "rectification_items": [i.number for i in items],
+                                             "clues": len(clues)})
         return record
 
 

@@ -24,6 +24,8 @@ INSTRUMENT_ACTIONS = ActionTable(
     object_type="instruments.instrument", noun="文书", target="instrument", services="qingshan.instruments.services",
     state_labels=MappingProxyType(dict(State.choices)),
     rules=[
+        _rule(Action.EDIT, {State.DRAFT}, ISSUER, form=f.InstrumentEditForm, api_input=s.InstrumentEditInput,
+              refused="文书已签发，不能再修改；如有错误请作废后重新起草。"),
         _rule(Action.ISSUE, {State.DRAFT}, ISSUER, State.ISSUED, form=f.NoteForm, api_input=s.InstrumentNoteInput),
         _rule(Action.REPLY, AWAITING_REPLY, RECIPIENT, State.REPLIED, form=f.ReplyForm,
               api_input=s.InstrumentReplyInput),

@@ -108,7 +108,9 @@ def instrument_action_view(request, pk, action):
     if rule is None or rule.form is None:
         raise Http404("没有这个操作。")
     instrument = _instrument_or_404(request.user, pk)
-    form = rule.form(*((request.POST, request.FILES) if request.method == "POST" else ()), actor=request.user)
+    initial = services.draft_initial(instrument) if action == "edit" else None
+    form = rule.form(*((request.POST, request.FILES) if request.method == "POST" else ()), actor=request.user,
+                     initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             result = INSTRUMENT_ACTIONS.run(action, actor=request.user, target=instrument, data=form.cleaned_data)
@@ -231,6 +233,7 @@ def accountability_detail_view(request, pk):
         "problems": visible_problems(request.user).filter(pk__in=record.problems.values("pk")),
         "instruments": visible_instruments(request.user).filter(
             pk__in=record.instruments.values("pk")),
+        **selectors.accountability_links(user=request.user, record=record),
     })
 
 

@@ -32,6 +32,8 @@ class Role(models.TextChoices):
     DISTRICT_HEAD = "district_head", "区县纪委监委负责人"
     UNIT_HANDLER = "unit_handler", "责任单位经办人"
     UNIT_HEAD = "unit_head", "责任单位负责人"
+    # 党组（党委）书记: signs a rectification's acceptance for the unit (domain §6), beside the supervising head.
+    UNIT_PARTY_SECRETARY = "unit_party_secretary", "责任单位党组书记"
     PARTNER_STAFF = "partner_staff", "协作单位工作人员"
     READONLY_LEADER = "readonly_leader", "只读领导"
 
@@ -43,7 +45,7 @@ SUPERVISOR_ROLES = frozenset({
 })
 LEADER_ROLES = frozenset({Role.COMMISSION_LEADER})
 HEAD_ROLES = frozenset({Role.OFFICE_HEAD, Role.GROUP_HEAD, Role.DISTRICT_HEAD, Role.COMMISSION_LEADER})
-UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD})
+UNIT_ROLES = frozenset({Role.UNIT_HANDLER, Role.UNIT_HEAD, Role.UNIT_PARTY_SECRETARY})
 PARTNER_ROLES = frozenset({Role.PARTNER_STAFF})
 READONLY_ROLES = frozenset({Role.READONLY_LEADER})
 # Roles that may see a citizen reporter's contact details (for 回访 and verification), each reveal audited.
@@ -59,6 +61,6 @@ ROLE_ORG_KINDS = {
     Role.OFFICE_STAFF: {OrgKind.OFFICE}, Role.OFFICE_HEAD: {OrgKind.OFFICE}, Role.XINFANG_STAFF: {OrgKind.OFFICE},
     Role.ANGUAN_STAFF: {OrgKind.OFFICE},
     Role.GROUP_STAFF: {OrgKind.STATIONED_GROUP}, Role.GROUP_HEAD: {OrgKind.STATIONED_GROUP},
-    Role.UNIT_HANDLER: {OrgKind.UNIT}, Role.UNIT_HEAD: {OrgKind.UNIT},
+    Role.UNIT_HANDLER: {OrgKind.UNIT}, Role.UNIT_HEAD: {OrgKind.UNIT}, Role.UNIT_PARTY_SECRETARY: {OrgKind.UNIT},
     Role.PARTNER_STAFF: {OrgKind.PARTNER},
 }

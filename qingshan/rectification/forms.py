@@ -72,7 +72,7 @@ class SiteCheckForm(ActionForm):
     note = _text("现场核查情况", rows=4)
     supervisor_signatory = PickerChoiceField(label="督导方签字人（派驻组组长等）", queryset=people(),
                                              group_by=by_organisation)
-    unit_signatory = PickerChoiceField(label="责任单位签字人（党组书记或主要负责人）", queryset=people(),
+    unit_signatory = PickerChoiceField(label="责任单位签字人（党组书记）", queryset=people(),
                                        group_by=by_organisation)
 
 

@@ -7,9 +7,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from qingshan.access.rectification import access_item, sees_internal, visible_items, visible_posts
+from qingshan.access.supervision import visible_rectifications as visible_supervision_entries
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Region, User
 
 from .choices import ACCEPTANCE_STATES, APPLICABLE_PROGRESS, OPEN_STATES, Action, State, WarningColour
 from .models import Campaign, Item, Post, PostFile
@@ -23,6 +24,14 @@ LIST_FIELDS = ("id", "number", "title", "deadline", "state", "progress", "warnin
 
 def _today() -> dt.date:
     return timezone.localdate()
+
+
+def _as_of(params: Mapping[str, str]) -> dt.date:
+    """The day the KPI conditions are judged on: `as_of` (an ISO date, as the overview links it) or today."""
+    try:
+        return dt.date.fromisoformat(params.get("as_of") or "")
+    except ValueError:
+        return _today()
 
 
 # KPI conditions (domain §10): each figure links to the list it counts.
@@ -86,7 +95,10 @@ def item_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySe
         items = items.filter(warning=params["warning"], state__in=OPEN_STATES)
     if params.get("lead_unit", "").isdigit():
         items = items.filter(lead_unit_id=int(params["lead_unit"]))
-    kpi = kpi_conditions(_today()).get(params.get("kpi", ""))
+    if params.get("region", "").isdigit():
+        region = Region.objects.filter(pk=int(params["region"])).only("path").first()
+        items = items.filter(region_path__startswith=region.path) if region else items.none()
+    kpi = kpi_conditions(_as_of(params)).get(params.get("kpi", ""))
     if kpi is not None:
         items = items.filter(kpi[0])
     text = (params.get("q") or "").strip()
@@ -116,3 +128,10 @@ def item_timeline(*, user: User, item: Item) -> QuerySet[AuditEvent]:
     if not sees_internal(user):
         events = events.filter(internal=False)
     return events.exclude(action=Action.DOWNLOAD)
+
+
+def raisable_supervision_entries(*, user: User) -> QuerySet:
+    """The supervision findings (整改清单 entries of supervision reports) `user` may see that no campaign item was
+    raised from yet, newest first: the choices of 由监督发现建立整改事项."""
+    return visible_supervision_entries(user).filter(campaign_items__isnull=True).select_related(
+        "responsible_unit", "slot__org").order_by("-id")

@@ -17,6 +17,7 @@ from qingshan.access.rectification import (
     holds_supervisor_signing_office,
     holds_unit_signing_office,
 )
+from qingshan.access.supervision import visible_rectifications as visible_supervision_entries
 from qingshan.audit.services import record_event
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.core.numbering import take_number
@@ -313,10 +314,12 @@ def item_raise_from_supervision_entry(*, actor: User, campaign: Campaign, entry:
     supervision list's record; the item carries the campaign's plan, milestones and acceptance)."""
     if not profile_of(actor).supervising:
         raise PermissionRefused("只有纪检监察机构的工作人员可以据此建立整改事项。")
+    if not visible_supervision_entries(actor).filter(pk=entry.pk).exists():
+        raise ServiceError("未找到该整改清单条目，或您无权查看。", field="entry")
     with transaction.atomic():
         SupervisionRectification.objects.select_for_update().filter(pk=entry.pk).first()  # one raise at a time
         if Item.objects.filter(supervision_entry=entry).exists():
-            raise ServiceError("该整改清单条目已建立整改事项。")
+            raise ServiceError("该整改清单条目已建立整改事项。", field="entry")
         lead = entry.responsible_unit
         item = item_create(actor=actor, campaign=campaign, title=entry.title, feedback=entry.measures or entry.title,
                            region=lead.region, lead_unit=lead, deadline=deadline or entry.deadline,
@@ -507,7 +510,7 @@ def item_site_check(*, actor: User, item: Item, note: str, supervisor_signatory:
             raise ServiceError(f"{supervisor_signatory}不是{item.supervising_org}的负责人，不能作为督导方签字人。",
                                field="supervisor_signatory")
         if not holds_unit_signing_office(unit_signatory, item):
-            raise ServiceError(f"{unit_signatory}不是{item.lead_unit}的负责人，不能作为责任单位签字人。",
+            raise ServiceError(f"{unit_signatory}不是{item.lead_unit}的党组书记，不能作为责任单位签字人。",
                                field="unit_signatory")
         from_state = item.state
         _move(item, Action.SITE_CHECK)

@@ -18,6 +18,7 @@ from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.forms import StyledForm
 from qingshan.core.paging import BoundedPaginator
 from qingshan.core.uploads import content_type_for
+from qingshan.instruments.selectors import accountability_for_item
 
 from . import excel, imports, selectors, services
 from .choices import Action, Condition, Progress, State, WarningColour
@@ -25,12 +26,29 @@ from .forms import CampaignForm, ImportForm
 from .transitions import ITEM_ACTIONS
 
 PAGE_SIZE = 30
+LIST_COUNT_BOUND = 2_000
 ACTION_LABELS = dict(Action.choices)
 
 
 class RaiseForm(StyledForm):
     problem_number = forms.CharField(label="问题编号", max_length=20, help_text="如 QS-2026-000123")
     deadline = forms.DateField(label="整改期限", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RaiseFromEntryForm(StyledForm):
+    """由监督发现建立整改事项: a finding picked among those the officer may see (the choices are scoped)."""
+
+    entry = forms.ModelChoiceField(label="监督发现的整改清单条目", queryset=None,
+                                   error_messages={"invalid_choice": "未找到该整改清单条目，或您无权查看。"})
+    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="不填则沿用清单条目的整改期限")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, prefix="entry", **kwargs)
+        field = self.fields["entry"]
+        field.queryset = selectors.raisable_supervision_entries(user=user)  # type: ignore[attr-defined]
+        field.label_from_instance = lambda e: (  # type: ignore[attr-defined]
+            f"{e.title}（{e.responsible_unit}，{e.slot.org}报送，期限 {e.deadline:%Y-%m-%d}）")
 
 
 def _campaign_or_404(user, pk):
@@ -103,7 +121,32 @@ def campaign_detail_view(request, pk):
         "nav": "rectification", "campaign": campaign,
         "figures": [(f, list_url(campaign=campaign.pk, kpi=f.key)) for f in figures],
         "import_form": ImportForm() if is_supervisor else None, "raise_form": raise_form,
+        "entry_form": RaiseFromEntryForm(user=request.user) if is_supervisor else None,
     })
+
+
+@login_required
+@require_POST
+def raise_from_entry_view(request, pk):
+    """由监督发现建立整改事项: a campaign item raised from a supervision finding, linked to it (and to its problem)."""
+    campaign = _campaign_or_404(request.user, pk)
+    if not profile_of(request.user).supervising:
+        raise PermissionDenied("只有纪检监察机构的工作人员可以建立整改事项。")
+    form = RaiseFromEntryForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            item = services.item_raise_from_supervision_entry(
+                actor=request.user, campaign=campaign, entry=form.cleaned_data["entry"],
+                deadline=form.cleaned_data["deadline"])
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"已由监督发现建立整改事项 {item.number}。")
+            return redirect("rectification:detail", pk=item.pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("rectification:campaign", pk=campaign.pk)
 
 
 @login_required
@@ -144,7 +187,9 @@ def import_template_view(request):
 def item_list_view(request):
     """整改清单: the items the user may see, filtered; colours and states as stored (no per-row computation)."""
     items = selectors.item_list(user=request.user, params=request.GET).only(*selectors.LIST_FIELDS)
-    page = BoundedPaginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to LIST_COUNT_BOUND: a campaign is read by filtering, and counting 10,000 rows on every view of a
+    # 100,000-item ledger cost more than the page itself (bench/RESULTS_rectification.md).
+    page = BoundedPaginator(items, PAGE_SIZE, bound=LIST_COUNT_BOUND).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     kpi = selectors.kpi_conditions(timezone.localdate()).get(request.GET.get("kpi", ""))
@@ -152,6 +197,8 @@ def item_list_view(request):
         "nav": "rectification", "page": page, "querystring": params.urlencode(), "params": request.GET,
         "states": State.choices, "warnings": WarningColour.choices, "kpi_label": kpi[1] if kpi else "",
         "today": timezone.localdate(),
+        # One reverse for the page instead of one per row (a reverse costs more than the rest of a row's cells).
+        "detail_prefix": reverse("rectification:detail", args=[0])[:-2],
     })
 
 
@@ -170,6 +217,7 @@ def item_detail_view(request, pk):
                      selectors.item_timeline(user=request.user, item=item)],
         "conditions": [(value, label, ticked.get(value)) for value, label in Condition.choices],
         "sees_internal": sees_internal(request.user), "Progress": Progress,
+        "accountability": accountability_for_item(user=request.user, item_id=item.pk),
     })
 
 

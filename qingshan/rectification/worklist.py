@@ -64,7 +64,7 @@ QUEUES = [
     _queue("rect_unit_warning", "整改黄牌/红牌", 430,
            _unit(Q(state=State.IN_PROGRESS, warning__in=[WarningColour.YELLOW, WarningColour.RED]))),
     _queue("rect_sign_unit", "待本人签字（责任单位）", 440, _signatory(Q(state=State.CHECKED), "unit_signatory",
-                                                              "unit_signed_at", {Role.UNIT_HEAD})),
+                                                              "unit_signed_at", {Role.UNIT_PARTY_SECRETARY})),
     _queue("rect_sign_supervisor", "待本人签字（督导方）", 445,
            _signatory(Q(state=State.CHECKED), "supervisor_signatory", "supervisor_signed_at",
                       HEAD_ROLES | LEADER_ROLES)),

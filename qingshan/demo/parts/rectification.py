@@ -155,7 +155,7 @@ def seed(*, city, rng: random.Random, end: dt.date, stdout) -> str:
             if fate in ("checked", "notice", "closed"):
                 checked = item.applied_at.date() + dt.timedelta(days=2)
                 head = city.heads.get(supervisor.pk)
-                unit_head = city.heads.get(unit.pk)
+                unit_head = city.secretaries.get(unit.pk)  # the unit signs through its 党组书记
                 item.checked_at, item.check_note = _at(checked, 10), "现场核查，整改措施落实到位。"
                 item.supervisor_signatory, item.unit_signatory = head, unit_head
                 events.append(EventSpec(OBJECT, item.pk, Action.SITE_CHECK, rng.choice(staff), supervisor,

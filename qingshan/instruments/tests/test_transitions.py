@@ -25,6 +25,7 @@ STATES = [s.value for s in State]
 
 # Written from the domain, not read from the table: which action may be taken from which state.
 DOMAIN = {
+    Action.EDIT: {State.DRAFT},  # a draft is edited before issue, never after: the issued text is on record
     Action.ISSUE: {State.DRAFT},
     Action.VOID: {State.DRAFT, State.ISSUED},  # once replied to, the exchange is on record: no voiding
     Action.URGE: {State.ISSUED, State.RETURNED},  # only while a reply is owed
@@ -45,6 +46,9 @@ def may(role: str, rule, state: str) -> bool:
 
 def example(w, action: str, instrument) -> dict:
     return {
+        Action.EDIT: {"recipient": w.eco, "title": "关于加快入河排污口整治的建议（修改稿）", "body": "请于期限内整改。",
+                      "reply_deadline": instrument.reply_deadline, "rectify_deadline": None, "level": "", "cc": "",
+                      "problem_numbers": ""},
         Action.ISSUE: {"note": ""}, Action.VOID: {"reason": "字号有误"}, Action.URGE: {"note": "请尽快回复"},
         Action.REPLY: {"text": "已整改", "files": [pdf("回复.pdf")]}, Action.ACCEPT: {"comment": "同意"},
         Action.RETURN: {"comment": "措施不具体"},

@@ -1,8 +1,9 @@
 """The rectification test world and a driver that takes an item to any state through the services.
 
 The world is the shared one (`problems.testing.world`) plus 组长 of the group stationed in 市生态环境局 (赵组长,
-the supervising side's signatory) and one campaign of the city commission. An item `drive_to(w, state)` is a
-feedback item in 绿水区 led by 市生态环境局 with 市水务局 as co-unit, supervised by that stationed group.
+the supervising side's signatory), the bureau's 党组书记 (周书记, the unit's signatory) and one campaign of the
+city commission. An item `drive_to(w, state)` is a feedback item in 绿水区 led by 市生态环境局 with 市水务局 as
+co-unit, supervised by that stationed group.
 """
 import datetime as dt
 
@@ -20,6 +21,8 @@ def add_rect_world(w):
     """Add the group head and a campaign to the shared world `w`; returns `w`."""
     w.group_head = User.objects.create_user(username="group_head", password=PASSWORD, full_name="赵组长")
     Membership.objects.create(user=w.group_head, organisation=w.group, role=Role.GROUP_HEAD)
+    w.eco_secretary = User.objects.create_user(username="eco_secretary", password=PASSWORD, full_name="周书记")
+    Membership.objects.create(user=w.eco_secretary, organisation=w.eco, role=Role.UNIT_PARTY_SECRETARY)
     w.campaign = services.campaign_create(actor=w.officer, name="第二轮中央生态环境保护督察反馈问题整改",
                                           year=2026, basis="中央第二生态环境保护督察组反馈意见")
     return w
@@ -53,10 +56,10 @@ def drive_to(w, state: str, *, signed: bool = True, conditions: bool = True) -> 
         item = services.item_apply(actor=w.eco_handler, item=item, note="申请验收")
     if target >= 3:
         item = services.item_site_check(actor=w.group_staff, item=item, note="现场核查，修复到位。",
-                                        supervisor_signatory=w.group_head, unit_signatory=w.eco_head)
+                                        supervisor_signatory=w.group_head, unit_signatory=w.eco_secretary)
         if signed or target >= 4:
             services.item_sign_supervisor(actor=w.group_head, item=item, password=PASSWORD)
-            item = services.item_sign_unit(actor=w.eco_head, item=item, password=PASSWORD)
+            item = services.item_sign_unit(actor=w.eco_secretary, item=item, password=PASSWORD)
     if target >= 4:
         item = services.item_publish(actor=w.group_staff, item=item, days=5)
         if conditions or target >= 5:
@@ -67,3 +70,26 @@ def drive_to(w, state: str, *, signed: bool = True, conditions: bool = True) -> 
         Item.objects.filter(pk=item.pk).update(notice_end=dt.date(2026, 3, 1))  # the notice has run its course
         item = services.item_close(actor=w.group_staff, item=Item.objects.get(pk=item.pk), recheck_months=6)
     return Item.objects.get(pk=item.pk)
+
+
+def supervision_entry(w, *, title="排污口整治", unit=None):
+    """A bare 整改清单 entry (a supervision finding) of the stationed group's report about 市生态环境局 (the supervision
+    app's own tests build one through its services; here only the finding matters)."""
+    from django.utils import timezone
+
+    from qingshan.supervision.models import Assignment, Plan, Report, ReportSlot, SupervisionItem
+    from qingshan.supervision.models import Rectification as Entry
+
+    d = dt.date
+    plan_ = Plan.objects.create(commission=w.commission, year=2026, title="计划", region_path=w.city.path,
+                                created_by=w.officer)
+    item_ = SupervisionItem.objects.create(plan=plan_, title="事项", content="内容", office=w.office,
+                                           created_by=w.officer, period_start=d(2026, 1, 1),
+                                           period_end=d(2026, 12, 31), region_path=w.city.path)
+    assignment = Assignment.objects.create(item=item_, org=w.group, assigned_by=w.officer)
+    slot = ReportSlot.objects.create(assignment=assignment, item=item_, org=w.group, label="2026年1月",
+                                     period_start=d(2026, 1, 1), period_end=d(2026, 1, 31), due_date=d(2026, 2, 6))
+    report = Report.objects.create(slot=slot, version=1, summary="报告", submitted_by=w.group_staff,
+                                   submitted_at=timezone.now())
+    return Entry.objects.create(item=item_, slot=slot, report=report, title=title, measures="封堵",
+                                responsible_unit=unit or w.eco, deadline=d(2026, 6, 30), created_by=w.group_staff)

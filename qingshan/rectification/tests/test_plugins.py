@@ -20,17 +20,18 @@ def test_a_milestone_due_reminds_the_unit_and_a_missed_one_is_overdue(rw):
     reminder = Reminder.objects.get(kind="rectification.milestone")
     assert reminder.deadline == dt.date(2026, 3, 31) and reminder.url.endswith(f"/items/{item.pk}/")
     told = set(Notification.objects.filter(reminder=reminder).values_list("user__username", flat=True))
-    assert told == {"eco_handler", "eco_head"}
+    assert told == {"eco_handler", "eco_head", "eco_secretary"}  # the unit's people, its 党组书记 too
     run_sweep(dt.datetime(2026, 4, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     assert Reminder.objects.filter(kind="rectification.milestone", stage="red").count() == 1
 
 
 def test_signature_queues_belong_to_the_named_people(rw):
     drive_to(rw, State.CHECKED, signed=False)
-    keys = {u: {q.key for q in work_queues(user=getattr(rw, u))} for u in ("group_head", "eco_head", "eco_handler")}
-    assert "rect_sign_supervisor" in keys["group_head"] and "rect_sign_unit" in keys["eco_head"]
-    assert not {"rect_sign_supervisor", "rect_sign_unit"} & keys["eco_handler"]
-    queue = next(q for q in work_queues(user=rw.eco_head) if q.key == "rect_sign_unit")
+    keys = {u: {q.key for q in work_queues(user=getattr(rw, u))} for u in ("group_head", "eco_secretary", "eco_head",
+                                                                                 "eco_handler")}
+    assert "rect_sign_supervisor" in keys["group_head"] and "rect_sign_unit" in keys["eco_secretary"]
+    assert not {"rect_sign_supervisor", "rect_sign_unit"} & (keys["eco_handler"] | keys["eco_head"])
+    queue = next(q for q in work_queues(user=rw.eco_secretary) if q.key == "rect_sign_unit")
     assert queue.queryset.count() == 1
 
 
@@ -55,7 +56,7 @@ def test_the_api_runs_the_same_table(rw, client):
     refused = client.post(reverse("api:rectification-item-sign-unit", args=[item.pk]), {"password": PASSWORD},
                           content_type="application/json")
     assert refused.status_code == 403
-    client.force_login(rw.eco_head)
+    client.force_login(rw.eco_secretary)
     signed = client.post(reverse("api:rectification-item-sign-unit", args=[item.pk]), {"password": PASSWORD},
                          content_type="application/json")
     assert signed.status_code == 200 and "sign_unit" not in [a["action"] for a in signed.json()["allowed_actions"]]

@@ -115,18 +115,19 @@ def checked(rw):
 
 def test_both_named_signatories_sign_in_person_and_each_signature_is_audited(rw, checked):
     services.item_sign_supervisor(actor=rw.group_head, item=checked, password=PASSWORD, opinion="同意")
-    services.item_sign_unit(actor=rw.eco_head, item=checked, password=PASSWORD)
+    services.item_sign_unit(actor=rw.eco_secretary, item=checked, password=PASSWORD)
     checked.refresh_from_db()
     assert checked.supervisor_signed_at and checked.unit_signed_at
     sup, unit = events(checked, Action.SIGN_SUPERVISOR).get(), events(checked, Action.SIGN_UNIT).get()
-    assert (sup.actor, sup.actor_org, unit.actor, unit.actor_org) == (rw.group_head, rw.group, rw.eco_head, rw.eco)
+    assert (sup.actor, sup.actor_org, unit.actor, unit.actor_org) == (rw.group_head, rw.group, rw.eco_secretary, rw.eco)
 
 
 @pytest.mark.parametrize("who, action", [
     ("group_staff", "sign_supervisor"),  # the wrong person of the right side
     ("office_head", "sign_supervisor"),  # a head, but not the one named
     ("eco_head", "sign_supervisor"),  # a unit user signing the supervisor's part
-    ("eco_handler", "sign_unit"),  # the unit's handler is not its principal
+    ("eco_handler", "sign_unit"),  # the unit's handler is not its party secretary
+    ("eco_head", "sign_unit"),  # nor is its 负责人: the unit signs through its 党组书记
     ("group_head", "sign_unit"),  # the supervisor signing for the unit
 ])
 def test_the_wrong_person_is_refused_and_nothing_changes(rw, checked, who, action):
@@ -143,7 +144,7 @@ def test_the_same_person_twice_and_a_wrong_password_are_refused(rw, checked):
     with pytest.raises(ServiceError, match="重复签字"):
         services.item_sign_supervisor(actor=rw.group_head, item=checked, password=PASSWORD)
     with pytest.raises(PermissionRefused, match="密码不正确"):
-        services.item_sign_unit(actor=rw.eco_head, item=checked, password="guess")
+        services.item_sign_unit(actor=rw.eco_secretary, item=checked, password="guess")
     assert events(checked, Action.SIGN_SUPERVISOR).count() == 1 and not events(checked, Action.SIGN_UNIT).exists()
 
 
@@ -152,12 +153,13 @@ def test_one_person_cannot_be_named_for_both_sides_nor_a_non_holder(rw):
     with pytest.raises(ServiceError, match="同一人"):
         services.item_site_check(actor=rw.group_staff, item=item, note="核查", supervisor_signatory=rw.group_head,
                                  unit_signatory=rw.group_head)
-    with pytest.raises(ServiceError, match="不是市生态环境局的负责人"):
-        services.item_site_check(actor=rw.group_staff, item=item, note="核查", supervisor_signatory=rw.group_head,
-                                 unit_signatory=rw.eco_handler)
+    for not_secretary in (rw.eco_handler, rw.eco_head):
+        with pytest.raises(ServiceError, match="不是市生态环境局的党组书记"):
+            services.item_site_check(actor=rw.group_staff, item=item, note="核查", supervisor_signatory=rw.group_head,
+                                     unit_signatory=not_secretary)
     with pytest.raises(ServiceError, match="不是驻市生态环境局纪检监察组的负责人"):
         services.item_site_check(actor=rw.group_staff, item=item, note="核查", supervisor_signatory=rw.group_staff,
-                                 unit_signatory=rw.eco_head)
+                                 unit_signatory=rw.eco_secretary)
     assert Item.objects.get(pk=item.pk).state == State.APPLIED
 
 
@@ -169,7 +171,7 @@ def test_a_signatory_who_left_office_can_no_longer_sign(rw, checked):
 
 
 def test_no_notice_before_both_signatures(rw, checked):
-    services.item_sign_unit(actor=rw.eco_head, item=checked, password=PASSWORD)
+    services.item_sign_unit(actor=rw.eco_secretary, item=checked, password=PASSWORD)
     with pytest.raises(ServiceError, match="双方签字后"):
         services.item_publish(actor=rw.group_staff, item=checked, days=5)
 

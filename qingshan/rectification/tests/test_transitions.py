@@ -28,9 +28,9 @@ from qingshan.rectification.transitions import (
 )
 
 ROLES = ["officer", "office_head", "xinfang", "group_staff", "group_head", "district_staff", "leader", "readonly",
-         "eco_handler", "eco_head", "water_handler", "housing_handler", "partner_staff", "outsider"]
+         "eco_handler", "eco_head", "eco_secretary", "water_handler", "housing_handler", "partner_staff", "outsider"]
 SUPERVISORS = {"officer", "office_head", "xinfang", "group_staff", "group_head", "district_staff"}
-LEAD = {"eco_handler", "eco_head"}
+LEAD = {"eco_handler", "eco_head", "eco_secretary"}
 CO = {"water_handler"}
 SIGNING = (Action.SIGN_SUPERVISOR, Action.SIGN_UNIT)
 
@@ -40,7 +40,7 @@ def may(role: str, rule, state: str) -> bool:
         return False
     return role in {
         SUPERVISOR: SUPERVISORS, LEAD_UNIT: LEAD, HANDLING_UNIT: LEAD | CO, PARTICIPANT: SUPERVISORS | LEAD | CO,
-        SUPERVISOR_SIGNATORY: {"group_head"}, UNIT_SIGNATORY: {"eco_head"},
+        SUPERVISOR_SIGNATORY: {"group_head"}, UNIT_SIGNATORY: {"eco_secretary"},
     }[rule.who]
 
 
@@ -71,7 +71,7 @@ def example(w, action: str, item: Item) -> dict:
         Action.DIARY: dict(happened_on=today, text="现场查看"),
         Action.REVIEW_NOTE: dict(text="内部意见"),
         Action.APPLY: dict(note=""),
-        Action.SITE_CHECK: dict(note="核查", supervisor_signatory=w.group_head, unit_signatory=w.eco_head),
+        Action.SITE_CHECK: dict(note="核查", supervisor_signatory=w.group_head, unit_signatory=w.eco_secretary),
         Action.FAIL_CHECK: dict(reason="不达标"),
         Action.SIGN_SUPERVISOR: dict(password=PASSWORD),
         Action.SIGN_UNIT: dict(password=PASSWORD),
@@ -106,7 +106,8 @@ def _one_role_per_kind(cells):
     """Each allowed (action, state) once per kind of actor (supervisor, lead, co-unit, signatory): the kinds differ,
     the people within one kind are the same rule."""
     kinds = {"officer": "s", "office_head": "s", "xinfang": "s", "group_staff": "g", "group_head": "g",
-             "district_staff": "d", "eco_handler": "l", "eco_head": "l", "water_handler": "c"}
+             "district_staff": "d", "eco_handler": "l", "eco_head": "l", "eco_secretary": "l",
+             "water_handler": "c"}
     seen, kept = set(), []
     for action, state, role in cells:
         key = (action, state, kinds.get(role, role))

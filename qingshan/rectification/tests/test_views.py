@@ -169,3 +169,49 @@ def test_a_unit_cannot_import_and_a_csv_is_refused_at_once(rw, client):
     response = client.post(reverse("rectification:import", args=[rw.campaign.pk]),
                            {"file": SimpleUploadedFile("a.csv", b"a,b")}, follow=True)
     assert "仅接受 .xlsx 格式" in response.content.decode() and not ImportJob.objects.exists()
+
+
+def test_an_officer_raises_an_item_from_a_supervision_finding_on_the_campaign_page(rw, client):
+    from qingshan.rectification.testing.flows import supervision_entry
+
+    entry = supervision_entry(rw)
+    client.force_login(rw.officer)
+    page = client.get(reverse("rectification:campaign", args=[rw.campaign.pk])).content.decode()
+    assert 'id="raise-entry-form"' in page and "排污口整治（市生态环境局" in page
+    response = client.post(reverse("rectification:raise_entry", args=[rw.campaign.pk]),
+                           {"entry-entry": entry.pk, "entry-deadline": "2026-08-31"})
+    item = Item.objects.get(supervision_entry=entry)
+    assert response.status_code == 302 and response["Location"] == reverse("rectification:detail", args=[item.pk])
+    assert (item.title, item.lead_unit, item.deadline) == ("排污口整治", rw.eco, dt.date(2026, 8, 31))
+    detail = client.get(response["Location"]).content.decode()
+    assert "监督发现：排污口整治" in detail
+    # Raised once: the finding leaves the choices, and a second post is refused with nothing added.
+    page = client.get(reverse("rectification:campaign", args=[rw.campaign.pk])).content.decode()
+    assert "排污口整治（市生态环境局" not in page
+    client.post(reverse("rectification:raise_entry", args=[rw.campaign.pk]), {"entry-entry": entry.pk})
+    assert Item.objects.filter(supervision_entry=entry).count() == 1
+
+
+def test_a_finding_the_officer_may_not_see_cannot_be_raised_and_a_unit_cannot_raise(rw, client):
+    from qingshan.rectification.testing.flows import supervision_entry
+
+    entry = supervision_entry(rw)
+    client.force_login(rw.urban_handler)  # a unit elsewhere: may not raise at all
+    response = client.post(reverse("rectification:raise_entry", args=[rw.campaign.pk]), {"entry-entry": entry.pk})
+    assert response.status_code in (403, 404)
+    with pytest.raises(services.ServiceError, match="无权查看"):
+        services.item_raise_from_supervision_entry(actor=rw.district_staff, campaign=rw.campaign, entry=entry)
+    assert not Item.objects.filter(supervision_entry=entry).exists()
+
+
+def test_the_list_links_each_row_to_its_page_and_counts_up_to_its_bound(rw, client, monkeypatch):
+    from qingshan.rectification import views
+
+    items = [new_item(rw, title=f"事项{n}") for n in range(3)]
+    client.force_login(rw.officer)
+    page = client.get(reverse("rectification:list")).content.decode()
+    for item in items:
+        assert f'href="{reverse("rectification:detail", args=[item.pk])}"' in page
+    assert "共 3 条" in page
+    monkeypatch.setattr(views, "LIST_COUNT_BOUND", 2)
+    assert "共 2+ 条" in client.get(reverse("rectification:list")).content.decode()
