@@ -2,7 +2,16 @@
 that take part (a partner or unit sees the meetings it was invited to, never the others)."""
 from django.db.models import Q, QuerySet
 
-from qingshan.collaboration.models import Consultation, RegionTransfer, Task
+from qingshan.collaboration.models import (
+    Consultation,
+    Finding,
+    FindingPhoto,
+    Inspection,
+    InspectionSite,
+    Interview,
+    RegionTransfer,
+    Task,
+)
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import User
 
@@ -30,7 +39,8 @@ def access_consultation(user: User, pk: int | str) -> Consultation:
 
 
 def visible_tasks(user: User) -> QuerySet[Task]:
-    return Task.objects.filter(consultation__in=visible_consultations(user).values("pk"))
+    return Task.objects.filter(Q(consultation__in=visible_consultations(user).values("pk"))
+                               | Q(interview__in=visible_interviews(user).values("pk")))
 
 
 def may_convene(user: User, consultation: Consultation) -> bool:
@@ -57,3 +67,74 @@ def visible_transfers(user: User) -> QuerySet[RegionTransfer]:
     if not profile_of(user).supervising:
         return RegionTransfer.objects.none()
     return RegionTransfer.objects.filter(problem__in=visible_problems(user).values("pk"))
+
+
+def _bodies_condition(profile, led_by: str, participants: str) -> Q:
+    """The leading body, the participating bodies, and the commission side over the leading body's region."""
+    condition = Q(**{f"{led_by}_id__in": profile.org_ids}) | Q(**{f"{participants}__in": profile.org_ids})
+    for path in profile.jurisdiction_paths:
+        condition |= Q(**{f"{led_by}__region__path__startswith": path})
+    return condition
+
+
+def visible_inspections(user: User) -> QuerySet[Inspection]:
+    """A joint inspection is seen by its leading and participating bodies, the commission side above the leading
+    body, and the people on its teams; no one else."""
+    profile = profile_of(user)
+    if not profile.org_ids:
+        return Inspection.objects.none()
+    condition = (_bodies_condition(profile, "led_by", "participants") | Q(teams__members=user)
+                 | Q(teams__leader=user))
+    return Inspection.objects.filter(pk__in=Inspection.objects.filter(condition).values("pk"))
+
+
+def access_inspection(user: User, pk: int | str) -> Inspection:
+    found = (visible_inspections(user).select_related("led_by", "created_by").filter(pk=pk).first()
+             if str(pk).isdigit() else None)
+    if found is None:
+        raise NotFound("协同监督检查不存在或无权查看。")
+    return found
+
+
+def may_lead(user: User, obj: Inspection | Interview) -> bool:
+    """Planning, starting, finishing and turning findings into problems belong to the supervisors of the leading
+    body."""
+    return any(org.pk == obj.led_by_id for org in profile_of(user).supervising)
+
+
+def may_record_finding(user: User, site: InspectionSite) -> bool:
+    """On site: the leader and members of the team that inspects this site, and the leading body's supervisors."""
+    team = site.team
+    return (team.leader_id == user.pk or team.members.filter(pk=user.pk).exists()
+            or may_lead(user, site.inspection))
+
+
+def access_finding_photo(user: User, pk: int | str) -> FindingPhoto:
+    found = (FindingPhoto.objects.select_related("finding").filter(
+        pk=pk, finding__site__inspection__in=visible_inspections(user).values("pk")).first()
+             if str(pk).isdigit() else None)
+    if found is None:
+        raise NotFound("未找到该附件，或您无权查看。")
+    return found
+
+
+def visible_findings(user: User) -> QuerySet[Finding]:
+    return Finding.objects.filter(site__inspection__in=visible_inspections(user).values("pk"))
+
+
+def visible_interviews(user: User) -> QuerySet[Interview]:
+    """A joint interview is seen by the bodies on either side of the table and the commission side above the
+    leading body."""
+    profile = profile_of(user)
+    if not profile.org_ids:
+        return Interview.objects.none()
+    condition = _bodies_condition(profile, "led_by", "parties__organisation")
+    return Interview.objects.filter(pk__in=Interview.objects.filter(condition).values("pk"))
+
+
+def access_interview(user: User, pk: int | str) -> Interview:
+    found = (visible_interviews(user).select_related("led_by", "created_by").filter(pk=pk).first()
+             if str(pk).isdigit() else None)
+    if found is None:
+        raise NotFound("联合约谈不存在或无权查看。")
+    return found

@@ -2,7 +2,6 @@
 body's people are reminded, the convening body's heads receive the escalation."""
 from collections.abc import Mapping, Sequence
 
-from django.urls import reverse
 
 from qingshan.access.collaboration import visible_tasks
 from qingshan.core.deadlines import DeadlineKind
@@ -29,7 +28,9 @@ def task_recipients(tasks: Sequence[Task]) -> Mapping[int, set[int]]:
 
 
 def task_escalation_recipients(tasks: Sequence[Task]) -> Mapping[int, set[int]]:
-    conveners = dict(Task.objects.filter(pk__in=[t.pk for t in tasks]).values_list("pk", "consultation__convened_by"))
+    rows = Task.objects.filter(pk__in=[t.pk for t in tasks]).values_list("pk", "consultation__convened_by",
+                                                                         "interview__led_by")
+    conveners = {pk: convener or leader for pk, convener, leader in rows}
     heads = _members(set(conveners.values()), HEAD_ROLES)
     return {pk: heads.get(org, set()) for pk, org in conveners.items()}
 
@@ -38,8 +39,8 @@ DEADLINE_KINDS = [
     DeadlineKind(
         code="collaboration.task", label="会商决定事项完成期限",
         watched=lambda: Task.objects.filter(state=TaskState.OPEN), deadline_field="deadline",
-        title=lambda t: f"会商决定事项：{t.text[:30]}（{t.assignee}）",
-        url=lambda t: reverse("collaboration:detail", args=[t.consultation_id]) + f"#task-{t.pk}",
+        title=lambda t: f"{'约谈整改承诺' if t.interview_id else '会商决定事项'}：{t.text[:30]}（{t.assignee}）",
+        url=lambda t: t.get_absolute_url(),
         recipients=task_recipients, escalation_recipients=task_escalation_recipients,
         visible=visible_tasks, title_related=("assignee",), unit="assignee",
         default_blue_days=2, default_escalate_after_days=3,
