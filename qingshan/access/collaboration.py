@@ -15,7 +15,7 @@ from qingshan.collaboration.models import (
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import User
 
-from .actors import profile_of
+from .actors import ActorProfile, profile_of
 
 
 def visible_consultations(user: User) -> QuerySet[Consultation]:
@@ -69,7 +69,7 @@ def visible_transfers(user: User) -> QuerySet[RegionTransfer]:
     return RegionTransfer.objects.filter(problem__in=visible_problems(user).values("pk"))
 
 
-def _bodies_condition(profile, led_by: str, participants: str) -> Q:
+def _bodies_condition(profile: ActorProfile, led_by: str, participants: str) -> Q:
     """The leading body, the participating bodies, and the commission side over the leading body's region."""
     condition = Q(**{f"{led_by}_id__in": profile.org_ids}) | Q(**{f"{participants}__in": profile.org_ids})
     for path in profile.jurisdiction_paths:

@@ -2,7 +2,6 @@
 body's people are reminded, the convening body's heads receive the escalation."""
 from collections.abc import Mapping, Sequence
 
-
 from qingshan.access.collaboration import visible_tasks
 from qingshan.core.deadlines import DeadlineKind
 from qingshan.orgs.choices import HEAD_ROLES

@@ -81,7 +81,8 @@ def interview_create(*, actor: User, title: str, held_on: dt.date, record: str, 
     record_event(object_type=INTERVIEW_TYPE, object_id=interview.pk, action=Action.CREATE, actor=actor,
                  actor_org=supervising[0],
                  payload={"title": title, "held_on": held_on.isoformat(), "problems": numbers,
-                          "parties": [f"{r.get_side_display()}：{r.organisation} {r.person}（{r.post}）" for r in rows]})
+                          "parties": [f"{r.get_side_display()}：{r.organisation} {r.person}（{r.post}）"
+                                      for r in rows]})
     return interview
 
 

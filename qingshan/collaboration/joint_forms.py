@@ -79,7 +79,8 @@ class SummaryForm(StyledForm):
 
 
 class DismissForm(StyledForm):
-    reason = forms.CharField(label="不予立项理由", max_length=200, error_messages={"required": "请填写不予立项的理由。"})
+    reason = forms.CharField(label="不予立项理由", max_length=200,
+                             error_messages={"required": "请填写不予立项的理由。"})
 
 
 def _parse_parties(text: str, label: str) -> list[Party]:
@@ -127,7 +128,8 @@ class InterviewForm(StyledForm):
 class CommitForm(StyledForm):
     text = forms.CharField(label="整改承诺", widget=forms.Textarea(attrs={"rows": 2}),
                            error_messages={"required": "请填写整改承诺。"})
-    way = forms.ChoiceField(label="落实方式", choices=CommitmentWay.choices, error_messages={"required": "请选择落实方式。"})
+    way = forms.ChoiceField(label="落实方式", choices=CommitmentWay.choices,
+                            error_messages={"required": "请选择落实方式。"})
     days = forms.IntegerField(label="完成期限（工作日）", min_value=1, max_value=250, initial=20,
                               error_messages={"required": "请填写完成期限。", "min_value": "至少 1 个工作日。",
                                               "max_value": "最多 250 个工作日。"})
