@@ -9,6 +9,7 @@ from qingshan.collaboration.models import (
     Inspection,
     InspectionSite,
     Interview,
+    PartnerTransfer,
     RegionTransfer,
     Task,
 )
@@ -138,3 +139,34 @@ def access_interview(user: User, pk: int | str) -> Interview:
     if found is None:
         raise NotFound("联合约谈不存在或无权查看。")
     return found
+
+
+def visible_partner_transfers(user: User) -> QuerySet[PartnerTransfer]:
+    """The receiving partner body sees its transfers (and through them only what was shared); the supervising side
+    sees the transfers of the problems it may see."""
+    from .problems import visible_problems
+
+    profile = profile_of(user)
+    condition = Q(partner_id__in=profile.partner_ids) if profile.partner_ids else Q(pk__in=[])
+    if profile.supervising:
+        condition |= Q(problem__in=visible_problems(user).values("pk"))
+    return PartnerTransfer.objects.filter(condition)
+
+
+def access_partner_transfer(user: User, pk: int | str) -> PartnerTransfer:
+    found = (visible_partner_transfers(user).select_related("partner", "sender_org", "sent_by", "signed_by")
+             .filter(pk=pk).first() if str(pk).isdigit() else None)
+    if found is None:
+        raise NotFound("移送记录不存在或无权查看。")
+    return found
+
+
+def may_receive(user: User, transfer: PartnerTransfer) -> bool:
+    """Signing and returning the result belong to the partner body's working members."""
+    return any(m.organisation_id == transfer.partner_id and m.role != "readonly_leader"
+               for m in profile_of(user).memberships)
+
+
+def may_review_transfer(user: User, transfer: PartnerTransfer) -> bool:
+    """Reviewing and chasing belong to the supervisors of the sending body."""
+    return any(org.pk == transfer.sender_org_id for org in profile_of(user).supervising)

@@ -69,3 +69,24 @@ class InterviewAction(models.TextChoices):
 class CommitmentWay(models.TextChoices):
     RECTIFICATION = "rectification", "建立整改事项"
     TASK = "task", "交办协作任务"
+
+
+class PartnerTransferState(ColouredChoices):
+    SENT = "sent", "待签收"
+    RECEIVED = "received", "办理中"
+    RETURNED = "returned", "已反馈"
+    ACCEPTED = "accepted", "已办结"
+
+
+with_colours(PartnerTransferState, {PartnerTransferState.SENT: "secondary", PartnerTransferState.RECEIVED: "warning",
+                                    PartnerTransferState.RETURNED: "primary",
+                                    PartnerTransferState.ACCEPTED: "success"})
+
+
+class PartnerAction(models.TextChoices):
+    SEND = "send", "移送协作单位"
+    SIGN = "sign", "签收"
+    FEEDBACK = "feedback", "反馈办理结果"
+    ACCEPT = "accept", "审核通过"
+    SEND_BACK = "send_back", "退回补充"
+    URGE = "urge", "催办反馈"

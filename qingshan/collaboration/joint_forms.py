@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 
 from qingshan.core.forms import MultipleFileField, StyledForm
+from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User
 from qingshan.orgs.pickers import orgs_field
 from qingshan.problems.models import Category
@@ -11,6 +12,7 @@ from qingshan.rectification.models import Campaign
 from .choices import CommitmentWay
 from .forms import _bodies
 from .interviews import Party
+from .partners import DEFAULT_SHARED, SHAREABLE
 
 
 def _date(label: str) -> forms.DateField:
@@ -145,3 +147,28 @@ class CommitForm(StyledForm):
             pk__in=interview.parties.values("organisation")).order_by("name")
         self.fields["campaign"].queryset = Campaign.objects.filter(
             commission__region__path__in=[interview.led_by.region.path]).order_by("-year", "name")
+
+
+class PartnerTransferForm(StyledForm):
+    problem_number = forms.CharField(label="问题编号", max_length=40, error_messages={"required": "请填写问题编号。"})
+    partner = forms.ModelChoiceField(label="协作单位", queryset=Organisation.objects.filter(
+        kind=OrgKind.PARTNER, is_active=True).order_by("name"), error_messages={"required": "请选择协作单位。"})
+    fields = forms.MultipleChoiceField(label="对方可见内容（问题编号总是移送）", widget=forms.CheckboxSelectMultiple,
+                                       choices=[(k, label) for k, (label, _) in SHAREABLE.items()],
+                                       initial=list(DEFAULT_SHARED), error_messages={"required": "请选择移送内容。"})
+    request = forms.CharField(label="移送事项", widget=forms.Textarea(attrs={"rows": 2}),
+                              error_messages={"required": "请填写移送事项（请协作单位办理什么）。"})
+    days = forms.IntegerField(label="反馈期限（工作日）", min_value=1, max_value=60, initial=10,
+                              error_messages={"required": "请填写反馈期限。", "min_value": "至少 1 个工作日。",
+                                              "max_value": "最多 60 个工作日。"})
+
+
+class ResultForm(StyledForm):
+    result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请填写办理结果。"})
+
+
+class ReviewForm(StyledForm):
+    opinion = forms.CharField(label="审核意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    days = forms.IntegerField(label="补充反馈期限（工作日，退回补充时）", min_value=1, max_value=60, initial=5,
+                              required=False)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qingshan.access.actors import profile_of
@@ -13,24 +14,32 @@ from qingshan.access.collaboration import (
     access_finding_photo,
     access_inspection,
     access_interview,
+    access_partner_transfer,
     may_complete,
     may_lead,
+    may_receive,
     may_record_finding,
+    may_review_transfer,
     visible_findings,
     visible_inspections,
     visible_interviews,
+    visible_partner_transfers,
 )
+from qingshan.access.problems import visible_problems
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.core.paging import BoundedPaginator
 from qingshan.core.uploads import content_type_for
 
-from . import inspections, interviews
+from . import inspections, interviews, partners
 from .joint_forms import (
     CommitForm,
     DismissForm,
     FindingForm,
     InspectionForm,
     InterviewForm,
+    PartnerTransferForm,
+    ResultForm,
+    ReviewForm,
     SiteForm,
     SummaryForm,
     TeamForm,
@@ -250,3 +259,88 @@ def interview_commit_view(request, pk):
     except (ServiceError, PermissionRefused) as exc:
         messages.error(request, str(exc))
     return redirect("collaboration:interview", pk=interview.pk)
+
+
+# ---------------------------------------------------------------- 移送协作单位 with a feedback deadline
+
+
+@login_required
+def partner_transfer_list_view(request):
+    """Transfers to the user's partner body, or of the problems the user supervises; supervisors send from here."""
+    sender = bool(profile_of(request.user).supervising)
+    form = PartnerTransferForm(request.POST or None)
+    if request.method == "POST":
+        if not sender:
+            raise PermissionDenied("只有纪检监察机构的工作人员可以移送协作单位。")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            problem = visible_problems(request.user).filter(number=data.pop("problem_number").strip()).first()
+            try:
+                if problem is None:
+                    raise ServiceError("问题不存在或无权查看。", field="problem_number")
+                transfer = partners.partner_transfer_send(actor=request.user, problem=problem, **data)
+            except (ServiceError, PermissionRefused) as exc:
+                form.add_error(_field_of(exc, form), str(exc))
+            else:
+                messages.success(request, f"已移送{transfer.partner}，反馈期限 {transfer.feedback_deadline:%Y-%m-%d}。")
+                return redirect("collaboration:partner_transfer", pk=transfer.pk)
+    rows = visible_partner_transfers(request.user).select_related("partner", "sender_org").order_by("-sent_at", "-pk")
+    page = BoundedPaginator(rows, 30, bound=5000).get_page(request.GET.get("page"))
+    return render(request, "collaboration/partner_transfer_list.html", {
+        "nav": "collaboration", "page": page, "querystring": "", "sender": sender, "form": form,
+        "today": timezone.localdate()}, status=400 if form.errors else 200)
+
+
+@login_required
+def partner_transfer_detail_view(request, pk):
+    try:
+        transfer = access_partner_transfer(request.user, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    reviewer = may_review_transfer(request.user, transfer)
+    return render(request, "collaboration/partner_transfer_detail.html", {
+        "nav": "collaboration", "t": transfer, "receiver": may_receive(request.user, transfer), "reviewer": reviewer,
+        # Only the sending side is shown the problem itself; the partner reads the copy it was sent.
+        "problem": transfer.problem if reviewer or visible_problems(request.user).filter(
+            pk=transfer.problem_id).exists() else None,
+        "result_form": ResultForm(), "review_form": ReviewForm(), "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def partner_transfer_action_view(request, pk, action):
+    try:
+        transfer = access_partner_transfer(request.user, pk)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    try:
+        if action == "sign":
+            partners.partner_transfer_sign(actor=request.user, transfer=transfer)
+            messages.success(request, "已签收。")
+        elif action == "feedback":
+            form = ResultForm(request.POST)
+            if not form.is_valid():
+                raise ServiceError(_errors(form))
+            partners.partner_transfer_feedback(actor=request.user, transfer=transfer, **form.cleaned_data)
+            messages.success(request, "办理结果已反馈。")
+        elif action in ("accept", "send_back"):
+            form = ReviewForm(request.POST)
+            if not form.is_valid():
+                raise ServiceError(_errors(form))
+            if action == "accept":
+                partners.partner_transfer_accept(actor=request.user, transfer=transfer,
+                                                 opinion=form.cleaned_data["opinion"])
+                messages.success(request, "已审核通过。")
+            else:
+                partners.partner_transfer_send_back(actor=request.user, transfer=transfer,
+                                                    opinion=form.cleaned_data["opinion"],
+                                                    days=form.cleaned_data["days"] or 5)
+                messages.success(request, "已退回补充。")
+        elif action == "urge":
+            partners.partner_transfer_urge(actor=request.user, transfer=transfer)
+            messages.success(request, "已催办。")
+        else:
+            raise Http404("没有这个操作。")
+    except (ServiceError, PermissionRefused) as exc:
+        messages.error(request, str(exc))
+    return redirect("collaboration:partner_transfer", pk=transfer.pk)

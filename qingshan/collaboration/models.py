@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from qingshan.core.models import StoredFile
 
-from .choices import CommitmentWay, ConsultationState, FindingState, InspectionState, TaskState
+from .choices import CommitmentWay, ConsultationState, FindingState, InspectionState, PartnerTransferState, TaskState
 
 
 class Consultation(models.Model):
@@ -311,3 +311,49 @@ class Commitment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "约谈整改承诺"
         ordering = ["pk"]
+
+
+class PartnerTransfer(models.Model):
+    """移送 of a problem to a partner body (生态环境局执法, 公安, 检察 …) with a feedback deadline: the partner
+    sees only the fields chosen when it was sent (a copy taken then, `shared`), signs for it, works it and returns
+    its result; the sender reviews. Unlike a plain share, the partner gets no view of the problem itself."""
+
+    problem = models.ForeignKey("problems.Problem", verbose_name="问题", on_delete=models.PROTECT,
+                                related_name="partner_transfers")
+    partner = models.ForeignKey("orgs.Organisation", verbose_name="协作单位", on_delete=models.PROTECT,
+                                related_name="+")
+    sender_org = models.ForeignKey("orgs.Organisation", verbose_name="移送单位", on_delete=models.PROTECT,
+                                   related_name="+")
+    shared = models.JSONField("移送内容", default=dict)  # {field label: value} as the partner sees it
+    request = models.TextField("移送事项")
+    state = models.CharField("状态", max_length=10, choices=PartnerTransferState.choices,
+                             default=PartnerTransferState.SENT, db_index=True)
+    feedback_days = models.PositiveSmallIntegerField("反馈期限（工作日）")
+    feedback_deadline = models.DateField("反馈期限", db_index=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="移送人", on_delete=models.PROTECT,
+                                related_name="+")
+    sent_at = models.DateTimeField("移送时间")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="签收人", on_delete=models.PROTECT,
+                                  related_name="+", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    result = models.TextField("办理结果", blank=True)
+    returned_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    on_time = models.BooleanField("按期反馈", null=True, blank=True)
+    review = models.TextField("审核意见", blank=True)
+    urge_count = models.PositiveSmallIntegerField("催办次数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "移送协作单位"
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.number} → {self.partner}"
+
+    @property
+    def number(self) -> str:
+        """The problem's number as it was sent (always shared)."""
+        return self.shared.get("问题编号", "")
+
+    @property
+    def state_colour(self) -> str:
+        return PartnerTransferState.colour_of(self.state)

@@ -1,7 +1,16 @@
 """The action tables of a 会商 and of its tasks (contract in core/actions.py)."""
 from qingshan.core.actions import ActionRule, ActionTable
 
-from .choices import Action, ConsultationState, FindingState, InspectionAction, InspectionState, TaskState
+from .choices import (
+    Action,
+    ConsultationState,
+    FindingState,
+    InspectionAction,
+    InspectionState,
+    PartnerAction,
+    PartnerTransferState,
+    TaskState,
+)
 
 CONVENER, ASSIGNEE = "convener", "assignee"
 
@@ -46,4 +55,22 @@ FINDING_ACTIONS = ActionTable(
                    FindingState.REGISTERED),
         ActionRule(InspectionAction.DISMISS, "不予立项", frozenset({FindingState.RECORDED}), LEADER,
                    FindingState.DISMISSED),
+    ])
+
+SENDER, PARTNER = "sender", "partner"
+_OPEN_TRANSFER = frozenset({PartnerTransferState.SENT, PartnerTransferState.RECEIVED})
+
+PARTNER_TRANSFER_ACTIONS = ActionTable(
+    object_type="collaboration.partner_transfer", noun="移送", target="transfer",
+    services="qingshan.collaboration.partners", state_labels=dict(PartnerTransferState.choices),
+    rules=[
+        ActionRule(PartnerAction.SIGN, "签收", frozenset({PartnerTransferState.SENT}), PARTNER,
+                   PartnerTransferState.RECEIVED),
+        ActionRule(PartnerAction.FEEDBACK, "反馈办理结果", frozenset({PartnerTransferState.RECEIVED}), PARTNER,
+                   PartnerTransferState.RETURNED, refusals={PartnerTransferState.SENT: "请先签收，再反馈办理结果。"}),
+        ActionRule(PartnerAction.ACCEPT, "审核通过", frozenset({PartnerTransferState.RETURNED}), SENDER,
+                   PartnerTransferState.ACCEPTED),
+        ActionRule(PartnerAction.SEND_BACK, "退回补充", frozenset({PartnerTransferState.RETURNED}), SENDER,
+                   PartnerTransferState.RECEIVED),
+        ActionRule(PartnerAction.URGE, "催办反馈", _OPEN_TRANSFER, SENDER),
     ])
