@@ -63,7 +63,8 @@ def partner_transfer_send(*, actor: User, problem: Problem, partner: Organisatio
                           fields: Iterable[str] = DEFAULT_SHARED) -> PartnerTransfer:
     """移送: by a supervisor of the problem, to an active partner body, with the chosen fields and `days` working
     days for feedback."""
-    problem = Problem.objects.select_for_update().select_related("category", "region", "lead_unit").get(pk=problem.pk)
+    problem = (Problem.objects.select_for_update(of=("self",)).select_related("category", "region", "lead_unit")
+               .get(pk=problem.pk))
     sender_org = problem_capacity_for(actor, problem).supervisor_org
     if sender_org is None:
         raise PermissionRefused("只有负责督办该问题的纪检监察机构人员可以移送协作单位。")
