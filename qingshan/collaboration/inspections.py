@@ -199,8 +199,8 @@ def finding_record(*, actor: User, site: InspectionSite, title: str, description
 
 
 def _locked_finding(finding: Finding, actor: User, code: str) -> Finding:
-    finding = Finding.objects.select_for_update().select_related("site__inspection__led_by", "site__region").get(
-        pk=finding.pk)
+    finding = (Finding.objects.select_for_update(of=("self",))
+               .select_related("site__inspection__led_by", "site__region").get(pk=finding.pk))
     if not may_lead(actor, finding.site.inspection):
         raise PermissionRefused("只有牵头单位的监督人员可以处理检查发现。")
     FINDING_ACTIONS.check_state(code, finding.state, ServiceError)
