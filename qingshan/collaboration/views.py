@@ -101,7 +101,7 @@ def consultation_action_view(request, pk, action):
 @login_required
 @require_POST
 def task_complete_view(request, pk):
-    task = visible_tasks(request.user).filter(pk=pk).select_related("consultation").first() if str(pk).isdigit() \
+    task = visible_tasks(request.user).filter(pk=pk).first() if str(pk).isdigit() \
         else None
     if task is None:
         raise Http404("决定事项不存在或无权查看。")
@@ -113,7 +113,7 @@ def task_complete_view(request, pk):
         messages.success(request, "完成情况已报告。")
     except (ServiceError, PermissionRefused) as exc:
         messages.error(request, str(exc))
-    return redirect("collaboration:detail", pk=task.consultation_id)
+    return redirect(task.get_absolute_url())
 
 
 @login_required

@@ -9,7 +9,7 @@ def _open_tasks(user, shared):
     tasks = assigned_tasks(user)
     if not tasks.exists():
         return None
-    return tasks.filter(state=TaskState.OPEN).select_related("consultation", "assignee")
+    return tasks.filter(state=TaskState.OPEN).select_related("consultation", "interview", "assignee")
 
 
 QUEUES = [WorkQueue(key="consultation_tasks", label="会商决定事项", order=450, items=_open_tasks,

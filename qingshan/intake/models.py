@@ -39,15 +39,55 @@ class Sender(models.Model):
         return self.name
 
 
+class GridArea(models.Model):
+    """A grid or area (网格) drawn as GeoJSON polygons, uploaded in the admin: a routing rule may name one, and then
+    matches only alerts whose coordinates fall inside it. The bounding box is kept for a cheap first test."""
+
+    name = models.CharField("网格名称", max_length=100, unique=True)
+    region = models.ForeignKey("orgs.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+")
+    geojson = models.JSONField("范围（GeoJSON）",
+                               help_text="Polygon 或 MultiPolygon（可为 Feature/FeatureCollection），"
+                                         "经纬度须与接入方报送的坐标同一坐标系")
+    min_lng = models.FloatField(editable=False)
+    min_lat = models.FloatField(editable=False)
+    max_lng = models.FloatField(editable=False)
+    max_lat = models.FloatField(editable=False)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网格范围"
+        ordering = ["region__path", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def polygons(self):
+        from .geo import parse_area
+
+        return parse_area(self.geojson)
+
+    def contains(self, lng, lat) -> bool:
+        """Whether the point (Decimal or float) lies in the area."""
+        from .geo import contains
+
+        x, y = float(lng), float(lat)
+        if not (self.min_lng <= x <= self.max_lng and self.min_lat <= y <= self.max_lat):
+            return False
+        return contains(self.polygons(), x, y)
+
+
 class RoutingRule(models.Model):
-    """Alerts of `category` (any, when empty) in `region` or below go straight to `lead_unit`; the most specific
-    region wins, then the lower `priority` number."""
+    """Alerts of `category` (any, when empty) in `region` or below (and, when `area` is set, with coordinates inside
+    that grid's polygons) go straight to `lead_unit`; a grid rule wins over a region rule, then the most specific
+    region, then the lower `priority` number."""
 
     sender = models.ForeignKey(Sender, verbose_name="接入方", on_delete=models.CASCADE, related_name="rules",
                                null=True, blank=True, help_text="留空则适用于所有接入方")
     category = models.ForeignKey("problems.Category", verbose_name="问题类别", on_delete=models.PROTECT,
                                  related_name="+", null=True, blank=True, help_text="留空则适用于所有类别")
     region = models.ForeignKey("orgs.Region", verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(GridArea, verbose_name="网格", on_delete=models.PROTECT, related_name="rules", null=True,
+                             blank=True, help_text="选择后，只有坐标落在该网格范围内的预警才适用本规则")
     lead_unit = models.ForeignKey("orgs.Organisation", verbose_name="主办单位", on_delete=models.PROTECT,
                                   related_name="+")
     priority = models.PositiveSmallIntegerField("优先级", default=100, help_text="数字越小越优先")
@@ -58,7 +98,7 @@ class RoutingRule(models.Model):
         ordering = ["priority", "pk"]
 
     def __str__(self):
-        return f"{self.category or '所有类别'} · {self.region} → {self.lead_unit}"
+        return f"{self.category or '所有类别'} · {self.area or self.region} → {self.lead_unit}"
 
 
 class Alert(models.Model):

@@ -201,13 +201,19 @@ def _repeated_problem(sender: Sender, data: AlertInput) -> Alert | None:
             .exclude(problem__state__in=TERMINAL_STATES).select_related("problem").order_by("-occurred_at").first())
 
 
-def matching_rule(sender: Sender, category: Category, region: Region) -> RoutingRule | None:
-    """The routing rule for this category and region: the most specific region first, then priority."""
+def matching_rule(sender: Sender, category: Category, region: Region, lng: Decimal | None = None,
+                  lat: Decimal | None = None) -> RoutingRule | None:
+    """The routing rule for this category, region and point: a rule of a grid the point falls in first, then the
+    most specific region, then priority. A grid rule never matches an alert without coordinates."""
     rules = (RoutingRule.objects.filter(is_active=True)
              .filter(Q(category=category) | Q(category__isnull=True), Q(sender=sender) | Q(sender__isnull=True))
-             .select_related("region", "lead_unit"))
-    candidates = [r for r in rules if region.path.startswith(r.region.path)]
-    candidates.sort(key=lambda r: (-len(r.region.path), r.category_id is None, r.sender_id is None, r.priority, r.pk))
+             .filter(Q(area__isnull=True) | Q(area__is_active=True))
+             .select_related("region", "lead_unit", "area"))
+    has_point = lng is not None and lat is not None
+    candidates = [r for r in rules if region.path.startswith(r.region.path)
+                  and (r.area is None or (has_point and r.area.contains(lng, lat)))]
+    candidates.sort(key=lambda r: (r.area_id is None, -len(r.region.path), r.category_id is None,
+                                   r.sender_id is None, r.priority, r.pk))
     return candidates[0] if candidates else None
 
 
@@ -239,7 +245,7 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
             actor=sender.account, title=(data.title or f"{data.alert_type}（{data.device or sender.name}）")[:200],
             description=_describe(sender, data), source=sender.source, category=data.category, region=data.region,
             location=data.location, lng=data.lng, lat=data.lat)
-        rule = matching_rule(sender, data.category, data.region)
+        rule = matching_rule(sender, data.category, data.region, data.lng, data.lat)
         routed = None
         if rule is not None:
             try:
