@@ -80,10 +80,22 @@ def inbox_kinds() -> list[tuple[str, str]]:
     return [(kind.code, kind.label) for kind in deadline_kinds()]
 
 
-def unread_count(*, user: User) -> int:
-    """Unread, not snoozed notifications of the user (one indexed count)."""
-    return (visible_notifications(user).filter(read_at__isnull=True)
-            .exclude(_snoozed(timezone.localdate())).count())
+BADGE_CAP = 99  # the navigation bar shows "99+" beyond this
+
+
+def unread_count(*, user: User, cap: int | None = None) -> int:
+    """Unread, not snoozed notifications of the user (one indexed count). With `cap`, counting stops after cap + 1:
+    every page shows the badge, and a leader with hundreds of unread 提级督办 must not pay the item-visibility
+    check of each one on every page."""
+    unread = visible_notifications(user).filter(read_at__isnull=True).exclude(_snoozed(timezone.localdate()))
+    if cap is not None:
+        unread = unread[:cap + 1]
+    return unread.count()
+
+
+def badge_label(count: int) -> str:
+    """The navigation bar's text for a count taken with cap=BADGE_CAP: "" for none, "99+" beyond the cap."""
+    return "" if not count else f"{BADGE_CAP}+" if count > BADGE_CAP else str(count)
 
 
 def delivery_failures(*, user: User) -> QuerySet[Delivery]:

@@ -55,7 +55,7 @@ def _row(request, notification, form=None, error=None):
     return render(request, "reminders/_row.html", {
         "n": notification, "form": form or SnoozeForm(), "error": error, "today": timezone.localdate(),
         "tab": request.POST.get("tab") or "unread", "filters": {k: request.POST.get(k) for k in FILTER_KEYS},
-        "oob_count": selectors.unread_count(user=request.user),
+        "oob_count": selectors.badge_label(selectors.unread_count(user=request.user, cap=selectors.BADGE_CAP)),
     })
 
 

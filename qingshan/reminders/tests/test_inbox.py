@@ -49,6 +49,23 @@ def test_a_user_sees_only_own_notifications_and_the_navbar_count(client, world, 
     assert other.read_at is None
 
 
+def test_the_navbar_count_stops_at_its_cap(client, world, reminded, monkeypatch):
+    """Beyond the cap the badge says "N+" and the count stops there (a LIMIT), so hundreds of unread 提级督办 do not
+    cost every page a visibility check each."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qingshan.reminders import selectors
+
+    monkeypatch.setattr(selectors, "BADGE_CAP", 1)
+    client.force_login(world.eco_handler)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(INBOX)
+    assert '<span class="badge bg-danger" id="nav-reminders-unread">1+</span>' in page.content.decode()
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"] and "notification" in q["sql"]]
+    assert any("LIMIT 2" in sql for sql in counts)
+
+
 def test_mark_read_by_htmx_returns_the_row_and_the_new_count(client, world, reminded):
     client.force_login(world.eco_handler)
     first = mine(world.eco_handler).first()
