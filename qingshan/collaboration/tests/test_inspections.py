@@ -55,6 +55,10 @@ def test_a_finding_on_site_becomes_a_problem_linked_both_ways(w):
     assert problem.source.name == "协同监督检查" and problem.region == w.lvshui and problem.location == "滨江路12号"
     assert "青山河流域入河排污口协同监督检查" in problem.description and "滨江段3号排口" in problem.description
     assert problem.inspection_finding == finding  # the problem side reaches back to the finding
+    client = Client()
+    client.force_login(w.officer)
+    page = client.get(reverse("problems:detail", args=[problem.pk])).content.decode()
+    assert reverse("collaboration:inspection", args=[inspection.pk]) in page and "滨江段3号排口现场发现" in page
     attachment = Attachment.objects.get(problem=problem)
     assert attachment.original_name == "排口.png" and attachment.file.read() == PNG
     services.inspection_finish(actor=w.officer, inspection=inspection, summary="检查排口 1 处，发现问题 1 个。")

@@ -148,3 +148,21 @@ def test_sent_signed_and_answered_through_the_pages(w):
                             {"opinion": ""}, follow=True)
     assert "已审核通过" in response.content.decode()
     assert PartnerTransfer.objects.get().state == State.ACCEPTED
+
+
+def test_the_problem_page_shows_its_transfers_to_the_supervising_side_only(w):
+    from qingshan.problems.choices import State as ProblemState
+    from qingshan.problems.testing.flows import drive_to
+
+    problem = drive_to(w, ProblemState.DISPATCHED)
+    transfer = services.partner_transfer_send(actor=w.officer, problem=problem, partner=w.partner,
+                                              request="请依法查处并反馈", days=5, fields=["title"])
+    link = reverse("collaboration:partner_transfer", args=[transfer.pk])
+    client = Client()
+    client.force_login(w.officer)
+    page = client.get(reverse("problems:detail", args=[problem.pk])).content.decode()
+    assert 'id="joint-work"' in page and link in page and "反馈期限 2026-03-09" in page
+    client.force_login(w.eco_handler)  # the handling unit sees the problem, not its transfer to a partner
+    page = client.get(reverse("problems:detail", args=[problem.pk]))
+    assert page.status_code == 200 and link not in page.content.decode()
+    assert 'id="joint-work"' not in page.content.decode()
