@@ -219,13 +219,14 @@ class Slice:
 
 
 def received_split(scope: Scope, field_name: str) -> list[Slice]:
-    """Problems received in the scope by source or category (`field_name`), in the reference order: one query."""
+    """Problems received in the scope by source or category (`field_name`), in the reference order."""
     if field_name not in ("source", "category"):
         raise ValueError(f"unknown split {field_name!r}")
     counts = grouped_counts(scope_problems(scope), _ask(scope), field_name, ("received",))
-    model = Source if field_name == "source" else Category
-    objects = model.objects.in_bulk([pk for pk, c in counts.items() if c["received"]])
-    ordered = sorted(objects.values(), key=lambda o: (o.sort_order, o.pk))
+    wanted = [pk for pk, c in counts.items() if c["received"]]
+    objects: list[Source | Category] = list(
+        Source.objects.filter(pk__in=wanted) if field_name == "source" else Category.objects.filter(pk__in=wanted))
+    ordered = sorted(objects, key=lambda o: (o.sort_order, o.pk))
     return [Slice(o.pk, o.name, counts[o.pk]["received"]) for o in ordered]
 
 
