@@ -115,8 +115,10 @@ def grouped_counts(live: QuerySet[Problem], ask: Ask, grouping: str, names: tupl
     unsettled = facts.filter(_unsettled(ask.as_of))
     for row in unsettled.values(kpi_group=group.fact_key).annotate(**{n: Sum(f"c_{n}") for n in names}):
         _add(result, row, names, -1)
-    recount = _narrow(KpiFact.objects.filter(_unsettled(ask.as_of) | Q(is_restricted=True)), ask, paths,
-                      region_path).values("problem_id")
+    # The ids are read first: given the sub-select, PostgreSQL scanned the whole period's problems (46,000 rows,
+    # 290 ms at 100,000 problems) instead of fetching the ~1,000 unsettled ones by primary key.
+    recount = list(_narrow(KpiFact.objects.filter(_unsettled(ask.as_of) | Q(is_restricted=True)), ask, paths,
+                           region_path).values_list("problem_id", flat=True))
     for row in live.filter(pk__in=recount).values(kpi_group=group.live_key).annotate(**live_counts):
         _add(result, row, names, 1)
     return dict(result)

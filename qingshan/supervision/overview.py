@@ -1,6 +1,6 @@
 """监督清单's figures of 一图总览 (the "overview" contract of core/registry.py): key projects by stage, and those with
-integrity-risk points. Each figure counts the same projects as the project list its link opens (`project_list`
-with the same parameters), so the two cannot disagree."""
+integrity-risk points. All of them count one read of `project_list` (the list their links open), split by the
+list's own stage and risk filters; a test checks every figure against its list."""
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -34,16 +34,20 @@ class ProjectCount:
         return self.params | ({"region": str(region_id)} if region_id is not None else {})
 
     def by_district(self, scope: Scope) -> dict[str, Value]:
-        memo_key = f"supervision.projects.{self.key}"
-        if memo_key not in scope.memo:
-            paths = project_list(user=scope.user, filters=self._filters(scope, None)).values_list("region__path",
-                                                                                                  flat=True)
-            counts: dict[str, int] = {}
-            for path in paths:
+        if "supervision.projects" not in scope.memo:  # one read for every project measure of the page
+            scope.memo["supervision.projects"] = list(project_list(
+                user=scope.user, filters=ProjectCount("", "", 0)._filters(scope, None),
+            ).values_list("region__path", "stage", "risk_points"))
+        counts: dict[str, int] = {}
+        for path, stage, risk_points in scope.memo["supervision.projects"]:
+            if self._selects(stage, risk_points):
                 counts[_district(path)] = counts.get(_district(path), 0) + 1
-            scope.memo[memo_key] = counts
-        counts = scope.memo[memo_key]
         return {path: Value(n) for path, n in counts.items()} | {TOTAL: Value(sum(counts.values()))}
+
+    def _selects(self, stage: str, risk_points: list) -> bool:
+        """The list's own `stage` and `risk` filters (supervision.selectors.project_list), on one fetched row."""
+        return ((not self.params.get("stage") or stage == self.params["stage"])
+                and (not self.params.get("risk") or bool(risk_points)))
 
     def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
         return f"{reverse('supervision:projects')}?{urlencode(self._filters(scope, region_id))}"
