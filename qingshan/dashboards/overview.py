@@ -1,14 +1,14 @@
 """The problems' measures of 一图总览 (domain §10), declared through the "overview" contract of core/registry.py.
 
 Each measure is a named KPI condition of problems.kpis (a count) or a kpis.RATES entry (numerator over
-denominator), optionally narrowed by a problem-list parameter (the red list: escalation_level=3). The numbers are
+denominator), optionally narrowed by a problem-list parameter (the red list: escalation_level=3, counted as the
+kpis.EXTRA_CONDITIONS entry red_open). The numbers are
 counted over the same ProblemFilter the problem list uses, and each links to that list with the same parameters,
 so a figure always equals the length of its list. All problem measures of one page share one grouped query.
 """
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
 from django.urls import reverse
 
 from qingshan.core.choices import EscalationLevel
@@ -28,18 +28,18 @@ class ProblemCount:
     order: int
     higher_is_better: bool = False
     params: dict[str, str] = field(default_factory=dict)
-    extra: Q = field(default_factory=Q)
+    counted: str = ""  # the condition counted (kpis.counted), when the list's params narrow `condition`
     kind: str = "count"
 
     def by_district(self, scope: Scope) -> dict[str, Value]:
         counts = _shared_counts(scope)
-        return {path: Value(row[f"n_{self.key}"]) for path, row in counts.items()}
+        return {path: Value(row[self.counted or self.condition]) for path, row in counts.items()}
 
     def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
         return problem_list_url(scope, region_id, {"kpi": self.condition, **self.params})
 
-    def aggregate(self, as_of) -> dict:
-        return {f"n_{self.key}": Count("pk", filter=kpis.condition(self.condition, as_of) & self.extra)}
+    def names(self) -> tuple[str, ...]:
+        return (self.counted or self.condition,)
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,14 @@ class ProblemRate:
     def by_district(self, scope: Scope) -> dict[str, Value]:
         counts = _shared_counts(scope)
         rate = self.rate
-        return {path: Value(row[f"c_{rate.numerator}"], row[f"c_{rate.denominator}"]) for path, row in counts.items()}
+        return {path: Value(row[rate.numerator], row[rate.denominator]) for path, row in counts.items()}
 
     def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
         rate = self.rate
         return problem_list_url(scope, region_id, {"kpi": rate.numerator if part == "numerator" else rate.denominator})
 
-    def aggregate(self, as_of) -> dict:
-        rate = self.rate
-        return {f"c_{name}": Count("pk", filter=kpis.condition(name, as_of)) for name in (rate.numerator,
-                                                                                         rate.denominator)}
+    def names(self) -> tuple[str, ...]:
+        return (self.rate.numerator, self.rate.denominator)
 
 
 RED = str(EscalationLevel.RED.value)
@@ -83,18 +81,16 @@ MEASURES = [
     ProblemCount("open", "未办结数", "open", order=40),
     ProblemRate("closure_rate", order=50),
     ProblemCount("red_open", "红色督办未办结", "open", order=60, params={"escalation_level": RED},
-                 extra=Q(escalation_level=EscalationLevel.RED)),
+                 counted="red_open"),
 ]
 
 
 def _shared_counts(scope: Scope) -> dict[str, dict[str, int]]:
     """Every problem measure's counts by district path (and TOTAL), in one query per page."""
     if "problems" not in scope.memo:
-        aggregates: dict = {}
-        for measure in MEASURES:
-            aggregates |= measure.aggregate(scope.as_of)
-        by_path = district_counts(scope, aggregates)
-        total = {name: sum(row[name] for row in by_path.values()) for name in aggregates}
+        names = tuple(dict.fromkeys(name for measure in MEASURES for name in measure.names()))
+        by_path = district_counts(scope, names)
+        total = {name: sum(row[name] for row in by_path.values()) for name in names}
         scope.memo["problems"] = by_path | {TOTAL: total}
     return scope.memo["problems"]
 

@@ -8,8 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Value
-from django.db.models.functions import StrIndex, Substr, TruncMonth
+from django.db.models import QuerySet
 
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import visible_problems
@@ -19,6 +18,7 @@ from qingshan.problems import kpis
 from qingshan.problems.filters import ProblemFilter
 from qingshan.problems.models import Category, Problem, Source
 
+from .counting import Ask, grouped_counts
 from .models import RegionBoundary
 
 GROUP_BY_CHOICES = [
@@ -52,22 +52,6 @@ class KpiRow:
     counts: dict[str, int] = field(default_factory=dict)
     rates: dict[str, Decimal | None] = field(default_factory=dict)
     is_total: bool = False
-
-
-def _district_path() -> Substr:
-    """The region_path cut after its second segment: the district's path, or the city's own for city-level rows.
-
-    Works at any depth and any code length: "/3399/339901/33990101/" → "/3399/339901/", "/3399/" → "/3399/".
-    """
-    # Position (within the remainder after the leading "/") of the slash that ends the city segment.
-    end_city = StrIndex(Substr("region_path", 2), Value("/"))
-    # Position, within what follows the city segment, of the slash ending the district segment; 0 when none.
-    end_district = StrIndex(Substr("region_path", end_city + 2), Value("/"))
-    return Substr("region_path", 1, end_city + 1 + end_district)
-
-
-def _aggregates(as_of: dt.date) -> dict:
-    return {name: Count("pk", filter=kpis.condition(name, as_of)) for name in kpis.CONDITIONS}
 
 
 def _rates(counts: dict[str, int]) -> dict[str, Decimal | None]:
@@ -115,6 +99,8 @@ def _region_rows(grouped: list[dict]) -> list[KpiRow]:
 
 
 def _unit_rows(grouped: list[dict]) -> list[KpiRow]:
+    for g in grouped:  # the counts name "no lead unit" 0
+        g["kpi_group"] = g["kpi_group"] or None
     units = Organisation.objects.in_bulk([g["kpi_group"] for g in grouped if g["kpi_group"] is not None])
     known = sorted((g for g in grouped if g["kpi_group"] in units),
                    key=lambda g: (units[g["kpi_group"]].sort_order, units[g["kpi_group"]].pk))
@@ -132,14 +118,6 @@ def _reference_rows(grouped: list[dict], model: type[Source | Category], param: 
             for g in ordered]
 
 
-GROUP_KEYS = {
-    "region": _district_path,
-    "unit": lambda: F("lead_unit_id"),
-    "source": lambda: F("source_id"),
-    "category": lambda: F("category_id"),
-}
-
-
 def kpi_table(*, user: User, group_by: str, received_from: dt.date | None, received_to: dt.date | None,
               as_of: dt.date) -> list[KpiRow]:
     """The KPI rows of problems `user` may see, received in the period, as of `as_of`: one per group, total last.
@@ -147,10 +125,12 @@ def kpi_table(*, user: User, group_by: str, received_from: dt.date | None, recei
     Groups: "region" (district; city-level problems as 市本级), "unit" (lead unit), "source", "category".
     Groups with nothing to count are left out. Two queries: the aggregate, and the groups' names.
     """
-    if group_by not in GROUP_KEYS:
+    if group_by not in GROUP_BY_LABELS:
         raise ValueError(f"unknown grouping {group_by!r}")
     problems = _period_problems(user=user, received_from=received_from, received_to=received_to)
-    grouped = list(problems.values(kpi_group=GROUP_KEYS[group_by]()).annotate(**_aggregates(as_of)))
+    ask = Ask(user, received_from, received_to, as_of)
+    counts = grouped_counts(problems, ask, group_by, tuple(kpis.CONDITIONS))
+    grouped = [{"kpi_group": key, **values} for key, values in counts.items()]
     # Every condition implies received or duplicate as of `as_of`; a group of only later problems has nothing.
     grouped = [g for g in grouped if any(g[name] for name in kpis.CONDITIONS)]
     if group_by == "region":
@@ -195,10 +175,14 @@ def scope_problems(scope: Scope) -> QuerySet[Problem]:
     return filterset.qs.order_by()
 
 
-def district_counts(scope: Scope, aggregates: dict) -> dict[str, dict[str, int]]:
-    """The aggregates of the scope's problems by district path (city-level problems under the city's path)."""
-    grouped = scope_problems(scope).values(kpi_group=_district_path()).annotate(**aggregates)
-    return {g["kpi_group"]: {name: g[name] for name in aggregates} for g in grouped}
+def _ask(scope: Scope) -> Ask:
+    return Ask(scope.user, scope.received_from, scope.received_to, scope.as_of, scope.region_id)
+
+
+def district_counts(scope: Scope, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """Counts of the named conditions (kpis.counted) of the scope's problems by district path (city-level problems
+    under the city's path)."""
+    return grouped_counts(scope_problems(scope), _ask(scope), "region", names)
 
 
 def overview_districts(user: User) -> list[Region]:
@@ -222,16 +206,9 @@ class MonthRow:
 
 def monthly_counts(scope: Scope) -> list[MonthRow]:
     """Received, overdue and closed problems by month of receipt: one query."""
-    conditions = ("received", "overdue", "closed")
-    rows = (scope_problems(scope).annotate(kpi_month=TruncMonth("received_on")).values("kpi_month")
-            .annotate(**{f"n_{name}": Count("pk", filter=kpis.condition(name, scope.as_of)) for name in conditions})
-            .order_by("kpi_month"))
-    return [MonthRow(_as_date(r["kpi_month"]), r["n_received"], r["n_overdue"], r["n_closed"])
-            for r in rows if r["n_received"]]
-
-
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    counts = grouped_counts(scope_problems(scope), _ask(scope), "month", ("received", "overdue", "closed"))
+    return [MonthRow(month, c["received"], c["overdue"], c["closed"])
+            for month, c in sorted(counts.items()) if c["received"]]
 
 
 @dataclass(frozen=True)
@@ -242,13 +219,15 @@ class Slice:
 
 
 def received_split(scope: Scope, field_name: str) -> list[Slice]:
-    """Problems received in the scope by source or category (`field_name`), in the reference order: one query."""
+    """Problems received in the scope by source or category (`field_name`), in the reference order."""
     if field_name not in ("source", "category"):
         raise ValueError(f"unknown split {field_name!r}")
-    rows = (scope_problems(scope).values(f"{field_name}_id", f"{field_name}__name", f"{field_name}__sort_order")
-            .annotate(n=Count("pk", filter=kpis.received(scope.as_of))).order_by(f"{field_name}__sort_order",
-                                                                              f"{field_name}_id"))
-    return [Slice(r[f"{field_name}_id"], r[f"{field_name}__name"], r["n"]) for r in rows if r["n"]]
+    counts = grouped_counts(scope_problems(scope), _ask(scope), field_name, ("received",))
+    wanted = [pk for pk, c in counts.items() if c["received"]]
+    objects: list[Source | Category] = list(
+        Source.objects.filter(pk__in=wanted) if field_name == "source" else Category.objects.filter(pk__in=wanted))
+    ordered = sorted(objects, key=lambda o: (o.sort_order, o.pk))
+    return [Slice(o.pk, o.name, counts[o.pk]["received"]) for o in ordered]
 
 
 def problem_points(scope: Scope) -> list[dict]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
+from qingshan.core.choices import EscalationLevel
+
 from .choices import CLOSED_STATES, State
 
 
@@ -107,6 +109,22 @@ RATES = [
     Rate("rejection_rate", "发回重办率", "rejected", "reviewed"),
     Rate("urge_rate", "催办率", "urged", "dispatched"),
 ]
+
+
+def red_open(as_of: dt.date) -> Q:
+    """Open problems under red supervision (提级督办 at the highest level): the overview's red list."""
+    return open_(as_of) & Q(escalation_level=EscalationLevel.RED)
+
+
+# Conditions counted for the overview beside the KPI table's (not columns of the table).
+EXTRA_CONDITIONS = {
+    "red_open": (red_open, "红色督办未办结"),
+}
+
+
+def counted(name: str, as_of: dt.date) -> Q:
+    """The Q of a condition of CONDITIONS or EXTRA_CONDITIONS."""
+    return (CONDITIONS.get(name) or EXTRA_CONDITIONS[name])[0](as_of)
 
 
 def condition(name: str, as_of: dt.date) -> Q:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from qingshan.access import supervision as access
 from qingshan.access.problems import visible_problems
 from qingshan.audit.models import AuditEvent
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Region, User
 from qingshan.problems.models import Attachment, Problem
 
 from .choices import OPEN_SLOT_STATES, ReportStatus, SlotState, Stage
@@ -54,12 +54,20 @@ def indicator_readings(*, user: User, indicator: Indicator) -> QuerySet:
 
 
 def project_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[KeyProject]:
-    """Key projects `user` may see; filters: plan, stage, unit, q."""
+    """Key projects `user` may see; filters: plan, stage, unit, q, region (a region id: its whole subtree), risk
+    (truthy: projects with integrity-risk points)."""
     qs = access.visible_projects(user).select_related("responsible_unit", "region", "leader", "theme")
     if _value(filters, "plan"):
         qs = qs.filter(plan_id=_value(filters, "plan"))
     if _value(filters, "stage"):
         qs = qs.filter(stage=_value(filters, "stage"))
+    region = _value(filters, "region")
+    if region:
+        path = Region.objects.filter(pk=region).values_list("path", flat=True).first() if str(region).isdigit() \
+            else None
+        qs = qs.filter(region__path__startswith=path) if path else qs.none()
+    if _value(filters, "risk"):
+        qs = qs.exclude(risk_points=[])
     if _value(filters, "unit"):
         qs = qs.filter(responsible_unit_id=_value(filters, "unit"))
     if _value(filters, "q"):

@@ -26,6 +26,7 @@ from qingshan.dashboards.services import boundary_save
 from qingshan.problems import services
 from qingshan.problems.selectors import problem_list
 from qingshan.problems.testing.flows import new_problem
+from qingshan.supervision.choices import Stage
 
 from .conftest import d, dispatch, on
 
@@ -84,7 +85,9 @@ def overview_world(history):
 
 
 def test_the_measures_are_declared_through_the_registry():
-    assert [m.key for m in sorted(declared("overview", "MEASURES"), key=lambda m: m.order)] == MEASURE_KEYS
+    stages = [f"projects_{stage}" for stage in Stage.values]
+    assert [m.key for m in sorted(declared("overview", "MEASURES"), key=lambda m: m.order)] == [
+        *MEASURE_KEYS, *stages, "projects_at_risk"]
 
 
 def test_every_number_on_the_page_equals_its_list(client, overview_world):

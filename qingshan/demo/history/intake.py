@@ -62,6 +62,19 @@ class Intake:
         self.by_kind = units_by_kind(city)
         regions = [city.region] + [r for d in city.districts for r in (d.region, *d.towns)]
         self.centres = {r.id: (float(r.centre_lng), float(r.centre_lat)) for r in regions}
+        self.district_centres = {d.region.id: self.centres[d.region.id] for d in city.districts}
+
+    def _inside(self, district_id: int, lng: float, lat: float) -> tuple[float, float]:
+        """The point, pulled towards its district's centre until no other district centre is nearer: inside the
+        district's outline on the demo map (its Voronoi cell, dashboards/cells.py). No random draw, so the rest of
+        the demo is unchanged."""
+        cx, cy = self.district_centres[district_id]
+        for _ in range(8):
+            mine = (lng - cx) ** 2 + (lat - cy) ** 2
+            if all(mine <= (lng - x) ** 2 + (lat - y) ** 2 for x, y in self.district_centres.values()):
+                return lng, lat
+            lng, lat = cx + (lng - cx) / 2, cy + (lat - cy) / 2
+        return cx, cy
 
     def receipt_times(self) -> list[dt.datetime]:
         """`count` receipt times, spread over the days by season, weekday and a slight growth trend, sorted."""
@@ -118,8 +131,10 @@ class Intake:
         p.planned_lead = lead
         self._texts(p, cat, district, town_index, lead)
         lng, lat = self.centres[p.region.id]
-        p.lng = Decimal(f"{lng + rng.uniform(-0.03, 0.03):.6f}")
-        p.lat = Decimal(f"{lat + rng.uniform(-0.025, 0.025):.6f}")
+        lng, lat = lng + rng.uniform(-0.03, 0.03), lat + rng.uniform(-0.025, 0.025)
+        if p.region.id != city.region.id:
+            lng, lat = self._inside(district.region.id, lng, lat)
+        p.lng, p.lat = Decimal(f"{lng:.6f}"), Decimal(f"{lat:.6f}")
         p.is_restricted = self.sequences.chance("restricted_12388", 0.08) if code == "12388" else \
             self.sequences.chance("restricted", P_RESTRICTED)
         return p

@@ -1,0 +1,205 @@
+"""考核指标 and 一图总览 at scale, beside the minimal view, plus what keeping the KPI snapshots costs a transition.
+
+Usage: .venv/bin/python bench/bench_overview.py --db-url postgres://postgres@127.0.0.1:5432/qs_bench_i13b
+                                                [--runs 5] [--roles leader,office_staff,district_staff]
+                                                [--transitions 40] [--live]
+The database must hold the benchmark city (a copy of `qingshan_bench`, see bench/RESULTS_overview.md); it is
+migrated, and the KPI snapshots are rebuilt when they do not cover every problem (timed). Each role signs in and
+requests, alternating page by page: the minimal view, the KPI page in each grouping and the overview, each with its
+default filters (this year, as of today). There is no application cache: every request computes its figures from
+the database, so each is "cold for the period". The first request of each page is reported apart (cold connection
+and plans), the other --runs give median, range and p95 (nearest rank) and the ratio to the minimal view's median.
+
+--live also times the pages with the snapshots switched off (the live aggregate over the problems), alternating.
+
+Transitions: --transitions open problems are each urged (催办, the lightest transition: the worst case for a
+fixed cost) twice in a rolled-back transaction, once with the snapshot hook connected and once without, in
+alternating order; the median ratio is the snapshots' share of a transition's time.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGES = [("baseline", "/bench/minimal/")] + [
+    (f"KPI {g}", f"/dashboards/kpi/?group_by={g}") for g in ("region", "unit", "source", "category")
+] + [("overview", "/dashboards/overview/")]
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db-url", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--roles", default="leader,office_staff,district_staff")
+    parser.add_argument("--transitions", type=int, default=40)
+    parser.add_argument("--live", action="store_true", help="also time the pages without the snapshots")
+    args = parser.parse_args()
+    args.runs = max(3, args.runs)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    os.environ["DATABASE_URL"] = args.db_url
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    _prepare(connection)
+    load_before = os.getloadavg()
+    results = []
+    for role in args.roles.split(","):
+        results += _time_role(role, args.runs, args.live)
+    transitions = _time_transitions(args.transitions) if args.transitions else None
+    load_after = os.getloadavg()
+    _report(results, transitions, args, load_before, load_after)
+
+
+def _prepare(connection) -> None:
+    from django.core.management import call_command
+
+    from qingshan.dashboards.models import KpiFact
+    from qingshan.dashboards.snapshots import rebuild_snapshots
+    from qingshan.problems.models import Problem
+
+    call_command("migrate", verbosity=0)
+    problems, facts = Problem.objects.count(), KpiFact.objects.count()
+    print(f"{problems:,} problems, {facts:,} KPI facts")
+    if facts != problems:
+        began = time.perf_counter()
+        rebuild_snapshots()
+        print(f"rebuild_kpi_snapshots: {time.perf_counter() - began:.1f} s")
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE dashboards_kpifact")
+                cursor.execute("VACUUM ANALYZE dashboards_kpisnapshot")
+
+
+def _live_switch(on: bool):
+    from qingshan.dashboards import counting
+
+    original = _live_switch.__dict__.setdefault("original", counting._district_prefixes)
+    counting._district_prefixes = (lambda ask: None) if on else original
+
+
+def _time_role(role: str, runs: int, live: bool) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from qingshan.orgs.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=role))
+    variants = ["snapshot", "live"] if live else ["snapshot"]
+    results = []
+    for name, url in PAGES:
+        samples: dict[str, list[float]] = {v: [] for v in variants}
+        first: dict[str, float] = {}
+        queries = 0
+        for run in range(runs + 1):
+            for variant in variants:
+                _live_switch(variant == "live")
+                with CaptureQueriesContext(connection) as captured:
+                    began = time.perf_counter()
+                    response = client.get(url)
+                    elapsed = (time.perf_counter() - began) * 1000
+                assert response.status_code == 200, (role, url, response.status_code)
+                queries = len(captured.captured_queries) if variant == "snapshot" else queries
+                if run:
+                    samples[variant].append(elapsed)
+                else:
+                    first[variant] = elapsed
+        _live_switch(False)
+        results.append({"role": role, "page": name, "samples": samples, "first": first, "queries": queries})
+        print(f"  {role:14} {name:14} " + "  ".join(
+            f"{v} {statistics.median(s):7.1f} ms (first {first[v]:.0f})" for v, s in samples.items()), flush=True)
+    return results
+
+
+def _time_transitions(count: int) -> dict:
+    from django.db import transaction
+    from django.db.models.signals import post_save
+
+    from qingshan.access.problems import capacity_for
+    from qingshan.dashboards import snapshots
+    from qingshan.orgs.models import User
+    from qingshan.problems import services
+    from qingshan.problems.choices import OPEN_STATES
+    from qingshan.problems.models import Problem
+
+    actor = User.objects.get(username="office_staff")
+    candidates = Problem.objects.filter(state__in=OPEN_STATES).order_by("-received_at")[:count * 5]
+    problems = [p for p in candidates if capacity_for(actor, p).supervisor_org is not None][:count]
+    samples: dict[str, list[float]] = {"with": [], "without": []}
+
+    def urge(problem_id: int, hooked: bool) -> float:
+        if not hooked:
+            post_save.disconnect(dispatch_uid="kpi_snapshot_save", sender=Problem)
+        try:
+            with transaction.atomic():
+                problem = Problem.objects.get(pk=problem_id)
+                began = time.perf_counter()
+                services.problem_urge(actor=actor, problem=problem, note="基准测试")
+                elapsed = (time.perf_counter() - began) * 1000
+                transaction.set_rollback(True)
+        finally:
+            snapshots.connect()
+        return elapsed
+
+    for problem in problems[:2]:  # warm-up
+        urge(problem.pk, True), urge(problem.pk, False)
+    for i, problem in enumerate(problems):
+        order = (True, False) if i % 2 == 0 else (False, True)
+        for hooked in order:
+            samples["with" if hooked else "without"].append(urge(problem.pk, hooked))
+    ratios = [w / wo for w, wo in zip(samples["with"], samples["without"], strict=True)]
+    print(f"  urge: with {statistics.median(samples['with']):.2f} ms, without "
+          f"{statistics.median(samples['without']):.2f} ms, ratio {statistics.median(ratios):.3f}", flush=True)
+    return {"samples": samples, "ratios": ratios, "n": len(problems)}
+
+
+def _summary(samples: list[float]) -> str:
+    return f"{statistics.median(samples):.1f} ({min(samples):.1f}–{max(samples):.1f})"
+
+
+def _report(results, transitions, args, load_before, load_after) -> None:
+    from django.db import connection
+
+    from qingshan.problems.models import Problem
+
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    print(f"\n{Problem.objects.count():,} problems on {connection.vendor}, commit {commit}; {args.runs} runs per page; "
+          f"{os.cpu_count()} CPUs, load average before {'/'.join(f'{v:.2f}' for v in load_before)}, after "
+          f"{'/'.join(f'{v:.2f}' for v in load_after)}")
+    live = "live" in results[0]["samples"]
+    header = "| role | page | queries | first ms | median ms (range) | p95 | ×baseline |"
+    header += " live median (range) | live p95 |" if live else ""
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    baselines = {r["role"]: statistics.median(r["samples"]["snapshot"]) for r in results if r["page"] == "baseline"}
+    for r in results:
+        s = r["samples"]["snapshot"]
+        line = (f"| {r['role']} | {r['page']} | {r['queries']} | {r['first']['snapshot']:.0f} | {_summary(s)} | "
+                f"{percentile(s, 95):.1f} | {statistics.median(s) / baselines[r['role']]:.1f}× |")
+        if live:
+            line += f" {_summary(r['samples']['live'])} | {percentile(r['samples']['live'], 95):.1f} |"
+        print(line)
+    if transitions:
+        w, wo, ratios = transitions["samples"]["with"], transitions["samples"]["without"], transitions["ratios"]
+        print(f"\nurge ×{transitions['n']}: with snapshots {_summary(w)} ms, without {_summary(wo)} ms; "
+              f"paired ratio median {statistics.median(ratios):.3f} (range {min(ratios):.3f}–{max(ratios):.3f})")
+
+
+if __name__ == "__main__":
+    main()
