@@ -81,10 +81,12 @@ def test_on_sqlite_visibility_is_no_subquery_per_problem_row(world, role):
 
 
 # Known gap (bench/RESULTS_pages_audience.md): with the audience table PostgreSQL estimates a co-unit's or a stationed
-# group's problems correctly (a few percent of the table) and then prefers hashing them against a sequential scan of
-# the problems table, for the restriction check, over one index probe per problem. Their pages are index plans; their
-# bounded counts are not yet. Strict: the day the plan changes, these must be turned back into plain assertions.
-COUNT_SEQ_SCAN = pytest.mark.xfail(strict=True, reason="bounded count hash-joins the audience against a seq scan")
+# group's problems correctly (a few percent of the table) and may then prefer hashing them against a sequential scan
+# of the problems table, for the restriction check, over one index probe per problem. Their pages are index plans;
+# their bounded counts are not reliably so: water_handler's count scanned in both runs, group_staff's in one of two
+# (the plan depends on ANALYZE's sample). Not strict for that reason; to be asserted again once the count reads the
+# audience alone (the restriction flag copied onto its rows).
+COUNT_SEQ_SCAN = pytest.mark.xfail(strict=False, reason="bounded count may hash-join the audience against a seq scan")
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
