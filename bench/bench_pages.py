@@ -1,16 +1,17 @@
 """Server time of every page of the navigation, as each demo role first opens it, beside the stack's minimal view.
 
 Usage: .venv/bin/python bench/bench_pages.py [--problems 1000000] [--runs 5] [--db-url URL|sqlite] [--roles a,b]
-                                             [--ab REF] [--explain] [--json FILE]
+                                             [--ab REF] [--explain] [--json FILE] [--pages 问题清单,问题详情,我的待办]
 Builds the demo city with N problems in the benchmark database (once; reused when it already holds N) and analyses
 it, then signs in as each demo role, reads the links of its navigation bar from its first page (我的待办) and times
 each of them, plus the first problem of its 问题清单 (detail), in-process through Django's test client (server time:
 routing, middleware, session, queries, templates; no network). Each page runs --runs times after one warm-up; the
 table gives the median, the range and p95 (nearest rank), and the ratio of the median to the minimal view's.
 
---ab REF alternates every request with "before": the problem visibility rule and the exact-count paginator as they
-were at git commit REF, loaded from git into this process (same database, same warm caches, same moment), and adds
-the before median, range and the after/before ratio. --explain prints each page's slowest queries, explained.
+--ab REF alternates every request with "before": the problem visibility rule, the exact-count paginator and the
+counts of 我的待办 as they were at git commit REF, loaded from git into this process (same database, same warm caches,
+same moment), and adds the before median, range and the after/before ratio. --explain prints each page's slowest
+queries, explained.
 """
 import argparse
 import json
@@ -48,6 +49,8 @@ def main() -> None:
     parser.add_argument("--ab", metavar="REF", help="alternate each request with the visibility rule at git REF")
     parser.add_argument("--explain", action="store_true", help="print each page's slowest queries, explained")
     parser.add_argument("--json", type=Path, help="also write every sample here")
+    parser.add_argument("--pages", help="time only these pages (their names in the navigation, 问题详情 for the "
+                                        "detail), beside the minimal view; default: every page")
     args = parser.parse_args()
     args.runs = max(3, args.runs)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
@@ -72,7 +75,8 @@ def main() -> None:
     load_before = os.getloadavg()
     started = time.perf_counter()
     for role in args.roles.split(","):
-        results += _time_role(role, variants, args.runs, explain=connection if args.explain else None)
+        results += _time_role(role, variants, args.runs, explain=connection if args.explain else None,
+                              only=set(args.pages.split(",")) if args.pages else None)
     load_after = os.getloadavg()
     _report(results, args, connection, load_before, load_after, time.perf_counter() - started)
     if args.json:
@@ -103,7 +107,7 @@ def _build(problems: int, connection) -> None:
     print(f"VACUUM ANALYZE in {time.perf_counter() - started:.0f} s")
 
 
-def _time_role(role: str, variants: dict, runs: int, explain=None) -> list[dict]:
+def _time_role(role: str, variants: dict, runs: int, explain=None, only: set[str] | None = None) -> list[dict]:
     """Sign in as `role`, find its navigation and time each page under every variant, alternating request by
     request so that the variants share the machine's load."""
     from django.test import Client
@@ -121,6 +125,8 @@ def _time_role(role: str, variants: dict, runs: int, explain=None) -> list[dict]
     if detail:  # the first problem of its 问题清单, as the user would open it
         pages.insert(pages.index("/problems/") + 1, detail.group(1))
         names[detail.group(1)] = "问题详情"
+    if only:
+        pages = [url for url in pages if url == "/bench/minimal/" or names[url] in only]
     results = []
     for url in pages:
         samples: dict[str, list[float]] = {name: [] for name in variants}
@@ -203,11 +209,21 @@ def _before_switch(ref: str):
         count_label = property(lambda self: f"{self.count:,}")
         num_pages_label = property(lambda self: str(self.num_pages))
 
+    # 我的待办's counts as they were at `ref` (one query per queue before they became one UNION ALL).
+    worklist_source = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:qingshan/core/worklist.py"],
+                                     capture_output=True, text=True, check=True).stdout
+    worklist = importlib.util.module_from_spec(importlib.util.spec_from_loader("qingshan.core._bench_before",
+                                                                               loader=None))
+    worklist.__package__ = "qingshan.core"
+    exec(compile(worklist_source, f"{ref}:qingshan/core/worklist.py", "exec"), worklist.__dict__)  # noqa: S102
+
     def switch() -> None:
         current.problem_scope_q = module.problem_scope_q
         views.BoundedPaginator = ExactPaginator
+        views.section_counts = worklist.section_counts
 
-    _after_state.update(scope=current.problem_scope_q, paginator=views.BoundedPaginator)
+    _after_state.update(scope=current.problem_scope_q, paginator=views.BoundedPaginator,
+                        section_counts=views.section_counts)
     return switch
 
 
@@ -221,6 +237,7 @@ def _after_switch():
     def switch() -> None:
         current.problem_scope_q = _after_state["scope"]
         views.BoundedPaginator = _after_state["paginator"]
+        views.section_counts = _after_state["section_counts"]
 
     return switch
 

@@ -37,10 +37,14 @@ def test_an_officer_types_to_find_the_lead_and_co_units_of_a_dispatch(world, log
     # 协办单位: several, each found by typing.
     co = form.locator("#id_co_units + .ts-wrapper")
     co.click()
-    # (The narrowing by typing is checked on the lead picker above and on the ledger's filter below.)
-    co.locator("input").fill("城管")
+    expect(co.locator(".ts-dropdown")).to_be_visible()
+    co.locator("input").press_sequentially("城管")  # key by key, as typed
+    expect(co.locator(".ts-dropdown .optgroup-header")).to_have_text(["江岸区"])
+    expect(co.locator(".ts-dropdown .option")).to_have_text(["江岸区城管局"])
     co.locator(".ts-dropdown .option", has_text="江岸区城管局").click()
     expect(co.locator(".item")).to_have_text(["江岸区城管局×"])
+    co.locator("input").fill("查无此单位")
+    expect(co.locator(".ts-dropdown .no-results")).to_have_text("没有匹配的选项")
     page.keyboard.press("Escape")
 
     form.locator("button[type=submit]").click()

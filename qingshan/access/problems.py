@@ -9,7 +9,7 @@ from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
 from qingshan.orgs.choices import LEADER_ROLES, REPORTER_CONTACT_ROLES, Role
 from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.problems.choices import Action, State
-from qingshan.problems.models import Assignment, Attachment, Problem, Share
+from qingshan.problems.models import Attachment, Problem, ProblemAudience
 
 from .actors import profile_of
 from .crypto import decrypt
@@ -54,23 +54,13 @@ def led_problems(user: User) -> QuerySet[Problem] | None:
 def _addressed_problem_ids(unit_ids: set[int], group_ids: set[int], partner_ids: set[int]) -> QuerySet | None:
     """Ids of the problems addressed now to these units (as lead or active co-unit, never before dispatch), supervised
     by these stationed groups, or transferred to these partners; None when there are none of them."""
-    # One branch per column, each an index-only scan of a covering index (problem_lead_id_idx, problem_superv_id_idx,
-    # assignment_unit_idx): one branch `lead_unit_id IN … OR supervising_org_id IN …` was a bitmap heap scan that read
-    # a page of the problems table for every id (measured on 1,000,000 problems: 0.5–1.7 s for a stationed group).
-    parts: list[QuerySet] = []
-    if unit_ids:
-        parts.append(Problem.objects.filter(lead_unit_id__in=unit_ids).values("pk"))
-    if group_ids:
-        parts.append(Problem.objects.filter(supervising_org_id__in=group_ids).values("pk"))
-    if unit_ids:
-        parts.append(Assignment.objects.filter(unit_id__in=unit_ids, is_active=True).values("problem_id"))
-    if partner_ids:
-        parts.append(Share.objects.filter(partner_id__in=partner_ids).values("problem_id"))
-    if not parts:
+    # One read of the audience table (problems.ProblemAudience, kept by the services): a UNION of the four source
+    # tables gave PostgreSQL no estimate (200 rows guessed for 60,000 at 1,000,000 problems: nested loops, 0.6-1 s).
+    # The organisation kinds are disjoint (units, stationed groups, partners), so one IN over all of them is exact.
+    org_ids = unit_ids | group_ids | partner_ids
+    if not org_ids:
         return None
-    # Ordering would be dropped inside IN anyway; clearing it keeps each branch a plain index read.
-    parts = [part.order_by() for part in parts]
-    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return ProblemAudience.objects.filter(organisation_id__in=sorted(org_ids)).values("problem_id")
 
 
 def visible_problems(user: User) -> QuerySet[Problem]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, IntegerField, Q, QuerySet, Value
 
 from .registry import declared
 
@@ -73,16 +73,31 @@ def work_queues(*, user) -> list[UserQueue]:
     return found
 
 
+def queue_counts(queues: list[UserQueue]) -> dict[str, tuple[int, int]]:
+    """{queue key: (all items, the person's own items)} for every queue, in one query whatever the number of queues
+    and items: each queue's count is one branch of a UNION ALL (a round trip per queue made the officer's inbox 28
+    queries)."""
+    parts = []
+    for q in queues:
+        own = (Count("pk", filter=q.own_condition) if q.own_condition is not None
+               else Value(0, output_field=IntegerField()))
+        parts.append(q.queryset.order_by().annotate(queue_key=Value(q.key, output_field=CharField()))
+                     .values("queue_key").annotate(n_all=Count("pk"), n_own=own).values_list("queue_key", "n_all",
+                                                                                              "n_own"))
+    if not parts:
+        return {}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {key: (n_all, n_own) for key, n_all, n_own in rows}
+
+
 def section_counts(queues: list[UserQueue]) -> list[tuple[str, str, list[tuple[UserQueue, int]]]]:
     """(section, label, [(queue, count)]) for the page: own items first, then the organisation's; a queue appears in
-    the own section only when it can have owners. One query per queue (both sections' counts in one aggregate),
-    whatever the number of items."""
+    the own section only when it can have owners. One query for every count (queue_counts)."""
+    counts = queue_counts(queues)
     own, org = [], []
     for q in queues:
+        n_all, n_own = counts.get(q.key, (0, 0))
         if q.has_own:
-            counts = q.queryset.aggregate(all=Count("pk"), own=Count("pk", filter=q.own_condition))
-            own.append((q, counts["own"]))
-            org.append((q, counts["all"] - counts["own"]))
-        else:
-            org.append((q, q.queryset.count()))
+            own.append((q, n_own))
+        org.append((q, n_all - n_own))
     return [(name, label, rows) for (name, label), rows in zip(SECTIONS, (own, org), strict=True) if rows]

@@ -237,3 +237,25 @@ class NumberCounter(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "编号计数器"
+
+
+class ProblemAudience(models.Model):
+    """Who a problem is addressed to now, besides the commissions seeing their jurisdiction: its lead unit, active
+    co-units, supervising stationed group and the partners it was transferred to. One row per (problem, organisation).
+
+    Derived data, rewritten by `problems.audience.refresh` in the transaction of every change of those (the services)
+    and read by the visibility rule (access/problems.py). A table of its own because PostgreSQL cannot estimate a
+    UNION of four id sets (it guessed 200 rows for 60,000 and chose nested loops); here the organisation column has
+    statistics of its own. Per-item restriction is not copied: it stays on the problem and is checked there.
+    """
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+",
+                                db_index=False)  # uniq_problem_audience leads with it
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+",
+                                     db_index=False)
+    received_at = models.DateTimeField(help_text="copy of problem.received_at: an organisation's newest first")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "问题知悉单位"
+        constraints = [models.UniqueConstraint(fields=["problem", "organisation"], name="uniq_problem_audience")]
+        indexes = [models.Index(fields=["organisation", "-received_at", "problem"], name="audience_org_recent_idx")]

@@ -18,6 +18,7 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, Region, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
+from . import audience
 from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
 from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
 from .timelimits import rule_for
@@ -183,6 +184,7 @@ def _create(*, actor: User, title: str, description: str, source: Source, catego
     restricted = list(restricted_to)
     problem.is_restricted = bool(restricted)
     problem.save()
+    audience.refresh(problem)
     if restricted:
         problem.restricted_to.set([*restricted, actor])
     if reporter_name.strip():
@@ -251,6 +253,7 @@ def problem_dispatch(*, actor: User, problem: Problem, lead_unit: Organisation, 
     _move(problem, Action.DISPATCH)
     problem.first_dispatched_at = problem.first_dispatched_at or now
     problem.save()
+    audience.refresh(problem)
     _audit(problem, actor=actor, capacity=capacity, action=Action.DISPATCH, from_state=from_state, reason=note,
            payload={"lead_unit": str(lead_unit), "co_units": [str(u) for u in co],
                     "sign_deadline": str(problem.sign_deadline), "handle_deadline": str(problem.handle_deadline)})
@@ -276,6 +279,7 @@ def problem_reassign(*, actor: User, problem: Problem, lead_unit: Organisation, 
     _move(problem, Action.REASSIGN)
     problem.reassign_count += 1
     problem.save()
+    audience.refresh(problem)
     _audit(problem, actor=actor, capacity=capacity, action=Action.REASSIGN, from_state=from_state, reason=reason,
            payload={"from_unit": str(old), "lead_unit": str(lead_unit), "co_units": [str(u) for u in co],
                     "handle_deadline": str(problem.handle_deadline), "extension_lapsed": lapsed})
@@ -312,6 +316,7 @@ def problem_return(*, actor: User, problem: Problem, reason: str) -> Problem:
     problem.lead_unit = None
     problem.reassign_count += 1
     problem.save()
+    audience.refresh(problem)
     _audit(problem, actor=actor, capacity=capacity, action=Action.RETURN, from_state=from_state, reason=reason,
            payload={"unit": str(capacity.lead_unit), "extension_lapsed": lapsed})
     return problem
@@ -537,6 +542,7 @@ def problem_merge(*, actor: User, duplicate: Problem, primary: Problem, reason: 
     duplicate.assignments.filter(is_active=True).update(is_active=False, ended_at=now, end_reason="并单")
     _lapse_pending_extension(duplicate, now, "问题已并单，延期申请失效。")
     duplicate.save()
+    audience.refresh(duplicate)
     _audit(duplicate, actor=actor, capacity=capacity, action=Action.MERGE, from_state=from_state, reason=reason,
            payload={"primary": primary.number})
     _audit(primary, actor=actor, capacity=capacity, action=Action.MERGE, from_state=primary.state, reason=reason,
@@ -557,6 +563,7 @@ def problem_share(*, actor: User, problem: Problem, partner: Organisation, reaso
         raise ServiceError(f"该问题已移送给“{partner}”。", field="partner")
     share = Share.objects.create(problem=problem, partner=partner, shared_by=actor, shared_at=timezone.now(),
                                  reason=reason)
+    audience.refresh(problem)
     _audit(problem, actor=actor, capacity=capacity, action=Action.SHARE, from_state=problem.state, reason=reason,
            payload={"partner": str(partner)})
     return share

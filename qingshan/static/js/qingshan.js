@@ -22,6 +22,10 @@ function qsPickers(root) {
     new TomSelect(select, {
       plugins: select.multiple ? ["remove_button"] : [],
       maxOptions: null,
+      // Filter on every keystroke, not 300 ms after the last one (Tom Select's default, meant for remote loading):
+      // the options are all on the page, and the delayed refresh read the box after the focus had moved between
+      // pickers (a lead unit chosen, then the co-units typed), leaving the co-unit list unfiltered now and then.
+      refreshThrottle: 0,
       // An optional select (a filter's 全部, a row's blank) keeps its empty choice; a required one does not offer it.
       allowEmptyOption: !select.required,
       placeholder: select.multiple ? "输入名称搜索，可选多个" : "输入名称搜索",

@@ -13,6 +13,7 @@ from qingshan.demo.city import ADMIN_LOGIN, DEMO_LOGINS, DEMO_PASSWORD, build_ci
 from qingshan.demo.history import DEFAULT_END, HistoryGenerator, default_start
 from qingshan.demo.parts import seed_parts
 from qingshan.orgs.models import Organisation, User
+from qingshan.problems.audience import rebuild as rebuild_audience
 from qingshan.problems.choices import State
 from qingshan.workdays.calendar import covered_years, reset_cache
 
@@ -94,6 +95,7 @@ class Command(BaseCommand):
 
                 stats = HistoryGenerator(city, rng=random.Random(f"qingshan-history-{seed}"), count=problems,
                                          start=start, end=end, progress=progress).run()
+                rebuild_audience()  # the history is written in bulk, past the services that keep it
                 for summary in seed_parts(city=city, seed=seed, end=end, stdout=self.stdout):
                     self.stdout.write(summary)
         except BaseException:
