@@ -54,7 +54,7 @@ class ProjectCount:
 
 
 MEASURES = [
-    *(ProjectCount(f"projects_{stage.value}", f"重点项目·{stage.label}", order=200 + i, params={"stage": stage.value})
+    *(ProjectCount(f"projects_{stage.value}", f"重点项目·{stage.label}", order=100 + i, params={"stage": stage.value})
       for i, stage in enumerate(Stage)),
-    ProjectCount("projects_at_risk", "有廉政风险点的重点项目", order=210, params={"risk": "1"}),
+    ProjectCount("projects_at_risk", "有廉政风险点的重点项目", order=110, params={"risk": "1"}),
 ]
