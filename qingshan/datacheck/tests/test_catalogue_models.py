@@ -343,3 +343,28 @@ def test_whole_catalogue_same_hits_on_spark(city, duck, spark, tmp_path_factory)
                                execute(compiled, duck, run_id=f"d_{model.code}").iter_subjects()}
     assert on_spark == on_duck
     assert {code: set(hits) for code, hits in on_duck.items()} == EXPECTED
+
+
+def test_a_standards_model_renders_its_run_sql_once_and_finds_the_same(city, duck, monkeypatch):
+    """The GB 3838 model's run SQL (36 KB) is rendered on the first run of a compiled model only: a second run
+    reuses the identical text and finds the same hits; a dry run renders its own sampled query."""
+    model = next(m for m in catalogue_models() if m.code == "water_worse_than_target")
+    compiled = compile_model(model.spec_text, city[1])
+    fresh, _ = duck.render(duck.result_query(compiled.query_for()), compiled.params)
+    first = execute(compiled, duck, run_id="c_water_once_1")
+    assert [sql for sql, _ in compiled.rendered.values()] == [fresh]
+    assert len(fresh) > 30_000
+
+    def no_second_render(**kwargs):
+        raise AssertionError("the run query was built again")
+
+    monkeypatch.setattr(compiled, "query_for", no_second_render)
+    second = execute(compiled, duck, run_id="c_water_once_2")
+    assert {h.subject_key: h.hit_rows for h in second.iter_subjects()} == {
+        h.subject_key: h.hit_rows for h in first.iter_subjects()}
+    assert _subjects(second) == EXPECTED["water_worse_than_target"]
+    monkeypatch.undo()
+
+    execute(compiled, duck, run_id="c_water_once_dry", dry_run=True, dry_run_limit=3)
+    texts = [sql for sql, _ in compiled.rendered.values()]
+    assert len(texts) == 2 and texts[0] == fresh and "LIMIT 3" in texts[1]

@@ -28,6 +28,8 @@ class CompiledModel:
     datasets_used: tuple[str, ...]
     columns: tuple[str, ...]
     evidence_columns: tuple[str, ...] = field(default=())
+    # Rendered SQL of the run query per engine and sample size (``Engine.render_run``): rendering is the slow part.
+    rendered: dict[tuple, tuple[str, dict]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def primary_dataset(self) -> str | None:
