@@ -1,5 +1,5 @@
 """Notices to real-name reporters by SMS under a neutral sender: what the text says (and never says), the gateway
-against a local HTTP server, retries then 失败, the hard block over the outbox, and the on-time flag frozen when sent."""
+against a local HTTP server, retries then 失败, the hard block over the outbox, the on-time flag frozen when sent."""
 import datetime as dt
 import json
 import threading
@@ -80,7 +80,8 @@ def test_both_notices_say_only_received_or_handled_the_reference_and_a_neutral_n
     services.clue_send_notice(actor=cw.xinfang, clue=closed, kind=NoticeKind.RESULT)
     run_queued_jobs()
     acceptance, result = (r["json"] for r in gateway.requests)
-    assert acceptance["text"] == (f"【青山市政务服务】您于2026年{clue.received_on.month}月{clue.received_on.day}日提交的"
+    day = clue.received_on
+    assert acceptance["text"] == (f"【青山市政务服务】您于2026年{day.month}月{day.day}日提交的"
                                   f"事项已收到并依规办理，查询编号{clue.intake_ref}。如有疑问请致电0571-12345。")
     assert result["text"] == (f"【青山市政务服务】您提交的事项（查询编号{closed.intake_ref}）已办理完毕。"
                               "如有疑问请致电0571-12345。")
@@ -140,7 +141,8 @@ def test_a_gateway_failure_is_retried_then_marked_failed_with_a_chinese_message(
     notice.refresh_from_db()
     assert len(gateway.requests) == 3
     assert (notice.status, notice.attempts) == (NoticeStatus.FAILED, 3)
-    assert notice.error == "短信发送失败（已尝试3次）：短信网关返回 HTTP 503。请检查短信网关后重新发送，或改用书面告知。"
+    assert notice.error == ("短信发送失败（已尝试3次）：短信网关返回 HTTP 503。"
+                            "请检查短信网关后重新发送，或改用书面告知。")
     time_machine.move_to(WORLD_NOW + dt.timedelta(hours=2), tick=False)
     assert run_queued_jobs() == 0 and len(gateway.requests) == 3  # bounded: nothing more is tried
     clue.refresh_from_db()
