@@ -209,3 +209,24 @@ def test_record_only_marks_it_given_without_reading_the_vault(cw, settings):
     notice.refresh_from_db()
     assert (notice.status, notice.masked_phone) == (NoticeStatus.SENT, "")
     assert Clue.objects.get(pk=clue.pk).acceptance_notified_on_time is True
+
+
+def test_the_clue_page_sends_the_notice_and_shows_its_status(client, cw, gateway):
+    from django.urls import reverse
+
+    from qingshan.clues.testing.world import PASSWORD
+
+    clue = drive_to(cw, State.ACCEPTED)
+    send = reverse("clues:send_notice", args=[clue.pk, "acceptance"])
+    client.login(username=cw.insider_in_unit.username, password=PASSWORD)
+    assert client.post(send).status_code == 404  # blocked: the clue does not exist for them
+    assert not ReporterNotice.objects.exists()
+    client.logout()
+    client.login(username=cw.xinfang.username, password=PASSWORD)
+    page = client.get(reverse("clues:detail", args=[clue.pk])).content.decode()
+    assert "短信受理告知" in page and "短信结果告知" not in page  # the result notice waits for the close
+    assert client.post(send).status_code == 302
+    run_queued_jobs()
+    page = client.get(reverse("clues:detail", args=[clue.pk])).content.decode()
+    assert "13*******78" in page and "已发送" in page and "短信受理告知" not in page
+    assert "13812345678" not in page
