@@ -602,6 +602,12 @@ def clue_postpone_review(*, actor: User, clue: Clue, review_due: dt.date, note: 
 # ---------------------------------------------------------------- the reporter: notices and objections
 
 
+def _no_sms_under_way(clue: Clue, kind: str) -> None:
+    """A notice recorded by hand while its SMS waits to go would be given twice: wait for the SMS's outcome."""
+    if clue.notices.filter(kind=kind, status=NoticeStatus.QUEUED).exists():
+        raise ServiceError(f"{NoticeKind(kind).label}短信正在发送，请待发送结果后再登记。")
+
+
 @CLUE_ACTIONS.performs(Action.NOTIFY_ACCEPTANCE)
 def clue_notify_acceptance(*, actor: User, clue: Clue, notified_on: dt.date, note: str) -> Clue:
     """受理告知 to a real-name reporter (not for a repeat), through a neutral sender; on time frozen now."""
@@ -613,6 +619,7 @@ def clue_notify_acceptance(*, actor: User, clue: Clue, notified_on: dt.date, not
             raise ServiceError("匿名举报无需受理告知。")
         if c.acceptance_notified_on:
             raise ServiceError("已经受理告知过了。")
+        _no_sms_under_way(c, NoticeKind.ACCEPTANCE)
         c.acceptance_notified_on = notified_on
         c.acceptance_notified_on_time = c.acceptance_notice_due is None or notified_on <= c.acceptance_notice_due
     return _act(actor, clue, Action.NOTIFY_ACCEPTANCE, change, reason=note)
@@ -629,6 +636,7 @@ def clue_notify_result(*, actor: User, clue: Clue, notified_on: dt.date, note: s
             raise ServiceError("匿名举报无需结果告知。")
         if c.result_notified_on:
             raise ServiceError("已经结果告知过了。")
+        _no_sms_under_way(c, NoticeKind.RESULT)
         c.result_notified_on = notified_on
         c.result_notified_on_time = c.result_notice_due is None or notified_on <= c.result_notice_due
     return _act(actor, clue, Action.NOTIFY_RESULT, change, reason=note)

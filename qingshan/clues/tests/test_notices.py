@@ -230,3 +230,14 @@ def test_the_clue_page_sends_the_notice_and_shows_its_status(client, cw, gateway
     page = client.get(reverse("clues:detail", args=[clue.pk])).content.decode()
     assert "13*******78" in page and "已发送" in page and "短信受理告知" not in page
     assert "13812345678" not in page
+
+
+def test_a_notice_by_hand_waits_while_its_sms_is_under_way(cw, gateway):
+    clue = drive_to(cw, State.ACCEPTED)
+    services.clue_send_notice(actor=cw.xinfang, clue=clue, kind=NoticeKind.ACCEPTANCE)
+    with pytest.raises(ServiceError, match="受理告知短信正在发送"):
+        services.clue_notify_acceptance(actor=cw.xinfang, clue=clue, notified_on=WORLD_NOW.date(), note="邮寄书面告知")
+    assert Clue.objects.get(pk=clue.pk).acceptance_notified_on is None
+    with pytest.raises(ServiceError, match="正在发送，请勿重复提交"):
+        services.clue_send_notice(actor=cw.xinfang, clue=clue, kind=NoticeKind.ACCEPTANCE)
+    assert ReporterNotice.objects.count() == 1
