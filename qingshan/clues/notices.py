@@ -136,6 +136,9 @@ def notice_run(notice_id: int) -> str:
         ReporterNotice.objects.filter(pk=notice.pk).update(attempts=notice.attempts, error=reason[:500])
         _retry_later(notice)
         return NoticeStatus.QUEUED
+    except Exception as exc:  # a bug or an unreadable vault entry: 失败 with its kind, never left 待发送 for ever
+        _give_up(notice, f"系统错误（{type(exc).__name__}）")
+        raise
     _sent(notice, answer)
     return NoticeStatus.SENT
 

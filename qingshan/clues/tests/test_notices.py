@@ -241,3 +241,14 @@ def test_a_notice_by_hand_waits_while_its_sms_is_under_way(cw, gateway):
     with pytest.raises(ServiceError, match="正在发送，请勿重复提交"):
         services.clue_send_notice(actor=cw.xinfang, clue=clue, kind=NoticeKind.ACCEPTANCE)
     assert ReporterNotice.objects.count() == 1
+
+
+def test_an_unreadable_vault_entry_fails_the_notice_instead_of_leaving_it_waiting(cw, gateway):
+    from qingshan.clues.models import ReporterVault
+
+    clue = drive_to(cw, State.ACCEPTED)
+    notice = services.clue_send_notice(actor=cw.xinfang, clue=clue, kind=NoticeKind.ACCEPTANCE)
+    ReporterVault.objects.filter(clue=clue).update(phone_encrypted="not-a-token")  # e.g. a lost field key
+    run_queued_jobs()
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.FAILED and "系统错误" in notice.error and gateway.requests == []
