@@ -287,6 +287,17 @@ REMINDER_SWEEP_INTERVAL = int(os.environ.get("QINGSHAN_SWEEP_INTERVAL", "60"))
 # Seconds a webhook call may take before it counts as failed (and is retried with back-off).
 REMINDER_WEBHOOK_TIMEOUT = float(os.environ.get("QINGSHAN_WEBHOOK_TIMEOUT", "5"))
 
+# ---- Notices to real-name reporters (受理告知, 结果告知), sent by the worker under a neutral sender name that never
+# names the commission. "record_only" (the default, the demo's) marks them sent without sending; "sms_gateway" POSTs
+# to an intranet SMS gateway with a bearer token.
+CLUE_NOTICE_CHANNEL = os.environ.get("QINGSHAN_CLUE_NOTICE_CHANNEL", "record_only")
+CLUE_NOTICE_GATEWAY_URL = os.environ.get("QINGSHAN_CLUE_NOTICE_GATEWAY_URL", "")
+CLUE_NOTICE_GATEWAY_TOKEN = os.environ.get("QINGSHAN_CLUE_NOTICE_GATEWAY_TOKEN", "")
+CLUE_NOTICE_SENDER = os.environ.get("QINGSHAN_CLUE_NOTICE_SENDER", "青山市政务服务")
+CLUE_NOTICE_PHONE = os.environ.get("QINGSHAN_CLUE_NOTICE_PHONE", "12345")  # the neutral number a reporter may call
+CLUE_NOTICE_MAX_ATTEMPTS = int(os.environ.get("QINGSHAN_CLUE_NOTICE_MAX_ATTEMPTS", "3"))
+CLUE_NOTICE_RETRY_SECONDS = int(os.environ.get("QINGSHAN_CLUE_NOTICE_RETRY_SECONDS", "300"))
+
 # ---- Data sets and comparison models (domain §9): an embedded DuckDB file under the data directory by default.
 DATASETS_DIR = _private_dir(Path(os.environ.get("QINGSHAN_DATASETS_DIR", DATA_DIR / "datasets")).resolve())
 # Which engine runs the comparison models: duckdb (default), spark or postgresql.

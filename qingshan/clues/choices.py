@@ -116,6 +116,9 @@ class Action(models.TextChoices):
     TRANSFER_FROM_PROBLEM = "transfer_from_problem", "由问题移送"
     GENERATE_LETTER = "generate_letter", "生成函询函"
     GENERATE_TRANSFER = "generate_transfer", "生成下转函"
+    SEND_NOTICE = "send_notice", "短信告知举报人"
+    NOTICE_SENT = "notice_sent", "告知短信已发送"
+    NOTICE_FAILED = "notice_failed", "告知短信发送失败"
 
 
 class JobKind(models.TextChoices):
@@ -124,3 +127,20 @@ class JobKind(models.TextChoices):
     REVEALS = "reveals", "借阅登记导出"
     LETTER = "letter", "函询函"
     TRANSFER = "transfer", "线索移交函"
+
+
+class NoticeKind(models.TextChoices):
+    """A notice to a real-name reporter: the two the rules require."""
+
+    ACCEPTANCE = "acceptance", "受理告知"
+    RESULT = "result", "结果告知"
+
+
+class NoticeStatus(ColouredChoices):
+    QUEUED = "queued", "待发送"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+with_colours(NoticeStatus, {NoticeStatus.QUEUED: "secondary", NoticeStatus.SENT: "success",
+                            NoticeStatus.FAILED: "danger"})

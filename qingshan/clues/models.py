@@ -9,7 +9,7 @@ from django.db import models
 
 from qingshan.core.choices import JobStatus
 
-from .choices import Disposal, JobKind, Outcome, Source, State
+from .choices import Disposal, JobKind, NoticeKind, NoticeStatus, Outcome, Source, State
 
 
 class Clue(models.Model):
@@ -283,3 +283,35 @@ class QuarterReport(models.Model):
 
     def __str__(self):
         return f"{self.office} {self.year}年第{self.quarter}季度"
+
+
+class ReporterNotice(models.Model):
+    """The outbox of notices to a real-name reporter (受理告知, 结果告知), sent by the worker under a neutral sender.
+
+    Holds nothing of the vault but a masked number: the worker decrypts the phone when it sends, and forgets it. The
+    text is what was (or will be) sent, neutral by construction (notices.render)."""
+
+    clue = models.ForeignKey(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField("类型", max_length=12, choices=NoticeKind.choices)
+    status = models.CharField("状态", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.QUEUED)
+    channel = models.CharField("发送渠道", max_length=20)
+    masked_phone = models.CharField("接收号码", max_length=40, blank=True)
+    text = models.CharField("短信内容", max_length=300)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    answer = models.CharField("网关应答", max_length=500, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "举报人告知短信"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.clue}"
+
+    @property
+    def status_colour(self) -> str:
+        return NoticeStatus.colour_of(self.status)

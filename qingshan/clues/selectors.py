@@ -16,7 +16,7 @@ from qingshan.audit.models import AuditEvent
 from qingshan.orgs.models import Organisation, User
 
 from .choices import FOUR_WAYS, Disposal, Source, State
-from .models import Clue, ReporterVault, VaultReveal
+from .models import Clue, ReporterNotice, ReporterVault, VaultReveal
 
 # The KPI conditions a list can be narrowed to (the figures on the KPI page link here).
 KPI_CONDITIONS: dict[str, tuple[Q, str]] = {
@@ -122,3 +122,13 @@ def quarter_results(*, user: User, year: int, quarter: int) -> list[dict]:
         row["report"] = reports.get(org_id)
         row["mine"] = org_id in circle.team
     return sorted(rows.values(), key=lambda r: r["office"])
+
+
+def visible_notices(user: User) -> QuerySet[ReporterNotice]:
+    """The notices to reporters (the SMS outbox) of the clues `user` may see: nobody blocked learns of one."""
+    return ReporterNotice.objects.filter(clue__in=visible_clues(user).values("pk")).select_related("created_by")
+
+
+def clue_notices(*, user: User, clue: Clue) -> list[ReporterNotice]:
+    """A clue's notices, newest first, for its page (empty for anyone who may not see the clue)."""
+    return list(visible_notices(user).filter(clue_id=clue.pk).order_by("-created_at", "-id"))

@@ -29,8 +29,17 @@ from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
-from .choices import Action, Disposal, JobKind, Outcome, Source, State
-from .models import Clue, ClueJob, InquiryLetter, Objection, ProblemTransfer, QuarterReport, ReporterVault
+from .choices import Action, Disposal, JobKind, NoticeKind, NoticeStatus, Outcome, Source, State
+from .models import (
+    Clue,
+    ClueJob,
+    InquiryLetter,
+    Objection,
+    ProblemTransfer,
+    QuarterReport,
+    ReporterNotice,
+    ReporterVault,
+)
 from .timelimits import days
 from .transitions import ANGUAN, CLUE_ACTIONS, LEADER, LOWER, TEAM, XINFANG
 
@@ -593,6 +602,12 @@ def clue_postpone_review(*, actor: User, clue: Clue, review_due: dt.date, note: 
 # ---------------------------------------------------------------- the reporter: notices and objections
 
 
+def _no_sms_under_way(clue: Clue, kind: str) -> None:
+    """A notice recorded by hand while its SMS waits to go would be given twice: wait for the SMS's outcome."""
+    if clue.notices.filter(kind=kind, status=NoticeStatus.QUEUED).exists():
+        raise ServiceError(f"{NoticeKind(kind).label}短信正在发送，请待发送结果后再登记。")
+
+
 @CLUE_ACTIONS.performs(Action.NOTIFY_ACCEPTANCE)
 def clue_notify_acceptance(*, actor: User, clue: Clue, notified_on: dt.date, note: str) -> Clue:
     """受理告知 to a real-name reporter (not for a repeat), through a neutral sender; on time frozen now."""
@@ -604,6 +619,7 @@ def clue_notify_acceptance(*, actor: User, clue: Clue, notified_on: dt.date, not
             raise ServiceError("匿名举报无需受理告知。")
         if c.acceptance_notified_on:
             raise ServiceError("已经受理告知过了。")
+        _no_sms_under_way(c, NoticeKind.ACCEPTANCE)
         c.acceptance_notified_on = notified_on
         c.acceptance_notified_on_time = c.acceptance_notice_due is None or notified_on <= c.acceptance_notice_due
     return _act(actor, clue, Action.NOTIFY_ACCEPTANCE, change, reason=note)
@@ -620,9 +636,52 @@ def clue_notify_result(*, actor: User, clue: Clue, notified_on: dt.date, note: s
             raise ServiceError("匿名举报无需结果告知。")
         if c.result_notified_on:
             raise ServiceError("已经结果告知过了。")
+        _no_sms_under_way(c, NoticeKind.RESULT)
         c.result_notified_on = notified_on
         c.result_notified_on_time = c.result_notice_due is None or notified_on <= c.result_notice_due
     return _act(actor, clue, Action.NOTIFY_RESULT, change, reason=note)
+
+
+def clue_send_notice(*, actor: User, clue: Clue, kind: str) -> ReporterNotice:
+    """Queue a 受理告知 or 结果告知 for the worker to send by SMS under the neutral sender (notices.py); the notice
+    counts as given when sent. Who may: whoever may record that notice by hand (信访 of the commission), when they may.
+    Letters by post stay recorded by hand (clue_notify_acceptance / clue_notify_result)."""
+    from django.conf import settings
+
+    from . import notices
+    from .tasks import send_reporter_notice
+
+    if kind not in NoticeKind.values:
+        raise ServiceError("请选择告知类型。", field="kind")
+    action = Action.NOTIFY_ACCEPTANCE if kind == NoticeKind.ACCEPTANCE else Action.NOTIFY_RESULT
+    channel = settings.CLUE_NOTICE_CHANNEL
+    if channel not in notices.CHANNELS or (channel == notices.SMS_GATEWAY and not settings.CLUE_NOTICE_GATEWAY_URL):
+        raise ServiceError("短信告知渠道未配置，请联系管理员，或改用书面告知并登记。")
+    word = notices.neutral_problem(f"{settings.CLUE_NOTICE_SENDER}{settings.CLUE_NOTICE_PHONE}")
+    if word:
+        raise ServiceError(f"短信发送单位名称不得含有“{word}”等字样，请联系管理员修改设置。")
+    CLUE_ACTIONS.check_state(action, clue.state, ServiceError)
+    with transaction.atomic():
+        locked = _locked(clue)
+        capacity = _authorise(actor, locked, action)
+        if not locked.is_real_name:
+            raise ServiceError("匿名举报无需告知。")
+        if locked.minimal:
+            raise ServiceError("该线索反映本级主要负责人，只留存最少信息，只能上交上级。")
+        if getattr(locked, f"{kind}_notified_on"):
+            raise ServiceError(f"已经{NoticeKind(kind).label}过了。")
+        if locked.notices.filter(kind=kind, status=NoticeStatus.QUEUED).exists():
+            raise ServiceError(f"{NoticeKind(kind).label}短信正在发送，请勿重复提交。")
+        token = ReporterVault.objects.filter(clue=locked).values_list("phone_encrypted", flat=True).first()
+        if not token:
+            raise ServiceError(notices.NO_PHONE)
+        text = notices.render(locked, kind)
+        # The phone stays encrypted here: only the worker decrypts it, when it sends (and keeps it masked).
+        notice = ReporterNotice.objects.create(clue=locked, kind=kind, channel=channel, text=text, created_by=actor)
+        _audit(locked, actor=actor, org=capacity.xinfang, action=Action.SEND_NOTICE, from_state=locked.state,
+               payload={"notice": notice.pk, "kind": kind, "channel": channel})
+        send_reporter_notice.enqueue(notice.pk)
+    return notice
 
 
 @CLUE_ACTIONS.performs(Action.RECORD_OBJECTION)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("quarter/report/", views.quarter_report_view, name="quarter_report"),
     path("<int:pk>/", views.clue_detail_view, name="detail"),
     path("<int:pk>/do/<str:action>/", views.clue_action_view, name="action"),
+    path("<int:pk>/notice/<str:kind>/", views.notice_send_view, name="send_notice"),
     path("<int:pk>/reporter/", views.reveal_reporter_view, name="reveal_reporter"),
     path("reveals/export/", views.reveal_export_view, name="reveals_export"),
     path("<int:pk>/transfer/", views.transfer_generate_view, name="transfer_document"),

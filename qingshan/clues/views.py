@@ -2,6 +2,7 @@
 
 Every page answers 404 for a clue the user may not see, exactly as for a missing one (access/clues.py).
 """
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.paging import BoundedPaginator
 
 from . import selectors, services
-from .choices import JobKind, Source, State
+from .choices import Action, JobKind, NoticeKind, Source, State
 from .forms import ClueCreateForm, RevealForm
 from .transitions import CLUE_ACTIONS
 
@@ -81,7 +82,24 @@ def clue_detail_view(request, pk):
         "reporter": selectors.reporter_reference(user=request.user, clue=clue),
         "timeline": selectors.clue_timeline(clue=clue), "reveal_form": RevealForm(),
         "today": timezone.localdate(), "transfer": getattr(clue, "problem_transfer", None),
+        "notices": selectors.clue_notices(user=request.user, clue=clue), "sender": settings.CLUE_NOTICE_SENDER,
+        "sms": [(kind, f"短信{label}") for kind, label in NoticeKind.choices
+                if (Action.NOTIFY_ACCEPTANCE if kind == NoticeKind.ACCEPTANCE else Action.NOTIFY_RESULT) in actions],
     }))
+
+
+@login_required
+@require_POST
+def notice_send_view(request, pk, kind):
+    """Queue a 受理告知 / 结果告知 SMS to the reporter under the neutral sender; the worker sends it."""
+    clue = _clue_or_404(request.user, pk)
+    try:
+        services.clue_send_notice(actor=request.user, clue=clue, kind=kind)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "告知短信已提交，由后台发送；发送成功后计为已告知。")
+    return redirect(reverse("clues:detail", args=[clue.pk]) + "#notices")
 
 
 @login_required
