@@ -47,9 +47,12 @@ def clue_list_view(request):
     page = BoundedPaginator(clues, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    circle = circle_of(request.user)
     return _no_store(render(request, "clues/list.html", {
         "nav": "clues", "page": page, "querystring": params.urlencode(), "states": State.choices,
-        "sources": Source.choices, "chosen": request.GET, "can_create": bool(circle_of(request.user).xinfang),
+        "sources": Source.choices, "chosen": request.GET, "can_create": bool(circle.xinfang),
+        # only the links the user can open (the register is 案管's; the report-back 信访's, leaders' and teams')
+        "sees_reveals": bool(circle.anguan), "sees_quarter": bool(circle.xinfang or circle.leader or circle.team),
         "kpi_label": selectors.KPI_CONDITIONS.get(request.GET.get("kpi", ""), (None, ""))[1],
     }))
 

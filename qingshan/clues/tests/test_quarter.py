@@ -85,3 +85,16 @@ def test_the_figures_never_count_a_clue_the_reader_is_blocked_from(client, cw, c
     page = _page(client, getattr(cw, who))
     row = _row(page, cw.office)  # listed as their own office, with nothing counted
     assert "<td>0</td>" in row and "予以了结" not in row
+
+
+def test_the_clue_list_links_only_to_the_registers_the_user_may_open(client, cw):
+    """A leader signs clue decisions but keeps no 借阅登记 (案管's); 案管 keeps it but writes no report-back."""
+    from django.urls import reverse
+
+    reveals, quarter = reverse("clues:reveals"), reverse("clues:quarter")
+    client.force_login(cw.leader)
+    page = client.get(reverse("clues:list")).content.decode()
+    assert reveals not in page and quarter in page and client.get(reveals).status_code == 403
+    client.force_login(cw.anguan)
+    page = client.get(reverse("clues:list")).content.decode()
+    assert reveals in page and quarter not in page and client.get(quarter).status_code == 403
