@@ -30,7 +30,9 @@ def test_the_map_renders_offline_and_a_district_opens_its_list(world, login, liv
     expect(page.locator("#overview-sources canvas")).to_have_count(1)
     expect(page.locator("#overview-districts")).to_contain_text("江岸区")
 
-    # Click the middle of 江岸区 as ECharts placed it on the canvas.
+    # Click the middle of 江岸区 as ECharts placed it on the canvas (scrolled into view first: a mouse click outside
+    # the viewport reaches nothing, and the page's buttons above the map push it down on a laptop-sized window).
+    page.locator("#overview-map").scroll_into_view_if_needed()
     x, y = page.evaluate("""(centre) => {
         const chart = echarts.getInstanceByDom(document.getElementById('overview-map'));
         return chart.convertToPixel({geoIndex: 0}, centre);

@@ -55,7 +55,20 @@ def problem(w, *, unit, region, received: dt.date, outcome: str, rejected: int =
     return Problem.objects.create(**fields)
 
 
+def ensure_default_rules() -> None:
+    """Put back the analysis rules the migration seeded: a browser story's flush (TransactionTestCase) empties them."""
+    import importlib
+
+    from django.apps import apps
+
+    from qingshan.dashboards.models import AnalysisRule
+
+    if not AnalysisRule.objects.exists():
+        importlib.import_module("qingshan.dashboards.migrations.0002_analysis_rules").seed_rules(apps, None)
+
+
 def planted_world(w) -> SimpleNamespace:
+    ensure_default_rules()
     qingling = region_save(region=Region(code="339903", name="青岭区", parent=w.city))
     districts = [w.lvshui, w.jiangan,
                  region_save(region=Region(code="339904", name="白沙区", parent=w.city)),
