@@ -41,7 +41,7 @@ test-sqlite: venv
 test-postgres: venv
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) -c "import sys,psycopg; from psycopg.conninfo import make_conninfo; psycopg.connect(make_conninfo(sys.argv[1], dbname='postgres', connect_timeout=3)).close()" "$$url" 2>/dev/null; then \
-		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(VENV)/bin/pytest -q --ignore=e2e && echo "POSTGRESQL SUITE PASSED"; \
+		echo "== PostgreSQL: $$url"; DATABASE_URL="$$url" $(VENV)/bin/pytest -q qingshan && echo "POSTGRESQL SUITE PASSED"; \
 	else echo "== PostgreSQL not reachable at $$url: skipped"; fi
 
 demo: venv
