@@ -83,6 +83,12 @@ def campaign_kpis(*, user: User, campaign: Campaign | None = None) -> list[Figur
     return [Figure(key, label, counts[key] or 0) for key, (_cond, label) in conditions.items()]
 
 
+def search_q(text: str) -> Q:
+    """The keyword search over title and number. On PostgreSQL each side is served by a trigram index on the same
+    expression (`UPPER(col::text) LIKE …`, migration 0002)."""
+    return Q(title__icontains=text) | Q(number__icontains=text)
+
+
 def item_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySet[Item]:
     """整改清单: the items `user` may see, filtered by campaign, state, colour, unit, KPI or a search text."""
     params = params or {}
@@ -103,7 +109,7 @@ def item_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySe
         items = items.filter(kpi[0])
     text = (params.get("q") or "").strip()
     if text:
-        items = items.filter(Q(title__icontains=text) | Q(number__icontains=text))
+        items = items.filter(search_q(text))
     return items.select_related(*LIST_RELATED).order_by("deadline", "id")
 
 
