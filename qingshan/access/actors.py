@@ -2,6 +2,8 @@
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db.models import prefetch_related_objects
+
 from qingshan.orgs.choices import (
     LEADER_ROLES,
     PARTNER_ROLES,
@@ -56,8 +58,12 @@ def profile_of(user: "User | AnonymousUser | None") -> ActorProfile:
     memberships = list(
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
         .select_related("organisation__region", "organisation__parent__region")
-        .prefetch_related("organisation__supervised_units")
     )
+    # A stationed group's units are read by the rules (and only a group's); the query is spared to everyone else,
+    # on every page (bench/RESULTS_rectification.md).
+    groups = [m.organisation for m in memberships if m.organisation.kind == OrgKind.STATIONED_GROUP]
+    if groups:
+        prefetch_related_objects(groups, "supervised_units")
     for m in memberships:
         org = m.organisation
         profile.memberships.append(m)

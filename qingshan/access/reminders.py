@@ -1,4 +1,6 @@
 """Who sees which reminders: a person sees only their own inbox; delivery failures are for commission admins."""
+from collections.abc import Collection
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qingshan.core.deadlines import deadline_kinds
@@ -13,17 +15,21 @@ from .actors import profile_of
 DELIVERY_ADMIN_ROLES = frozenset({Role.COMMISSION_LEADER, Role.OFFICE_HEAD})
 
 
-def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool = False) -> Q:
+def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool = False,
+                      kinds: Collection[str] | None = None) -> Q:
     """Reminders (under `prefix`) whose item `user` may no longer see, by the visibility each kind declares.
 
     Visibility can change after a reminder went out (a problem reassigned to another unit, restricted to named
     people): it must not stay in the inbox, the unread count or the digest of someone who no longer sees the item
     (its title is never stored; each surface looks it up through the kind's `titles()`). One correlated EXISTS per
     declared visibility, so the number of queries does not grow with the number of reminders. A kind declaring no
-    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it.
+    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it. With `kinds`, only those
+    kinds' visibility is built (the caller has restricted its rows to them).
     """
     by_rule: dict = {}  # kinds sharing one visibility (problems' sign and handle) share one EXISTS
     for kind in deadline_kinds():
+        if kinds is not None and kind.code not in kinds:
+            continue
         if kind.visible is not None and (kind.confidential or not confidential_only):
             by_rule.setdefault(kind.visible, []).append(kind.code)
     hidden = Q(pk__in=[])
@@ -33,12 +39,21 @@ def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool =
     return hidden
 
 
-def visible_notifications(user: User) -> QuerySet[Notification]:
-    """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
-    may no longer see."""
+def own_notifications(user: User) -> QuerySet[Notification]:
+    """Every notification addressed to `user`, before the item visibility check: to be narrowed (for example to the
+    kinds present in an inbox) before `visible_notifications(user, kinds=...)` is asked; never shown as such."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
+    return Notification.objects.filter(user_id=user.pk)
+
+
+def visible_notifications(user: User, *, kinds: Collection[str] | None = None) -> QuerySet[Notification]:
+    """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
+    may no longer see. With `kinds`, only the notifications of those kinds (and only their visibility is built)."""
+    own = own_notifications(user)
+    if kinds is not None:
+        own = own.filter(reminder__kind__in=kinds)
+    return own.exclude(hidden_reminder_q(user, "reminder__", kinds=kinds))
 
 
 def access_notification(user: User, pk: int | str) -> Notification:

@@ -118,6 +118,10 @@ class Action(models.TextChoices):
     REBOUND = "rebound", "回头看发现反弹"
     WARNING = "warning", "预警变化"
     DOWNLOAD = "download", "下载附件"
+    # Data migration 0003: a unit signatory named before the 党组书记 rule (a 负责人) re-pointed, or left for a new
+    # site check when the unit has no single 党组书记.
+    SIGNATORY_REPOINTED = "signatory_repointed", "改定责任单位签字人"
+    SIGNATORY_UNRESOLVED = "signatory_unresolved", "责任单位签字人待重新指定"
 
 
 class ImportStatus(ColouredChoices):

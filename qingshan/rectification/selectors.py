@@ -3,6 +3,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from qingshan.access.supervision import visible_rectifications as visible_superv
 from qingshan.audit.models import AuditEvent
 from qingshan.core.errors import NotFound
 from qingshan.orgs.models import Region, User
+from qingshan.supervision.models import Rectification as SupervisionEntry
 
 from .choices import ACCEPTANCE_STATES, APPLICABLE_PROGRESS, OPEN_STATES, Action, State, WarningColour
 from .models import Campaign, Item, Post, PostFile
@@ -20,6 +22,7 @@ LIST_FIELDS = ("id", "number", "title", "deadline", "state", "progress", "warnin
                "horizon", "rebound_count", "campaign__name", "lead_unit__name", "lead_unit__short_name",
                "supervising_org__name", "supervising_org__short_name", "campaign_id", "lead_unit_id",
                "supervising_org_id")
+LIST_PAGE_FIELDS = tuple(f for f in LIST_FIELDS if not f.startswith("campaign"))
 
 
 def _today() -> dt.date:
@@ -83,6 +86,12 @@ def campaign_kpis(*, user: User, campaign: Campaign | None = None) -> list[Figur
     return [Figure(key, label, counts[key] or 0) for key, (_cond, label) in conditions.items()]
 
 
+def search_q(text: str) -> Q:
+    """The keyword search over title and number. On PostgreSQL each side is served by a trigram index on the same
+    expression (`UPPER(col::text) LIKE …`, migration 0002)."""
+    return Q(title__icontains=text) | Q(number__icontains=text)
+
+
 def item_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySet[Item]:
     """整改清单: the items `user` may see, filtered by campaign, state, colour, unit, KPI or a search text."""
     params = params or {}
@@ -103,7 +112,7 @@ def item_list(*, user: User, params: Mapping[str, str] | None = None) -> QuerySe
         items = items.filter(kpi[0])
     text = (params.get("q") or "").strip()
     if text:
-        items = items.filter(Q(title__icontains=text) | Q(number__icontains=text))
+        items = items.filter(search_q(text))
     return items.select_related(*LIST_RELATED).order_by("deadline", "id")
 
 
@@ -135,3 +144,34 @@ def raisable_supervision_entries(*, user: User) -> QuerySet:
     raised from yet, newest first: the choices of 由监督发现建立整改事项."""
     return visible_supervision_entries(user).filter(campaign_items__isnull=True).select_related(
         "responsible_unit", "slot__org").order_by("-id")
+
+
+def supervision_entry(*, user: User, pk: int | str) -> SupervisionEntry:
+    """One supervision finding `user` may see (raised already or not); NotFound otherwise."""
+    try:
+        return visible_supervision_entries(user).select_related("responsible_unit").get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+
+
+@dataclass(frozen=True)
+class FindingRaise:
+    """What a supervision report's page needs to offer 建立整改事项 beside its findings."""
+
+    campaigns: list[Campaign]
+    entry_ids: frozenset[int]
+
+
+def finding_raise_choices(*, user: User, slot_id: int) -> FindingRaise | None:
+    """For the page of one report slot: the campaigns `user` may raise an item in and the slot's findings that may
+    still be raised; None when the user may not raise (the rule of the campaign page's form: the supervising side
+    only), sees no campaign, or no finding of the slot is left to raise."""
+    from qingshan.access.actors import profile_of
+
+    if not profile_of(user).supervising:
+        return None
+    entry_ids = frozenset(raisable_supervision_entries(user=user).filter(slot_id=slot_id).values_list("pk", flat=True))
+    if not entry_ids:
+        return None
+    campaigns = list(campaign_list(user=user).order_by("-year", "-id"))
+    return FindingRaise(campaigns, entry_ids) if campaigns else None

@@ -51,6 +51,20 @@ class RaiseFromEntryForm(StyledForm):
             f"{e.title}（{e.responsible_unit}，{e.slot.org}报送，期限 {e.deadline:%Y-%m-%d}）")
 
 
+class RaiseFromFindingForm(StyledForm):
+    """由监督发现建立整改事项 on the finding's own page: the campaign among those the officer may see."""
+
+    campaign = forms.ModelChoiceField(label="整改工作", queryset=None, empty_label=None,
+                                      error_messages={"invalid_choice": "未找到该整改工作，或您无权查看。"})
+    deadline = forms.DateField(label="整改期限", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="不填则沿用清单条目的整改期限")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = (  # type: ignore[attr-defined]
+            selectors.campaign_list(user=user).order_by("-year", "-id"))
+
+
 def _campaign_or_404(user, pk):
     try:
         return selectors.campaign_detail(user=user, pk=pk)
@@ -151,6 +165,33 @@ def raise_from_entry_view(request, pk):
 
 @login_required
 @require_POST
+def raise_from_finding_view(request, pk):
+    """由监督发现建立整改事项 from the finding's own page (the supervision report): the campaign is chosen there."""
+    try:
+        entry = selectors.supervision_entry(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404("未找到该整改清单条目，或您无权查看。") from exc
+    if not profile_of(request.user).supervising:
+        raise PermissionDenied("只有纪检监察机构的工作人员可以建立整改事项。")
+    form = RaiseFromFindingForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            item = services.item_raise_from_supervision_entry(
+                actor=request.user, campaign=form.cleaned_data["campaign"], entry=entry,
+                deadline=form.cleaned_data["deadline"])
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已由监督发现建立整改事项 {item.number}。")
+            return redirect("rectification:detail", pk=item.pk)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(reverse("supervision:slot", args=[entry.slot_id]) + f"#finding-{entry.pk}")
+
+
+@login_required
+@require_POST
 def import_view(request, pk):
     campaign = _campaign_or_404(request.user, pk)
     form = ImportForm(request.POST, request.FILES)
@@ -186,7 +227,9 @@ def import_template_view(request):
 @login_required
 def item_list_view(request):
     """整改清单: the items the user may see, filtered; colours and states as stored (no per-row computation)."""
-    items = selectors.item_list(user=request.user, params=request.GET).only(*selectors.LIST_FIELDS)
+    # The page names no campaign: its join and its 30 instances are left out.
+    items = (selectors.item_list(user=request.user, params=request.GET).select_related(None)
+             .select_related("lead_unit", "supervising_org").only(*selectors.LIST_PAGE_FIELDS))
     # Counted up to LIST_COUNT_BOUND: a campaign is read by filtering, and counting 10,000 rows on every view of a
     # 100,000-item ledger cost more than the page itself (bench/RESULTS_rectification.md).
     page = BoundedPaginator(items, PAGE_SIZE, bound=LIST_COUNT_BOUND).get_page(request.GET.get("page"))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from qingshan.access import supervision as access
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.uploads import content_type_for
+from qingshan.rectification import selectors as rectification_selectors
 
 from . import excel, imports, selectors, services
 from .choices import OPEN_SLOT_STATES, Action, RectificationStatus, SlotState, Stage
@@ -211,6 +212,8 @@ def _slot_context(request, slot, *, data=None, errors=None):
         "urge_form": UrgeForm() if Action.URGE in actions else None,
         "rect_form": RectificationUpdateForm() if is_assignee or is_reviewer else None,
         "rect_statuses": RectificationStatus.choices,
+        # 由监督发现建立整改事项 beside each finding not yet raised (supervising side only, as on the campaign page).
+        "finding_raise": rectification_selectors.finding_raise_choices(user=request.user, slot_id=slot.pk),
         "file_types": sorted(settings.ATTACHMENT_ALLOWED_EXTENSIONS), "file_limit": settings.ATTACHMENT_MAX_BYTES,
         "file_count": services.MAX_REPORT_FILES,
     }

@@ -215,3 +215,41 @@ def test_the_list_links_each_row_to_its_page_and_counts_up_to_its_bound(rw, clie
     assert "共 3 条" in page
     monkeypatch.setattr(views, "LIST_COUNT_BOUND", 2)
     assert "共 2+ 条" in client.get(reverse("rectification:list")).content.decode()
+
+
+def test_an_officer_raises_an_item_from_the_finding_on_its_report_page(rw, client):
+    from qingshan.rectification.testing.flows import supervision_entry
+
+    entry = supervision_entry(rw)
+    slot_page = reverse("supervision:slot", args=[entry.slot_id])
+    action = reverse("rectification:raise_from_finding", args=[entry.pk])
+    client.force_login(rw.officer)
+    page = client.get(slot_page).content.decode()
+    assert f'action="{action}"' in page and f'<option value="{rw.campaign.pk}">{rw.campaign.name}' in page
+    response = client.post(action, {"campaign": rw.campaign.pk, "deadline": "2026-08-31"})
+    item = Item.objects.get(supervision_entry=entry)
+    assert response.status_code == 302 and response["Location"] == reverse("rectification:detail", args=[item.pk])
+    assert (item.campaign, item.title, item.lead_unit, item.deadline) == (
+        rw.campaign, "排污口整治", rw.eco, dt.date(2026, 8, 31))
+    # Raised once: the button is gone from the report page, and a second post adds nothing and says why.
+    assert f'action="{action}"' not in client.get(slot_page).content.decode()
+    response = client.post(action, {"campaign": rw.campaign.pk}, follow=True)
+    assert "该整改清单条目已建立整改事项" in response.content.decode()
+    assert Item.objects.filter(supervision_entry=entry).count() == 1
+
+
+def test_the_report_page_offers_no_raise_to_a_unit_and_refuses_an_unseen_finding(rw, client):
+    from qingshan.rectification.testing.flows import supervision_entry
+
+    entry = supervision_entry(rw)
+    action = reverse("rectification:raise_from_finding", args=[entry.pk])
+    slot_page = reverse("supervision:slot", args=[entry.slot_id])
+    client.force_login(rw.group_staff)  # the assignee, on the supervising side: a button once it sees a campaign
+    assert f'action="{action}"' not in client.get(slot_page).content.decode()
+    new_item(rw)  # an item of the campaign supervised by the group
+    assert f'action="{action}"' in client.get(slot_page).content.decode()
+    for role in ("eco_handler", "urban_handler", "district_staff"):
+        client.force_login(getattr(rw, role))
+        response = client.post(action, {"campaign": rw.campaign.pk})
+        assert response.status_code in (403, 404), role
+    assert not Item.objects.filter(supervision_entry=entry).exists()

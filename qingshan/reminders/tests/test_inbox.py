@@ -66,6 +66,28 @@ def test_the_navbar_count_stops_at_its_cap(client, world, reminded, monkeypatch)
     assert any("LIMIT 2" in sql for sql in counts)
 
 
+def test_the_badge_checks_the_visibility_of_the_kinds_in_the_inbox_only(client, world, reminded):
+    """Every page shows the badge: building the item-visibility check of every app's deadline kinds cost half of a
+    list page (bench/RESULTS_rectification.md). Only the kinds among the user's unread are checked, and a user with
+    none pays no check at all."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def badge_queries(user):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(reverse("problems:list")).content.decode()
+        return page, [q["sql"] for q in captured.captured_queries if "reminders_notification" in q["sql"]]
+
+    page, queries = badge_queries(world.eco_handler)  # two unread reminders of problem deadlines
+    assert '<span class="badge bg-danger" id="nav-reminders-unread">2</span>' in page
+    assert any("EXISTS" in sql and "problems_problem" in sql for sql in queries)
+    assert not any("rectification_item" in sql or "clues_clue" in sql for sql in queries)
+    page, queries = badge_queries(world.officer)  # no reminder at all
+    assert 'id="nav-reminders-unread"' not in page
+    assert len(queries) == 1 and "EXISTS" not in queries[0]
+
+
 def test_mark_read_by_htmx_returns_the_row_and_the_new_count(client, world, reminded):
     client.force_login(world.eco_handler)
     first = mine(world.eco_handler).first()
