@@ -8,9 +8,8 @@ grouped query, by the district of the assignee (a stationed group sits at city l
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.urls import reverse
-
 from django.db.models import Count
+from django.urls import reverse
 
 from qingshan.core.overview import TOTAL, Scope, Value, district_path
 
