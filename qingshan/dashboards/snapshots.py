@@ -356,8 +356,8 @@ def check_snapshots(*, batch: int = 2000) -> CheckResult:
 
             record_event(
                 object_type=OBJECT_TYPE, object_id=0, action="repair", internal=True,
-                reason=f"夜间核对：{result.facts} 个问题的指标事实与记录不符，{result.snapshot_rows} 行快照与事实合计不符，"
-                       "均已按记录修复。",
+                reason=f"夜间核对：{result.facts} 个问题的指标事实与记录不符，"
+                       f"{result.snapshot_rows} 行快照与事实合计不符，均已按记录修复。",
                 payload={"facts": result.facts, "snapshot_rows": result.snapshot_rows,
                          "problem_ids": list(result.problem_ids[:100])})
     return result
