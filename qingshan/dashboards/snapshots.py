@@ -342,8 +342,14 @@ class CheckResult:
 
 def check_snapshots(*, batch: int = 2000) -> CheckResult:
     """The nightly check: compare every fact with its problem's record and the snapshot with the facts' sums, repair
-    what drifted (a write that bypassed save(), e.g. queryset.update) and record the repair in the audit log."""
+    what drifted (a write that bypassed save(), e.g. queryset.update) and record the repair in the audit log.
+
+    Facts are repaired by difference (refresh_facts), so a transition committing meanwhile is not counted twice. A
+    snapshot row found wrong makes the whole snapshot be summed again from the facts: meant for the quiet night."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # two schedulers overlapping must not both apply the same repair
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [OBJECT_TYPE])
         drifted = _drifted_facts()
         for start in range(0, len(drifted), batch):
             refresh_facts(drifted[start:start + batch])
