@@ -33,7 +33,8 @@ def main() -> None:
     from qingshan.orgs.models import User
     from qingshan.problems.models import Problem
 
-    last = Problem.objects.order_by("-received_on").values_list("received_on", flat=True).first() or dt.date.today()
+    last = Problem.objects.order_by("-received_on").values_list("received_on", flat=True).first()
+    assert last is not None, "the database holds no problems"
     filters = tables.Filters(args.group_by, dt.date(last.year, 1, 1), last, last)
     rows = kpi_table(user=User.objects.get(username="leader"), group_by=args.group_by,
                      received_from=filters.received_from, received_to=filters.received_to, as_of=filters.as_of)
