@@ -13,8 +13,9 @@ and plans), the other --runs give median, range and p95 (nearest rank) and the r
 --live also times the pages with the snapshots switched off (the live aggregate over the problems), alternating.
 
 Transitions: --transitions open problems are each urged (催办, the lightest transition: the worst case for a
-fixed cost) twice in a rolled-back transaction, once with the snapshot hook connected and once without, in
-alternating order; the median ratio is the snapshots' share of a transition's time.
+fixed cost) three times in a rolled-back transaction: with the snapshot hook (one statement on PostgreSQL), without
+it, and with the previous hook (refresh_facts: four statements and the ORM's upsert), the order rotating; the
+median paired ratio to "without" is the snapshots' share of a transition's time.
 """
 import argparse
 import os
@@ -57,7 +58,7 @@ def main() -> None:
     _prepare(connection)
     load_before = os.getloadavg()
     results = []
-    for role in args.roles.split(","):
+    for role in filter(None, args.roles.split(",")):  # --roles "": the transitions only
         results += _time_role(role, args.runs, args.live)
     transitions = _time_transitions(args.transitions) if args.transitions else None
     load_after = os.getloadavg()
@@ -140,11 +141,14 @@ def _time_transitions(count: int) -> dict:
     actor = User.objects.get(username="office_staff")
     candidates = Problem.objects.filter(state__in=OPEN_STATES).order_by("-received_at")[:count * 5]
     problems = [p for p in candidates if capacity_for(actor, p).supervisor_org is not None][:count]
-    samples: dict[str, list[float]] = {"with": [], "without": []}
+    samples: dict[str, list[float]] = {"with": [], "without": [], "python": []}
+    one_statement = snapshots.refresh_fact
 
-    def urge(problem_id: int, hooked: bool) -> float:
+    def urge(problem_id: int, hooked: bool | str) -> float:
         if not hooked:
             post_save.disconnect(dispatch_uid="kpi_snapshot_save", sender=Problem)
+        if hooked == "python":  # the hook as before the one-statement upkeep: four statements and the ORM's upsert
+            snapshots.refresh_fact = lambda pk: snapshots.refresh_facts([pk])
         try:
             with transaction.atomic():
                 problem = Problem.objects.get(pk=problem_id)
@@ -153,19 +157,26 @@ def _time_transitions(count: int) -> dict:
                 elapsed = (time.perf_counter() - began) * 1000
                 transaction.set_rollback(True)
         finally:
+            snapshots.refresh_fact = one_statement
             snapshots.connect()
         return elapsed
 
+    variants: list[bool | str] = [True, False, "python"]
     for problem in problems[:2]:  # warm-up
-        urge(problem.pk, True), urge(problem.pk, False)
+        for hooked in variants:
+            urge(problem.pk, hooked)
     for i, problem in enumerate(problems):
-        order = (True, False) if i % 2 == 0 else (False, True)
+        order = variants[i % 3:] + variants[:i % 3]  # each variant first, second and third in turn
         for hooked in order:
-            samples["with" if hooked else "without"].append(urge(problem.pk, hooked))
+            name = "python" if hooked == "python" else ("with" if hooked else "without")
+            samples[name].append(urge(problem.pk, hooked))
     ratios = [w / wo for w, wo in zip(samples["with"], samples["without"], strict=True)]
+    python = [w / wo for w, wo in zip(samples["python"], samples["without"], strict=True)]
     print(f"  urge: with {statistics.median(samples['with']):.2f} ms, without "
-          f"{statistics.median(samples['without']):.2f} ms, ratio {statistics.median(ratios):.3f}", flush=True)
-    return {"samples": samples, "ratios": ratios, "n": len(problems)}
+          f"{statistics.median(samples['without']):.2f} ms, ratio {statistics.median(ratios):.3f}; "
+          f"previous hook {statistics.median(samples['python']):.2f} ms, ratio {statistics.median(python):.3f}",
+          flush=True)
+    return {"samples": samples, "ratios": ratios, "python_ratios": python, "n": len(problems)}
 
 
 def _summary(samples: list[float]) -> str:
@@ -182,23 +193,27 @@ def _report(results, transitions, args, load_before, load_after) -> None:
     print(f"\n{Problem.objects.count():,} problems on {connection.vendor}, commit {commit}; {args.runs} runs per page; "
           f"{os.cpu_count()} CPUs, load average before {'/'.join(f'{v:.2f}' for v in load_before)}, after "
           f"{'/'.join(f'{v:.2f}' for v in load_after)}")
-    live = "live" in results[0]["samples"]
-    header = "| role | page | queries | first ms | median ms (range) | p95 | ×baseline |"
-    header += " live median (range) | live p95 |" if live else ""
-    print(header)
-    print("|" + "---|" * (header.count("|") - 1))
-    baselines = {r["role"]: statistics.median(r["samples"]["snapshot"]) for r in results if r["page"] == "baseline"}
-    for r in results:
-        s = r["samples"]["snapshot"]
-        line = (f"| {r['role']} | {r['page']} | {r['queries']} | {r['first']['snapshot']:.0f} | {_summary(s)} | "
-                f"{percentile(s, 95):.1f} | {statistics.median(s) / baselines[r['role']]:.1f}× |")
-        if live:
-            line += f" {_summary(r['samples']['live'])} | {percentile(r['samples']['live'], 95):.1f} |"
-        print(line)
+    if results:
+        live = "live" in results[0]["samples"]
+        header = "| role | page | queries | first ms | median ms (range) | p95 | ×baseline |"
+        header += " live median (range) | live p95 |" if live else ""
+        print(header)
+        print("|" + "---|" * (header.count("|") - 1))
+        baselines = {r["role"]: statistics.median(r["samples"]["snapshot"]) for r in results if r["page"] == "baseline"}
+        for r in results:
+            s = r["samples"]["snapshot"]
+            line = (f"| {r['role']} | {r['page']} | {r['queries']} | {r['first']['snapshot']:.0f} | {_summary(s)} | "
+                    f"{percentile(s, 95):.1f} | {statistics.median(s) / baselines[r['role']]:.1f}× |")
+            if live:
+                line += f" {_summary(r['samples']['live'])} | {percentile(r['samples']['live'], 95):.1f} |"
+            print(line)
     if transitions:
         w, wo, ratios = transitions["samples"]["with"], transitions["samples"]["without"], transitions["ratios"]
         print(f"\nurge ×{transitions['n']}: with snapshots {_summary(w)} ms, without {_summary(wo)} ms; "
               f"paired ratio median {statistics.median(ratios):.3f} (range {min(ratios):.3f}–{max(ratios):.3f})")
+        p, pr = transitions["samples"]["python"], transitions["python_ratios"]
+        print(f"previous hook (refresh_facts: four statements): {_summary(p)} ms; paired ratio to without median "
+              f"{statistics.median(pr):.3f} (range {min(pr):.3f}–{max(pr):.3f})")
 
 
 if __name__ == "__main__":

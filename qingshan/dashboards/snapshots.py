@@ -11,12 +11,17 @@ counted live as of D. For D = today that live part is the problems with a deadli
 1,000,000 problems. Restricted problems (visible only to the named) are always counted live.
 
 Facts follow their problem on every save (post_save, in the saving transaction), so a late state change, a merge or
-a reopening moves the snapshot at once. Writes that bypass save() (bulk loads) are repaired by
-`manage.py rebuild_kpi_snapshots`, which rebuilds everything from the records.
+a reopening moves the snapshot at once. The upkeep is kept small, as it rides on every transition: a save naming
+only fields the fact does not read (`update_fields`) costs nothing, and on PostgreSQL the rest is one statement
+(`_refresh_one_sql`: the new fact, the stored one, the fact upsert and the snapshot increment, only when the fact
+changed). Writes that bypass save() (bulk loads, queryset.update) are found and repaired by the nightly check
+(`check_snapshots`, run by the worker's sweep) or by `manage.py rebuild_kpi_snapshots`, which rebuilds everything
+from the records.
 """
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -64,6 +69,69 @@ def _fact_sql() -> tuple[str, tuple]:
 
 
 _compiled: dict[tuple, tuple[str, tuple]] = {}
+
+
+def read_columns() -> frozenset[str]:
+    """The problem table's columns the fact statement reads: a save naming none of them cannot change a fact."""
+    sql, _ = _fact_sql()
+    table = connection.ops.quote_name(Problem._meta.db_table)
+    return frozenset(f.column for f in Problem._meta.concrete_fields
+                     if f"{table}.{connection.ops.quote_name(f.column)}" in sql)
+
+
+def _refresh_one_sql() -> str:
+    """One PostgreSQL statement keeping one problem's fact and the snapshot (parameters: the fact statement's, then
+    the problem id twice). Its parts see the tables as they were before it: `old` is the stored fact, `new` the
+    fact computed from the record (none when the problem is gone); when they differ, the fact is upserted (or
+    deleted) and the snapshot moves by new minus old, over the four dimensions, rows with no change left out, in key
+    order. The same rules as refresh_facts below, which serves other databases and batches."""
+    key = ("refresh_one", connection.vendor, timezone.get_current_timezone_name())
+    if key in _compiled:
+        return _compiled[key][0]
+    select, _ = _fact_sql()
+    qn = connection.ops.quote_name
+    facts, snapshot = KpiFact._meta.db_table, KpiSnapshot._meta.db_table
+    pk = f"{qn(Problem._meta.db_table)}.{qn(Problem._meta.pk.column)}"
+    fields = ", ".join(FACT_FIELDS)
+    counts = [f"c_{name}" for name in COUNTED]
+    differs = " OR ".join(f"n.{f} IS DISTINCT FROM o.{f}" for f in FACT_FIELDS)
+    sums = ", ".join(f"SUM(sign * {c}) AS n_{c[2:]}" for c in counts)
+    nonzero = " OR ".join(f"SUM(sign * {c}) <> 0" for c in counts)
+    dim_value = "CASE d.dim " + " ".join(f"WHEN '{dim}' THEN {column}" for dim, column in DIMS.items() if column) + \
+        " ELSE 0 END"
+    dims = ", ".join(f"('{dim}')" for dim in DIMS)
+    increments = ", ".join(f"n_{name} = {snapshot}.n_{name} + excluded.n_{name}" for name in COUNTED)
+    sql = (
+        f"WITH new ({fields}) AS ({select} WHERE {pk} = %s), "
+        f"old AS (SELECT {fields} FROM {facts} WHERE problem_id = %s), "
+        f"changed AS (SELECT 1 FROM (SELECT 1) one LEFT JOIN new n ON TRUE LEFT JOIN old o ON TRUE WHERE {differs}), "
+        f"upserted AS (INSERT INTO {facts} ({fields}) SELECT {fields} FROM new WHERE EXISTS (SELECT 1 FROM changed) "
+        f"ON CONFLICT (problem_id) DO UPDATE SET "
+        f"{', '.join(f'{f} = excluded.{f}' for f in FACT_FIELDS if f != 'problem_id')}), "
+        f"removed AS (DELETE FROM {facts} WHERE problem_id IN (SELECT problem_id FROM old) "
+        f"AND NOT EXISTS (SELECT 1 FROM new)), "
+        f"moved AS (SELECT -1 AS sign, old.* FROM old WHERE NOT is_restricted UNION ALL "
+        f"SELECT 1, new.* FROM new WHERE NOT is_restricted), "
+        f"delta AS (SELECT received_on, district_path, d.dim, {dim_value} AS dim_value, {sums} "
+        f"FROM moved CROSS JOIN (VALUES {dims}) AS d (dim) WHERE EXISTS (SELECT 1 FROM changed) "
+        f"GROUP BY 1, 2, 3, 4 HAVING {nonzero}) "
+        f"INSERT INTO {snapshot} (received_on, district_path, dim, dim_value, "
+        f"{', '.join(f'n_{name}' for name in COUNTED)}) "
+        f"SELECT * FROM delta ORDER BY received_on, district_path, dim, dim_value "
+        f"ON CONFLICT (received_on, district_path, dim, dim_value) DO UPDATE SET {increments}"
+    )
+    _compiled[key] = (sql, ())
+    return sql
+
+
+def refresh_fact(problem_id: int) -> None:
+    """Keep one problem's fact and the snapshot (the hook's path): one statement on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        refresh_facts([problem_id])
+        return
+    _, params = _fact_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(_refresh_one_sql(), [*params, problem_id, problem_id])
 
 
 def _fact_rows_of(ids: list[int]) -> list[tuple]:
@@ -167,16 +235,135 @@ def rebuild_snapshots() -> int:
         return cursor.fetchone()[0]
 
 
-def _on_save(sender, instance: Problem, raw: bool = False, **kwargs) -> None:
-    if not raw:  # fixtures loaded raw are followed by a rebuild
-        refresh_facts([instance.pk])
+def _on_save(sender, instance: Problem, raw: bool = False, update_fields=None, **kwargs) -> None:
+    if raw:  # fixtures loaded raw are followed by a rebuild
+        return
+    if update_fields is not None:
+        named = {Problem._meta.get_field(name).column for name in update_fields}
+        if not named & _read_columns():
+            return  # nothing the fact reads was written
+    refresh_fact(instance.pk)
+
+
+def _read_columns() -> frozenset[str]:
+    if connection.vendor not in _read:
+        _read[connection.vendor] = read_columns()
+    return _read[connection.vendor]
+
+
+_read: dict[str, frozenset[str]] = {}
 
 
 def _on_delete(sender, instance: Problem, **kwargs) -> None:
-    refresh_facts([instance.pk])
+    refresh_fact(instance.pk)
 
 
 def connect() -> None:
     post_save.connect(_on_save, sender=Problem, dispatch_uid="kpi_snapshot_save")
     post_delete.connect(_on_delete, sender=Problem, dispatch_uid="kpi_snapshot_delete")
 
+
+
+# ---------------------------------------------------------------- the nightly check
+
+OBJECT_TYPE = "dashboards.kpi_snapshot"
+
+
+def _drifted_facts() -> list[int]:
+    """The problems whose stored fact differs from the one computed from their record now (or is missing), and the
+    facts left by problems that are gone: one comparison in the database."""
+    select, params = _fact_sql()
+    facts = KpiFact._meta.db_table
+    qn = connection.ops.quote_name
+    problems = f"{qn(Problem._meta.db_table)}"
+    fields = ", ".join(FACT_FIELDS)
+    differs = " OR ".join(f"NOT (n.{f} IS o.{f})" if connection.vendor == "sqlite" else
+                          f"n.{f} IS DISTINCT FROM o.{f}" for f in FACT_FIELDS)
+    sql = (f"WITH n ({fields}) AS ({select}) "
+           f"SELECT n.problem_id FROM n LEFT JOIN {facts} o ON o.problem_id = n.problem_id WHERE {differs} "
+           f"UNION SELECT o.problem_id FROM {facts} o WHERE NOT EXISTS (SELECT 1 FROM {problems} p "
+           f"WHERE p.{qn(Problem._meta.pk.column)} = o.problem_id)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _snapshot_sums_sql() -> tuple[str, str]:
+    """(the snapshot as the facts sum it, the snapshot as stored), both as rows of key and counts."""
+    facts, snapshot = KpiFact._meta.db_table, KpiSnapshot._meta.db_table
+    sums = ", ".join(f"SUM(c_{name})" for name in COUNTED)
+    parts = []
+    for dim, column in DIMS.items():
+        group = f", {column}" if column else ""
+        parts.append(f"SELECT received_on, district_path, '{dim}', {column or '0'}, {sums} FROM {facts} "
+                     f"WHERE NOT is_restricted GROUP BY received_on, district_path{group}")
+    stored = (f"SELECT received_on, district_path, dim, dim_value, {', '.join(f'n_{n}' for n in COUNTED)} "
+              f"FROM {snapshot}")
+    return " UNION ALL ".join(parts), stored
+
+
+def _snapshot_drift() -> int:
+    """How many snapshot rows differ from the sums of the facts (rows summing to nothing count as absent)."""
+    expected, stored = _snapshot_sums_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(expected)
+        want = {tuple(row[:4]): tuple(row[4:]) for row in cursor.fetchall()}
+        cursor.execute(stored)
+        have = {tuple(row[:4]): tuple(row[4:]) for row in cursor.fetchall()}
+    want = {_key(k): v for k, v in want.items() if any(v)}
+    have = {_key(k): v for k, v in have.items() if any(v)}
+    return sum(1 for key in want.keys() | have.keys() if want.get(key) != have.get(key))
+
+
+def _key(key: tuple) -> tuple:
+    day, path, dim, value = key
+    return (day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)), path, dim, int(value))
+
+
+def _rebuild_snapshot_from_facts() -> None:
+    snapshot = KpiSnapshot._meta.db_table
+    expected, _ = _snapshot_sums_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {snapshot}")
+        cursor.execute(f"INSERT INTO {snapshot} (received_on, district_path, dim, dim_value, "
+                       f"{', '.join(f'n_{name}' for name in COUNTED)}) {expected}")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    facts: int  # problems whose fact had drifted from their record (repaired)
+    snapshot_rows: int  # snapshot rows that differed from the facts' sums after that (repaired)
+    problem_ids: tuple[int, ...]
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.facts or self.snapshot_rows)
+
+
+def check_snapshots(*, batch: int = 2000) -> CheckResult:
+    """The nightly check: compare every fact with its problem's record and the snapshot with the facts' sums, repair
+    what drifted (a write that bypassed save(), e.g. queryset.update) and record the repair in the audit log.
+
+    Facts are repaired by difference (refresh_facts), so a transition committing meanwhile is not counted twice. A
+    snapshot row found wrong makes the whole snapshot be summed again from the facts: meant for the quiet night."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # two schedulers overlapping must not both apply the same repair
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [OBJECT_TYPE])
+        drifted = _drifted_facts()
+        for start in range(0, len(drifted), batch):
+            refresh_facts(drifted[start:start + batch])
+        rows = _snapshot_drift()
+        if rows:
+            _rebuild_snapshot_from_facts()
+        result = CheckResult(len(drifted), rows, tuple(drifted))
+        if result.drifted:
+            from qingshan.audit.services import record_event
+
+            record_event(
+                object_type=OBJECT_TYPE, object_id=0, action="repair", internal=True,
+                reason=f"夜间核对：{result.facts} 个问题的指标事实与记录不符，"
+                       f"{result.snapshot_rows} 行快照与事实合计不符，均已按记录修复。",
+                payload={"facts": result.facts, "snapshot_rows": result.snapshot_rows,
+                         "problem_ids": list(result.problem_ids[:100])})
+    return result

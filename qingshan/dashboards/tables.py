@@ -95,23 +95,50 @@ class DisplayRow:
     cells: list[Cell]
 
 
-def _figure(row: KpiRow, condition: str, filters: Filters) -> Figure:
-    return Figure(format_count(row.counts[condition]), list_url(condition=condition, filters=filters, row=row),
+class _Links:
+    """list_url for every figure of one row, with what all of them share (the list's path, the period and the row's
+    own parameters) built once: a page of 80 rows has 1,120 links, and reverse() and urlencode() per link were a
+    third of the KPI page's time at 20,000 problems."""
+
+    def __init__(self, row: KpiRow, filters: Filters, base: str):
+        self.row, self.filters = row, filters
+        shared = {"as_of": filters.as_of.isoformat()}
+        if filters.received_from:
+            shared["received_from"] = filters.received_from.isoformat()
+        if filters.received_to:
+            shared["received_to"] = filters.received_to.isoformat()
+        params = row.params or {}
+        # The same string as list_url gives, as long as the row's parameters do not repeat the shared ones.
+        self.tail = None if set(params) & {"kpi", *shared} else urlencode(shared | params)
+        self.base = base
+
+    def url(self, condition: str) -> str | None:
+        if self.row.params is None:
+            return None
+        if self.tail is None:
+            return list_url(condition=condition, filters=self.filters, row=self.row)
+        return f"{self.base}?{urlencode({'kpi': condition})}&{self.tail}"
+
+
+def _figure(row: KpiRow, condition: str, links: _Links) -> Figure:
+    return Figure(format_count(row.counts[condition]), links.url(condition),
                   f"{row.label} · {condition_label(condition)}")
 
 
 def display_rows(rows: list[KpiRow], filters: Filters) -> list[DisplayRow]:
     """The KPI rows as the page shows them: formatted numbers, each with its drill-down link."""
     result = []
+    base = reverse("problems:list")
     for row in rows:
+        links = _Links(row, filters, base)
         cells = []
         for column in COLUMNS:
             if column.kind == "count":
-                cells.append(Cell("count", figure=_figure(row, column.key, filters)))
+                cells.append(Cell("count", figure=_figure(row, column.key, links)))
             else:
                 rate = RATES[column.key]
                 cells.append(Cell("rate", text=column.text(row.rates[rate.key]),
-                                  numerator=_figure(row, rate.numerator, filters),
-                                  denominator=_figure(row, rate.denominator, filters)))
+                                  numerator=_figure(row, rate.numerator, links),
+                                  denominator=_figure(row, rate.denominator, links)))
         result.append(DisplayRow(row.label, row.is_total, cells))
     return result

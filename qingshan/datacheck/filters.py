@@ -2,6 +2,8 @@
 import django_filters
 from django.db.models import Q
 
+from qingshan.orgs.models import Region
+
 from .choices import HitState, Queue
 from .models import CheckModel, Hit
 
@@ -23,6 +25,8 @@ class HitFilter(django_filters.FilterSet):
     kpi = django_filters.ChoiceFilter(label="统计口径", method="filter_kpi",
                                       choices=[(k, v[1]) for k, v in KPI_CONDITIONS.items()])
     absent = django_filters.BooleanFilter(label="本次未再出现", field_name="absent_in_last_run")
+    # The hits located in a region or below it (一图总览's district links); hits without a region are in none.
+    region = django_filters.ModelChoiceFilter(label="所在区划", queryset=Region.objects.all(), method="filter_region")
 
     class Meta:
         model = Hit
@@ -36,6 +40,9 @@ class HitFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(subject_key__icontains=value) | Q(subject_label__icontains=value))
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(region__path__startswith=value.path)
 
     def filter_kpi(self, queryset, name, value):
         return queryset.filter(KPI_CONDITIONS[value][0])

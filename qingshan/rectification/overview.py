@@ -1,5 +1,5 @@
-"""The rectification measures of 一图总览 (domain §10): completion, accepted, 销号, overdue and rebound, declared
-through the "overview" contract of core/registry.py.
+"""The rectification measures of 一图总览 (domain §10): completion, accepted, 销号, overdue, rebound and the
+red list (红牌), declared through the "overview" contract of core/registry.py.
 
 Each is a named KPI condition of `selectors.kpi_conditions` counted over the items the viewer may see, grouped by
 the district of the item's region, and links to the 整改清单 with the same `kpi`, `region` and `as_of`, so a figure
@@ -60,8 +60,9 @@ MEASURES = [
     ItemCount("rect_closed", "整改销号", "closed", order=220, higher_is_better=True),
     ItemCount("rect_overdue", "整改超期未完成", "overdue", order=230),
     ItemCount("rect_rebound", "整改反弹", "rebound", order=240),
+    ItemCount("rect_red", "整改红牌预警", "red", order=250),  # the red list (红牌): open items unlikely to finish
 ]
-CONDITIONS = ("all", "completed", "accepted", "closed", "overdue", "rebound")
+CONDITIONS = ("all", "completed", "accepted", "closed", "overdue", "rebound", "red")
 
 
 def _counts(scope: Scope) -> dict[str, dict[str, int]]:

@@ -1,15 +1,20 @@
 """监督清单's figures of 一图总览 (the "overview" contract of core/registry.py): key projects by stage, and those with
 integrity-risk points. All of them count one read of `project_list` (the list their links open), split by the
-list's own stage and risk filters; a test checks every figure against its list."""
+list's own stage and risk filters; a test checks every figure against its list.
+
+Report-slot progress: slots reported on time among those due, and slots overdue, as of the overview's day; each a
+`selectors.slot_kpi_conditions` entry counted over `report_slot_list` (the 报送期次 list their links open) in one
+grouped query, by the district of the assignee (a stationed group sits at city level: in the total only)."""
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db.models import Count
 from django.urls import reverse
 
-from qingshan.core.overview import TOTAL, Scope, Value
+from qingshan.core.overview import TOTAL, Scope, Value, district_path
 
 from .choices import Stage
-from .selectors import project_list
+from .selectors import project_list, report_slot_list, slot_kpi_conditions
 
 
 def _district(path: str) -> str:
@@ -53,8 +58,67 @@ class ProjectCount:
         return f"{reverse('supervision:projects')}?{urlencode(self._filters(scope, region_id))}"
 
 
+SLOT_CONDITIONS = ("due", "on_time", "overdue")
+
+
+def _slot_filters(scope: Scope, region_id: int | None) -> dict[str, str]:
+    region_id = region_id if region_id is not None else scope.region_id
+    return {"as_of": scope.as_of.isoformat()} | ({"region": str(region_id)} if region_id is not None else {})
+
+
+def _slot_counts(scope: Scope) -> dict[str, dict[str, int]]:
+    if "supervision.slots" not in scope.memo:
+        conditions = slot_kpi_conditions(scope.as_of)
+        slots = report_slot_list(user=scope.user, filters=_slot_filters(scope, None))
+        rows = slots.order_by().values(kpi_district=district_path("org__region__path")).annotate(
+            **{name: Count("pk", filter=conditions[name][0]) for name in SLOT_CONDITIONS})
+        by_path = {row["kpi_district"]: {name: row[name] for name in SLOT_CONDITIONS} for row in rows}
+        scope.memo["supervision.slots"] = by_path | {
+            TOTAL: {name: sum(row[name] for row in by_path.values()) for name in SLOT_CONDITIONS}}
+    return scope.memo["supervision.slots"]
+
+
+def slot_list_url(scope: Scope, region_id: int | None, condition: str) -> str:
+    return f"{reverse('supervision:slots')}?{urlencode({'kpi': condition} | _slot_filters(scope, region_id))}"
+
+
+@dataclass(frozen=True)
+class SlotCount:
+    key: str
+    label: str
+    condition: str
+    order: int
+    higher_is_better: bool = False
+    kind: str = "count"
+
+    def by_district(self, scope: Scope) -> dict[str, Value]:
+        return {path: Value(row[self.condition]) for path, row in _slot_counts(scope).items()}
+
+    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
+        return slot_list_url(scope, region_id, self.condition)
+
+
+@dataclass(frozen=True)
+class SlotRate:
+    key: str
+    label: str
+    numerator: str
+    denominator: str
+    order: int
+    higher_is_better: bool = True
+    kind: str = "rate"
+
+    def by_district(self, scope: Scope) -> dict[str, Value]:
+        return {path: Value(row[self.numerator], row[self.denominator]) for path, row in _slot_counts(scope).items()}
+
+    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
+        return slot_list_url(scope, region_id, self.numerator if part == "numerator" else self.denominator)
+
+
 MEASURES = [
     *(ProjectCount(f"projects_{stage.value}", f"重点项目·{stage.label}", order=100 + i, params={"stage": stage.value})
       for i, stage in enumerate(Stage)),
     ProjectCount("projects_at_risk", "有廉政风险点的重点项目", order=110, params={"risk": "1"}),
+    SlotRate("slots_on_time_rate", "监督事项按时报送率", "on_time", "due", order=120),
+    SlotCount("slots_overdue", "监督事项逾期未报送", "overdue", order=130),
 ]

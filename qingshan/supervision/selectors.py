@@ -87,10 +87,41 @@ def supervision_item_list(*, user: User, filters: Mapping[str, Any] | None = Non
     return qs.order_by("-id").distinct() if _value(filters, "org") else qs.order_by("-id")
 
 
+def slot_kpi_conditions(as_of: dt.date) -> dict[str, tuple[Q, str]]:
+    """The report slots' KPI conditions (一图总览's supervision progress), judged as of a day: key -> (Q, label).
+
+    `on_time` needs no as-of cut of its own: a slot reported on time was reported by its due date, before `as_of`.
+    """
+    due = Q(due_date__lte=as_of)
+    return {
+        "due": (due, "已到报送期限"),
+        "on_time": (due & Q(on_time=True), "按时报送"),
+        "overdue": (Q(state__in=OPEN_SLOT_STATES, due_date__lt=as_of), "逾期未报送"),
+    }
+
+
+def _as_of(filters: Mapping[str, Any] | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(_value(filters, "as_of") or ""))
+    except ValueError:
+        return timezone.localdate()
+
+
 def report_slot_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[ReportSlot]:
     """Report slots `user` may see; filters: item, org, state ("open" = owing a report), overdue (truthy), mine
-    (truthy: only the user's own assignee organisations), to_review (truthy: submitted to the user's office)."""
+    (truthy: only the user's own assignee organisations), to_review (truthy: submitted to the user's office),
+    kpi (a `slot_kpi_conditions` key, judged as of `as_of` or today), region (a region id: the slots of the
+    assignees in its subtree)."""
     qs = access.visible_slots(user).select_related("item", "org")
+    kpi = _value(filters, "kpi")
+    if kpi:
+        conditions = slot_kpi_conditions(_as_of(filters))
+        qs = qs.filter(conditions[kpi][0]) if kpi in conditions else qs.none()
+    region = _value(filters, "region")
+    if region:
+        path = Region.objects.filter(pk=region).values_list("path", flat=True).first() if str(region).isdigit() \
+            else None
+        qs = qs.filter(org__region__path__startswith=path) if path else qs.none()
     if _value(filters, "item"):
         qs = qs.filter(item_id=_value(filters, "item"))
     if _value(filters, "org"):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("items/new/", views.item_create_view, name="item_create"),
     path("items/<int:pk>/", views.item_view, name="item"),
     path("items/<int:pk>/assign/", views.item_assign_view, name="item_assign"),
+    path("slots/", views.slot_list_view, name="slots"),
     path("slots/<int:pk>/", views.slot_view, name="slot"),
     path("slots/<int:pk>/submit/", views.slot_submit_view, name="slot_submit"),
     path("slots/<int:pk>/rows/<str:kind>/", views.slot_row_view, name="slot_row"),

@@ -326,6 +326,18 @@ def mine_view(request):
 
 
 @login_required
+def slot_list_view(request):
+    """报送期次: the report slots the user may see, by the 一图总览's KPI (as of a day) and region, due first."""
+    slots = selectors.report_slot_list(user=request.user, filters=request.GET)
+    page = Paginator(slots, PAGE_SIZE).get_page(request.GET.get("page"))
+    kpi = request.GET.get("kpi", "")
+    label = selectors.slot_kpi_conditions(timezone.localdate()).get(kpi, (None, ""))[1]
+    return render(request, "supervision/slots.html", {"nav": "supervision", "page": page, "kpi_label": label,
+                                                       "as_of": request.GET.get("as_of", ""),
+                                                       "today": timezone.localdate()})
+
+
+@login_required
 def review_queue_view(request):
     """待审核: reports submitted to the user's office, oldest due first."""
     if not access.office_org_ids(request.user):

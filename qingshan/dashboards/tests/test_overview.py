@@ -85,16 +85,17 @@ def overview_world(history):
 
 
 def test_the_measures_are_declared_through_the_registry():
-    """Each app's figures come through its own `overview.py`, in their declared order (problems, supervision,
-    rectification, instruments, accountability by form)."""
+    """Each app's figures come through its own `overview.py`, in their declared order (problems, supervision's
+    projects and report slots, rectification with its 红牌, instruments, accountability by form, model hits)."""
     stages = [f"projects_{stage}" for stage in Stage.values]
-    rectification = ["rect_completion_rate", "rect_accepted", "rect_closed", "rect_overdue", "rect_rebound"]
+    slots = ["slots_on_time_rate", "slots_overdue"]
+    rectification = ["rect_completion_rate", "rect_accepted", "rect_closed", "rect_overdue", "rect_rebound", "rect_red"]
     instruments = ["ins_issued", "ins_replied_on_time_rate", "ins_rectified_rate"]
     forms = ["interview", "reminder_talk", "admonition", "ordered_review", "circulated_criticism",
              "party_discipline", "government_sanction", "organisational", "judicial"]
     assert [m.key for m in sorted(declared("overview", "MEASURES"), key=lambda m: m.order)] == [
-        *MEASURE_KEYS, *stages, "projects_at_risk", *rectification, *instruments, "acc_persons",
-        *(f"acc_persons_{form}" for form in forms)]
+        *MEASURE_KEYS, *stages, "projects_at_risk", *slots, *rectification, *instruments, "acc_persons",
+        *(f"acc_persons_{form}" for form in forms), "dc_hits", "dc_converted", "dc_converted_rate"]
 
 
 def test_every_number_on_the_page_equals_its_list(client, overview_world):

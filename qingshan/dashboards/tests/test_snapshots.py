@@ -1,15 +1,18 @@
 """KPI snapshots stay exact: every grouping, as of any day, equals the live count over the records, through late
 state changes, merges, reopenings and restrictions; the rebuild command gives back the same snapshot."""
 import datetime as dt
+import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
+from qingshan.audit.models import AuditEvent
 from qingshan.dashboards import counting
 from qingshan.dashboards.counting import GROUPINGS, Ask, grouped_counts
 from qingshan.dashboards.models import COUNTED_NAMES, KpiFact, KpiSnapshot
 from qingshan.dashboards.selectors import _period_problems, kpi_table
-from qingshan.dashboards.snapshots import COUNTED, rebuild_snapshots
+from qingshan.dashboards.snapshots import COUNTED, check_snapshots, rebuild_snapshots
 from qingshan.problems import kpis, services
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Problem
@@ -171,3 +174,40 @@ def test_a_viewer_outside_whole_districts_is_counted_live(history, grouping):
     counts = grouped_counts(_period_problems(user=w.water_handler, received_from=FROM, received_to=TO), ask,
                             grouping, NAMES)
     assert sum(v["received"] for v in counts.values()) == 2  # D and E, led by 水务局
+
+
+def test_the_nightly_check_finds_nothing_on_snapshots_kept_by_the_hook(history):
+    with on(d(4, 25)):
+        services.problem_urge(actor=history.officer, problem=history.p.E, note="请加快")
+    result = check_snapshots()
+    assert (result.facts, result.snapshot_rows, result.drifted) == (0, 0, False)
+    assert not AuditEvent.objects.filter(object_type="dashboards.kpi_snapshot").exists()
+
+
+def test_the_nightly_sweep_repairs_writes_that_bypassed_save_and_audits_it(history, monkeypatch, client):
+    w = history
+    # A bulk write skips the save hook; a snapshot row is also damaged directly.
+    Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
+    KpiSnapshot.objects.filter(dim="source").update(n_received=F("n_received") + 5)
+    stale, live = _both(w.officer, d(4, 30), "region", monkeypatch=monkeypatch)
+    assert stale != live
+    out = io.StringIO()
+    call_command("run_scheduled", "--only", "dashboards.snapshot_check", stdout=out)
+    assert out.getvalue().strip() == "指标快照核对：修复问题指标事实 1 个、快照 " \
+        f"{KpiSnapshot.objects.filter(dim='source').count()} 行（已记入审计日志）。"
+    assert_exact(w, monkeypatch, days=[d(3, 2), d(4, 30)])
+    repaired = _snapshot_rows()
+    rebuild_snapshots()  # what the full rebuild from the records gives
+    assert _snapshot_rows() == repaired
+    event = AuditEvent.objects.get(object_type="dashboards.kpi_snapshot", action="repair")
+    assert event.payload["problem_ids"] == [w.p.G.pk] and "1 个问题的指标事实与记录不符" in event.reason
+    # The administrator sees the repair in the audit log's admin.
+    admin = type(w.officer).objects.create_superuser("root", password="x-Long-Enough-1")
+    client.force_login(admin)
+    page = client.get("/admin/audit/auditevent/", {"object_type": "dashboards.kpi_snapshot"})
+    assert page.status_code == 200 and "dashboards.kpi_snapshot" in page.content.decode()
+    # The next night finds nothing more.
+    out = io.StringIO()
+    call_command("run_scheduled", "--only", "dashboards.snapshot_check", stdout=out)
+    assert out.getvalue().strip() == "指标快照核对：与实时计数一致。"
+

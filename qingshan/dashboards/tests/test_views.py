@@ -149,6 +149,27 @@ def test_link_query_strings(client, history):
     assert links[("市本级", "received")]["region_exact"] == [str(w.city.pk)]
 
 
+@pytest.mark.parametrize("group_by", ["region", "unit", "source", "category"])
+def test_the_table_links_are_those_of_list_url(history, group_by):
+    """The links built once per row give exactly what list_url gives for every figure (the definition)."""
+    from qingshan.dashboards.selectors import kpi_table
+    from qingshan.dashboards.tables import Filters, display_rows, list_url
+
+    filters = Filters(group_by, d(1, 1), d(4, 30), d(4, 30))
+    rows = kpi_table(user=history.leader, group_by=group_by, received_from=filters.received_from,
+                     received_to=filters.received_to, as_of=filters.as_of)
+    checked = 0
+    for row, shown in zip(rows, display_rows(rows, filters), strict=True):
+        for cell in shown.cells:
+            for figure in (cell.figure, cell.numerator, cell.denominator):
+                if figure is not None:
+                    condition = parse_qs(urlsplit(figure.url).query)["kpi"][0] if figure.url else None
+                    assert figure.url == (list_url(condition=condition, filters=filters, row=row)
+                                          if condition else None)
+                    checked += bool(figure.url)
+    assert checked >= 14 * 2
+
+
 def test_defaults_are_this_year_until_today_by_district(client, history):
     with on(d(4, 30), hour=15):
         response = get(client, history.leader)

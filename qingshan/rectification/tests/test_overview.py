@@ -20,13 +20,14 @@ AS_OF = dt.date(2026, 7, 15)  # after the items' deadline of 2026-06-30: the ope
 @pytest.fixture
 def items(rw):
     """In 绿水区: one planning (overdue as of AS_OF), one closed, one closed then rebounded; in 江岸区: one
-    planning with a later deadline."""
+    planning with a later deadline. As of AS_OF the overdue one carries a 红牌."""
     new_item(rw)
     drive_to(rw, State.CLOSED)
     rebounded = drive_to(rw, State.CLOSED)
     services.item_rebound(actor=rw.group_staff, item=rebounded, note="再次发现超标。", deadline=dt.date(2026, 8, 31))
     services.item_create(actor=rw.officer, campaign=rw.campaign, title="江岸区河道垃圾", feedback="河道垃圾",
                          region=rw.jiangan, lead_unit=rw.jiangan_urban, deadline=dt.date(2026, 9, 30))
+    services.warnings_refresh(today=AS_OF)  # the daily job: the 绿水区 planning item is past its deadline, so 红牌
     return rw
 
 
@@ -57,8 +58,9 @@ def test_every_figure_equals_its_list_in_the_whole_scope_and_each_district(items
     total = {m.key: m.by_district(scope)[TOTAL] for m in MEASURES}
     # By hand: 4 items, 1 closed (the rebounded one reopened), 1 rebound, the 绿水区 planning item overdue.
     assert (total["rect_completion_rate"].numerator, total["rect_completion_rate"].denominator) == (1, 4)
-    assert [total[k].numerator for k in ("rect_accepted", "rect_closed", "rect_overdue", "rect_rebound")] == \
-        [1, 1, 1, 1]
+    assert [total[k].numerator for k in ("rect_accepted", "rect_closed", "rect_overdue", "rect_rebound",
+                                         "rect_red")] == [1, 1, 1, 1, 1]
+    assert m_value(scope, "rect_red", w.lvshui.path) == 1 and m_value(scope, "rect_red", w.jiangan.path) == 0
     assert m_value(scope, "rect_overdue", w.jiangan.path) == 0  # 江岸区's deadline is later
 
 
