@@ -58,6 +58,7 @@ WORLD = {
         {"plate": "string", "ts": "timestamp"},
         [
             ("P1", T(2026, 3, 1, 9)),
+            ("P1", T(2026, 3, 1, 10)),  # two positions in one trip: still no hit, and m1 not repeated
             ("P2", T(2026, 3, 1, 9)),
             ("P3", T(2026, 3, 1, 11, 59)),
             ("P4", T(2026, 3, 1, 7, 59)),
@@ -135,6 +136,18 @@ WORLD = {
             (None, "p8", D("10"), DAY(2026, 1, 10)),
         ],
     ),
+    # Steps due and done on calendar days (``days_between``): late by 1 day, by 2 across a month's end, on the due
+    # day, early, not done.
+    "steps": (
+        {"step_no": "string", "due_on": "date", "done_on": "date"},
+        [
+            ("K1", DAY(2026, 3, 10), DAY(2026, 3, 11)),
+            ("K2", DAY(2026, 3, 31), DAY(2026, 4, 2)),
+            ("K3", DAY(2026, 3, 10), DAY(2026, 3, 10)),
+            ("K4", DAY(2026, 3, 10), DAY(2026, 3, 1)),
+            ("K5", DAY(2026, 3, 10), None),
+        ],
+    ),
     "deaths": ({"person_id": "string", "died_on": "date"}, [("A", DAY(2026, 2, 1)), ("C", DAY(2025, 12, 31))]),
     "penalties": (
         {"decision_no": "string", "firm": "string", "violation": "string", "fine": "decimal"},
@@ -207,6 +220,21 @@ MODELS = {
         subject={"columns": ["section"]},
         filter="CAST(ts AS DATE) = CAST('2026-03-02' AS DATE)",
         threshold={"value": "cod", "op": ">=", "limit": 0},
+    ),
+    "threshold_days_late": base(  # compared with 0: compiled as a comparison of the dates
+        code="step_late",
+        kind="threshold",
+        dataset="steps",
+        subject={"columns": ["step_no"]},
+        evidence=["due_on", "done_on"],
+        threshold={"value": "days_between(due_on, done_on)", "op": ">", "limit": 0},
+    ),
+    "threshold_days_over": base(  # compared with 2: the day difference itself
+        code="step_two_days_late",
+        kind="threshold",
+        dataset="steps",
+        subject={"columns": ["step_no"]},
+        threshold={"value": "days_between(due_on, done_on)", "op": ">=", "limit": 2},
     ),
     "missing_in_other": base(  # r3 is unlicensed; m3 has no receiver (licences holds a NULL: NOT IN would say none)
         code="unlicensed_receiver",
@@ -378,6 +406,8 @@ EXPECTED = {  # subject_key -> offending rows
     "threshold": {"s1": 1, "s2": 1},
     "threshold_decimal": {"s1": 1, "s2": 1},  # tp 0.2 + 0.2 = 0.4 > 0.3; tp 0.1 + 0.2 = 0.3 is not
     "threshold_midnight": {"s1": 1},
+    "threshold_days_late": {"K1": 1, "K2": 1},  # K3 on the day, K4 early, K5 not done
+    "threshold_days_over": {"K2": 1},
     "missing_in_other": {"m2": 1, "m3": 1},
     "no_positioning": {"m4": 1},
     "paid_after_death": {"A": 1, "C": 3},

@@ -35,6 +35,22 @@ def test_not_in_with_a_null_finds_nothing_but_the_anti_join_finds_the_unlicensed
     assert hit_counts(outcome) == {"m2": 1, "m3": 1}
 
 
+def test_absent_within_a_trip_is_an_outer_join_and_a_mixed_condition_stays_not_exists(world, duck):
+    within = compile_model(MODELS["no_positioning"], world[1])
+    near = dict(MODELS["no_positioning"], missing_in_other={
+        **MODELS["no_positioning"]["missing_in_other"],
+        "conditions": ["positions.ts >= depart_at", "CAST(positions.ts AS DATE) <= CAST(arrive_at AS DATE) "
+                       "AND positions.ts <= arrive_at"],
+    })
+    mixed = compile_model(near, world[1])
+
+    outcomes = [execute(c, duck, run_id=f"absent_{i}") for i, c in enumerate((within, mixed))]
+
+    assert "LEFT JOIN" in within.sql("duckdb") and "EXISTS" not in within.sql("duckdb")
+    assert "NOT EXISTS" in mixed.sql("duckdb") and "LEFT JOIN" not in mixed.sql("duckdb")
+    assert [hit_counts(o) for o in outcomes] == [{"m4": 1}, {"m4": 1}]  # m1 (two positions in its trip): none
+
+
 def test_gaps_are_counted_in_seconds_not_minute_boundaries(world, duck):
     con = duckdb.connect(str(world[0]), read_only=True)
     boundaries = con.execute(
@@ -48,6 +64,17 @@ def test_gaps_are_counted_in_seconds_not_minute_boundaries(world, duck):
     gaps = {hit.subject_key: [row["gap_seconds"] for row in hit.sample_rows] for hit in outcome.iter_subjects()}
     assert gaps == {"P1": [599], "P2": [630]}
     assert [row["previous_at"] for row in outcome.preview[1].sample_rows] == ["2026-03-01T23:55:00"]
+
+
+def test_days_late_read_in_whole_days_and_a_late_test_compares_the_dates(world, duck):
+    compiled = compile_model(MODELS["threshold_days_late"], world[1])
+
+    outcome = execute(compiled, duck, run_id="days_late")
+
+    late = {hit.subject_key: [row["value"] for row in hit.sample_rows] for hit in outcome.iter_subjects()}
+    assert late == {"K1": [1], "K2": [2]}  # 31 March to 2 April is 2 days; the day itself is not late
+    where = compiled.query.args["where"].sql("duckdb")
+    assert "DATE_DIFF" not in where and "EPOCH" not in where  # no difference computed for every row
 
 
 def test_evidence_rows_carry_the_columns_a_user_checks(world, duck):
