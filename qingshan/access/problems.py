@@ -11,7 +11,7 @@ from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Attachment, Problem, ProblemAudience
 
-from .actors import profile_of
+from .actors import ActorProfile, profile_of
 from .crypto import decrypt
 
 
@@ -21,21 +21,19 @@ def problem_scope_q(user: User) -> Q:
     Shaped for the database: a commission's jurisdiction is a prefix of `region_path` (an index range), and everything
     addressed to units, groups or partners is one uncorrelated `id IN (…)` set read from the audience table, built once
     per query. A correlated EXISTS per problem row cost a unit handler seconds on SQLite (it cannot seek the assignment
-    index past a boolean column) and forced a filter over every row on PostgreSQL. The audience rows carry the
-    restriction flag, so a user who sees only what is addressed to them is answered without reading the problems'
-    restriction at all (see `addressed_problem_ids`).
+    index past a boolean column) and forced a filter over every row on PostgreSQL. The restriction is checked on the
+    problem rows here (a page reads them anyway: with the audience rows' copy of the flag in the id set instead,
+    PostgreSQL probed the audience per problem row and a group's first page went from 0.5 to 30-60 ms); an unfiltered
+    count reads the copy instead (`addressed_only_ids`).
     """
     profile = profile_of(user)
     scope = Q(pk__in=[])
-    if profile.jurisdiction_paths:
-        jurisdiction = Q(pk__in=[])
-        for path in profile.jurisdiction_paths:
-            jurisdiction |= Q(region_path__startswith=path)
-        scope = jurisdiction & _restriction_q(user)
-    addressed = addressed_problem_ids(user)
+    for path in profile.jurisdiction_paths:
+        scope |= Q(region_path__startswith=path)
+    addressed = _addressed_problem_ids(profile)
     if addressed is not None:
-        scope |= Q(pk__in=addressed)
-    return scope
+        scope |= Q(pk__in=addressed.values("problem_id"))
+    return scope & _restriction_q(user)
 
 
 def _restriction_q(user: User) -> Q:
@@ -50,7 +48,7 @@ def _named_ids(user: User) -> QuerySet:
 def led_problems(user: User) -> QuerySet[Problem] | None:
     """The problems led by `user`'s own units that `user` may see: exactly `visible_problems(user).filter(
     lead_unit_id__in=<the user's units>)`, without the visibility id set. A problem its unit leads is always addressed
-    to that unit (see `addressed_problem_ids`), so only the restriction to named people is left to check: one read
+    to that unit (see `_addressed_problem_ids`), so only the restriction to named people is left to check: one read
     of the lead-unit index, however many queues of 我的待办 start from it. None for a user outside every unit."""
     profile = profile_of(user)
     if not profile.unit_ids:
@@ -58,33 +56,32 @@ def led_problems(user: User) -> QuerySet[Problem] | None:
     return Problem.objects.filter(Q(lead_unit_id__in=profile.unit_ids) & _restriction_q(user))
 
 
-def addressed_problem_ids(user: User) -> QuerySet | None:
-    """Ids of the problems `user` may see because they are addressed now to the user's units (as lead or active
-    co-unit, never before dispatch), supervised by the user's stationed groups, or transferred to the user's partner
-    bodies, restriction to named people applied; None when the user belongs to none of them. An id may come more
-    than once (a group's problem led by one of its units): `IN` does not mind, a count must take `.distinct()`."""
-    profile = profile_of(user)
+def _addressed_problem_ids(profile: ActorProfile) -> QuerySet | None:
+    """The audience rows of the problems addressed now to the profile's units (as lead or active co-unit, never before
+    dispatch), supervised by its stationed groups, or transferred to its partner bodies; None when there are none."""
     # One read of the audience table (problems.ProblemAudience, kept by the services): a UNION of the four source
     # tables gave PostgreSQL no estimate (200 rows guessed for 60,000 at 1,000,000 problems: nested loops, 0.6-1 s).
     # The organisation kinds are disjoint (units, stationed groups, partners), so one IN over all of them is exact.
-    # The restriction is read from the rows' copy: checking it on the problem made PostgreSQL hash-join a stationed
-    # group's count against a sequential scan of the problems table.
     org_ids = profile.group_unit_ids | profile.unit_ids | profile.group_ids | profile.partner_ids
     if not org_ids:
         return None
-    return ProblemAudience.objects.filter(
-        Q(organisation_id__in=sorted(org_ids)) & (Q(is_restricted=False) | Q(problem_id__in=_named_ids(user)))
-    ).values("problem_id")
+    return ProblemAudience.objects.filter(organisation_id__in=sorted(org_ids))
 
 
 def addressed_only_ids(user: User) -> QuerySet | None:
     """For a user who sees problems only because they are addressed to them (no commission's jurisdiction): the
-    distinct ids of exactly `visible_problems(user)`, from the audience table alone. An unfiltered list counts these
-    instead of its problems. None for everyone else."""
-    if profile_of(user).jurisdiction_paths:
+    distinct ids of exactly `visible_problems(user)`, from the audience table alone, its rows' copy of the
+    restriction flag included. An unfiltered list counts these instead of its problems: with the flag read on the
+    problem, PostgreSQL hash-joined a group's correctly estimated few percent of the table against a sequential scan
+    of it (bench/RESULTS_pages_audience.md). None for everyone else."""
+    profile = profile_of(user)
+    if profile.jurisdiction_paths:
         return None
-    addressed = addressed_problem_ids(user)
-    return addressed.distinct() if addressed is not None else ProblemAudience.objects.none().values("problem_id")
+    addressed = _addressed_problem_ids(profile)
+    if addressed is None:
+        return ProblemAudience.objects.none().values("problem_id")
+    unrestricted_or_named = Q(is_restricted=False) | Q(problem_id__in=_named_ids(user))
+    return addressed.filter(unrestricted_or_named).values("problem_id").distinct()
 
 
 def visible_problems(user: User) -> QuerySet[Problem]:
