@@ -246,9 +246,10 @@ class ProblemAudience(models.Model):
     Derived data, rewritten by `problems.audience.refresh` in the transaction of every change of those (the services)
     and read by the visibility rule (access/problems.py). A table of its own because PostgreSQL cannot estimate a
     UNION of four id sets (it guessed 200 rows for 60,000 and chose nested loops); here the organisation column has
-    statistics of its own. Per-item restriction (`is_restricted`) is copied onto every row, so that a list or a bounded
-    count of what is addressed to someone is answered from this table alone, never by joining a scan of the problems
-    to check it (the restricted problems' named people are still read from `Problem.restricted_to`).
+    statistics of its own. Per-item restriction (`is_restricted`) is copied onto every row, so that the bounded count
+    of an unfiltered list of what is addressed to someone is answered from this table alone, never by joining a scan
+    of the problems to check it (the named people are still read from `Problem.restricted_to`; pages, which read the
+    problem rows anyway, check the problem's own flag).
     """
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+",
