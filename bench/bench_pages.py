@@ -8,9 +8,10 @@ each of them, plus the first problem of its 问题清单 (detail), in-process th
 routing, middleware, session, queries, templates; no network). Each page runs --runs times after one warm-up; the
 table gives the median, the range and p95 (nearest rank), and the ratio of the median to the minimal view's.
 
---ab REF alternates every request with "before": the problem visibility rule, the exact-count paginator and the
-counts of 我的待办 as they were at git commit REF, loaded from git into this process (same database, same warm caches,
-same moment), and adds the before median, range and the after/before ratio. --explain prints each page's slowest
+--ab REF alternates every request with "before": the problem visibility rule, the list's paginator and what it
+counts, and the counts of 我的待办 as they were at git commit REF, loaded from git into this process (same database,
+same warm caches, same moment), and adds the before median, range and the after/before ratio. The database is
+migrated to this commit's schema for both. --explain prints each page's slowest
 queries, explained.
 """
 import argparse
@@ -190,6 +191,7 @@ def _summary(samples: list[float]) -> str:
 def _before_switch(ref: str):
     """A switch to the visibility rule and list paginator as they were at `ref`, loaded from git (not a copy)."""
     import importlib.util
+    import inspect
 
     from django.core.paginator import Paginator
 
@@ -204,10 +206,42 @@ def _before_switch(ref: str):
     exec(compile(source, f"{ref}:qingshan/access/problems.py", "exec"), module.__dict__)  # noqa: S102
 
     class ExactPaginator(Paginator):
-        """The plain paginator the list used: an exact COUNT(*) on every view."""
+        """The plain paginator the list used before the bounded one: an exact COUNT(*) on every view."""
 
         count_label = property(lambda self: f"{self.count:,}")
         num_pages_label = property(lambda self: str(self.num_pages))
+
+    def git_show(path: str) -> str:
+        shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:{path}"], capture_output=True, text=True)
+        return shown.stdout if shown.returncode == 0 else ""
+
+    # The list's paginator as it was at `ref`: the bounded one of that commit (loaded from git), or the exact one.
+    ref_paginator: type = ExactPaginator
+    if "BoundedPaginator" in git_show("qingshan/problems/views.py"):
+        paging = importlib.util.module_from_spec(importlib.util.spec_from_loader("qingshan.core._bench_paging",
+                                                                                 loader=None))
+        paging.__package__ = "qingshan.core"
+        exec(compile(git_show("qingshan/core/paging.py"), f"{ref}:qingshan/core/paging.py", "exec"),  # noqa: S102
+             paging.__dict__)
+        ref_paginator = paging.BoundedPaginator
+    takes_count_ids = "count_ids" in inspect.signature(ref_paginator.__init__).parameters
+
+    class BeforePaginator(ref_paginator):  # type: ignore[valid-type,misc]
+        """`ref`'s paginator, called as the list view calls it now (without what `ref` did not know)."""
+
+        def __init__(self, *args, count_ids=None, **kwargs):
+            if takes_count_ids:
+                kwargs["count_ids"] = count_ids
+            super().__init__(*args, **kwargs)
+
+    # The list's count source: what it counts instead of its rows (none before the audience-only count existed).
+    import qingshan.problems.selectors as selectors
+
+    current_count_ids = selectors.problem_list_count_ids
+    ref_counts_ids = "def problem_list_count_ids" in git_show("qingshan/problems/selectors.py")
+
+    def ref_count_ids(**kwargs):
+        return current_count_ids(**kwargs) if ref_counts_ids else None
 
     # 我的待办's counts as they were at `ref` (one query per queue before they became one UNION ALL).
     worklist_source = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:qingshan/core/worklist.py"],
@@ -219,11 +253,12 @@ def _before_switch(ref: str):
 
     def switch() -> None:
         current.problem_scope_q = module.problem_scope_q
-        views.BoundedPaginator = ExactPaginator
+        views.BoundedPaginator = BeforePaginator
         views.section_counts = worklist.section_counts
+        selectors.problem_list_count_ids = ref_count_ids
 
     _after_state.update(scope=current.problem_scope_q, paginator=views.BoundedPaginator,
-                        section_counts=views.section_counts)
+                        section_counts=views.section_counts, count_ids=selectors.problem_list_count_ids)
     return switch
 
 
@@ -232,12 +267,14 @@ _after_state: dict = {}
 
 def _after_switch():
     import qingshan.access.problems as current
+    import qingshan.problems.selectors as selectors
     import qingshan.problems.views as views
 
     def switch() -> None:
         current.problem_scope_q = _after_state["scope"]
         views.BoundedPaginator = _after_state["paginator"]
         views.section_counts = _after_state["section_counts"]
+        selectors.problem_list_count_ids = _after_state["count_ids"]
 
     return switch
 

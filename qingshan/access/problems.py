@@ -11,7 +11,7 @@ from qingshan.orgs.models import Organisation, User, commission_of
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Attachment, Problem, ProblemAudience
 
-from .actors import profile_of
+from .actors import ActorProfile, profile_of
 from .crypto import decrypt
 
 
@@ -19,25 +19,30 @@ def problem_scope_q(user: User) -> Q:
     """A Q selecting exactly the problems `user` may see. Nothing at all for an unknown or inactive user.
 
     Shaped for the database: a commission's jurisdiction is a prefix of `region_path` (an index range), and everything
-    addressed to units, groups or partners is one uncorrelated `id IN (… UNION …)` set, built once per query. A
-    correlated EXISTS per problem row cost a unit handler seconds on SQLite (it cannot seek the assignment index
-    past a boolean column) and forced a filter over every row on PostgreSQL.
+    addressed to units, groups or partners is one uncorrelated `id IN (…)` set read from the audience table, built once
+    per query. A correlated EXISTS per problem row cost a unit handler seconds on SQLite (it cannot seek the assignment
+    index past a boolean column) and forced a filter over every row on PostgreSQL. The restriction is checked on the
+    problem rows here (a page reads them anyway: with the audience rows' copy of the flag in the id set instead,
+    PostgreSQL probed the audience per problem row and a group's first page went from 0.5 to 30-60 ms); an unfiltered
+    count reads the copy instead (`addressed_only_ids`).
     """
     profile = profile_of(user)
     scope = Q(pk__in=[])
     for path in profile.jurisdiction_paths:
         scope |= Q(region_path__startswith=path)
-    addressed = _addressed_problem_ids(profile.group_unit_ids | profile.unit_ids, profile.group_ids,
-                                       profile.partner_ids)
+    addressed = _addressed_problem_ids(profile)
     if addressed is not None:
-        scope |= Q(pk__in=addressed)
+        scope |= Q(pk__in=addressed.values("problem_id"))
     return scope & _restriction_q(user)
 
 
 def _restriction_q(user: User) -> Q:
     """Per-item restriction to named people, which overrides every role: unrestricted, or `user` is named."""
-    named = Problem.restricted_to.through.objects.filter(user_id=user.pk).values("problem_id")
-    return Q(is_restricted=False) | Q(pk__in=named)
+    return Q(is_restricted=False) | Q(pk__in=_named_ids(user))
+
+
+def _named_ids(user: User) -> QuerySet:
+    return Problem.restricted_to.through.objects.filter(user_id=user.pk).values("problem_id")
 
 
 def led_problems(user: User) -> QuerySet[Problem] | None:
@@ -51,16 +56,32 @@ def led_problems(user: User) -> QuerySet[Problem] | None:
     return Problem.objects.filter(Q(lead_unit_id__in=profile.unit_ids) & _restriction_q(user))
 
 
-def _addressed_problem_ids(unit_ids: set[int], group_ids: set[int], partner_ids: set[int]) -> QuerySet | None:
-    """Ids of the problems addressed now to these units (as lead or active co-unit, never before dispatch), supervised
-    by these stationed groups, or transferred to these partners; None when there are none of them."""
+def _addressed_problem_ids(profile: ActorProfile) -> QuerySet | None:
+    """The audience rows of the problems addressed now to the profile's units (as lead or active co-unit, never before
+    dispatch), supervised by its stationed groups, or transferred to its partner bodies; None when there are none."""
     # One read of the audience table (problems.ProblemAudience, kept by the services): a UNION of the four source
     # tables gave PostgreSQL no estimate (200 rows guessed for 60,000 at 1,000,000 problems: nested loops, 0.6-1 s).
     # The organisation kinds are disjoint (units, stationed groups, partners), so one IN over all of them is exact.
-    org_ids = unit_ids | group_ids | partner_ids
+    org_ids = profile.group_unit_ids | profile.unit_ids | profile.group_ids | profile.partner_ids
     if not org_ids:
         return None
-    return ProblemAudience.objects.filter(organisation_id__in=sorted(org_ids)).values("problem_id")
+    return ProblemAudience.objects.filter(organisation_id__in=sorted(org_ids))
+
+
+def addressed_only_ids(user: User) -> QuerySet | None:
+    """For a user who sees problems only because they are addressed to them (no commission's jurisdiction): the
+    distinct ids of exactly `visible_problems(user)`, from the audience table alone, its rows' copy of the
+    restriction flag included. An unfiltered list counts these instead of its problems: with the flag read on the
+    problem, PostgreSQL hash-joined a group's correctly estimated few percent of the table against a sequential scan
+    of it (bench/RESULTS_pages_audience.md). None for everyone else."""
+    profile = profile_of(user)
+    if profile.jurisdiction_paths:
+        return None
+    addressed = _addressed_problem_ids(profile)
+    if addressed is None:
+        return ProblemAudience.objects.none().values("problem_id")
+    unrestricted_or_named = Q(is_restricted=False) | Q(problem_id__in=_named_ids(user))
+    return addressed.filter(unrestricted_or_named).values("problem_id").distinct()
 
 
 def visible_problems(user: User) -> QuerySet[Problem]:

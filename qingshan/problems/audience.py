@@ -1,7 +1,8 @@
-"""Keeping `ProblemAudience` equal to the organisations a problem is addressed to (see the model). The services call
-`refresh` in the transaction of every change of a problem's lead unit, co-units, supervising organisation or
-partners; the migration and the demo's bulk history fill it with `rebuild`."""
-from django.db import connection
+"""Keeping `ProblemAudience` equal to the organisations a problem is addressed to, with its restriction flag (see the
+model). The services call `refresh` in the transaction of every change of a problem's lead unit, co-units,
+supervising organisation, partners or restriction; the migrations, the demo's bulk history and the
+`rebuild_problem_audience` command fill it with `rebuild`."""
+from django.db import connection, transaction
 
 from qingshan.orgs.choices import OrgKind
 
@@ -23,7 +24,8 @@ def refresh(problem: Problem) -> None:
     """Rewrite `problem`'s audience from its current state (call inside the change's transaction)."""
     ProblemAudience.objects.filter(problem_id=problem.pk).delete()
     ProblemAudience.objects.bulk_create([
-        ProblemAudience(problem_id=problem.pk, organisation_id=org, received_at=problem.received_at)
+        ProblemAudience(problem_id=problem.pk, organisation_id=org, received_at=problem.received_at,
+                        is_restricted=problem.is_restricted)
         for org in sorted(audience_ids(problem))
     ])
 
@@ -31,23 +33,24 @@ def refresh(problem: Problem) -> None:
 # The same rule as audience_ids, for every problem at once (UNION removes the repeats: a lead unit is also an active
 # assignment). Table names are fixed by the models; the parameters are the kind and the boolean.
 REBUILD_SQL = """
-INSERT INTO problems_problemaudience (problem_id, organisation_id, received_at)
-SELECT p.id, p.lead_unit_id, p.received_at FROM problems_problem p WHERE p.lead_unit_id IS NOT NULL
+INSERT INTO problems_problemaudience (problem_id, organisation_id, received_at, is_restricted)
+SELECT p.id, p.lead_unit_id, p.received_at, p.is_restricted FROM problems_problem p WHERE p.lead_unit_id IS NOT NULL
 UNION
-SELECT p.id, p.supervising_org_id, p.received_at FROM problems_problem p
+SELECT p.id, p.supervising_org_id, p.received_at, p.is_restricted FROM problems_problem p
   JOIN orgs_organisation o ON o.id = p.supervising_org_id WHERE o.kind = %s
 UNION
-SELECT a.problem_id, a.unit_id, p.received_at FROM problems_assignment a
+SELECT a.problem_id, a.unit_id, p.received_at, p.is_restricted FROM problems_assignment a
   JOIN problems_problem p ON p.id = a.problem_id WHERE a.is_active = %s
 UNION
-SELECT s.problem_id, s.partner_id, p.received_at FROM problems_share s
+SELECT s.problem_id, s.partner_id, p.received_at, p.is_restricted FROM problems_share s
   JOIN problems_problem p ON p.id = s.problem_id
 """
 
 
 def rebuild() -> int:
     """Refill the whole table from the problems (after bulk loads); returns the number of rows."""
-    ProblemAudience.objects.all().delete()
-    with connection.cursor() as cursor:
-        cursor.execute(REBUILD_SQL, [OrgKind.STATIONED_GROUP.value, True])
-        return cursor.rowcount
+    with transaction.atomic():
+        ProblemAudience.objects.all().delete()
+        with connection.cursor() as cursor:
+            cursor.execute(REBUILD_SQL, [OrgKind.STATIONED_GROUP.value, True])
+            return cursor.rowcount

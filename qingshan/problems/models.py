@@ -246,7 +246,10 @@ class ProblemAudience(models.Model):
     Derived data, rewritten by `problems.audience.refresh` in the transaction of every change of those (the services)
     and read by the visibility rule (access/problems.py). A table of its own because PostgreSQL cannot estimate a
     UNION of four id sets (it guessed 200 rows for 60,000 and chose nested loops); here the organisation column has
-    statistics of its own. Per-item restriction is not copied: it stays on the problem and is checked there.
+    statistics of its own. Per-item restriction (`is_restricted`) is copied onto every row, so that the bounded count
+    of an unfiltered list of what is addressed to someone is answered from this table alone, never by joining a scan
+    of the problems to check it (the named people are still read from `Problem.restricted_to`; pages, which read the
+    problem rows anyway, check the problem's own flag).
     """
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="+",
@@ -254,8 +257,11 @@ class ProblemAudience(models.Model):
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+",
                                      db_index=False)
     received_at = models.DateTimeField(help_text="copy of problem.received_at: an organisation's newest first")
+    is_restricted = models.BooleanField(default=False, help_text="copy of problem.is_restricted")
 
     class Meta:
         verbose_name = verbose_name_plural = "问题知悉单位"
         constraints = [models.UniqueConstraint(fields=["problem", "organisation"], name="uniq_problem_audience")]
-        indexes = [models.Index(fields=["organisation", "-received_at", "problem"], name="audience_org_recent_idx")]
+        # is_restricted last: an organisation's bounded count is an index-only read of this index.
+        indexes = [models.Index(fields=["organisation", "-received_at", "problem", "is_restricted"],
+                                name="audience_org_recent_idx")]

@@ -6,7 +6,13 @@ from typing import Any
 from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 
 from qingshan.access.crypto import mask_name, mask_phone
-from qingshan.access.problems import access_problem, may_reveal_reporter, may_see_internal, visible_problems
+from qingshan.access.problems import (
+    access_problem,
+    addressed_only_ids,
+    may_reveal_reporter,
+    may_see_internal,
+    visible_problems,
+)
 from qingshan.audit.models import AuditEvent
 from qingshan.core.params import without_blanks
 from qingshan.orgs.models import User
@@ -25,6 +31,20 @@ def problem_list(*, user: User, params: Mapping[str, Any] | None = None) -> tupl
     filterset = ProblemFilter(without_blanks(params), queryset=base)
     queryset = filterset.qs if filterset.is_valid() else base.none()
     return queryset, filterset
+
+
+# Filters that do not narrow the list: sorting, and the reference day of the KPI filter.
+NOT_NARROWING = frozenset({"ordering", "as_of"})
+
+
+def problem_list_count_ids(*, user: User, filterset: ProblemFilter) -> QuerySet | None:
+    """What the list of `problem_list` may count instead of its problems: for an unfiltered list of a user who sees
+    only what is addressed to them (units, stationed groups, partners), their distinct ids from the audience table,
+    an index-only read however many problems there are. None when the list must be counted as it is."""
+    if not filterset.is_valid() or any(value not in (None, "", [], ()) for name, value in
+                                       filterset.form.cleaned_data.items() if name not in NOT_NARROWING):
+        return None
+    return addressed_only_ids(user)
 
 
 def problem_detail(*, user: User, pk: int | str) -> Problem:

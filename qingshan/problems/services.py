@@ -596,6 +596,7 @@ def problem_restrict(*, actor: User, problem: Problem, users: Iterable, reason: 
     people = list(users)
     problem.is_restricted = bool(people)
     problem.save(update_fields=["is_restricted", "updated_at"])
+    audience.refresh(problem)  # the audience rows carry the flag the scoped lists and counts read
     problem.restricted_to.set([*people, actor] if people else [])
     _audit(problem, actor=actor, capacity=capacity, action=Action.RESTRICT, from_state=problem.state, reason=reason,
            internal=True, payload={"people": sorted(str(u) for u in people)})

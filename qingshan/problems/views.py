@@ -63,7 +63,8 @@ def inbox_view(request):
 def problem_list_view(request):
     """问题清单: filters, search, sort, pagination, bulk dispatch."""
     queryset, filterset = selectors.problem_list(user=request.user, params=request.GET)
-    page = BoundedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    count_ids = selectors.problem_list_count_ids(user=request.user, filterset=filterset)
+    page = BoundedPaginator(queryset, PAGE_SIZE, count_ids=count_ids).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     can_dispatch = bool(profile_of(request.user).supervising)

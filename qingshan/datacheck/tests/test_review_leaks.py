@@ -8,6 +8,7 @@ from qingshan.core.testing.scope import ScopeMatrix, shows
 from qingshan.datacheck import services
 from qingshan.datacheck.models import Hit
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import restrict_only_to
 from qingshan.problems.testing.world import WORLD_NOW, build_world
 
 from .app_world import make_model, row, setup_dc
@@ -36,8 +37,7 @@ class TestConfirmedHitScope(ScopeMatrix):
         w.hits = {name: services.hit_confirm(actor=w.officer, hit=Hit.objects.get(subject_key__contains=site))
                   for name, site in (("plain", "A"), ("restricted", "B"))}
         w.problems = {name: Problem.objects.get(pk=hit.problem_id) for name, hit in w.hits.items()}
-        Problem.objects.filter(pk=w.problems["restricted"].pk).update(is_restricted=True)
-        w.problems["restricted"].restricted_to.set([w.xinfang])
+        restrict_only_to(w.problems["restricted"], w.xinfang)
         return w
 
     def _shows_problem(self, response, scene, obj):

@@ -9,8 +9,7 @@ from django.urls import reverse
 from qingshan.core.testing.scope import ScopeMatrix, found, shows, xlsx_rows
 from qingshan.ledgers.testing import export_response
 from qingshan.problems.choices import State
-from qingshan.problems.models import Problem
-from qingshan.problems.testing.flows import drive_to
+from qingshan.problems.testing.flows import drive_to, restrict_only_to
 from qingshan.problems.testing.world import WORLD_NOW
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +29,7 @@ class TestRestrictedProblemInTheLedger(ScopeMatrix):
     @pytest.fixture
     def scene(self, world):
         problem = drive_to(world, State.SIGNED)
-        Problem.objects.filter(pk=problem.pk).update(is_restricted=True)
-        problem.restricted_to.set([world.leader])
+        restrict_only_to(problem, world.leader)
         return SimpleNamespace(**vars(world), objects={"restricted": problem})
 
     def see_page(self, client, scene, obj, user):

@@ -57,3 +57,15 @@ def with_pending_extension(w, state: str, *, handler=None, **kwargs):
         problem = services.problem_reply(actor=handler, problem=problem, text="已完成整治。", files=[png()])
     problem.refresh_from_db()
     return problem
+
+
+def restrict_only_to(problem, *users) -> None:
+    """Restrict `problem` to exactly `users` (no actor added, no audit event): test data written past the service
+    (which always names its actor), with the restriction copied onto the audience rows as the service does."""
+    from qingshan.problems import audience
+    from qingshan.problems.models import Problem
+
+    Problem.objects.filter(pk=problem.pk).update(is_restricted=True)
+    problem.is_restricted = True
+    problem.restricted_to.set(users)
+    audience.refresh(problem)

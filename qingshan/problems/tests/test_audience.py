@@ -5,7 +5,10 @@ written out here as the reference; the scoped selectors read the audience table 
 state where someone may take it, the problem is built, the action taken through the table, and then the table and
 what every role sees are compared with the reference, for every problem in the database.
 """
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db.models import OuterRef, Q
 
 from qingshan.access.actors import profile_of
@@ -54,9 +57,12 @@ def reference_visible(user) -> set[int]:
 def assert_audience_matches_rule(w, when: str) -> None:
     stored = set(ProblemAudience.objects.values_list("problem_id", "organisation_id"))
     assert stored == reference_audience(), when
-    # received_at is copied for the newest-first order: it never drifts from the problem's
-    received = Problem.objects.filter(pk=OuterRef("problem_id")).values("received_at")[:1]
-    assert not ProblemAudience.objects.exclude(received_at=received).exists(), when
+    # received_at is copied for the newest-first order, is_restricted for the scoped lists and counts: neither ever
+    # drifts from the problem's
+    of_problem = Problem.objects.filter(pk=OuterRef("problem_id"))
+    assert not ProblemAudience.objects.exclude(received_at=of_problem.values("received_at")[:1]).exists(), when
+    drifted = ProblemAudience.objects.exclude(is_restricted=of_problem.values("is_restricted")[:1])
+    assert not drifted.exists(), (when, list(drifted.values_list("problem_id", "organisation_id", "is_restricted")))
     for role in ROLES:
         user = getattr(w, role)
         assert set(visible_problems(user).values_list("pk", flat=True)) == reference_visible(user), (when, role)
@@ -78,6 +84,34 @@ def test_the_audience_follows_every_transition(world, cell, role):
     assert_audience_matches_rule(w, f"after {action} in {state} by {role}")
 
 
+@pytest.mark.parametrize("state", [State.RECEIVED, State.SIGNED, State.REPLIED, State.CLOSED])
+def test_the_audience_follows_restriction_set_changed_and_lifted(world, state):
+    """Restricting hides a problem from every unit, group and partner not named, naming one of their people shows it
+    to that person only, and lifting the restriction shows it to all of them again: the table follows each step."""
+    w = world
+    problem = drive_to(w, state)
+    if state != State.RECEIVED:
+        services.problem_share(actor=w.officer, problem=problem, partner=w.partner, reason="协作")
+    others = drive_to(w, State.IN_PROGRESS)
+    steps = [("restricted to the office", [w.office_head]),
+             ("a unit handler and a partner named", [w.eco_handler, w.partner_staff]),
+             ("the stationed group named", [w.group_staff]),
+             ("lifted", [])]
+    for when, people in steps:
+        services.problem_restrict(actor=w.officer, problem=problem, users=people, reason="涉及敏感人员")
+        assert_audience_matches_rule(w, f"{when} in {state}")
+    problem.refresh_from_db()
+    assert not problem.is_restricted and others.pk in set(visible_problems(w.eco_handler).values_list("pk", flat=True))
+
+
+def test_a_problem_registered_restricted_carries_the_flag_on_its_audience_rows(world):
+    w = world
+    services.problem_create(actor=w.group_staff, title="派驻组登记", description="台账不实", source=w.inspection,
+                            category=w.water_pollution, region=w.city, restricted_to=[w.officer])
+    assert ProblemAudience.objects.filter(is_restricted=True).exists()
+    assert_audience_matches_rule(w, "registered restricted")
+
+
 def test_every_action_is_tried():
     assert {action for (action, _state), _role in ONE_ROLE_PER_CELL} == {rule.code for rule in MATRIX.table}
 
@@ -91,7 +125,21 @@ def test_rebuild_fills_the_table_as_the_services_keep_it(world):
     kept = set(ProblemAudience.objects.values_list("problem_id", "organisation_id", "received_at"))
     assert kept
 
+    restricted = drive_to(w, State.SIGNED)
+    services.problem_restrict(actor=w.officer, problem=restricted, users=[w.eco_handler], reason="涉及敏感人员")
+    kept = set(ProblemAudience.objects.values_list("problem_id", "organisation_id", "received_at", "is_restricted"))
+    assert (restricted.pk, restricted.lead_unit_id, restricted.received_at, True) in kept
+
     ProblemAudience.objects.all().delete()
     assert audience.rebuild() == len(kept)
 
-    assert set(ProblemAudience.objects.values_list("problem_id", "organisation_id", "received_at")) == kept
+    assert set(ProblemAudience.objects.values_list("problem_id", "organisation_id", "received_at",
+                                                   "is_restricted")) == kept
+
+    # The command an operator runs after a bulk load written past the services (here: a restriction lifted).
+    Problem.objects.filter(pk=restricted.pk).update(is_restricted=False)
+    out = io.StringIO()
+    call_command("rebuild_problem_audience", stdout=out)
+    assert f"已重建问题知悉单位 {len(kept)} 行" in out.getvalue()
+    assert not ProblemAudience.objects.filter(problem_id=restricted.pk, is_restricted=True).exists()
+    assert restricted.pk in set(visible_problems(w.water_handler).values_list("pk", flat=True))

@@ -14,6 +14,7 @@ from qingshan.orgs.models import User
 from qingshan.problems import deadlines as problem_deadlines
 from qingshan.problems import services as problem_services
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import restrict_only_to
 from qingshan.reminders import services
 from qingshan.reminders.choices import Channel, DeliveryStatus, Stage
 from qingshan.reminders.models import Delivery, Notification
@@ -151,8 +152,7 @@ def test_a_new_kind_declaring_its_visibility_needs_no_list_and_one_declaring_non
 def test_restriction_hides_a_new_declaring_kind_too(client, world, dispatch, sweep_at, fake_kinds):
     problem = dispatch(D(2026, 3, 20), title="化工园区雨水口偷排")
     sweep_at(D(2026, 3, 23))
-    Problem.objects.filter(pk=problem.pk).update(is_restricted=True)
-    problem.restricted_to.set([world.xinfang])
+    restrict_only_to(problem, world.xinfang)
     assert set(visible_notifications(world.eco_head).values_list("reminder__kind", flat=True)) == {
         "tests.undeclared"}
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from qingshan.core.testing.scope import ScopeMatrix, found, shows
 from qingshan.orgs.models import User
-from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import restrict_only_to
 from qingshan.reminders.choices import Channel, DeliveryStatus
 from qingshan.reminders.models import Delivery, Notification
 
@@ -16,8 +16,7 @@ D = dt.date
 
 
 def _restrict(problem, *users):
-    Problem.objects.filter(pk=problem.pk).update(is_restricted=True)
-    problem.restricted_to.set(users)
+    restrict_only_to(problem, *users)
 
 
 TITLES = {"plain": "城区排口夜间偷排", "hidden": "局长亲属承揽工程排污", "named": "局长秘书违规审批"}

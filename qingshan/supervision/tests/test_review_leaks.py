@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from qingshan.core.testing.scope import ScopeMatrix, shows
 from qingshan.problems.models import Problem
+from qingshan.problems.testing.flows import restrict_only_to
 from qingshan.supervision import services
 
 from .conftest import submit
@@ -40,8 +41,7 @@ class TestFindingProblemScope(ScopeMatrix):
             {"title": title, "description": "举报反映", "category": w.water_pollution, "region": w.city}
             for title in TITLES.values()])
         w.problems = {obj: Problem.objects.get(title=title) for obj, title in TITLES.items()}
-        Problem.objects.filter(pk=w.problems["restricted"].pk).update(is_restricted=True)
-        w.problems["restricted"].restricted_to.set([w.xinfang])
+        restrict_only_to(w.problems["restricted"], w.xinfang)
         return w
 
     def _shows(self, response, scene, obj):
