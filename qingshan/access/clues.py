@@ -147,14 +147,25 @@ def visible_clues(user: User) -> QuerySet[Clue]:
     return Clue.objects.filter(circle_q(user)).exclude(blocked_q(user))
 
 
-def access_clue(user: User, pk: int | str) -> Clue:
-    """The clue `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
+def access_clue(user: User, pk: int | str, *, related: tuple[str, ...] = (), defer: tuple[str, ...] = ()) -> Clue:
+    """The clue `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id). `related` and
+    `defer`: more select_related paths and fields left unread, for the caller (the clue page reads the transfer and
+    the vault's masked reference, never its encrypted fields)."""
     try:
-        return visible_clues(user).select_related(
+        clue = visible_clues(user).select_related(
             "commission", "reported_unit", "assigned_org", "duplicate_of", "down_to", "transferred_from",
-            "approved_by", "created_by").get(pk=pk)
+            "approved_by", "created_by", *related).defer(*defer).get(pk=pk)
     except (Clue.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
+    clue._qingshan_seen_by = (user.pk, _visibility_key(clue))  # type: ignore[attr-defined]  # see capacity_for
+    return clue
+
+
+def _visibility_key(clue: Clue) -> tuple:
+    """The fields of a clue that the circle and the hard block read: while they are unchanged on the instance, a
+    visibility already established for it by the database still holds for this request."""
+    return (clue.commission_id, clue.transferred_from_id, clue.down_to_id, clue.state, clue.assigned_org_id,
+            clue.reported_unit_id, clue.reported_person_id)
 
 
 def access_letter(user: User, pk: int | str) -> InquiryLetter:
@@ -184,8 +195,11 @@ class Capacity:
 
 
 def capacity_for(user: User, clue: Clue) -> Capacity:
-    """The parts `user` may play on `clue` now; empty for anyone blocked or outside the circle."""
-    if not visible_clues(user).filter(pk=clue.pk).exists():
+    """The parts `user` may play on `clue` now; empty for anyone blocked or outside the circle. A clue just read for
+    `user` through access_clue (and not changed since on the instance) needs no second look at the database; the
+    services re-read the clue under a lock first, so they always ask it."""
+    seen = getattr(clue, "_qingshan_seen_by", None)
+    if seen != (user.pk, _visibility_key(clue)) and not visible_clues(user).filter(pk=clue.pk).exists():
         return Capacity()
     circle = circle_of(user)
     commission = clue.commission

@@ -1,4 +1,6 @@
 """Who sees which reminders: a person sees only their own inbox; delivery failures are for commission admins."""
+from collections.abc import Collection
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qingshan.core.deadlines import deadline_kinds
@@ -13,17 +15,21 @@ from .actors import profile_of
 DELIVERY_ADMIN_ROLES = frozenset({Role.COMMISSION_LEADER, Role.OFFICE_HEAD})
 
 
-def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool = False) -> Q:
+def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool = False,
+                      kinds: Collection[str] | None = None) -> Q:
     """Reminders (under `prefix`) whose item `user` may no longer see, by the visibility each kind declares.
 
     Visibility can change after a reminder went out (a problem reassigned to another unit, restricted to named
     people): it must not stay in the inbox, the unread count or the digest of someone who no longer sees the item
     (its title is never stored; each surface looks it up through the kind's `titles()`). One correlated EXISTS per
     declared visibility, so the number of queries does not grow with the number of reminders. A kind declaring no
-    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it.
+    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it. With `kinds`, only the rules of
+    those kinds are built (the caller knows no other kind is among the reminders it filters).
     """
     by_rule: dict = {}  # kinds sharing one visibility (problems' sign and handle) share one EXISTS
     for kind in deadline_kinds():
+        if kinds is not None and kind.code not in kinds:
+            continue
         if kind.visible is not None and (kind.confidential or not confidential_only):
             by_rule.setdefault(kind.visible, []).append(kind.code)
     hidden = Q(pk__in=[])
@@ -39,6 +45,23 @@ def visible_notifications(user: User) -> QuerySet[Notification]:
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
     return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
+
+
+def visible_among(user: User, notifications: QuerySet[Notification]) -> QuerySet[Notification] | None:
+    """Those of `notifications` (already narrowed to `user`'s own) that `user` may still see, or None when there are
+    none before any visibility check (one indexed query).
+
+    For the surfaces every page pays (the unread badge, reading on opening an item's page): most people have nothing
+    unread there, and then the item-visibility check of every declared kind is neither built nor run; otherwise only
+    the kinds actually present are checked.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    mine = notifications.filter(user_id=user.pk)
+    kinds = set(mine.order_by().values_list("reminder__kind", flat=True).distinct())
+    if not kinds:
+        return None
+    return mine.exclude(hidden_reminder_q(user, "reminder__", kinds=kinds))
 
 
 def access_notification(user: User, pk: int | str) -> Notification:
