@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 
 from qingshan.audit.services import record_event
 from qingshan.clues.choices import Action, JobKind, State
-from qingshan.clues.models import Clue, ClueJob, InquiryLetter, ReporterVault, VaultReveal
+from qingshan.clues.models import Clue, ClueJob, InquiryLetter, QuarterDue, QuarterReport, ReporterVault, VaultReveal
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError, stated_reason
 from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Organisation, User, commission_of
@@ -260,9 +260,44 @@ def access_clue_job(user: User, pk: int | str) -> ClueJob:
     if job.kind == JobKind.REVEALS:
         if not circle_of(user).anguan:
             raise NotFound
+    elif job.kind == JobKind.QUARTER:
+        if job.quarter_report_id is None or not _may_have_quarter_report(user, job.quarter_report_id):
+            raise NotFound
     elif job.clue_id is None or not visible_clues(user).filter(pk=job.clue_id).exists():
         raise NotFound
     return job
+
+
+def visible_quarter_reports(user: User) -> QuerySet[QuarterReport]:
+    """The quarterly report-backs `user` may have: their own office's, and those of the offices of the commissions
+    whose 信访 work the user does or whose clue decisions the user signs (the rule of the services)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return QuarterReport.objects.none()
+    circle = circle_of(user)
+    return QuarterReport.objects.filter(Q(office_id__in=circle.team) | Q(
+        office__parent_id__in=circle.xinfang | circle.leader))
+
+
+def access_quarter_report(user: User, pk: int | str) -> QuarterReport:
+    """One report-back `user` may have; otherwise NotFound (the same answer as for a missing id)."""
+    try:
+        return visible_quarter_reports(user).select_related("office__parent").get(pk=pk)
+    except (QuarterReport.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+
+
+def _may_have_quarter_report(user: User, report_id: int) -> bool:
+    return visible_quarter_reports(user).filter(pk=report_id).exists()
+
+
+def visible_quarter_dues(user: User) -> QuerySet[QuarterDue]:
+    """The quarterly report-backs owed (clues.QuarterDue) that `user` may know of: their own office's, and those of
+    the offices of the commissions whose 信访 work the user does or whose clue decisions the user signs."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return QuarterDue.objects.none()
+    circle = circle_of(user)
+    return QuarterDue.objects.filter(Q(office_id__in=circle.team) | Q(
+        office__parent_id__in=circle.xinfang | circle.leader))
 
 
 def recipients_among(user_ids: set[int], clue: Clue) -> set[int]:
