@@ -15,10 +15,20 @@ from django.db.models import Q, QuerySet
 
 from qingshan.audit.services import record_event
 from qingshan.clues.choices import Action, JobKind, State
-from qingshan.clues.models import Clue, ClueJob, InquiryLetter, QuarterDue, QuarterReport, ReporterVault, VaultReveal
+from qingshan.clues.models import (
+    Clue,
+    ClueJob,
+    InquiryLetter,
+    ProblemTransfer,
+    QuarterDue,
+    QuarterReport,
+    ReporterVault,
+    VaultReveal,
+)
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError, stated_reason
 from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Organisation, User, commission_of
+from qingshan.problems.choices import Action as ProblemAction
 
 from .actors import profile_of
 from .crypto import decrypt
@@ -298,6 +308,18 @@ def visible_quarter_dues(user: User) -> QuerySet[QuarterDue]:
     circle = circle_of(user)
     return QuarterDue.objects.filter(Q(office_id__in=circle.team) | Q(
         office__parent_id__in=circle.xinfang | circle.leader))
+
+
+def blocked_transfer_events_q(user: User) -> Q:
+    """A problem's events that tell of its 移送 to a clue `user` is hard-blocked from (AuditEvent rows): the problem's
+    timeline, ledger chain and 查账 figures leave them out for that reader, who would otherwise learn that a clue
+    exists about their unit or themselves. Everyone else keeps seeing that the problem was transferred (never the
+    clue itself)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    blocked = ProblemTransfer.objects.filter(clue__in=Clue.objects.filter(blocked_q(user)).values("pk"))
+    return Q(object_type="problems.problem", action=ProblemAction.TRANSFER_CLUE,
+             object_id__in=blocked.values("problem_id"))
 
 
 def recipients_among(user_ids: set[int], clue: Clue) -> set[int]:
