@@ -865,9 +865,9 @@ def quarter_document_capacity(*, actor: User, report: QuarterReport) -> Organisa
     circle = circle_of(actor)
     if report.office_id in circle.team:
         return report.office
-    parent_id = report.office.parent_id
-    if parent_id is not None and parent_id in (circle.xinfang | circle.leader):
-        return report.office.parent
+    commission = report.office.parent
+    if commission is not None and commission.pk in (circle.xinfang | circle.leader):
+        return commission
     raise PermissionRefused("只有回告的承办部门、信访室和委领导可以生成季度回告函。")
 
 
