@@ -11,6 +11,7 @@ Figures (each: `--runs` runs of `--requests` requests; the median of the runs' p
 - 案管 list: GET /clues/ as 孔案管 (案管室) through the Django test client (whole request: middleware, selector,
   template), first page.
 - clue page: GET /clues/<id>/ as 孔案管, over ids drawn from the whole table.
+- API list: GET /api/clues/ as 孔案管 with a token, first page (its count bounded as on the page).
 - hard block: the list's queries (first page and its count) for 孔案管 through `visible_clues` against the same
   queries through the handling circle alone (`circle_q`, no block), alternated request by request; the ratio is
   with / without.
@@ -139,17 +140,28 @@ def main() -> None:
         return run
 
     user = world.anguan
-    figures: dict[str, list[float]] = {"list": [], "detail": [], "blocked": [], "unblocked": []}
+    from qingshan.api.testing import issue_test_token
+
+    api = Client(HTTP_AUTHORIZATION=f"Token {issue_test_token(world.anguan)}")
+
+    def api_list():
+        response = api.get("/api/clues/")
+        assert response.status_code == 200, response.status_code
+
+    figures: dict[str, list[float]] = {"list": [], "detail": [], "api": [], "blocked": [], "unblocked": []}
     get("/clues/")()  # warm-up: imports, template loading, the user's profile
+    api_list()
     for _run in range(args.runs):
         lists = [timed(get("/clues/")) for _ in range(args.requests)]
         details = [timed(get(f"/clues/{rng.choice(ids)}/")) for _ in range(args.requests)]
+        apis = [timed(api_list) for _ in range(args.requests)]
         with_block, without = [], []
         for _ in range(args.requests):
             with_block.append(timed(page_of(visible_clues(user))))
             without.append(timed(page_of(Clue.objects.filter(circle_q(user)))))
         figures["list"].append(p95(lists))
         figures["detail"].append(p95(details))
+        figures["api"].append(p95(apis))
         figures["blocked"].append(statistics.median(with_block))
         figures["unblocked"].append(statistics.median(without))
 
@@ -158,11 +170,13 @@ def main() -> None:
 
     print(line("案管 list page p95", figures["list"]))
     print(line("clue page p95", figures["detail"]))
+    print(line("API list p95", figures["api"]))
     print(line("list queries with the hard block (median)", figures["blocked"]))
     print(line("list queries without it (median)", figures["unblocked"]))
     ratios = [b / u for b, u in zip(figures["blocked"], figures["unblocked"], strict=True)]
     print(f"hard-block ratio with/without: median {statistics.median(ratios):.3f} "
           f"(range {min(ratios):.3f}–{max(ratios):.3f}); goal ≤ 1.10")
+    print("load average at the end (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

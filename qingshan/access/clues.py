@@ -15,10 +15,20 @@ from django.db.models import Q, QuerySet
 
 from qingshan.audit.services import record_event
 from qingshan.clues.choices import Action, JobKind, State
-from qingshan.clues.models import Clue, ClueJob, InquiryLetter, ReporterVault, VaultReveal
+from qingshan.clues.models import (
+    Clue,
+    ClueJob,
+    InquiryLetter,
+    ProblemTransfer,
+    QuarterDue,
+    QuarterReport,
+    ReporterVault,
+    VaultReveal,
+)
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError, stated_reason
 from qingshan.orgs.choices import OrgKind, Role
 from qingshan.orgs.models import Organisation, User, commission_of
+from qingshan.problems.choices import Action as ProblemAction
 
 from .actors import profile_of
 from .crypto import decrypt
@@ -147,14 +157,25 @@ def visible_clues(user: User) -> QuerySet[Clue]:
     return Clue.objects.filter(circle_q(user)).exclude(blocked_q(user))
 
 
-def access_clue(user: User, pk: int | str) -> Clue:
-    """The clue `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id)."""
+def access_clue(user: User, pk: int | str, *, related: tuple[str, ...] = (), defer: tuple[str, ...] = ()) -> Clue:
+    """The clue `pk` if `user` may see it; otherwise NotFound (the same answer as for a missing id). `related` and
+    `defer`: more select_related paths and fields left unread, for the caller (the clue page reads the transfer and
+    the vault's masked reference, never its encrypted fields)."""
     try:
-        return visible_clues(user).select_related(
+        clue = visible_clues(user).select_related(
             "commission", "reported_unit", "assigned_org", "duplicate_of", "down_to", "transferred_from",
-            "approved_by", "created_by").get(pk=pk)
+            "approved_by", "created_by", *related).defer(*defer).get(pk=pk)
     except (Clue.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound from exc
+    clue._qingshan_seen_by = (user.pk, _visibility_key(clue))  # type: ignore[attr-defined]  # see capacity_for
+    return clue
+
+
+def _visibility_key(clue: Clue) -> tuple:
+    """The fields of a clue that the circle and the hard block read: while they are unchanged on the instance, a
+    visibility already established for it by the database still holds for this request."""
+    return (clue.commission_id, clue.transferred_from_id, clue.down_to_id, clue.state, clue.assigned_org_id,
+            clue.reported_unit_id, clue.reported_person_id)
 
 
 def access_letter(user: User, pk: int | str) -> InquiryLetter:
@@ -184,8 +205,11 @@ class Capacity:
 
 
 def capacity_for(user: User, clue: Clue) -> Capacity:
-    """The parts `user` may play on `clue` now; empty for anyone blocked or outside the circle."""
-    if not visible_clues(user).filter(pk=clue.pk).exists():
+    """The parts `user` may play on `clue` now; empty for anyone blocked or outside the circle. A clue just read for
+    `user` through access_clue (and not changed since on the instance) needs no second look at the database; the
+    services re-read the clue under a lock first, so they always ask it."""
+    seen = getattr(clue, "_qingshan_seen_by", None)
+    if seen != (user.pk, _visibility_key(clue)) and not visible_clues(user).filter(pk=clue.pk).exists():
         return Capacity()
     circle = circle_of(user)
     commission = clue.commission
@@ -246,9 +270,56 @@ def access_clue_job(user: User, pk: int | str) -> ClueJob:
     if job.kind == JobKind.REVEALS:
         if not circle_of(user).anguan:
             raise NotFound
+    elif job.kind == JobKind.QUARTER:
+        if job.quarter_report_id is None or not _may_have_quarter_report(user, job.quarter_report_id):
+            raise NotFound
     elif job.clue_id is None or not visible_clues(user).filter(pk=job.clue_id).exists():
         raise NotFound
     return job
+
+
+def visible_quarter_reports(user: User) -> QuerySet[QuarterReport]:
+    """The quarterly report-backs `user` may have: their own office's, and those of the offices of the commissions
+    whose 信访 work the user does or whose clue decisions the user signs (the rule of the services)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return QuarterReport.objects.none()
+    circle = circle_of(user)
+    return QuarterReport.objects.filter(Q(office_id__in=circle.team) | Q(
+        office__parent_id__in=circle.xinfang | circle.leader))
+
+
+def access_quarter_report(user: User, pk: int | str) -> QuarterReport:
+    """One report-back `user` may have; otherwise NotFound (the same answer as for a missing id)."""
+    try:
+        return visible_quarter_reports(user).select_related("office__parent").get(pk=pk)
+    except (QuarterReport.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound from exc
+
+
+def _may_have_quarter_report(user: User, report_id: int) -> bool:
+    return visible_quarter_reports(user).filter(pk=report_id).exists()
+
+
+def visible_quarter_dues(user: User) -> QuerySet[QuarterDue]:
+    """The quarterly report-backs owed (clues.QuarterDue) that `user` may know of: their own office's, and those of
+    the offices of the commissions whose 信访 work the user does or whose clue decisions the user signs."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return QuarterDue.objects.none()
+    circle = circle_of(user)
+    return QuarterDue.objects.filter(Q(office_id__in=circle.team) | Q(
+        office__parent_id__in=circle.xinfang | circle.leader))
+
+
+def blocked_transfer_events_q(user: User) -> Q:
+    """A problem's events that tell of its 移送 to a clue `user` is hard-blocked from (AuditEvent rows): the problem's
+    timeline, ledger chain and 查账 figures leave them out for that reader, who would otherwise learn that a clue
+    exists about their unit or themselves. Everyone else keeps seeing that the problem was transferred (never the
+    clue itself)."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    blocked = ProblemTransfer.objects.filter(clue__in=Clue.objects.filter(blocked_q(user)).values("pk"))
+    return Q(object_type="problems.problem", action=ProblemAction.TRANSFER_CLUE,
+             object_id__in=blocked.values("problem_id"))
 
 
 def recipients_among(user_ids: set[int], clue: Clue) -> set[int]:

@@ -23,8 +23,8 @@ def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool =
     people): it must not stay in the inbox, the unread count or the digest of someone who no longer sees the item
     (its title is never stored; each surface looks it up through the kind's `titles()`). One correlated EXISTS per
     declared visibility, so the number of queries does not grow with the number of reminders. A kind declaring no
-    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it. With `kinds`, only those
-    kinds' visibility is built (the caller has restricted its rows to them).
+    visibility (`DeadlineKind.visible` None) is never hidden: its recipients keep it. With `kinds`, only the rules of
+    those kinds are built (the caller knows no other kind is among the reminders it filters).
     """
     by_rule: dict = {}  # kinds sharing one visibility (problems' sign and handle) share one EXISTS
     for kind in deadline_kinds():
@@ -39,21 +39,29 @@ def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool =
     return hidden
 
 
-def own_notifications(user: User) -> QuerySet[Notification]:
-    """Every notification addressed to `user`, before the item visibility check: to be narrowed (for example to the
-    kinds present in an inbox) before `visible_notifications(user, kinds=...)` is asked; never shown as such."""
+def visible_notifications(user: User) -> QuerySet[Notification]:
+    """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
+    may no longer see."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    return Notification.objects.filter(user_id=user.pk)
+    return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
 
 
-def visible_notifications(user: User, *, kinds: Collection[str] | None = None) -> QuerySet[Notification]:
-    """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
-    may no longer see. With `kinds`, only the notifications of those kinds (and only their visibility is built)."""
-    own = own_notifications(user)
-    if kinds is not None:
-        own = own.filter(reminder__kind__in=kinds)
-    return own.exclude(hidden_reminder_q(user, "reminder__", kinds=kinds))
+def visible_among(user: User, notifications: QuerySet[Notification]) -> QuerySet[Notification] | None:
+    """Those of `notifications` (already narrowed to `user`'s own) that `user` may still see, or None when there are
+    none before any visibility check (one indexed query).
+
+    For the surfaces every page pays (the unread badge, reading on opening an item's page): most people have nothing
+    unread there, and then the item-visibility check of every declared kind is neither built nor run; otherwise only
+    the kinds actually present are checked.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    mine = notifications.filter(user_id=user.pk)
+    kinds = set(mine.order_by().values_list("reminder__kind", flat=True).distinct())
+    if not kinds:
+        return None
+    return mine.exclude(hidden_reminder_q(user, "reminder__", kinds=kinds))
 
 
 def access_notification(user: User, pk: int | str) -> Notification:

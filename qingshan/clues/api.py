@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from qingshan.api.errors import ErrorOutput
+from qingshan.core.paging import BoundedPaginator
 
 from . import selectors
 from . import serializers as s
@@ -24,9 +25,19 @@ FILTERS = [
 
 
 class Pagination(PageNumberPagination):
+    """50 a page (up to 200 with `page_size`). The total is counted only up to COUNT_BOUND, as on the list page:
+    counting every visible clue of a commission on each call costs more than the page itself. `count_is_bounded`
+    says there are more than `count`; pages past the bound are not offered (narrow with the filters instead)."""
+
     page_size = 50
     max_page_size = 200
     page_size_query_param = "page_size"
+    django_paginator_class = BoundedPaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response({"count": paginator.count, "count_is_bounded": paginator.is_bounded,
+                         "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
 
 
 def _no_store(response: Response) -> Response:

@@ -127,6 +127,7 @@ class JobKind(models.TextChoices):
     REVEALS = "reveals", "借阅登记导出"
     LETTER = "letter", "函询函"
     TRANSFER = "transfer", "线索移交函"
+    QUARTER = "quarter", "季度回告函"
 
 
 class NoticeKind(models.TextChoices):

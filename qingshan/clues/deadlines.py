@@ -9,11 +9,11 @@ from collections.abc import Collection, Mapping, Sequence
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from qingshan.access.clues import handlers_of, visible_clues
+from qingshan.access.clues import LEADER_ROLES, TEAM_ROLES, handlers_of, visible_clues, visible_quarter_dues
 from qingshan.core.deadlines import DeadlineKind
 
 from .choices import ACCEPTED_STATES, State
-from .models import Clue, InquiryLetter
+from .models import Clue, InquiryLetter, QuarterDue
 
 
 def clue_title(clue: Clue) -> str:
@@ -40,6 +40,30 @@ def _by_letter(part: str):
         per_clue = handlers_of([letter.clue for letter in letters], part)
         return {letter.pk: per_clue.get(letter.clue_id, ()) for letter in letters}
     return recipients
+
+
+def _office_members(roles: frozenset, *, of_commission: bool):
+    """Bulk recipients of a quarterly report-back owed: the office's own team, or its commission's leaders. Nobody
+    is hard-blocked from an office's report-back as such (it names no clue; its figures are counted per reader)."""
+    def recipients(dues: Sequence[QuarterDue]) -> Mapping[int, Collection[int]]:
+        from qingshan.orgs.models import Membership, Organisation
+
+        org_of = {due.pk: due.office_id for due in dues}
+        if of_commission:
+            parents = dict(Organisation.objects.filter(pk__in=set(org_of.values())).values_list("pk", "parent_id"))
+            org_of = {pk: parents.get(office_id) for pk, office_id in org_of.items()}
+        rows = Membership.objects.filter(organisation_id__in={o for o in org_of.values() if o}, role__in=roles,
+                                         is_active=True, user__is_active=True).values_list("organisation_id",
+                                                                                            "user_id")
+        by_org: dict[int, set[int]] = {}
+        for org_id, user_id in rows:
+            by_org.setdefault(org_id, set()).add(user_id)
+        return {pk: by_org.get(org_id, set()) if org_id else set() for pk, org_id in org_of.items()}
+    return recipients
+
+
+def quarter_title(due: QuarterDue) -> str:
+    return f"{due.office.name}{due.year}年第{due.quarter}季度办理结果回告信访室"
 
 
 def _nobody(items: Sequence) -> Mapping[int, Collection[int]]:
@@ -75,6 +99,17 @@ DEADLINE_KINDS = [
         url=lambda letter: clue_url(letter.clue), recipients=_by_letter("team"),
         escalation_recipients=_by_letter("leader"), visible=visible_letters, title_related=("clue",),
         page="clues:detail", default_blue_days=3, confidential=True,
+    ),
+    # The offices' quarterly report-back of closed results to 信访室: owed once an office closes a clue in a quarter,
+    # met when it reports (QuarterDue.report).
+    DeadlineKind(
+        code="clues.quarter_report", label="季度回告期限",
+        watched=lambda: QuarterDue.objects.filter(report__isnull=True).select_related("office"),
+        deadline_field="due_on", title=quarter_title, url=lambda due: reverse("clues:quarter"),
+        recipients=_office_members(TEAM_ROLES, of_commission=False),
+        escalation_recipients=_office_members(LEADER_ROLES, of_commission=True),
+        visible=visible_quarter_dues, title_related=("office",), unit="office", page="clues:quarter",
+        default_blue_days=5, confidential=True,
     ),
     # A notice (core/notices.py), not a deadline: a clue assigned to a team.
     DeadlineKind(code="clues.assigned", label="线索分办", watched=Clue.objects.all, deadline_field="received_on",

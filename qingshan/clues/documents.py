@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from qingshan.core.documents import render_docx
 
-from .models import Clue, InquiryLetter
+from .models import Clue, InquiryLetter, QuarterReport
 
 TEMPLATES = Path(__file__).resolve().parent / "documents"
 
@@ -46,3 +46,36 @@ def transfer_context(clue: Clue) -> dict:
 
 def transfer_down_docx(clue: Clue) -> bytes:
     return render_docx(TEMPLATES / "transfer_down.docx", transfer_context(clue))
+
+
+def quarter_context(report: QuarterReport, user) -> dict:
+    """Exactly what the report-back to 信访室 says: the office, the quarter, and each clue it closed then that `user`
+    (who asked for the document) may see, by 线索编号, disposal, outcome and closing date, with the totals by outcome.
+    Read through visible_clues and from the clue's own fields: the vault is never read, and neither the reported
+    person nor the summary is written (信访室 opens the clue itself for more)."""
+    from qingshan.access.clues import visible_clues
+
+    from . import quarters
+    from .choices import Disposal, Outcome
+
+    first, last = quarters.bounds(report.year, report.quarter)
+    clues = visible_clues(user).filter(assigned_org_id=report.office_id, closed_on__range=(first, last)).order_by(
+        "closed_on", "id").values_list("number", "intake_ref", "disposal", "outcome", "closed_on")
+    disposals, outcomes = dict(Disposal.choices), dict(Outcome.choices)
+    rows, totals = [], {}
+    for number, intake_ref, disposal, outcome, closed_on in clues:
+        label = outcomes.get(outcome, "其他")
+        totals[label] = totals.get(label, 0) + 1
+        rows.append({"reference": number or intake_ref, "disposal": disposals.get(disposal, ""),
+                     "outcome": label, "closed_on": _date(closed_on)})
+    commission = report.office.parent
+    return {
+        "receiver": f"{commission.name}信访室" if commission else "信访室", "office": report.office.name,
+        "year": report.year, "quarter": report.quarter, "first": _date(first), "last": _date(last),
+        "total": len(rows), "totals": "；".join(f"{label}{n}件" for label, n in totals.items()) or "无",
+        "rows": rows, "note": report.note, "submitted_on": _date(timezone.localtime(report.submitted_at).date()),
+    }
+
+
+def quarter_report_docx(report: QuarterReport, user) -> bytes:
+    return render_docx(TEMPLATES / "quarter_report.docx", quarter_context(report, user))

@@ -1,4 +1,5 @@
-"""The worker's side of the loop's files: the 借阅登记 as Excel and the 函询 / 下转 letters as Word.
+"""The worker's side of the loop's files: the 借阅登记 as Excel, the 函询 / 下转 letters and the quarterly
+report-back to 信访室 as Word.
 
 Each file is written as its asker may see it at run time (access/clues.py is asked again: someone blocked or moved
 since asking gets a failed job, not a file), under JOB_FILES_DIR/clues with 0600 permissions. Letters come from
@@ -78,9 +79,23 @@ def _write_letter(job: ClueJob, path: Path) -> int:
     return 1
 
 
+def _write_quarter(job: ClueJob, path: Path) -> int:
+    """The report-back document, if the asker may still have it, as the asker sees the clues now."""
+    assert job.quarter_report is not None  # noqa: S101
+    try:
+        services.quarter_document_capacity(actor=job.created_by, report=job.quarter_report)
+    except ServiceError as refused:
+        raise ServiceError(NO_LONGER) from refused
+    path.write_bytes(documents.quarter_report_docx(job.quarter_report, job.created_by))
+    return 1
+
+
 def _filename(job: ClueJob) -> str:
     if job.kind == JobKind.REVEALS:
         return f"借阅登记_{timezone.localtime():%Y%m%d_%H%M%S}.xlsx"
+    if job.kind == JobKind.QUARTER and job.quarter_report is not None:
+        report = job.quarter_report
+        return f"季度回告_{report.office.name}_{report.year}年第{report.quarter}季度.docx"
     if job.kind == JobKind.LETTER and job.letter is not None:
         return f"函询函_{job.letter.number}.docx"
     return f"线索移交函_{job.clue.reference if job.clue else job.pk}.docx"
@@ -91,7 +106,7 @@ def job_run(job_id: int) -> ClueJob:
     claimed = ClueJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=timezone.now())
     job = ClueJob.objects.select_related("created_by", "clue__commission", "clue__reported_unit",
-                                         "letter__clue__commission").get(pk=job_id)
+                                         "letter__clue__commission", "quarter_report__office__parent").get(pk=job_id)
     if not claimed:
         return job
     suffix = ".xlsx" if job.kind == JobKind.REVEALS else ".docx"
@@ -101,7 +116,8 @@ def job_run(job_id: int) -> ClueJob:
         if job.kind == JobKind.REVEALS and not (set(job.commissions) & circle_of(job.created_by).anguan):
             raise ServiceError(NO_LONGER)
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # openpyxl keeps the mode it finds
-        count = _write_register(job, path) if job.kind == JobKind.REVEALS else _write_letter(job, path)
+        writer = {JobKind.REVEALS: _write_register, JobKind.QUARTER: _write_quarter}.get(job.kind, _write_letter)
+        count = writer(job, path)
         os.chmod(path, 0o600)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except ServiceError as refused:

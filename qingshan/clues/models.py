@@ -223,6 +223,8 @@ class ClueJob(models.Model):
                              related_name="jobs")
     letter = models.ForeignKey(InquiryLetter, verbose_name="函询函", null=True, blank=True,
                                on_delete=models.PROTECT, related_name="jobs")
+    quarter_report = models.ForeignKey("QuarterReport", verbose_name="季度回告", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="jobs")
     # The 借阅登记 export: the commissions whose 案管 work the asker did when asking (ids), re-checked when run.
     commissions = models.JSONField("导出范围", default=list, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT,
@@ -283,6 +285,27 @@ class QuarterReport(models.Model):
 
     def __str__(self):
         return f"{self.office} {self.year}年第{self.quarter}季度"
+
+
+class QuarterDue(models.Model):
+    """An office owes 信访室 the report-back of a quarter in which it closed clues: written when the first of them
+    closes (in the same transaction), met when the office reports (`report`). The reminder engine watches `due_on`
+    (deadline kind clues.quarter_report)."""
+
+    office = models.ForeignKey("orgs.Organisation", verbose_name="承办部门", on_delete=models.PROTECT,
+                               related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("季度")
+    due_on = models.DateField("回告期限")
+    report = models.OneToOneField(QuarterReport, verbose_name="回告", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="due")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "季度回告期限"
+        constraints = [models.UniqueConstraint(fields=["office", "year", "quarter"], name="uniq_quarter_due")]
+
+    def __str__(self):
+        return f"{self.office} {self.year}年第{self.quarter}季度回告"
 
 
 class ReporterNotice(models.Model):

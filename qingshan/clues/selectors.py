@@ -52,8 +52,11 @@ def clue_list(*, user: User, params: Mapping[str, Any] | None = None) -> QuerySe
 
 
 def clue_detail(*, user: User, pk: int | str) -> Clue:
-    """One clue, if `user` may see it (else NotFound, as for a missing id)."""
-    return access_clue(user, pk)
+    """One clue, if `user` may see it (else NotFound, as for a missing id), with its transfer from a problem and its
+    vault's masked reference (the encrypted fields are not read)."""
+    encrypted = tuple(f"vault__{field.name}" for field in ReporterVault._meta.concrete_fields
+                      if field.name.endswith("_encrypted"))
+    return access_clue(user, pk, related=("problem_transfer", "vault"), defer=encrypted)
 
 
 def clue_timeline(*, clue: Clue) -> QuerySet[AuditEvent]:
@@ -64,8 +67,9 @@ def clue_timeline(*, clue: Clue) -> QuerySet[AuditEvent]:
 
 def reporter_reference(*, user: User, clue: Clue) -> dict | None:
     """The masked reference and whether `user` may reveal the vault; None when the clue has no reporter data."""
-    vault = ReporterVault.objects.filter(clue=clue).only("masked").first()
-    if vault is None:
+    try:
+        vault = clue.vault  # loaded with the clue by clue_detail; one query otherwise
+    except ReporterVault.DoesNotExist:
         return None
     return {"masked": vault.masked, "may_reveal": may_reveal_reporter(user, clue)}
 

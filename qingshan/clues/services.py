@@ -36,6 +36,7 @@ from .models import (
     InquiryLetter,
     Objection,
     ProblemTransfer,
+    QuarterDue,
     QuarterReport,
     ReporterNotice,
     ReporterVault,
@@ -146,6 +147,19 @@ def _close(clue: Clue, outcome: str, today: dt.date) -> None:
     clue.closed_on = today
     if clue.is_real_name:
         clue.result_notice_due = _deadline(today, "result_notice")
+    if clue.assigned_org_id is not None:
+        _owe_quarter_report(clue.assigned_org_id, today)
+
+
+def _owe_quarter_report(office_id: int, closed_on: dt.date) -> None:
+    """The office closed a clue: it owes 信访室 that quarter's report-back (one row per office and quarter, in the
+    closing transaction), due QUARTER_REPORT_DAYS after the quarter ends; the reminder engine watches it."""
+    from . import quarters
+    from .timelimits import QUARTER_REPORT_DAYS
+
+    year, quarter = quarters.of(closed_on)
+    due_on = quarters.bounds(year, quarter)[1] + dt.timedelta(days=QUARTER_REPORT_DAYS)
+    QuarterDue.objects.get_or_create(office_id=office_id, year=year, quarter=quarter, defaults={"due_on": due_on})
 
 
 def _notify_team(clue: Clue, note: str) -> None:
@@ -793,6 +807,11 @@ def clue_job_download(*, actor: User, pk: int) -> ClueJob:
         if job.kind == JobKind.REVEALS:
             record_event(object_type=REVEALS_OBJECT, object_id=job.commissions[0], action="download", actor=actor,
                          internal=True, payload={"job": job.pk, "sha256": job.sha256})
+        elif job.kind == JobKind.QUARTER:
+            assert job.quarter_report is not None  # noqa: S101
+            org = quarter_document_capacity(actor=actor, report=job.quarter_report)
+            record_event(object_type=QUARTER_OBJECT, object_id=job.quarter_report.pk, action="download", actor=actor,
+                         actor_org=org, internal=True, payload={"job": job.pk, "sha256": job.sha256})
         else:
             capacity = document_capacity(actor=actor, job=job)
             clue = job.clue
@@ -833,6 +852,34 @@ def quarter_report_submit(*, actor: User, office: Organisation, year: int, quart
             record_event(object_type=QUARTER_OBJECT, object_id=report.pk, action="quarter_report", actor=actor,
                          actor_org=office, internal=True,
                          payload={"office": office.pk, "year": year, "quarter": quarter, "closed": closed})
+            QuarterDue.objects.filter(office=office, year=year, quarter=quarter, report__isnull=True).update(
+                report=report)  # the deadline is met: the reminder engine stops watching it
     except IntegrityError as exc:
         raise ServiceError(f"本部门{year}年第{quarter}季度的办理结果已回告。") from exc
     return report
+
+
+def quarter_document_capacity(*, actor: User, report: QuarterReport) -> Organisation:
+    """The organisation in whose name `actor` may have the report-back document of `report`: the reporting office's
+    own team, or 信访室 (and the leaders) of its commission. Checked when asked, when written and when downloaded."""
+    circle = circle_of(actor)
+    if report.office_id in circle.team:
+        return report.office
+    commission = report.office.parent
+    if commission is not None and commission.pk in (circle.xinfang | circle.leader):
+        return commission
+    raise PermissionRefused("只有回告的承办部门、信访室和委领导可以生成季度回告函。")
+
+
+def quarter_document_submit(*, actor: User, report: QuarterReport) -> ClueJob:
+    """Queue the report-back of `report` as a Word document for 信访室 (the worker writes it as the letters are);
+    refused at once, with nothing recorded, for anyone else. The job and its audit event commit together."""
+    from .tasks import run_clue_job
+
+    org = quarter_document_capacity(actor=actor, report=report)
+    with transaction.atomic():
+        job = ClueJob.objects.create(kind=JobKind.QUARTER, quarter_report=report, created_by=actor, rows_total=1)
+        record_event(object_type=QUARTER_OBJECT, object_id=report.pk, action="generate_document", actor=actor,
+                     actor_org=org, internal=True, payload={"job": job.pk})
+        run_clue_job.enqueue(job.pk)
+    return job

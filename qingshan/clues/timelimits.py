@@ -11,6 +11,10 @@ DEFAULT_DAYS = {
 }
 
 
+# The quarterly report-back to 信访室 is due this many calendar days after the quarter ends (每季度结束后十五日内).
+QUARTER_REPORT_DAYS = 15
+
+
 def days(name: str) -> int:
     """The working days allowed for `name`."""
     return int(getattr(settings, "QINGSHAN_CLUE_DAYS", {}).get(name, DEFAULT_DAYS[name]))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("reveals/", views.reveal_register_view, name="reveals"),
     path("quarter/", views.quarter_view, name="quarter"),
     path("quarter/report/", views.quarter_report_view, name="quarter_report"),
+    path("quarter/<int:pk>/document/", views.quarter_document_view, name="quarter_document"),
     path("<int:pk>/", views.clue_detail_view, name="detail"),
     path("<int:pk>/do/<str:action>/", views.clue_action_view, name="action"),
     path("<int:pk>/notice/<str:kind>/", views.notice_send_view, name="send_notice"),

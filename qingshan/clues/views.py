@@ -12,7 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from qingshan.access.clues import access_clue_job, access_letter, circle_of, reveal_reporter, visible_clues
+from qingshan.access.clues import (
+    access_clue_job,
+    access_letter,
+    access_quarter_report,
+    circle_of,
+    reveal_reporter,
+    visible_clues,
+)
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.paging import BoundedPaginator
 
@@ -278,3 +285,16 @@ def quarter_report_view(request):
     else:
         messages.success(request, "已向信访室回告本季度办理结果。")
     return redirect(back)
+
+
+@login_required
+@require_POST
+def quarter_document_view(request, pk):
+    """回告函: the report-back of an office's quarter as a Word document for 信访室, written by the worker."""
+    try:
+        report = access_quarter_report(request.user, pk)
+    except NotFound as exc:
+        raise Http404(NOT_FOUND) from exc
+    back = ("clues:quarter",)
+    return _submitted(request, lambda: services.quarter_document_submit(actor=request.user, report=report),
+                      back=back)

@@ -5,6 +5,7 @@ domain app depends only on this contract, never on the ledgers app.
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -36,6 +37,9 @@ class LedgerSpec:
     state_field: str = ""
     ordering: tuple[str, ...] = ("-pk",)
     detail_url: Callable[[int], str] | None = None  # the entry's own page in its app, if any
+    # hidden_events(user) -> Q over AuditEvent: events of the entries this reader may not see even as a count or a
+    # "last 查账" (a problem's 移送 to a clue the reader is hard-blocked from); None: every event of a visible entry.
+    hidden_events: Callable[[Any], Q] | None = None
 
     def check_q(self) -> Q:
         """An entry's 查账 events: everything that is neither its opening, its closing nor an ignored read."""

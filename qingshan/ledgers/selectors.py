@@ -3,7 +3,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 
 from qingshan.access.problems import may_see_internal
 from qingshan.audit.models import AuditEvent
@@ -23,6 +23,11 @@ class LedgerQuery:
     queryset: QuerySet  # the rows after every filter
     base: QuerySet  # the rows after every filter but 销账情况 (for the open/closed counts)
     sees_internal: bool
+    hidden: Q  # events of the rows this reader may not see (LedgerSpec.hidden_events)
+
+
+def _hidden(spec: LedgerSpec, user: User) -> Q:
+    return spec.hidden_events(user) if spec.hidden_events is not None else Q(pk__in=[])
 
 
 def ledger_query(*, user: User, spec: LedgerSpec, params: Mapping[str, Any] | None = None) -> LedgerQuery:
@@ -31,7 +36,7 @@ def ledger_query(*, user: User, spec: LedgerSpec, params: Mapping[str, Any] | No
     rows = spec.rows(user=user)
     if not form.is_valid():
         none = rows.none()
-        return LedgerQuery(spec, form, none, none, may_see_internal(user))
+        return LedgerQuery(spec, form, none, none, may_see_internal(user), _hidden(spec, user))
     data = form.cleaned_data
     if data.get("period_from"):
         rows = rows.filter(**{f"{spec.period_field}__gte": data["period_from"]})
@@ -44,7 +49,8 @@ def ledger_query(*, user: User, spec: LedgerSpec, params: Mapping[str, Any] | No
     status = data.get("status")
     filtered = rows.filter(spec.closed_q) if status == "closed" else (
         rows.exclude(spec.closed_q) if status == "open" else rows)
-    return LedgerQuery(spec, form, filtered.order_by(*spec.ordering), rows, may_see_internal(user))
+    return LedgerQuery(spec, form, filtered.order_by(*spec.ordering), rows, may_see_internal(user),
+                       _hidden(spec, user))
 
 
 def ledger_counts(query: LedgerQuery) -> dict[str, int]:
@@ -54,18 +60,19 @@ def ledger_counts(query: LedgerQuery) -> dict[str, int]:
     return {"open": counts["open"] or 0, "closed": counts["closed"] or 0}
 
 
-def _entry_events(spec: LedgerSpec, ref: int | str | OuterRef, sees_internal: bool) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.filter(spec.events(ref))
+def _entry_events(spec: LedgerSpec, ref: int | str | OuterRef, sees_internal: bool,
+                  hidden: Q) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(spec.events(ref)).exclude(hidden)
     return events if sees_internal else events.filter(internal=False)
 
 
-def with_chain(queryset: QuerySet, spec: LedgerSpec, *, sees_internal: bool) -> QuerySet:
+def with_chain(queryset: QuerySet, spec: LedgerSpec, *, sees_internal: bool, hidden: Q) -> QuerySet:
     """Annotate each row with its 建账 date, 查账 count and last 查账, and 销账 date, from the audit log.
 
     Correlated subqueries on the audit index (object_type, object_id, seq): the query count stays one however many
     rows there are, and the page and the export read the very same figures.
     """
-    events = _entry_events(spec, OuterRef("pk"), sees_internal).order_by()
+    events = _entry_events(spec, OuterRef("pk"), sees_internal, hidden).order_by()
     checks = events.filter(spec.check_q())
     opened = (F(spec.opened_field) if spec.opened_field
               else Subquery(events.filter(spec.open_q).order_by("seq").values("created_at")[:1]))
@@ -81,7 +88,7 @@ def with_chain(queryset: QuerySet, spec: LedgerSpec, *, sees_internal: bool) -> 
 def ledger_values(query: LedgerQuery) -> QuerySet:
     """The rows as tuples: the entry's pk, then one value per column of `all_columns(spec)`."""
     columns = all_columns(query.spec)
-    annotated = with_chain(query.queryset, query.spec, sees_internal=query.sees_internal)
+    annotated = with_chain(query.queryset, query.spec, sees_internal=query.sees_internal, hidden=query.hidden)
     return annotated.values_list("pk", *(c.key for c in columns))
 
 
@@ -114,7 +121,7 @@ def ledger_chain(*, user: User, spec: LedgerSpec, pk: int) -> list[ChainEvent]:
     Call only after `ledger_entry()` has confirmed the user may see the entry.
     """
     kinds = (("建账", spec.open_q), ("销账", spec.close_q), ("查账", spec.check_q()))
-    events = _entry_events(spec, pk, may_see_internal(user))
+    events = _entry_events(spec, pk, may_see_internal(user), _hidden(spec, user))
     # The database decides each event's kind with the very conditions the counts use (one small query per kind).
     ids = {kind: set(events.filter(q).values_list("pk", flat=True)) for kind, q in kinds}
     chain = []

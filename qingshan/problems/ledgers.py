@@ -3,6 +3,7 @@ through the plug-in registry (`LEDGERS`)."""
 from django.db.models import Q
 from django.urls import reverse
 
+from qingshan.access.clues import blocked_transfer_events_q
 from qingshan.core.ledgers import LedgerSpec
 from qingshan.core.tables import Column
 
@@ -47,6 +48,8 @@ PROBLEMS = LedgerSpec(
     unit_field="lead_unit", unit_label="主办单位",
     state_field="state", ordering=("-received_at", "-id"),
     detail_url=lambda pk: reverse("problems:detail", args=[pk]),
+    # A 移送 to a clue the reader is hard-blocked from is neither shown nor counted (access/clues.py).
+    hidden_events=blocked_transfer_events_q,
 )
 
 LEDGERS = [PROBLEMS]

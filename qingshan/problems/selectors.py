@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 
+from qingshan.access.clues import blocked_transfer_events_q
 from qingshan.access.crypto import mask_name, mask_phone
 from qingshan.access.problems import (
     access_problem,
@@ -64,9 +65,10 @@ def problem_detail(*, user: User, pk: int | str) -> Problem:
 
 
 def problem_timeline(*, user: User, problem: Problem) -> QuerySet[AuditEvent]:
-    """The problem's events, oldest first; internal ones only for the supervising side."""
-    events = AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk).select_related(
-        "actor_org").order_by("seq")
+    """The problem's events, oldest first; internal ones only for the supervising side, and never its 移送 to a clue
+    the reader is hard-blocked from."""
+    events = AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk).exclude(
+        blocked_transfer_events_q(user)).select_related("actor_org").order_by("seq")
     if not may_see_internal(user):
         events = events.filter(internal=False)
     return events

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db.models import BigIntegerField, Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from qingshan.access.reminders import own_notifications, visible_deliveries, visible_notifications
+from qingshan.access.reminders import visible_among, visible_deliveries, visible_notifications
 from qingshan.core.deadlines import deadline_kinds
 from qingshan.orgs.models import User
 
@@ -84,18 +84,14 @@ BADGE_CAP = 99  # the navigation bar shows "99+" beyond this
 
 
 def unread_count(*, user: User, cap: int | None = None) -> int:
-    """Unread, not snoozed notifications of the user (one indexed count). With `cap`, counting stops after cap + 1:
-    every page shows the badge, and a leader with hundreds of unread 提级督办 must not pay the item-visibility
-    check of each one on every page."""
-    unread_q = Q(read_at__isnull=True) & ~_snoozed(timezone.localdate())
-    # First the kinds present among the unread (one indexed read on the user's rows): most users have none, and
-    # building the visibility check of every app's kinds cost more than the rest of a list page
-    # (bench/RESULTS_rectification.md). Only the kinds present are then checked.
-    kinds = set(own_notifications(user).filter(unread_q).order_by().values_list("reminder__kind", flat=True)
-                .distinct())
-    if not kinds:
+    """Unread, not snoozed notifications of the user that they may still see. One indexed query finds the kinds
+    unread (none: 0, and no visibility check is built); a second counts, checking only those kinds. With `cap`,
+    counting stops after cap + 1: every page shows the badge, and a leader with hundreds of unread 提级督办 must not
+    pay the item-visibility check of each one on every page."""
+    unread = visible_among(user, Notification.objects.filter(read_at__isnull=True).exclude(
+        _snoozed(timezone.localdate())))
+    if unread is None:  # nothing unread at all: no visibility check to pay
         return 0
-    unread = visible_notifications(user, kinds=kinds).filter(unread_q)
     if cap is not None:
         unread = unread[:cap + 1]
     return unread.count()

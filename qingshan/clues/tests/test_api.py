@@ -88,3 +88,20 @@ def test_the_schema_documents_both_endpoints_without_any_vault_field(cw):
     assert "reporter" in described
     for vault_field in ("name_encrypted", "reporter_name", "id_number", "original_text", "phone"):
         assert vault_field not in described, vault_field
+
+
+def test_the_list_counts_only_up_to_the_bound_and_says_so(cw, inquiry, monkeypatch):
+    """As on the list page, the total is counted up to a bound (a commission's 200,000 clues are not counted on each
+    call); past it the answer says there are more, and a page beyond the bound is not offered."""
+    import qingshan.core.paging as paging
+
+    others = [drive_to(cw, State.RECEIVED, reported_name=f"冯某{i}", reported_person=None) for i in range(2)]
+    client = _api(cw.xinfang)
+    body = client.get("/api/clues/").json()
+    assert (body["count"], body["count_is_bounded"]) == (3, False)
+    monkeypatch.setattr(paging, "COUNT_BOUND", 2)
+    body = client.get("/api/clues/", {"page_size": 1}).json()
+    assert (body["count"], body["count_is_bounded"], len(body["results"])) == (2, True, 1)
+    assert client.get("/api/clues/", {"page_size": 1, "page": 2}).json()["results"][0]["id"] in {
+        c.pk for c in [inquiry, *others]}
+    assert client.get("/api/clues/", {"page_size": 1, "page": 3}).status_code == 404

@@ -21,3 +21,18 @@ def test_list_detail_and_register_run_a_fixed_number_of_queries(client, cw, asse
         assert client.get(reverse("clues:reveals")).status_code == 200
     with assert_query_baseline("kpi page"):
         assert client.get(reverse("clues:kpi")).status_code == 200
+
+
+def test_the_api_list_and_detail_run_a_fixed_number_of_queries(cw, assert_query_baseline):
+    from rest_framework.test import APIClient
+
+    from qingshan.api.testing import issue_test_token
+
+    clues = [drive_to(cw, state) for state in (State.RECEIVED, State.INQUIRY, State.CLOSED)]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_test_token(cw.anguan)}")
+    client.get("/api/clues/")
+    with assert_query_baseline("api list"):
+        assert client.get("/api/clues/").json()["count"] == 3
+    with assert_query_baseline("api detail"):
+        assert client.get(f"/api/clues/{clues[1].pk}/").status_code == 200
