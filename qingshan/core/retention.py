@@ -13,7 +13,8 @@ two sweeps never race. The row stays, with its status 已完成, SHA-256 and dat
 """
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.apps import apps
@@ -40,6 +41,11 @@ class RetainedFiles:
 
     model: str  # "app_label.ModelName"
     label: str  # what the file is, in words: 证据包, 线索文件
+    # A model with a state of its own for an expired file (the ledger export's 已过期) names it here, and the field
+    # stamped with the time; the others keep status 已完成 without a file.
+    expired: Mapping[str, str] = field(default_factory=dict)
+    expired_at_field: str = ""
+    days_setting: str = "JOB_FILE_RETENTION_DAYS"  # the setting holding its retention period in days
 
 
 def registered() -> list[RetainedFiles]:
@@ -51,24 +57,28 @@ def file_expired(job) -> bool:
     return job.status == DONE and not job.stored_path
 
 
-def retention_days() -> int:
-    return settings.JOB_FILE_RETENTION_DAYS
+def retention_days(setting: str = "JOB_FILE_RETENTION_DAYS") -> int:
+    return int(getattr(settings, setting))
 
 
-def expire_job_files(now: dt.datetime | None = None) -> dict[str, int]:
-    """Delete the files of every registered job model's jobs finished more than JOB_FILE_RETENTION_DAYS ago;
-    returns {label: files deleted}."""
+def expire_job_files(now: dt.datetime | None = None, only: str = "") -> dict[str, int]:
+    """Delete the files of every registered job model's (or only the model `only`'s) jobs finished more than their
+    retention period ago; returns {label: files deleted}."""
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=retention_days())
     counts: dict[str, int] = {}
     for entry in registered():
+        if only and entry.model != only:
+            continue
         model = apps.get_model(entry.model)
+        cutoff = now - dt.timedelta(days=retention_days(entry.days_setting))
+        marks: dict[str, object] = {"stored_path": "", **entry.expired}
+        if entry.expired_at_field:
+            marks[entry.expired_at_field] = now
         expired = 0
         stale = model.objects.filter(status=DONE, finished_at__lt=cutoff).exclude(stored_path="").order_by("pk")
         for job in stale.iterator():
             with transaction.atomic():
-                claimed = model.objects.filter(pk=job.pk, status=DONE, stored_path=job.stored_path).update(
-                    stored_path="")
+                claimed = model.objects.filter(pk=job.pk, status=DONE, stored_path=job.stored_path).update(**marks)
                 if not claimed:
                     continue
                 job_file_expired.send(sender=model, job=job, label=entry.label, now=now)
@@ -80,8 +90,9 @@ def expire_job_files(now: dt.datetime | None = None) -> dict[str, int]:
 
 def _sweep(should_stop) -> str:
     counts = expire_job_files()
-    done = "，".join(f"{label} {n} 个" for label, n in counts.items()) or "无登记的任务文件"
-    return f"过期任务文件：删除超过 {retention_days()} 天的{done}。"
+    days = {e.label: retention_days(e.days_setting) for e in registered()}
+    done = "，".join(f"{label}（保留 {days[label]} 天）{n} 个" for label, n in counts.items()) or "无登记的任务文件"
+    return f"过期任务文件：删除{done}。"
 
 
 def scheduled_jobs() -> list:
