@@ -20,6 +20,11 @@ What it checks, and how (the definition is that of qingshan/datasets/sealing.py,
    ``sealed_at=`` (each ended by a newline) and must equal the recorded seal; seals of consecutive sequence numbers
    of one data set must link (``previous`` = the seal before).
 
+A seal whose ``version`` in the manifest is 1 (made by the first build, format qingshan-batch-seal/1) is checked
+by version 1: each row's fields ``<number of UTF-8 bytes of the text>:<text>`` (NULL as ``-``) concatenated in
+column order and hashed with SHA-256; the rows hash is the SHA-256 of the rows' hex digests sorted ascending and
+concatenated; the seal's first line is ``qingshan-batch-seal/1``. A manifest without ``version`` is of version 2.
+
 Exit status 0 when everything verifies, 1 when anything does not (each failure is printed). The seals printed
 at the end should be compared with those the commission's audit log recorded when the batches were imported: this
 script proves the rows are the ones sealed, the audit log proves when and by whom they were sealed.
@@ -34,7 +39,7 @@ import sys
 import zipfile
 from decimal import Decimal
 
-SEAL_VERSION = "qingshan-batch-seal/2"
+SEAL_HEADERS = {1: "qingshan-batch-seal/1", 2: "qingshan-batch-seal/2"}
 EPOCH = dt.datetime(1970, 1, 1)  # noqa: DTZ001 -- timestamps are stored local wall time, without a zone
 EPOCH_DAY = dt.date(1970, 1, 1).toordinal()
 
@@ -93,6 +98,15 @@ def rows_hash(columns, rows):
     return count, hashlib.sha256((f"rows={count}\n" + "".join(lines)).encode("utf-8")).hexdigest()
 
 
+def rows_hash_v1(rows):
+    """(row count, version-1 rows hash) of rows given as canonical texts (None for NULL): row digests, sorted."""
+    digests = []
+    for row in rows:
+        body = "".join("-" if t is None else f"{len(t.encode('utf-8'))}:{t}" for t in row)
+        digests.append(hashlib.sha256(body.encode("utf-8")).hexdigest())
+    return len(digests), hashlib.sha256("".join(sorted(digests)).encode("ascii")).hexdigest()
+
+
 def cell_text(cell):
     if cell == "\\N":
         return None
@@ -101,8 +115,12 @@ def cell_text(cell):
     return cell
 
 
+def version_of(s):
+    return s.get("version", 2)
+
+
 def seal_of(s):
-    lines = [SEAL_VERSION, f"dataset={s['dataset']}", f"batch={s['batch']}", f"previous={s['previous']}",
+    lines = [SEAL_HEADERS[version_of(s)], f"dataset={s['dataset']}", f"batch={s['batch']}", f"previous={s['previous']}",
              "columns=" + ",".join(f"{n}:{t}" for n, t in s["columns"]), f"rows={s['rows']}",
              f"rows_sha256={s['rows_sha256']}", f"file_sha256={s['file_sha256']}", f"importer={s['importer']}",
              f"sealed_at={s['sealed_at']}"]
@@ -131,6 +149,8 @@ def _batch_rows(package, s, where, failures):
             failures.append(f"{where}：数据行文件的字段与封存字段不一致")
             return None
         try:
+            if version_of(s) == 1:
+                return rows_hash_v1(_checked(reader, len(header), where))
             return rows_hash(columns, _checked(reader, len(header), where))
         except (_BadRow, ValueError, KeyError, ArithmeticError) as exc:  # a value that is not its type's text
             failures.append(f"{where}：数据行文件无法按封存字段读取（{exc}）")
@@ -158,6 +178,9 @@ def verify(path):
         seals = manifest.get("seals", [])
         for s in seals:
             where = f"数据集 {s['dataset']} 批次 #{s['batch']}"
+            if version_of(s) not in SEAL_HEADERS:
+                failures.append(f"{where}：未知的封存算法版本 {version_of(s)}")
+                continue
             if seal_of(s) != s["seal"]:
                 failures.append(f"{where}：按记录内容重新计算的封存值与封存值不一致（封存记录被改动）")
             if s["rows_file"] not in names:
@@ -196,7 +219,7 @@ def main(argv):
         print(f"不符：{failure}")
     for s in seals:
         print(f"封存 {s['dataset']} 批次 #{s['batch']}（第 {s['sequence']} 号，{s['rows']} 行，"
-              f"源文件 SHA-256 {s['file_sha256']}）：{s['seal']}")
+              f"封存算法第 {version_of(s)} 版，源文件 SHA-256 {s['file_sha256']}）：{s['seal']}")
     if failures:
         print(f"校验未通过：{len(failures)} 处不符。")
         return 1

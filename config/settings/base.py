@@ -334,6 +334,8 @@ JOB_STALE_SECONDS = float(os.environ.get("QINGSHAN_JOB_STALE_SECONDS", "60"))
 JOB_FILES_DIR = _private_dir(Path(os.environ.get("QINGSHAN_JOB_FILES_DIR", DATA_DIR / "jobs")).resolve())
 # Days a finished ledger export's file is kept for its asker; then the periodic sweep deletes it (已过期).
 LEDGER_EXPORT_RETENTION_DAYS = int(os.environ.get("QINGSHAN_LEDGER_EXPORT_RETENTION_DAYS", "7"))
+# Files of the jobs registered in <app>/retention.py (core/retention.py): deleted this many days after the job ended.
+JOB_FILE_RETENTION_DAYS = int(os.environ.get("QINGSHAN_JOB_FILE_RETENTION_DAYS", "7"))
 # Seconds the worker waits between two looks at an empty queue.
 JOB_POLL_SECONDS = float(os.environ.get("QINGSHAN_JOB_POLL_SECONDS", "1"))
 # What one model run may use in DuckDB: a wall-clock limit (the query is interrupted) and a memory limit.

@@ -11,7 +11,8 @@ from types import ModuleType
 
 from django.apps import apps
 
-CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices", "overview"})
+CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices", "overview",
+                       "retention"})
 
 
 @functools.cache

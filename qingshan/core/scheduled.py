@@ -32,7 +32,9 @@ class UnknownJob(ValueError):
 
 def scheduled_jobs(only: Collection[str] = ()) -> list[ScheduledJob]:
     """Every declared job in INSTALLED_APPS order, or only those whose codes are given."""
-    jobs = declared("scheduled", "SCHEDULED_JOBS")
+    from .retention import scheduled_jobs as core_jobs  # core's own: the retention sweep of job files
+
+    jobs = [*core_jobs(), *declared("scheduled", "SCHEDULED_JOBS")]
     if not only:
         return jobs
     codes = {job.code for job in jobs}

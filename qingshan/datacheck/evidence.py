@@ -115,7 +115,7 @@ def build_package(*, actor: User, hit: Hit, seals: list, out: Path,
                 "rows": seal.row_count, "rows_sha256": seal.rows_sha256, "file_sha256": seal.file_sha256,
                 "source_file": seal.batch.original_name, "importer": seal.importer_name,
                 "sealed_at": seal.sealed_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-                "seal": seal.seal, "rows_file": name})
+                "seal": seal.seal, "version": seal.version, "rows_file": name})
         for name, text in (("model/spec.txt", spec_text), ("model/compiled.sql", sql), ("说明.txt", README)):
             path = scratch / name.replace("/", "_")
             path.write_text(text, encoding="utf-8")

@@ -314,10 +314,12 @@ def hit_evidence_package_view(request, pk):
 @login_required
 def evidence_export_view(request, pk):
     """One evidence export: its progress (htmx polls every second) and, when done, the download link and SHA-256."""
+    from qingshan.core.retention import retention_days
+
     from . import evidence
 
     job = _or_404(evidence.export_detail, user=request.user, pk=pk)
-    context = {"nav": "datacheck", "job": job}
+    context = {"nav": "datacheck", "job": job, "retention_days": retention_days()}
     if request.htmx:
         return render(request, "datacheck/_evidence_export.html", context)
     return render(request, "datacheck/evidence_export.html", context)

@@ -129,6 +129,8 @@ class BatchSeal(models.Model):
     importer_name = models.CharField("导入人", max_length=150, blank=True)
     sealed_at = models.DateTimeField("封存时间")
     seal = models.CharField("封存值", max_length=64, unique=True)
+    # The algorithm that made the seal (sealing.py); a batch is always re-hashed by its own seal's version.
+    version = models.PositiveSmallIntegerField("封存算法版本", choices=[(1, "第 1 版"), (2, "第 2 版")], default=2)
     superseded_by = models.ForeignKey("self", verbose_name="被替换于", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+")
     verified_at = models.DateTimeField("最近校验时间", null=True, blank=True)

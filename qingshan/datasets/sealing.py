@@ -4,6 +4,10 @@ Every row a batch writes carries the batch's id in the reserved column ``qs_batc
 hash of its rows is computed from the stored rows inside the same DuckDB transaction, and the batch's seal is
 recorded, chained to the previous seal of the same data set, with the audit event of the import.
 
+Every seal records the version of the algorithm that made it (``BatchSeal.version``); verification re-hashes each
+batch by its seal's version. New seals are version 2 (below); seals of version 1 (the first build, at the end)
+keep verifying by version 1.
+
 Rows hash (version ``qingshan-batch-seal/2``; the stand-alone ``tools/verify_evidence.py`` repeats it from the
 evidence package's canonical CSV text). It is cheap because nothing is sorted and nothing is hashed per row: the
 batch's columns are read as Arrow record batches and whole buffers go through SHA-256 (hardware-accelerated).
@@ -35,8 +39,11 @@ batch's columns are read as Arrow record batches and whole buffers go through SH
        importer=<the importer's user name, empty for the system>
        sealed_at=<UTC time, ISO 8601 with microseconds, e.g. 2026-03-01T08:00:00.000000+00:00>
 
-   Seals of the first build (``qingshan-batch-seal/1``: canonical text and SHA-256 per row, digests sorted) are
-   not re-hashed by this version: a store sealed by it is re-imported (there was no release between the two).
+Version 1 (``qingshan-batch-seal/1``, the first build; kept so that its seals still verify, never made anew): each
+value's canonical text (``text_sql``/``text_of`` below) as a field ``<number of UTF-8 bytes>:<text>``, NULL as the
+single character ``-``; a row's digest is the hex SHA-256 of its fields concatenated in column order; the rows hash
+is the hex SHA-256 of the rows' digests sorted ascending and concatenated (so stored order does not count); the seal
+is the SHA-256 of the same lines as version 2 headed ``qingshan-batch-seal/1``.
 
 Verification re-hashes the stored rows of every sealed batch (one scan per batch, DuckDB skipping the row groups of
 other batches) and compares count and hash; rows whose ``qs_batch`` names no sealed batch (inserted afterwards, or
@@ -46,15 +53,24 @@ chain is checked by recomputing every seal from its recorded fields.
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 
 import duckdb
 
 from .storage import quote_ident
 
-SEAL_VERSION = "qingshan-batch-seal/2"
+SEAL_VERSION = 2  # the version of new seals
+SEAL_HEADERS = {1: "qingshan-batch-seal/1", 2: "qingshan-batch-seal/2"}  # the first line of the seal text
+V1_NULL_FIELD = "-"
 BATCH_COLUMN = "qs_batch"  # reserved: schema.parse_spec refuses a column of this name
-READ_ROWS = 1 << 20  # rows per Arrow record batch read while hashing (bounded memory, few Python steps)
+# Rows per Arrow record batch read while hashing: bounded memory, few Python steps, and buffers small enough for the
+# allocator to reuse (2**20 rows cost a fifth more CPU at 5M rows, in page faults of fresh 100 MB buffers).
+READ_ROWS = 1 << 18
+# Threads hashing the columns of one record batch while DuckDB produces the next (hashlib and pyarrow.compute
+# release the GIL on large buffers). Each column's streams are fed in order, by one task at a time.
+HASH_THREADS = 2
+_PRESENT = b"\x01" * READ_ROWS  # the presence stream of a chunk without NULLs (a slice of it)
 # Bytes per value in the values stream, by logical type (strings: their 4-byte length).
 WIDTH = {"integer": 8, "decimal": 16, "double": 8, "date": 4, "timestamp": 8, "boolean": 1, "string": 4}
 
@@ -100,9 +116,11 @@ class _ColumnHasher:
             self.presence.update(memoryview(present.buffers()[1])[present.offset:present.offset + n])
             array = pc.fill_null(array, _zero(pa, array.type, self.type))  # NULL's slot: zero bytes, no text
         else:
-            self.presence.update(b"\x01" * n)
+            self.presence.update(memoryview(_PRESENT)[:n] if n <= len(_PRESENT) else b"\x01" * n)
         if self.type == "string":
-            lengths = pc.cast(pc.binary_length(array), pa.uint32())
+            lengths = pc.binary_length(array)  # int32 for Arrow strings: the same bytes as uint32 (never negative)
+            if lengths.type != pa.int32():
+                lengths = pc.cast(lengths, pa.uint32())
             self.values.update(memoryview(lengths.buffers()[1])[lengths.offset * 4:(lengths.offset + n) * 4])
             offsets = array.buffers()[1]
             width = 8 if pa.types.is_large_string(array.type) else 4
@@ -127,26 +145,40 @@ def rows_hash_text(rows: int, lines: Iterable[str]) -> str:
 
 
 def batch_hash(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
-               batch_id: int) -> tuple[int, str]:
-    """(row count, rows hash) of the rows of batch `batch_id` stored in `table`, in stored order (see above)."""
+               batch_id: int, version: int = SEAL_VERSION) -> tuple[int, str]:
+    """(row count, rows hash) of the rows of batch `batch_id` stored in `table`, by seal version `version` (version
+    2: in stored order, see above)."""
+    if version == 1:
+        return batch_hash_v1(con, table, columns, batch_id)
+    if version != 2:
+        raise ValueError(f"未知的封存算法版本：{version}")
     con.execute("SET preserve_insertion_order = true")  # a model engine in this process may have switched it off
     hashers = [_ColumnHasher(name, logical_type) for name, logical_type in columns]
     select = ", ".join(_select_sql(n, t) for n, t in columns) or "1"
     reader = con.execute(f"SELECT {select} FROM {quote_ident(table)} WHERE {quote_ident(BATCH_COLUMN)} = ?",
                          [int(batch_id)]).to_arrow_reader(READ_ROWS)
     rows = 0
-    for chunk in reader:
-        rows += chunk.num_rows
-        for hasher, array in zip(hashers, chunk.columns, strict=False):
-            hasher.feed(array)
+    with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="qs-seal") as pool:
+        feeding: list[Future | None] = [None] * len(hashers)  # each column's task for the previous chunk
+        for chunk in reader:  # DuckDB produces the next chunk while the threads hash this one
+            rows += chunk.num_rows
+            for index, (hasher, array) in enumerate(zip(hashers, chunk.columns, strict=False)):
+                if (previous := feeding[index]) is not None:
+                    previous.result()  # the column's streams take the chunks in order
+                feeding[index] = pool.submit(hasher.feed, array)
+        for task in feeding:
+            if task is not None:
+                task.result()
     digest = hashlib.sha256(rows_hash_text(rows, (h.line() for h in hashers)).encode("utf-8")).hexdigest()
     return rows, digest
 
 
 def batch_hashes(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
-                 batch_ids: Iterable[int] | None = None) -> dict[int | None, tuple[int, str]]:
-    """{batch id (None for rows of no batch): (row count, rows hash)} for the rows stored in `table`; only the
-    given batches when `batch_ids` is given (rows of no batch are counted, never hashed: no seal vouches for them)."""
+                 batch_ids: Iterable[int] | None = None,
+                 version: int = SEAL_VERSION) -> dict[int | None, tuple[int, str]]:
+    """{batch id (None for rows of no batch): (row count, rows hash by seal version `version`)} for the rows stored
+    in `table`; only the given batches when `batch_ids` is given (rows of no batch are counted, never hashed: no
+    seal vouches for them)."""
     if batch_ids is None:
         found = con.execute(f"SELECT {quote_ident(BATCH_COLUMN)}, count(*) FROM {quote_ident(table)} "
                             f"GROUP BY ALL").fetchall()
@@ -158,7 +190,7 @@ def batch_hashes(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[t
     else:
         ids, out = sorted({int(i) for i in batch_ids}), {}
     for batch_id in ids:
-        count, digest = batch_hash(con, table, columns, batch_id)
+        count, digest = batch_hash(con, table, columns, batch_id, version)
         if count:
             out[batch_id] = (count, digest)
     return out
@@ -176,6 +208,38 @@ def extra_values(con: duckdb.DuckDBPyConnection, table: str, extra: Sequence[str
                         f"WHERE {quote_ident(BATCH_COLUMN)} IN ({', '.join(str(i) for i in ids)}) AND ({condition}) "
                         f"GROUP BY ALL").fetchall()
     return dict(found)
+
+
+# ---------------------------------------------------------------- version 1 (the first build's seals)
+
+
+def _v1_row_text_sql(columns: Sequence[tuple[str, str]]) -> str:
+    """DuckDB SQL for a row's version-1 text: its fields (byte-length-prefixed, NULL as '-') in column order."""
+    fields = []
+    for name, logical_type in columns:
+        text = text_sql(name, logical_type)
+        fields.append(f"COALESCE(CAST(strlen({text}) AS VARCHAR) || ':' || {text}, '{V1_NULL_FIELD}')")
+    return "concat(" + ", ".join(fields) + ")" if fields else "''"
+
+
+def batch_hash_v1(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]],
+                  batch_id: int) -> tuple[int, str]:
+    """(row count, version-1 rows hash) of the rows of batch `batch_id` stored in `table`, computed in DuckDB."""
+    found = con.execute(
+        f"SELECT count(*), sha256(coalesce(string_agg(d, '' ORDER BY d), '')) FROM (SELECT "
+        f"sha256({_v1_row_text_sql(columns)}) AS d FROM {quote_ident(table)} "
+        f"WHERE {quote_ident(BATCH_COLUMN)} = ?)", [int(batch_id)]).fetchone()
+    return (int(found[0]), found[1]) if found else (0, "")
+
+
+def rows_hash_v1(rows: Iterable[Sequence[str | None]]) -> tuple[int, str]:
+    """(row count, version-1 rows hash) of rows given as the canonical texts of their values (None for NULL): the
+    first build's definition in Python, the reference its DuckDB form is tested against."""
+    digests = []
+    for texts in rows:
+        body = "".join(V1_NULL_FIELD if t is None else f"{len(t.encode('utf-8'))}:{t}" for t in texts)
+        digests.append(hashlib.sha256(body.encode("utf-8")).hexdigest())
+    return len(digests), hashlib.sha256("".join(sorted(digests)).encode("ascii")).hexdigest()
 
 
 # ---------------------------------------------------------------- canonical text (evidence CSV) and its reading
@@ -223,10 +287,11 @@ def text_of(value, logical_type: str) -> str | None:
 
 
 def seal_text(*, dataset: str, batch: int, previous: str, columns: Sequence[tuple[str, str]], rows: int,
-              rows_sha256: str, file_sha256: str, importer: str, sealed_at: dt.datetime) -> str:
-    """The text whose SHA-256 is the seal (see the module docstring)."""
+              rows_sha256: str, file_sha256: str, importer: str, sealed_at: dt.datetime,
+              version: int = SEAL_VERSION) -> str:
+    """The text whose SHA-256 is the seal (see the module docstring), headed by its version."""
     stamp = sealed_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    lines = [SEAL_VERSION, f"dataset={dataset}", f"batch={batch}", f"previous={previous}",
+    lines = [SEAL_HEADERS[version], f"dataset={dataset}", f"batch={batch}", f"previous={previous}",
              "columns=" + ",".join(f"{n}:{t}" for n, t in columns), f"rows={rows}", f"rows_sha256={rows_sha256}",
              f"file_sha256={file_sha256}", f"importer={importer}", f"sealed_at={stamp}"]
     return "".join(line + "\n" for line in lines)

@@ -30,7 +30,7 @@ from .choices import Action, BatchStatus, ImportMode, Storage
 from .importing import ImportRefused, import_file, rows_to_csv
 from .models import BatchSeal, Dataset, ImportBatch
 from .schema import load_spec_file, parse_spec
-from .sealing import BATCH_COLUMN, seal_of
+from .sealing import BATCH_COLUMN, SEAL_VERSION, seal_of
 from .storage import duckdb_connect, quote_ident, quote_literal, writer_lock
 
 if TYPE_CHECKING:
@@ -454,11 +454,11 @@ def _seal_batch(batch: ImportBatch, outcome: "Outcome") -> BatchSeal:
     previous = last.seal if last else ""
     fields = {"dataset": dataset.code, "batch": batch.pk, "previous": previous,
               "columns": [tuple(c) for c in columns], "rows": outcome.rows, "rows_sha256": outcome.rows_sha256,
-              "file_sha256": batch.sha256, "importer": importer, "sealed_at": sealed_at}
+              "file_sha256": batch.sha256, "importer": importer, "sealed_at": sealed_at, "version": SEAL_VERSION}
     seal = BatchSeal.objects.create(
         batch=batch, dataset=dataset, sequence=(last.sequence + 1) if last else 1, previous_seal=previous,
         columns=columns, row_count=outcome.rows, rows_sha256=outcome.rows_sha256, file_sha256=batch.sha256,
-        importer_name=importer, sealed_at=sealed_at, seal=seal_of(**fields))
+        importer_name=importer, sealed_at=sealed_at, seal=seal_of(**fields), version=SEAL_VERSION)
     if batch.mode == ImportMode.REPLACE:
         BatchSeal.objects.filter(dataset=dataset, superseded_by__isnull=True).exclude(pk=seal.pk).update(
             superseded_by=seal)
@@ -467,7 +467,7 @@ def _seal_batch(batch: ImportBatch, outcome: "Outcome") -> BatchSeal:
 
 def _seal_payload(seal: BatchSeal) -> dict:
     return {"seal": seal.seal, "seal_sequence": seal.sequence, "previous_seal": seal.previous_seal,
-            "rows_sha256": seal.rows_sha256, "file_sha256": seal.file_sha256}
+            "rows_sha256": seal.rows_sha256, "file_sha256": seal.file_sha256, "seal_version": seal.version}
 
 
 def datasets_verify(*, actor: User | None = None, datasets: Iterable[Dataset] | None = None,

@@ -1,7 +1,8 @@
 """Re-hash what is stored and compare it with the seals (issue 16; the encoding is defined in `sealing.py`).
 
 Each sealed batch's rows are read back from DuckDB (the row groups of other batches skipped) and hashed as the seal
-defines; rows of no sealed batch are counted. Each seal is also recomputed from its recorded fields and its link to
+defines, by the algorithm version the seal records (version 1 seals still verify by version 1); rows of no sealed
+batch are counted. Each seal is also recomputed from its recorded fields and its link to
 the previous seal checked.
 """
 from collections.abc import Iterable
@@ -30,6 +31,12 @@ class DatasetResult:
     rows: int = 0
     findings: list[Finding] = field(default_factory=list)
     seal_outcomes: dict[int, str] = field(default_factory=dict)  # seal id -> problem ('' = verified)
+    versions: dict[int, int] = field(default_factory=dict)  # seal algorithm version -> batches sealed by it
+
+    @property
+    def versions_text(self) -> str:
+        """The algorithm versions of the data set's seals, in words: 第 2 版 3 个、第 1 版 1 个."""
+        return "、".join(f"第 {v} 版 {n} 个" for v, n in sorted(self.versions.items(), reverse=True))
 
     @property
     def ok(self) -> bool:
@@ -71,7 +78,7 @@ def _chain_findings(dataset: Dataset, seals: list[BatchSeal]) -> dict[int, str]:
         recomputed = seal_of(dataset=dataset.code, batch=seal.batch_id, previous=seal.previous_seal,
                              columns=[tuple(c) for c in seal.columns], rows=seal.row_count,
                              rows_sha256=seal.rows_sha256, file_sha256=seal.file_sha256,
-                             importer=seal.importer_name, sealed_at=seal.sealed_at)
+                             importer=seal.importer_name, sealed_at=seal.sealed_at, version=seal.version)
         if seal.sequence != index:
             problems[seal.pk] = (f"封存序号不连续：应为第 {index} 号，记录为第 {seal.sequence} 号"
                                  "（封存记录被删除或插入）")
@@ -87,6 +94,8 @@ def verify_dataset(con, dataset: Dataset) -> DatasetResult:
     result = DatasetResult(dataset=dataset)
     seals = list(BatchSeal.objects.filter(dataset=dataset).order_by("sequence"))
     result.batches = len(seals)
+    for seal in seals:
+        result.versions[seal.version] = result.versions.get(seal.version, 0) + 1
     for seal_id, problem in _chain_findings(dataset, seals).items():
         seal = next(s for s in seals if s.pk == seal_id)
         result.findings.append(Finding(dataset.code, seal.batch_id, "chain", f"批次 #{seal.batch_id}：{problem}"))
@@ -102,13 +111,13 @@ def verify_dataset(con, dataset: Dataset) -> DatasetResult:
         return result
     if BATCH_COLUMN not in stored_columns:
         stored_columns.append(BATCH_COLUMN)  # never imported since sealing began: every row is unsealed
-    by_columns: dict[tuple, list[BatchSeal]] = {}
+    by_columns: dict[tuple, list[BatchSeal]] = {}  # (columns, algorithm version) -> the seals hashed so
     for seal in seals:
-        by_columns.setdefault(tuple(tuple(c) for c in seal.columns), []).append(seal)
+        by_columns.setdefault((tuple(tuple(c) for c in seal.columns), seal.version), []).append(seal)
     sealed_ids = {s.batch_id for s in seals}
     found: dict[int | None, tuple[int, str]] = {}
     if BATCH_COLUMN in (_table_columns(con, dataset.table) or []):
-        for columns, group in by_columns.items():
+        for (columns, version), group in by_columns.items():
             missing = [name for name, _type in columns if name not in stored_columns]
             if missing:
                 for seal in group:
@@ -118,7 +127,7 @@ def verify_dataset(con, dataset: Dataset) -> DatasetResult:
                     result.seal_outcomes.setdefault(seal.pk, problem)
                 continue
             hashes = batch_hashes(con, dataset.table, list(columns), None if len(by_columns) == 1 else
-                                  [s.batch_id for s in group])
+                                  [s.batch_id for s in group], version)
             found.update({b: v for b, v in hashes.items() if b in {s.batch_id for s in group}})
             if len(by_columns) == 1:
                 found.update({b: v for b, v in hashes.items() if b not in sealed_ids})
@@ -158,7 +167,7 @@ def verify_dataset(con, dataset: Dataset) -> DatasetResult:
             problem = f"封存 {seal.row_count} 行，现存 {count} 行：有 {count - seal.row_count} 行在封存后被插入"
             kind = "rows_added"
         elif digest != seal.rows_sha256:
-            problem = "行数未变，但数据内容在封存后被修改"
+            problem = "行数未变，但数据内容在封存后被修改" + ("（按第 1 版封存算法校验）" if seal.version == 1 else "")
             kind = "rows_changed"
         if problem:
             result.findings.append(Finding(dataset.code, seal.batch_id, kind, f"批次 #{seal.batch_id}：{problem}"))
@@ -204,7 +213,8 @@ def verify_seals(seals: Iterable[BatchSeal]) -> dict[int, str]:
                 if BATCH_COLUMN not in stored or any(n not in stored for n, _t in columns):
                     outcome[seal.pk] = f"批次 #{seal.batch_id} 的数据表结构已改变，无法校验"
                     continue
-                count, digest = batch_hashes(con, dataset.table, columns, [seal.batch_id]).get(seal.batch_id, (0, ""))
+                count, digest = batch_hashes(con, dataset.table, columns, [seal.batch_id], seal.version).get(
+                    seal.batch_id, (0, ""))
                 if (count, digest) != (seal.row_count, seal.rows_sha256):
                     outcome[seal.pk] = (f"批次 #{seal.batch_id}（{dataset.name}）未通过校验：封存 {seal.row_count} 行，"
                                         f"现存 {count} 行" + ("，数据内容被修改" if count == seal.row_count else ""))

@@ -202,18 +202,7 @@ def export_interrupted(job_id: int) -> None:
 
 def expire_exports(now: dt.datetime | None = None) -> int:
     """Delete the files of the exports finished more than LEDGER_EXPORT_RETENTION_DAYS ago and mark them 已过期;
-    returns how many. Each job is claimed by a conditional UPDATE before its file goes, so two sweeps never race."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.LEDGER_EXPORT_RETENTION_DAYS)
-    expired = 0
-    for job_id, stored_path in ExportJob.objects.filter(status=ExportStatus.DONE, finished_at__lt=cutoff).values_list(
-            "pk", "stored_path").order_by("pk"):
-        with transaction.atomic():
-            claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.DONE).update(
-                status=ExportStatus.EXPIRED, expired_at=now, stored_path="")
-            if not claimed:
-                continue
-            if stored_path:
-                Path(stored_path).unlink(missing_ok=True)
-        expired += 1
-    return expired
+    returns how many. The core retention sweep does it (ledgers/retention.py registers the exports with it)."""
+    from qingshan.core.retention import expire_job_files
+
+    return expire_job_files(now, only="ledgers.ExportJob").get("台账导出文件", 0)

@@ -132,6 +132,50 @@ def test_the_package_verifies_and_fails_after_any_byte_of_a_row_changes(confirme
     assert bad.returncode == 1 and f"文件 {rows_file} 的 SHA-256 与清单不符" in bad.stdout
 
 
+def _seal_by_first_build(seal: BatchSeal) -> None:
+    """Make `seal` as the first build made it (seal algorithm version 1) and re-chain the data set's later seals."""
+    from qingshan.datasets.sealing import rows_hash_v1, seal_of, text_of
+
+    names = ", ".join(f'"{n}"' for n, _t in seal.columns)
+    with duckdb_connect() as con:
+        rows = con.execute(f"SELECT {names} FROM {seal.dataset.table} WHERE qs_batch = ?", [seal.batch_id]).fetchall()
+    texts = [[text_of(v, t) for v, (_n, t) in zip(r, seal.columns, strict=True)] for r in rows]
+    _count, seal.rows_sha256 = rows_hash_v1(texts)
+    seal.version = 1
+    for one in BatchSeal.objects.filter(dataset=seal.dataset, sequence__gte=seal.sequence).order_by("sequence"):
+        one = seal if one.pk == seal.pk else one
+        before = BatchSeal.objects.filter(dataset=seal.dataset, sequence=one.sequence - 1).first()
+        one.previous_seal = before.seal if before else ""
+        one.seal = seal_of(dataset=one.dataset.code, batch=one.batch_id, previous=one.previous_seal,
+                           columns=[tuple(c) for c in one.columns], rows=one.row_count, rows_sha256=one.rows_sha256,
+                           file_sha256=one.file_sha256, importer=one.importer_name, sealed_at=one.sealed_at,
+                           version=one.version)
+        one.save()
+
+
+def test_a_package_of_a_batch_sealed_by_the_first_build_verifies_by_version_1(confirmed, tmp_path):
+    w = confirmed
+    _seal_by_first_build(w.hit.evidence_seals.get())
+    data = package_of(w)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        manifest = json.loads(package.read("manifest.json"))
+        rows_file = manifest["seals"][0]["rows_file"]
+        rows = package.read(rows_file)
+    assert [s["version"] for s in manifest["seals"]] == [1]
+    ok = verify(data, tmp_path)
+    assert ok.returncode == 0 and "封存算法第 1 版" in ok.stdout, ok.stdout
+    # A value changed, the file hash in the manifest forged to match: version 1 catches it too.
+    changed = rows.replace(b"S3", b"S5")
+
+    def forge(content):
+        doc = json.loads(content)
+        doc["files"][rows_file] = hashlib.sha256(changed).hexdigest()
+        return json.dumps(doc).encode()
+
+    bad = verify(rewrite(rewrite(data, rows_file, lambda _c: changed), "manifest.json", forge), tmp_path)
+    assert bad.returncode == 1 and "数据行哈希与封存不符" in bad.stdout, bad.stdout
+
+
 def test_export_runs_in_the_background_and_the_page_follows_it_to_the_download(confirmed, client):
     w = confirmed
     client.force_login(w.officer)

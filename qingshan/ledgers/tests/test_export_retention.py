@@ -62,8 +62,8 @@ def test_the_retention_is_a_setting(client, world, settings):
 def test_the_worker_sweeps_expired_exports_as_a_scheduled_job(client, world):
     job = _finished_export(client, world)
     ExportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now() - dt.timedelta(days=8))
-    (sweep,) = scheduled_jobs(only=["ledgers.expire_exports"])
-    assert sweep.run(lambda: False) == "台账导出文件：删除超过 7 天的 1 个。"
+    (sweep,) = scheduled_jobs(only=["core.expire_job_files"])  # the one sweep of every job model's files
+    assert "台账导出文件（保留 7 天）1 个" in sweep.run(lambda: False)
     assert ExportJob.objects.get().status == ExportStatus.EXPIRED
 
 

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         report = datasets_verify(actor=None, datasets=datasets)
         for result in report.results:
             state = "通过" if result.ok else f"发现 {len(result.findings)} 处异常"
-            self.stdout.write(f"{result.dataset.code}（{result.dataset.name}）：{result.batches} 个封存批次，"
+            versions = f"（封存算法 {result.versions_text}）" if result.versions else ""
+            self.stdout.write(f"{result.dataset.code}（{result.dataset.name}）：{result.batches} 个封存批次{versions}，"
                               f"{result.rows} 行，{state}")
         for finding in report.findings:
             self.stderr.write(f"[{finding.dataset}] {finding.message}")
