@@ -22,6 +22,7 @@ from qingshan.access.clues import (
 )
 from qingshan.core.errors import NotFound, ServiceError
 from qingshan.core.paging import BoundedPaginator
+from qingshan.core.retention import retention_days
 
 from . import selectors, services
 from .choices import Action, JobKind, NoticeKind, Source, State
@@ -211,7 +212,7 @@ def job_view(request, pk):
     """One file being written: its progress (htmx polls every second) and, when done, the download link."""
     job = _job_or_404(request.user, pk)
     template = "clues/_job.html" if request.htmx else "clues/job.html"
-    return _no_store(render(request, template, {"nav": "clues", "job": job}))
+    return _no_store(render(request, template, {"nav": "clues", "job": job, "retention_days": retention_days()}))
 
 
 @login_required

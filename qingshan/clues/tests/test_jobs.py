@@ -2,6 +2,7 @@
 request only queues; the job's page shows the progress; only the asker downloads, and only while access/clues.py
 still lets them see what the file holds. The register of a clue is itself confidential: a blocked 案管 officer's
 export never lists it."""
+import datetime as dt
 import io
 import os
 import re
@@ -18,6 +19,7 @@ from qingshan.clues.models import ClueJob
 from qingshan.clues.testing.flows import drive_to
 from qingshan.clues.testing.world import PASSWORD, new_clue
 from qingshan.core.choices import JobStatus
+from qingshan.core.retention import expire_job_files
 from qingshan.core.testing.jobs import run_queued_jobs
 from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership
@@ -171,3 +173,15 @@ def test_a_job_whose_worker_died_is_failed_and_its_partial_file_removed(client, 
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and not partial.exists()
     assert "后台任务中断" in c.get(url).content.decode()
+
+
+def test_an_expired_register_says_so_on_its_page_and_is_no_longer_served(client, cw, revealed, settings):
+    settings.JOB_FILE_RETENTION_DAYS = 7
+    c = _login(client, cw.anguan)
+    job, url = _export(c)
+    run_queued_jobs()
+    job.refresh_from_db()
+    assert expire_job_files(now=job.finished_at + dt.timedelta(days=8))["线索文件"] == 1
+    page = c.get(url).content.decode()
+    assert "已过期" in page and "生成后保留 7 天" in page and 'id="job-download"' not in page
+    assert c.get(reverse("clues:job_download", args=[job.pk])).status_code == 404
