@@ -1,7 +1,7 @@
 """Machine intake and hotline imports (issue 14) on PostgreSQL, each beside its baseline measured in the same run.
 
 Usage: .venv/bin/python bench/bench_intake.py [--open 100000] [--alerts 300] [--rounds 3] [--hotline-rows 100000]
-                                              [--db-url URL]
+                                              [--only webhook|hotline] [--db-url URL]
 1. Webhook: the benchmark database gets the test world, `--open` open problems and one earlier camera alert for each
    (the repeat check searches those), and a routing rule. Then `--rounds` rounds, alternating, post `--alerts` signed
    alerts each through the whole endpoint (Django's test client in this process: signature, parsing, dedup, problem
@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hotline-rows", type=int, default=100_000)
+    parser.add_argument("--only", choices=("webhook", "hotline"), help="run one of the two benchmarks")
     parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                            "postgres://postgres@127.0.0.1:5432/qingshan_bench_intake"))
     args = parser.parse_args()
@@ -192,8 +193,11 @@ def main() -> None:
 
     settings.JOB_FILES_DIR = data_dir / "jobs"
     call_command("migrate", verbosity=0)
-    result = {"args": vars(args), "webhook": bench_webhook(args, connection)}
-    result["hotline"] = bench_hotline(args, connection, data_dir)
+    result: dict = {"args": vars(args)}
+    if args.only != "hotline":
+        result["webhook"] = bench_webhook(args, connection)
+    if args.only != "webhook":
+        result["hotline"] = bench_hotline(args, connection, data_dir)
     print(json.dumps(result, ensure_ascii=False))
 
 
