@@ -65,22 +65,23 @@ def inspection_list(*, user: User) -> QuerySet[Inspection]:
 
 
 def inspection_detail(*, user: User, pk: int | str) -> Inspection:
-    """One inspection with its bodies, teams, sites and findings; a finding's problem only when the caller may see
-    that problem (`visible_problem`)."""
+    """One inspection with its bodies, teams, sites and findings (as `participant_list`, `team_list`, `site_list`,
+    each site's `finding_list`); a finding's problem (`visible_problem`) only when the caller may see that problem."""
     inspection = access_inspection(user, pk)
     findings = list(Finding.objects.filter(site__inspection=inspection).select_related("problem", "category"))
     seen = set(visible_problems(user).filter(pk__in=[f.problem_id for f in findings if f.problem_id])
                .values_list("pk", flat=True))
-    for finding in findings:
-        finding.visible_problem = finding.problem if finding.problem_id in seen else None
     by_site: dict[int, list[Finding]] = {}
     for finding in findings:
+        finding.visible_problem = finding.problem if finding.problem_id in seen else None  # type: ignore[attr-defined]
         by_site.setdefault(finding.site_id, []).append(finding)
-    inspection.participant_list = list(inspection.participants.order_by("pk"))
-    inspection.team_list = list(inspection.teams.select_related("leader").prefetch_related("members"))
-    inspection.site_list = list(inspection.sites.select_related("team", "region"))
-    for site in inspection.site_list:
-        site.finding_list = by_site.get(site.pk, [])
+    sites = list(inspection.sites.select_related("team", "region"))
+    for site in sites:
+        site.finding_list = by_site.get(site.pk, [])  # type: ignore[attr-defined]
+    inspection.site_list = sites  # type: ignore[attr-defined]
+    inspection.participant_list = list(inspection.participants.order_by("pk"))  # type: ignore[attr-defined]
+    inspection.team_list = list(  # type: ignore[attr-defined]
+        inspection.teams.select_related("leader").prefetch_related("members"))
     return inspection
 
 
@@ -89,20 +90,21 @@ def interview_list(*, user: User) -> QuerySet[Interview]:
 
 
 def interview_detail(*, user: User, pk: int | str) -> Interview:
-    """One interview with both sides, its commitments and the problems discussed, each problem only when the caller
-    may see it."""
+    """One interview with both sides, its commitments and the problems discussed (`party_list`, `commitment_list`,
+    `problem_list`), a problem named only when the caller may see it."""
     interview = access_interview(user, pk)
-    visible = visible_problems(user).values("pk")
-    interview.party_list = list(interview.parties.select_related("organisation"))
-    interview.problem_list = list(interview.problems.filter(pk__in=visible).order_by("pk"))
-    interview.commitment_list = list(interview.commitments.select_related("task__assignee"))
-    seen = {p.pk for p in interview.problem_list}
-    seen |= set(visible_problems(user).filter(pk__in=[c.problem_id for c in interview.commitment_list
+    problems = list(interview.problems.filter(pk__in=visible_problems(user).values("pk")).order_by("pk"))
+    commitments = list(interview.commitments.select_related("task__assignee"))
+    seen = {p.pk for p in problems}
+    seen |= set(visible_problems(user).filter(pk__in=[c.problem_id for c in commitments
                                                       if c.problem_id and c.problem_id not in seen])
                 .values_list("pk", flat=True))
     numbers = dict(Problem.objects.filter(pk__in=seen).values_list("pk", "number"))
-    for commitment in interview.commitment_list:
-        commitment.problem_number = numbers.get(commitment.problem_id, "") if commitment.problem_id else ""
+    for commitment in commitments:
+        commitment.problem_number = numbers.get(commitment.problem_id or 0, "")  # type: ignore[attr-defined]
+    interview.problem_list = problems  # type: ignore[attr-defined]
+    interview.commitment_list = commitments  # type: ignore[attr-defined]
+    interview.party_list = list(interview.parties.select_related("organisation"))  # type: ignore[attr-defined]
     return interview
 
 

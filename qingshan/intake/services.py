@@ -261,8 +261,9 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
     with transaction.atomic():
         _lock_alert(sender, key, data)
         found = _known_or_repeated(sender, key, data)
+        counted: int = getattr(found, "recurrences", 0)  # noqa: B009 - annotated by the lookup
         if found is not None and found.idempotency_key == key:
-            return Received(found, False, found.recurrences)
+            return Received(found, False, counted)
         if data is None:
             assert error is not None
             raise error
@@ -275,7 +276,7 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
                                            "rule": "同一设备、同一预警类型、时间窗内且问题未办结",
                                            "window_hours": settings.INTAKE_DEDUP_WINDOW_HOURS,
                                            "score": 1.0, "joined_alert": found.pk})
-            return Received(alert, True, found.recurrences + 1)
+            return Received(alert, True, counted + 1)
         fields: dict[str, Any] = dict(
             actor=sender.account, title=(data.title or f"{data.alert_type}（{data.device or sender.name}）")[:200],
             description=_describe(sender, data), source=sender.source, category=data.category, region=data.region,
