@@ -1,7 +1,7 @@
 """Machine intake and hotline imports (issue 14) on PostgreSQL, each beside its baseline measured in the same run.
 
 Usage: .venv/bin/python bench/bench_intake.py [--open 100000] [--alerts 300] [--rounds 3] [--hotline-rows 100000]
-                                              [--db-url URL]
+                                              [--clients 1] [--only webhook|hotline] [--db-url URL]
 1. Webhook: the benchmark database gets the test world, `--open` open problems and one earlier camera alert for each
    (the repeat check searches those), and a routing rule. Then `--rounds` rounds, alternating, post `--alerts` signed
    alerts each through the whole endpoint (Django's test client in this process: signature, parsing, dedup, problem
@@ -101,6 +101,34 @@ def _webhook_round(sender, secret, n: int, offset: int, open_count: int) -> list
     return timings
 
 
+def _concurrent_round(sender, secret, n: int, offset: int, open_count: int, clients: int) -> list[float]:
+    """The round's alerts split over `clients` threads, each its own client and database connection."""
+    import threading
+
+    from django.db import connection as thread_connection
+
+    timings: list[float] = []
+    errors: list[BaseException] = []
+    share = n // clients
+
+    def post(part: int) -> None:
+        try:
+            timings.extend(_webhook_round(sender, secret, share, offset + part * share, open_count))
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=post, args=(part,)) for part in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return timings
+
+
 def bench_webhook(args, connection) -> dict:
     import time_machine
     from django.conf import settings
@@ -115,7 +143,10 @@ def bench_webhook(args, connection) -> dict:
                 settings.INTAKE_DEDUP_ENABLED = mode == "on"
                 offset += args.alerts
                 started = time.perf_counter()
-                timings = _webhook_round(sender, secret, args.alerts, offset, args.open)
+                if args.clients > 1:
+                    timings = _concurrent_round(sender, secret, args.alerts, offset, args.open, args.clients)
+                else:
+                    timings = _webhook_round(sender, secret, args.alerts, offset, args.open)
                 elapsed = time.perf_counter() - started
                 results[mode].append((args.alerts / elapsed, p95(timings) * 1000))
     settings.INTAKE_DEDUP_ENABLED = True
@@ -123,7 +154,8 @@ def bench_webhook(args, connection) -> dict:
     for mode, rows in results.items():
         rates, p95s = [r for r, _ in rows], [p for _, p in rows]
         summary[mode] = {"rate": rates, "p95_ms": p95s}
-        print(f"webhook, dedup {mode:3}: {spread(rates)} alerts/s, p95 {spread(p95s)} ms  (rounds of {args.alerts})")
+        print(f"webhook, dedup {mode:3}: {spread(rates)} alerts/s, p95 {spread(p95s)} ms  (rounds of {args.alerts}, "
+              f"{args.clients} client(s))")
     ratio = statistics.median(summary["on"]["p95_ms"]) / statistics.median(summary["off"]["p95_ms"])
     print(f"  p95 with dedup / without: {ratio:.2f}×")
     return summary
@@ -174,6 +206,8 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hotline-rows", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=1, help="concurrent clients (threads) posting each round")
+    parser.add_argument("--only", choices=("webhook", "hotline"), help="run one of the two benchmarks")
     parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                            "postgres://postgres@127.0.0.1:5432/qingshan_bench_intake"))
     args = parser.parse_args()
@@ -192,8 +226,11 @@ def main() -> None:
 
     settings.JOB_FILES_DIR = data_dir / "jobs"
     call_command("migrate", verbosity=0)
-    result = {"args": vars(args), "webhook": bench_webhook(args, connection)}
-    result["hotline"] = bench_hotline(args, connection, data_dir)
+    result: dict = {"args": vars(args)}
+    if args.only != "hotline":
+        result["webhook"] = bench_webhook(args, connection)
+    if args.only != "webhook":
+        result["hotline"] = bench_hotline(args, connection, data_dir)
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -1,30 +1,33 @@
 """Machine intake: an alert from a registered sender becomes a problem, or joins the open problem it repeats, and is
 dispatched when a routing rule matches. Every step is audited; a person can split a joined alert back out.
 
-Alerts of one sender are handled one at a time (a row lock on the sender), so concurrent retries and repeats of the
-same alert can never create two problems.
+Concurrent retries (one idempotency key) and repeats (one device and alert type) of the same alert are handled one at
+a time: on PostgreSQL each takes a transaction-scoped advisory lock on its key and on its device and type, so they can
+never create two problems, while alerts of other devices of the same sender go through side by side.
 """
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from qingshan.access.crypto import decrypt, encrypt
 from qingshan.access.intake import may_decide
-from qingshan.audit.services import record_event
+from qingshan.audit.services import EventSpec, record_event, record_events
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.models import Region, User
-from qingshan.problems.choices import TERMINAL_STATES
+from qingshan.problems.choices import TERMINAL_STATES, State
 from qingshan.problems.models import Category, Problem
-from qingshan.problems.services import problem_create, problem_dispatch, problem_merge
+from qingshan.problems.services import problem_create, problem_merge
 
 from .choices import AlertOutcome
 from .models import Alert, DuplicateProposal, RoutingRule, Sender
@@ -191,14 +194,40 @@ def _describe(sender: Sender, data: AlertInput) -> str:
     return "\n".join(parts)
 
 
-def _repeated_problem(sender: Sender, data: AlertInput) -> Alert | None:
-    """The latest alert of the same device and type within the window whose problem is still open."""
-    if not data.device or not settings.INTAKE_DEDUP_ENABLED:
-        return None
-    window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
-    return (Alert.objects.filter(sender=sender, device=data.device, alert_type=data.alert_type,
-                                 occurred_at__gte=data.occurred_at - window, occurred_at__lte=data.occurred_at + window)
-            .exclude(problem__state__in=TERMINAL_STATES).select_related("problem").order_by("-occurred_at").first())
+OPEN_STATES = sorted(set(State) - set(TERMINAL_STATES))
+LOCK_SPACE = 1_4_0001  # the first key of the two-key advisory locks taken here (the audit chain uses one-key locks)
+
+
+def _lock_alert(sender: Sender, key: str, data: AlertInput | None) -> None:
+    """Serialise the requests that could answer for the same alert: the same idempotency key, and (when
+    deduplication applies) the same device and alert type. One statement; a no-op off PostgreSQL, where writes are
+    serialised by the database itself. Every request takes the key lock before the device lock, so no two wait on
+    each other in a circle."""
+    if connection.vendor != "postgresql":
+        return
+    names = [f"key:{sender.pk}:{key}"]
+    if data is not None and data.device and settings.INTAKE_DEDUP_ENABLED:
+        names.append(f"device:{sender.pk}:{data.device}:{data.alert_type}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s, hashtext(%s))"] * len(names)),
+                       [v for name in names for v in (LOCK_SPACE, name)])
+
+
+def _known_or_repeated(sender: Sender, key: str, data: AlertInput | None) -> Alert | None:
+    """One indexed read for both questions: the alert already received under this idempotency key (it comes first),
+    else the latest alert of the same device and type within the window whose problem is still open. Either comes
+    with the count of alerts on its problem (`recurrences`)."""
+    which = Q(idempotency_key=key)
+    if data is not None and data.device and settings.INTAKE_DEDUP_ENABLED:
+        window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
+        which |= Q(device=data.device, alert_type=data.alert_type, occurred_at__gte=data.occurred_at - window,
+                   occurred_at__lte=data.occurred_at + window, problem__state__in=OPEN_STATES)
+    count = (Alert.objects.filter(problem=OuterRef("problem")).order_by().values("problem")
+             .annotate(n=Count("pk")).values("n"))
+    return (Alert.objects.filter(which, sender=sender).select_related("problem")
+            .annotate(recurrences=Subquery(count, output_field=IntegerField()),
+                      is_retry=Case(When(idempotency_key=key, then=Value(0)), default=Value(1)))
+            .order_by("is_retry", "-occurred_at", "-pk").first())
 
 
 def matching_rule(sender: Sender, category: Category, region: Region, lng: Decimal | None = None,
@@ -223,52 +252,70 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
     key = (key or "").strip()
     if not key or len(key) > 100:
         raise ServiceError("幂等键（Idempotency-Key）应为 1 至 100 个字符。", field="idempotency_key")
-    with transaction.atomic():
-        sender = Sender.objects.select_for_update().select_related(
-            "account", "source", "default_category", "default_region").get(pk=sender.pk)
-        known = Alert.objects.filter(sender=sender, idempotency_key=key).select_related("problem").first()
-        if known is not None:
-            return Received(known, False, _recurrences(known.problem))
+    data: AlertInput | None = None
+    error: ServiceError | None = None
+    try:
         data = parse_alert(sender, payload)
+    except ServiceError as exc:  # a retry of a known key still gets its first answer
+        data, error = None, exc
+    with transaction.atomic():
+        _lock_alert(sender, key, data)
+        found = _known_or_repeated(sender, key, data)
+        counted: int = getattr(found, "recurrences", 0)  # noqa: B009 - annotated by the lookup
+        if found is not None and found.idempotency_key == key:
+            return Received(found, False, counted)
+        if data is None:
+            assert error is not None
+            raise error
         common = dict(sender=sender, idempotency_key=key, alert_type=data.alert_type, device=data.device,
                       occurred_at=data.occurred_at, location=data.location, lng=data.lng, lat=data.lat,
                       media_url=data.media_url, payload=payload, received_at=timezone.now())
-        repeated = _repeated_problem(sender, data)
-        if repeated is not None:
-            alert = Alert.objects.create(problem=repeated.problem, outcome=AlertOutcome.JOINED, **common)
-            _audit(alert, sender, payload={"problem": repeated.problem.number, "outcome": alert.outcome,
+        if found is not None:
+            alert = Alert.objects.create(problem=found.problem, outcome=AlertOutcome.JOINED, **common)
+            _audit(alert, sender, payload={"problem": found.problem.number, "outcome": alert.outcome,
                                            "rule": "同一设备、同一预警类型、时间窗内且问题未办结",
                                            "window_hours": settings.INTAKE_DEDUP_WINDOW_HOURS,
-                                           "score": 1.0, "joined_alert": repeated.pk})
-            return Received(alert, True, _recurrences(repeated.problem))
-        problem = problem_create(
+                                           "score": 1.0, "joined_alert": found.pk})
+            return Received(alert, True, counted + 1)
+        fields: dict[str, Any] = dict(
             actor=sender.account, title=(data.title or f"{data.alert_type}（{data.device or sender.name}）")[:200],
             description=_describe(sender, data), source=sender.source, category=data.category, region=data.region,
             location=data.location, lng=data.lng, lat=data.lat)
         rule = matching_rule(sender, data.category, data.region, data.lng, data.lat)
-        routed = None
-        if rule is not None:
+        made: list[Alert] = []
+
+        def record_alert(routed: RoutingRule | None) -> Callable[[Problem], list[EventSpec]]:
+            def then(problem: Problem) -> list[EventSpec]:
+                alert = Alert.objects.create(problem=problem, outcome=AlertOutcome.CREATED, routed_by=routed,
+                                             **common)
+                made.append(alert)
+                return [_event(alert, sender, payload={
+                    "problem": problem.number, "outcome": alert.outcome,
+                    "dispatched_to": str(routed.lead_unit) if routed else "", "rule": str(routed) if routed else "",
+                    "rule_id": routed.pk if routed else None})]
+            return then
+
+        if rule is not None:  # registered, dispatched and recorded in one write
             try:
-                problem = problem_dispatch(actor=sender.account, problem=problem, lead_unit=rule.lead_unit,
-                                           note=f"按自动交办规则交办：{rule}")
-                routed = rule
-            except (ServiceError, PermissionRefused) as exc:  # left for a person: the reason is audited
-                log.warning("intake: rule %s could not dispatch %s: %s", rule.pk, problem.number, exc)
-        alert = Alert.objects.create(problem=problem, outcome=AlertOutcome.CREATED, routed_by=routed, **common)
-        _audit(alert, sender, payload={"problem": problem.number, "outcome": alert.outcome,
-                                       "dispatched_to": str(routed.lead_unit) if routed else "",
-                                       "rule": str(routed) if routed else "", "rule_id": routed.pk if routed else None})
-        return Received(alert, True, 1)
+                problem_create(**fields, dispatch_to=rule.lead_unit, dispatch_note=f"按自动交办规则交办：{rule}",
+                               then=record_alert(rule))
+            except (ServiceError, PermissionRefused) as exc:  # left for a person (its savepoint is rolled back)
+                log.warning("intake: rule %s could not dispatch an alert of %s: %s", rule.pk, sender.code, exc)
+                made.clear()
+        if not made:
+            problem_create(**fields, then=record_alert(None))
+        return Received(made[0], True, 1)
 
 
-def _recurrences(problem: Problem) -> int:
-    return Alert.objects.filter(problem=problem).count()
+def _event(alert: Alert, sender: Sender, *, payload: dict, action: str = "receive", actor: User | None = None,
+           reason: str = "") -> EventSpec:
+    return EventSpec(object_type=OBJECT_TYPE, object_id=alert.pk, action=action, actor=actor or sender.account,
+                     reason=reason, payload={"sender": sender.code, "key": alert.idempotency_key, **payload})
 
 
 def _audit(alert: Alert, sender: Sender, *, payload: dict, action: str = "receive", actor: User | None = None,
            reason: str = "") -> None:
-    record_event(object_type=OBJECT_TYPE, object_id=alert.pk, action=action, actor=actor or sender.account,
-                 reason=reason, payload={"sender": sender.code, "key": alert.idempotency_key, **payload})
+    record_events([_event(alert, sender, payload=payload, action=action, actor=actor, reason=reason)])
 
 
 # ---------------------------------------------------------------- undoing an automatic merge

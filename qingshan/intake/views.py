@@ -53,7 +53,8 @@ def alert_webhook(request: HttpRequest) -> JsonResponse:
         return _refuse(request, 413, Refusal.TOO_LARGE, f"请求体超过 {limit} 字节。", code, len(body))
     if request.content_type != "application/json":
         return _refuse(request, 415, Refusal.CONTENT_TYPE, "内容类型应为 application/json。", code, len(body))
-    sender = Sender.objects.filter(code=code, is_active=True).first() if code else None
+    sender = Sender.objects.filter(code=code, is_active=True).select_related(
+        "account", "source", "default_category", "default_region").first() if code else None
     if sender is None:
         return _refuse(request, 401, Refusal.UNKNOWN_SENDER, "接入方未登记或已停用。", code, len(body))
     stamp = request.headers.get("X-Qingshan-Timestamp", "").strip()

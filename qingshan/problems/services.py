@@ -1,7 +1,7 @@
 """Every change to a problem: permission, transition check, the write and its audit event, in one transaction."""
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from qingshan.access.crypto import encrypt, mask_name, mask_phone
 from qingshan.access.problems import Capacity, capacity_for
-from qingshan.audit.services import record_event
+from qingshan.audit.services import EventSpec, record_event, record_events
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.core.notices import Notice, notify
 from qingshan.core.uploads import checked_sha256, content_type_for, files_removed_on_failure
@@ -156,19 +156,29 @@ def _store_attachment(*, actor: User, org: Organisation | None, problem: Problem
 def problem_create(*, actor: User, title: str, description: str, source: Source, category: Category, region: Region,
                    location: str = "", lng: Decimal | None = None, lat: Decimal | None = None, urgency: str = "normal",
                    reporter_name: str = "", reporter_phone: str = "", files: Iterable[UploadedFile] = (),
-                   restricted_to: Iterable[User] = ()) -> Problem:
-    """Register a problem (登记). The registering supervisor's organisation becomes its supervising body."""
+                   restricted_to: Iterable[User] = (), dispatch_to: Organisation | None = None,
+                   dispatch_note: str = "", then: Callable[[Problem], Sequence[EventSpec]] | None = None) -> Problem:
+    """Register a problem (登记). The registering supervisor's organisation becomes its supervising body.
+
+    With `dispatch_to`, the problem is also dispatched (交办) to that lead unit at once, as problem_dispatch would do
+    right after (same permission check, deadlines, assignment and audit event), but written in one save: machine
+    intake registers and routes each alert this way.
+
+    `then(problem)` runs after the problem is written, in the same transaction, and returns the events of what it
+    did; they are appended to the audit chain together with the problem's own (one lock of the chain, not two)."""
     with files_removed_on_failure() as stored, transaction.atomic():
         return _create(actor=actor, title=title, description=description, source=source, category=category,
                        region=region, location=location, lng=lng, lat=lat, urgency=urgency,
                        reporter_name=reporter_name, reporter_phone=reporter_phone, files=files,
-                       restricted_to=restricted_to, stored=stored)
+                       restricted_to=restricted_to, stored=stored, dispatch_to=dispatch_to,
+                       dispatch_note=dispatch_note, then=then)
 
 
 def _create(*, actor: User, title: str, description: str, source: Source, category: Category, region: Region,
             location: str, lng: Decimal | None, lat: Decimal | None, urgency: str, reporter_name: str,
             reporter_phone: str, files: Iterable[UploadedFile], restricted_to: Iterable[User],
-            stored: list[str]) -> Problem:
+            stored: list[str], dispatch_to: Organisation | None = None, dispatch_note: str = "",
+            then: Callable[[Problem], Sequence[EventSpec]] | None = None) -> Problem:
     supervising_org = _supervising_org_for(actor, region)
     now = timezone.now()
     problem = Problem(
@@ -183,7 +193,25 @@ def _create(*, actor: User, title: str, description: str, source: Source, catego
         raise ServiceError("来电人姓名和电话须同时填写。", field="reporter_phone")
     restricted = list(restricted_to)
     problem.is_restricted = bool(restricted)
+    dispatch = None
+    if dispatch_to is not None:
+        if restricted:
+            raise ServiceError("限定知悉范围的问题须先登记，再交办。")
+        rule = PROBLEM_ACTIONS.check_state(Action.DISPATCH, problem.state, ServiceError)
+        if rule.who != SUPERVISOR:
+            raise PermissionRefused(f"只有负责督办该问题的纪检监察机构人员可以{rule.label}。")
+        # The registering organisation supervises what it registers: capacity_for would name the same one (the
+        # problem is not saved yet, so its relations cannot be read).
+        capacity = Capacity(supervisor_org=supervising_org)
+        _check_units(dispatch_to, ())
+        _set_deadlines(problem, None)
+        problem.lead_unit, problem.dispatched_at = dispatch_to, now
+        problem.first_dispatched_at = now
+        _move(problem, Action.DISPATCH)
+        dispatch = capacity
     problem.save()
+    if dispatch is not None:
+        Assignment.objects.create(problem=problem, unit=dispatch_to, role=AssignmentRole.LEAD, assigned_at=now)
     audience.refresh(problem)
     if restricted:
         problem.restricted_to.set([*restricted, actor])
@@ -197,9 +225,19 @@ def _create(*, actor: User, title: str, description: str, source: Source, catego
     for upload in files:
         names.append(_store_attachment(actor=actor, org=supervising_org, problem=problem, upload=upload,
                                        purpose=AttachmentPurpose.REGISTRATION, stored=stored).original_name)
-    record_event(object_type=OBJECT_TYPE, object_id=problem.pk, action=Action.CREATE, actor=actor,
-                 actor_org=supervising_org, to_state=problem.state,
-                 payload={"number": problem.number, "attachments": names, "restricted": problem.is_restricted})
+    events = [EventSpec(object_type=OBJECT_TYPE, object_id=problem.pk, action=Action.CREATE, actor=actor,
+                        actor_org=supervising_org, to_state=State.RECEIVED,
+                        payload={"number": problem.number, "attachments": names,
+                                 "restricted": problem.is_restricted})]
+    if dispatch is not None:  # the same event problem_dispatch writes, in the same append
+        events.append(EventSpec(
+            object_type=OBJECT_TYPE, object_id=problem.pk, action=Action.DISPATCH, actor=actor,
+            actor_org=dispatch.acting_org, from_state=State.RECEIVED, to_state=problem.state, reason=dispatch_note,
+            payload={"lead_unit": str(dispatch_to), "co_units": [], "sign_deadline": str(problem.sign_deadline),
+                     "handle_deadline": str(problem.handle_deadline)}))
+    if then is not None:
+        events.extend(then(problem))
+    record_events(events)
     return problem
 
 
