@@ -139,10 +139,10 @@ class Problem(models.Model):
             # Covering the visibility rule's id sets (access/problems.py), read index-only.
             models.Index(fields=["lead_unit", "id"], name="problem_lead_id_idx"),
             models.Index(fields=["supervising_org", "id"], name="problem_superv_id_idx"),
-            # The unfinished problems only (a few percent of a million): 我的待办 counts and lists a person's open
-            # work by joining their audience ids to this, index-only, instead of scanning every problem
-            # (bench/RESULTS_pages_audience.md: a partner's 我的待办 890 -> ~30 ms at 1M).
-            models.Index(fields=["id"], include=["is_restricted", "handle_deadline"],
+            # The unfinished problems only (a few percent of a million), by lead unit: a unit's queues read their
+            # counts index-only, and a partner's or group's open work joins its audience ids to the whole of it
+            # instead of scanning every problem ever received (bench/RESULTS_pages_audience.md).
+            models.Index(fields=["lead_unit", "id"], include=["state", "is_restricted", "handle_deadline"],
                          condition=~models.Q(state__in=sorted(TERMINAL_STATES)), name="problem_open_idx"),
         ]
 
