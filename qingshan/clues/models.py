@@ -198,8 +198,11 @@ class ProblemTransfer(models.Model):
     """移送: a problem of the work loop that revealed misconduct, and the clue it became. The only link between the
     two loops; the problem's page shows that it was transferred, never the clue."""
 
-    problem = models.OneToOneField("problems.Problem", verbose_name="问题", on_delete=models.PROTECT,
-                                   related_name="clue_transfer")
+    # A problem may be transferred more than once (it can reveal more than one official's misconduct; 信访 screens
+    # a repeat as 重复件). Never refusing a second 移送 is also what keeps the hard block: "already transferred" would
+    # tell a blocked officer that a clue they cannot see exists.
+    problem = models.ForeignKey("problems.Problem", verbose_name="问题", on_delete=models.PROTECT,
+                                related_name="clue_transfers")
     clue = models.OneToOneField(Clue, verbose_name="线索", on_delete=models.PROTECT, related_name="problem_transfer")
     reason = models.TextField("移送理由")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="移送人", on_delete=models.PROTECT,

@@ -723,8 +723,6 @@ def problem_transfer_to_clue(*, actor: User, problem: "Problem", reported_unit: 
                   if problem.supervising_org_id else None)
     if commission is None:
         raise ServiceError("该问题没有所属纪委监委，不能移送线索。")
-    if hasattr(problem, "clue_transfer"):
-        raise ServiceError("该问题已经移送过问题线索。")
     clue = clue_create(actor=actor, source=Source.TRANSFER, received_on=_today(), reported_unit=reported_unit,
                        reported_name=reported_name, summary=f"由问题 {problem.number} 移送：{reason}",
                        commission=commission, transfer_reason=reason)

@@ -122,7 +122,7 @@ CASES = [
     Case("transfer-clue", lambda w: drive_to(w, State.IN_PROGRESS), "officer",
          lambda w, p: {"reported_unit": w.eco.pk, "reported_name": "钱局长", "reason": "疑似虚报整改"},
          "eco_handler", SUPERVISORS_ONLY.format("移送问题线索"), Action.TRANSFER_CLUE,
-         lambda w, p: p.clue_transfer.clue.source == "transfer"),
+         lambda w, p: p.clue_transfers.get().clue.source == "transfer"),
     Case("restrict", lambda w: drive_to(w, State.DISPATCHED), "officer",
          lambda w, p: {"users": [w.office_head.pk, w.eco_handler.pk], "reason": "涉及敏感线索"},
          "eco_handler", SUPERVISORS_ONLY.format("限定知悉范围"), Action.RESTRICT,

@@ -110,3 +110,16 @@ def test_no_ledger_and_no_overview_measure_changes_with_the_clues_a_reader_is_bl
     for clue in [*clues, Clue.objects.get(problem_transfer__problem=problem)]:
         assert clue.intake_ref not in text and (not clue.number or clue.number not in text)
     assert "移送问题线索" not in text
+
+
+def test_a_second_transfer_of_the_same_problem_is_taken_alike_from_everyone(cw, transferred):
+    """Refusing a second 移送 ("already transferred") would tell 甲 and 乙, whose timeline shows no transfer, that a
+    clue they may not see exists about their unit. A problem may reveal more than one official's misconduct: each
+    移送 becomes a clue of its own (信访 screens repeats as 重复件), from whoever sends it."""
+    problem, first = transferred
+    for n, who in enumerate(["insider_clear", *BLOCKED], start=2):
+        problem_services.problem_transfer_clue(actor=getattr(cw, who), problem=problem, reported_unit=cw.water,
+                                               reported_name="孙科长", reason=f"另有问题{n}")
+        assert problem.clue_transfers.count() == n, who
+    later = Clue.objects.filter(problem_transfer__problem=problem).exclude(pk=first.pk)
+    assert sorted(c.reported_unit_id for c in later) == [cw.water.pk] * 3

@@ -219,7 +219,8 @@ def check_effect(w, action, problem: Problem, actor, primary):
     elif action == Action.SHARE:
         assert list(problem.shares.values_list("partner", flat=True)) == [w.partner.pk]
     elif action == Action.TRANSFER_CLUE:
-        assert (problem.clue_transfer.clue.reported_unit, problem.clue_transfer.clue.source) == (w.eco, "transfer")
+        transfer = problem.clue_transfers.get()
+        assert (transfer.clue.reported_unit, transfer.clue.source) == (w.eco, "transfer")
     elif action == Action.RESTRICT:
         assert problem.is_restricted
         assert set(problem.restricted_to.all()) == {w.office_head, actor}
