@@ -35,6 +35,12 @@ def test_list_detail_create_download_and_inbox_are_documented(schema):
     assert "get" in paths["/api/inbox/"]
     filters = {p["name"] for p in paths["/api/problems/"]["get"]["parameters"]}
     assert filters >= {"q", "state", "source", "category", "region", "lead_unit", "overdue", "kpi", "ordering", "page"}
+    # The list's total is bounded, and the answer says so.
+    listed = paths["/api/problems/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][listed.rsplit("/", 1)[1]]
+    assert page["properties"]["count_is_bounded"]["type"] == "boolean"
+    assert {"count", "count_is_bounded", "results"} <= set(page["required"])
+    assert CHINESE.search(page["properties"]["count_is_bounded"]["description"])
     create = paths["/api/problems/"]["post"]["requestBody"]["content"]
     assert set(create) == {"application/json", "multipart/form-data"}
 
