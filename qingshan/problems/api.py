@@ -165,7 +165,9 @@ class ProblemViewSet(GenericViewSet):
     # ------------------------------------------------------------ list, create, detail
 
     @extend_schema(summary="问题列表", tags=[PROBLEMS_TAG], responses={200: s.ProblemListOutput(many=True), **ERRORS},
-                   description="您有权查看的问题，可按下列条件筛选（与网页“问题清单”相同），分页返回，每页默认 50 条。")
+                   description="您有权查看的问题，可按下列条件筛选（与网页“问题清单”相同），分页返回，每页默认 50 条。"
+                               f"总数最多计到 {COUNT_BOUND} 条：超过时 count_is_bounded 为 true，"
+                               "请用筛选条件缩小范围。")
     def list(self, request):
         """GET /api/problems/: the caller's visible problems, filtered by ProblemFilter."""
         queryset, filterset = problem_list(user=request.user, params=request.query_params)

@@ -52,6 +52,27 @@ def test_every_operation_has_a_chinese_summary_and_token_auth(schema):
             assert {"tokenAuth": []} in operation["security"], f"{method.upper()} {path}"
 
 
+def test_no_description_is_english_developer_text(schema):
+    """Docstrings written for this code base's developers do not reach the integrating body's readers."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("description"), str) and node["description"] and not CHINESE.search(
+                    node["description"]):
+                found.append(node["description"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert found == []
+    problem = schema["paths"]["/api/problems/"]["get"]
+    assert "count_is_bounded" in problem["description"]
+
+
 def test_the_reporter_is_write_only_in_the_schema(schema):
     components = schema["components"]["schemas"]
     assert "reporter_name" in components["ProblemCreateInputRequest"]["properties"]
