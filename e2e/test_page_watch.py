@@ -15,6 +15,8 @@ def test_the_rule_finds_a_comment_and_a_sentence_but_not_chinese_or_codes():
     assert raw_among(["{# Disabled while its row loads … #}", "共 3 项", "Excel", "NH3-N mg/L",
                       "This field is required.", "请上传 Excel 文件 (xlsx, csv, or json)"]) == [
         "{# Disabled while its row loads … #}", "This field is required."]
+    # On the vendored API viewers only their English interface is let through, never template syntax.
+    assert raw_among(["Copy path to clipboard", "{{ summary }}"], sentences=False) == ["{{ summary }}"]
 
 
 @pytest.fixture

@@ -68,15 +68,16 @@ def raw_text(html: str) -> list[str]:
     return raw_among(parse(html).texts)
 
 
-def raw_among(texts: Iterable[str]) -> list[str]:
+def raw_among(texts: Iterable[str], *, sentences: bool = True) -> list[str]:
     """The rule itself, on texts a user reads (text nodes, READ_ATTRIBUTES values): those that are template syntax
-    or English developer sentences. The browser stories apply it to the texts of each page as rendered."""
+    or (unless `sentences` is False) English developer sentences. The browser stories apply it to the texts of each
+    page as rendered."""
     found = []
     for text in texts:
         text = " ".join(text.split())
         if any(marker in text for marker in RAW_TEMPLATE):
             found.append(text)
-        elif not CJK.search(text) and LATIN_SENTENCE.search(text):
+        elif sentences and not CJK.search(text) and LATIN_SENTENCE.search(text):
             found.append(text)
     return found
 
