@@ -139,7 +139,6 @@ def test_on_postgresql_a_partners_open_work_reads_no_whole_problems_table(world)
     # problems only (problem_open_idx), not a scan of every problem ever received. At 1M problems the scan took
     # 0.9 s a page (bench/RESULTS_pages_audience.md). Here most bulk problems are finished, as on a live system.
     from qingshan.problems import worklist
-
     from qingshan.problems.models import ProblemAudience
 
     _bulk_problems(world, 20_000)
