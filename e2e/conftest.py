@@ -4,6 +4,8 @@ import os
 import pytest
 from playwright.sync_api import expect
 
+from e2e.support import PageWatch
+
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -47,14 +49,19 @@ def page(browser, live_server):
             route.abort()
 
     context.route("**/*", only_the_app)
+    # Nothing raw on screen: every page the story renders, and every htmx swap, is read as shown.
+    watch = PageWatch()
+    watch.attach(context)
     page = context.new_page()
     # What the CSP refuses never reaches the route: a refused outside URL is as much a bug.
     page.on("console", lambda message: outside.append(message.text) if "Content Security Policy" in message.text and
             "http" in message.text and live_server.url not in message.text else None)
     page.set_default_timeout(ACTION_TIMEOUT_MS)
     yield page
+    watch.check_now(page)
     context.close()
     assert outside == [], f"requests to hosts other than the app: {outside}"
+    watch.assert_clean()
 
 
 def intranet_url(live_server) -> str:

@@ -1,5 +1,7 @@
 """Helpers shared by the browser stories."""
+import re
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 
 def htmx_ready(page):
@@ -38,3 +40,80 @@ def import_through_page(page, base_url: str, dataset_code: str, path, rows: int)
     page.set_input_files("#id_file", str(path))
     page.click("button:has-text('开始导入')")
     expect(page.locator("#batch-result")).to_contain_text(f"导入完成：{rows} 行")
+
+
+# The texts a user reads in a part of the page as the browser shows it (after its scripts ran): text nodes outside
+# script/style/noscript, and the attributes read as text. The same extraction as the server-side crawl
+# (qingshan.core.testing.pages), so one rule, `raw_among`, judges both.
+_PAGE_TEXTS_JS = """
+(root, attributes) => {
+    const texts = [];
+    if (!root || document.contentType !== "text/html") return texts;
+    const skip = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE"]);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
+        acceptNode: node => node.nodeType === Node.ELEMENT_NODE && skip.has(node.tagName)
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    for (let node = walker.currentNode; node; node = walker.nextNode()) {
+        if (node.nodeType === Node.TEXT_NODE) {
+            if (node.data.trim()) texts.push(node.data);
+        } else if (node.nodeType === Node.ELEMENT_NODE) {
+            for (const name of attributes) {
+                const value = node.getAttribute(name);
+                if (value && value.trim()) texts.push(value);
+            }
+        }
+    }
+    return texts;
+}
+"""
+_BINDING = "__qingshanPageTexts"
+# The API documentation is the vendored Swagger UI and Redoc, whose own interface is English ("Copy path to
+# clipboard", "Request Body schema:"); what we put into it, the schema, is checked where it is made
+# (qingshan/api/tests/test_schema.py). There, only template syntax is looked for.
+VENDORED_VIEWERS = re.compile(r"^/api/(docs|redoc)/$")
+
+
+class PageWatch:
+    """Every page a story renders is read as shown, once per load and once per htmx swap (only the swapped part),
+    and what a user must never read (template syntax, English developer sentences) is kept by URL; the story fails
+    on it (`assert_clean`). An init script in every document hands the texts to Python through one binding call."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, list[str]] = {}
+
+    def attach(self, context) -> None:
+        from qingshan.core.testing.pages import READ_ATTRIBUTES
+
+        context.expose_binding(_BINDING, lambda source, url, texts: self.judge(url, texts))
+        attributes = list(READ_ATTRIBUTES)
+        context.add_init_script(f"""(() => {{
+            const texts = {_PAGE_TEXTS_JS};
+            const send = root => {{
+                const found = texts(root, {attributes!r});
+                if (found.length) window.{_BINDING}(location.href, found).catch(() => {{}});
+            }};
+            addEventListener("load", () => send(document.body));
+            document.addEventListener("htmx:afterSettle", event => send(event.target));
+        }})();""")
+
+    def judge(self, url: str, texts: list[str]) -> None:
+        from qingshan.core.testing.pages import raw_among
+
+        if raw := raw_among(texts, sentences=not VENDORED_VIEWERS.match(urlsplit(url).path)):
+            self.found.setdefault(url, []).extend(t for t in raw if t not in self.found.get(url, []))
+
+    def check_now(self, page) -> None:
+        """Read the page shown now (the end of a story: what it did last may have rendered no new document)."""
+        from playwright.sync_api import Error
+
+        from qingshan.core.testing.pages import READ_ATTRIBUTES
+
+        try:
+            texts = page.evaluate(f"() => ({_PAGE_TEXTS_JS})(document.body, {list(READ_ATTRIBUTES)!r})")
+        except Error:  # a page closed or navigating away has nothing left to read
+            return
+        self.judge(page.url, texts)
+
+    def assert_clean(self) -> None:
+        assert self.found == {}, f"pages showing template syntax or English developer text: {self.found}"

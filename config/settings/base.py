@@ -308,6 +308,8 @@ DATACHECK_POSTGRES_URL = os.environ.get("QINGSHAN_DATACHECK_POSTGRES_URL", "")
 
 # One API under /api/: the first version's /datasets/api/ and /datacheck/api/ paths still answer, undocumented.
 SPECTACULAR_SETTINGS["PREPROCESSING_HOOKS"] = ["qingshan.api.schema.only_api_paths"]
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = ["drf_spectacular.hooks.postprocess_schema_enums",
+                                               "qingshan.api.schema.only_chinese_descriptions"]
 
 # ---- Audit: signed checkpoints of the chain head outside the database (truncating or wiping the log is detected).
 AUDIT_ANCHOR_PATH = Path(os.environ.get("QINGSHAN_AUDIT_ANCHOR", DATA_DIR / "audit-anchor")).resolve()

@@ -4,6 +4,8 @@ rules and the services. Every action of the table is served by the generic actio
 Nothing here decides who may do what: `access` decides what a caller sees (an id the caller may not see is 404,
 exactly like a missing one) and the services decide what a caller may do, with their own Chinese messages.
 """
+from functools import partial
+
 from django.http import FileResponse
 from django.urls import path, reverse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,6 +27,7 @@ from qingshan.api.actions import EmptyInput, action_urls, validated
 from qingshan.api.errors import InputInvalid, first_error
 from qingshan.api.parsers import JSONParser
 from qingshan.core.errors import NotFound
+from qingshan.core.paging import COUNT_BOUND, BoundedPaginator
 from qingshan.core.uploads import content_type_for
 from qingshan.core.worklist import queue_counts, work_queues
 
@@ -36,6 +39,7 @@ from .models import Problem
 from .selectors import (
     problem_detail,
     problem_list,
+    problem_list_count_ids,
     problem_timeline,
     reporter_for_display,
 )
@@ -53,10 +57,35 @@ ACTION_RESPONSES = {200: s.ActionResultOutput, **ERRORS}
 
 
 class ProblemPagination(PageNumberPagination):
-    """50 a page by default; an integration may ask for up to 200 with `page_size`."""
+    """50 a page by default; an integration may ask for up to 200 with `page_size`. The total is counted only up
+    to COUNT_BOUND, as on the list page (counting every visible problem of a commission on each call costs more
+    than the page itself): `count_is_bounded` says there are more than `count`, and pages past the bound are not
+    offered (narrow with the filters instead)."""
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None, *, count_ids=None):
+        """`count_ids`: what to count instead of the list (see BoundedPaginator), as the list page does."""
+        self.django_paginator_class = partial(BoundedPaginator, count_ids=count_ids)
+        return super().paginate_queryset(queryset, request, view=view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data = {"count": response.data["count"], "count_is_bounded": self.page.paginator.is_bounded,
+                         **{key: value for key, value in response.data.items() if key != "count"}}
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        properties = paginated["properties"]
+        properties["count"]["description"] = f"符合条件的问题数；超过 {COUNT_BOUND} 条时只计到 {COUNT_BOUND}"
+        properties = {"count": properties["count"], "count_is_bounded": {
+            "type": "boolean", "example": False,
+            "description": f"为 true 时实际问题数多于 count（只计到 {COUNT_BOUND} 条），"
+                           f"超出部分的页不再提供，请用筛选条件缩小范围"},
+            **{key: value for key, value in properties.items() if key != "count"}}
+        return {**paginated, "properties": properties, "required": ["count", "count_is_bounded", "results"]}
 
 
 class SelectorFilterBackend(DjangoFilterBackend):
@@ -136,7 +165,9 @@ class ProblemViewSet(GenericViewSet):
     # ------------------------------------------------------------ list, create, detail
 
     @extend_schema(summary="问题列表", tags=[PROBLEMS_TAG], responses={200: s.ProblemListOutput(many=True), **ERRORS},
-                   description="您有权查看的问题，可按下列条件筛选（与网页“问题清单”相同），分页返回，每页默认 50 条。")
+                   description="您有权查看的问题，可按下列条件筛选（与网页“问题清单”相同），分页返回，每页默认 50 条。"
+                               f"总数最多计到 {COUNT_BOUND} 条：超过时 count_is_bounded 为 true，"
+                               "请用筛选条件缩小范围。")
     def list(self, request):
         """GET /api/problems/: the caller's visible problems, filtered by ProblemFilter."""
         queryset, filterset = problem_list(user=request.user, params=request.query_params)
@@ -144,7 +175,8 @@ class ProblemViewSet(GenericViewSet):
             labels = {name: f.label for name, f in filterset.filters.items()}
             field, message = first_error(filterset.errors, labels)
             raise InputInvalid(f"查询条件有误：{message}", field=field, errors=filterset.errors)
-        page = self.paginate_queryset(queryset)
+        page = self.paginator.paginate_queryset(queryset, request, view=self, count_ids=problem_list_count_ids(
+            user=request.user, filterset=filterset))
         return self.get_paginated_response(s.ProblemListOutput(page, many=True, context={"request": request}).data)
 
     @extend_schema(

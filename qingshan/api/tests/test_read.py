@@ -62,6 +62,32 @@ def test_list_is_paginated(world, api):
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"].endswith("page=2&page_size=2")
 
 
+@pytest.mark.parametrize("caller", ["officer", "eco_handler"])  # the list counted as it is; a unit's audience ids
+def test_the_list_counts_only_up_to_the_bound_and_says_so(world, api, caller, monkeypatch):
+    """As on the list page, the total is counted up to a bound (a commission's million problems are not counted on
+    each call); past it the answer says there are more, the count stops there, and no page beyond it is offered."""
+    import qingshan.core.paging as paging
+
+    for n in range(4):
+        drive_to(world, State.SIGNED, title=f"问题{n}")
+    client = api(getattr(world, caller))
+    body = client.get("/api/problems/?page_size=2").json()
+    assert (body["count"], body["count_is_bounded"], len(body["results"])) == (4, False, 2)
+    monkeypatch.setattr(paging, "COUNT_BOUND", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get("/api/problems/?page_size=1").json()
+    assert (body["count"], body["count_is_bounded"], len(body["results"])) == (2, True, 1)
+    # The database was asked for one row more than the bound, not for all four.
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 3" in counts[0].upper()
+    second = client.get("/api/problems/?page_size=1&page=2").json()
+    assert second["count_is_bounded"] and len(second["results"]) == 1 and second["next"] is None
+    assert client.get("/api/problems/?page_size=1&page=3").status_code == 404
+    # A filter that leaves fewer than the bound is counted exactly.
+    body = client.get("/api/problems/?q=问题3").json()
+    assert (body["count"], body["count_is_bounded"]) == (1, False)
+
+
 # Token, the caller's memberships (two queries), the count and the page itself, whatever the number of rows. (A
 # token's first use in a minute adds one UPDATE of its last use: the tests warm the client up before counting.)
 def test_list_query_count_does_not_grow_with_the_number_of_rows(world, api, assert_query_baseline):

@@ -35,6 +35,12 @@ def test_list_detail_create_download_and_inbox_are_documented(schema):
     assert "get" in paths["/api/inbox/"]
     filters = {p["name"] for p in paths["/api/problems/"]["get"]["parameters"]}
     assert filters >= {"q", "state", "source", "category", "region", "lead_unit", "overdue", "kpi", "ordering", "page"}
+    # The list's total is bounded, and the answer says so.
+    listed = paths["/api/problems/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][listed.rsplit("/", 1)[1]]
+    assert page["properties"]["count_is_bounded"]["type"] == "boolean"
+    assert {"count", "count_is_bounded", "results"} <= set(page["required"])
+    assert CHINESE.search(page["properties"]["count_is_bounded"]["description"])
     create = paths["/api/problems/"]["post"]["requestBody"]["content"]
     assert set(create) == {"application/json", "multipart/form-data"}
 
@@ -44,6 +50,27 @@ def test_every_operation_has_a_chinese_summary_and_token_auth(schema):
         for method, operation in operations.items():
             assert CHINESE.search(operation.get("summary", "")), f"{method.upper()} {path}"
             assert {"tokenAuth": []} in operation["security"], f"{method.upper()} {path}"
+
+
+def test_no_description_is_english_developer_text(schema):
+    """Docstrings written for this code base's developers do not reach the integrating body's readers."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("description"), str) and node["description"] and not CHINESE.search(
+                    node["description"]):
+                found.append(node["description"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert found == []
+    problem = schema["paths"]["/api/problems/"]["get"]
+    assert "count_is_bounded" in problem["description"]
 
 
 def test_the_reporter_is_write_only_in_the_schema(schema):

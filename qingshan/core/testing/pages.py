@@ -2,6 +2,7 @@
 
 Used by the page crawl of the suite and by the browser stories (every page a story loads is checked)."""
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -64,11 +65,19 @@ def parse(html: str) -> _Page:
 
 def raw_text(html: str) -> list[str]:
     """Texts a user would read that are template syntax or English developer sentences."""
+    return raw_among(parse(html).texts)
+
+
+def raw_among(texts: Iterable[str], *, sentences: bool = True) -> list[str]:
+    """The rule itself, on texts a user reads (text nodes, READ_ATTRIBUTES values): those that are template syntax
+    or (unless `sentences` is False) English developer sentences. The browser stories apply it to the texts of each
+    page as rendered."""
     found = []
-    for text in parse(html).texts:
+    for text in texts:
+        text = " ".join(text.split())
         if any(marker in text for marker in RAW_TEMPLATE):
             found.append(text)
-        elif not CJK.search(text) and LATIN_SENTENCE.search(text):
+        elif sentences and not CJK.search(text) and LATIN_SENTENCE.search(text):
             found.append(text)
     return found
 
