@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 from qingshan.access.crypto import encrypt, mask_name
 from qingshan.audit.models import AuditEvent
 from qingshan.audit.services import EventSpec, record_events
+from qingshan.clues import quarters
 from qingshan.clues.choices import Action, Disposal, Outcome, Source, State
-from qingshan.clues.models import Clue, InquiryLetter, ProblemTransfer, ReporterVault
+from qingshan.clues.models import Clue, InquiryLetter, ProblemTransfer, QuarterDue, ReporterVault
+from qingshan.clues.timelimits import QUARTER_REPORT_DAYS
 from qingshan.core.models import NumberSequence
 from qingshan.orgs.choices import Role
 from qingshan.orgs.models import Membership, User
@@ -80,12 +82,27 @@ class _Clues:
         Clue.objects.bulk_update([c for c in clues if c.duplicate_of_id], ["duplicate_of"])
         ReporterVault.objects.bulk_create(vaults)
         InquiryLetter.objects.bulk_create(letters)
+        QuarterDue.objects.bulk_create(self.quarter_dues(clues))
         transferred = self.transfers(clues)
         self.events.sort(key=lambda e: (e.created_at, e.object_id))
         record_events(self.events)
         NumberSequence.objects.bulk_create([NumberSequence(series=s, year=y, last=n)
                                             for (s, y), n in self.numbers.items()])
         return len(clues), transferred
+
+    def quarter_dues(self, clues: list[Clue]) -> list[QuarterDue]:
+        """The report-backs the offices still owe 信访室 (as `services._close` records them): those of quarters whose
+        deadline has not passed by the demo's last day; earlier quarters count as reported."""
+        dues: dict[tuple[int, int, int], dt.date] = {}
+        for clue in clues:
+            if clue.state != State.CLOSED or clue.assigned_org_id is None or clue.closed_on is None:
+                continue
+            year, quarter = quarters.of(clue.closed_on)
+            due_on = quarters.bounds(year, quarter)[1] + dt.timedelta(days=QUARTER_REPORT_DAYS)
+            if due_on >= self.end:
+                dues[(clue.assigned_org_id, year, quarter)] = due_on
+        return [QuarterDue(office_id=office, year=year, quarter=quarter, due_on=due_on)
+                for (office, year, quarter), due_on in sorted(dues.items())]
 
     def vault(self, clue: Clue) -> ReporterVault:
         name = self.name() if clue.is_real_name else ""

@@ -388,3 +388,20 @@ def test_the_district_login_sees_the_city_water_data_shared_with_it_and_no_other
 
     district = User.objects.get(username="district_staff")
     assert set(visible_datasets(district).values_list("code", flat=True)) == {"water_sections", "water_readings"}
+
+
+def test_the_offices_owe_the_report_back_of_each_quarter_not_yet_due(db):
+    from qingshan.clues import quarters
+    from qingshan.clues.choices import State as ClueState
+    from qingshan.clues.models import Clue, QuarterDue
+    from qingshan.clues.timelimits import QUARTER_REPORT_DAYS
+
+    def due_on(day):
+        year, quarter = quarters.of(day)
+        return quarters.bounds(year, quarter)[1] + dt.timedelta(days=QUARTER_REPORT_DAYS), year, quarter
+
+    closed = Clue.objects.filter(state=ClueState.CLOSED, assigned_org__isnull=False).values_list(
+        "assigned_org_id", "closed_on")
+    expected = {(office, *due_on(day)[1:]) for office, day in closed if due_on(day)[0] >= END}
+    owed = set(QuarterDue.objects.filter(report__isnull=True).values_list("office_id", "year", "quarter"))
+    assert expected and owed == expected  # what 我的待办 and the reminders show those offices
