@@ -2,7 +2,8 @@
 access/clues.py, so the hard block holds here as on the pages: a blocked or outside caller gets the same 404 as for
 a missing id, and the list never shows the clue or counts it."""
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -40,6 +41,16 @@ class Pagination(PageNumberPagination):
                          "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
 
 
+# The answer's shape as Pagination writes it (an APIView gets no pagination in the schema by itself).
+CLUE_PAGE = inline_serializer(name="CluePage", fields={
+    "count": serializers.IntegerField(help_text="总数；count_is_bounded 为 true 时为计数上限，实际更多"),
+    "count_is_bounded": serializers.BooleanField(help_text="总数是否只计到上限（实际多于 count）"),
+    "next": serializers.URLField(allow_null=True, help_text="下一页链接"),
+    "previous": serializers.URLField(allow_null=True, help_text="上一页链接"),
+    "results": s.ClueOutput(many=True),
+})
+
+
 def _no_store(response: Response) -> Response:
     """Confidential answers must not stay in a proxy's cache."""
     response["Cache-Control"] = "private, no-store"
@@ -51,7 +62,8 @@ class ClueListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=[TAG], parameters=FILTERS, responses={200: s.ClueOutput(many=True)}, summary="线索清单")
+    @extend_schema(tags=[TAG], parameters=FILTERS, responses={200: CLUE_PAGE}, summary="线索清单",
+                   operation_id="clues_list")
     def get(self, request):
         clues = selectors.clue_list(user=request.user, params=request.query_params)
         paginator = Pagination()

@@ -84,6 +84,9 @@ def test_the_schema_documents_both_endpoints_without_any_vault_field(cw):
     schema = _api(cw.xinfang).get("/api/schema/?format=json").json()
     assert "get" in schema["paths"]["/api/clues/"] and "get" in schema["paths"]["/api/clues/{id}/"]
     assert {p["name"] for p in schema["paths"]["/api/clues/"]["get"]["parameters"]} >= {"state", "source", "q", "kpi"}
+    page = schema["paths"]["/api/clues/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][page["$ref"].rsplit("/", 1)[-1]]
+    assert set(page["properties"]) == {"count", "count_is_bounded", "next", "previous", "results"}  # as answered
     described = str(schema["components"]["schemas"]["ClueDetailOutput"])
     assert "reporter" in described
     for vault_field in ("name_encrypted", "reporter_name", "id_number", "original_text", "phone"):
