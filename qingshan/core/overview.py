@@ -5,6 +5,7 @@ and that names the list behind each of its numbers. The overview asks `declared(
 whatever the installed apps declare, so a capability built later adds its figures without changing the overview.
 """
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -72,3 +73,60 @@ def district_path(field: str = "region_path"):
     end_city = StrIndex(Substr(field, 2), V("/"))
     end_district = StrIndex(Substr(field, end_city + 2), V("/"))
     return Substr(field, 1, end_city + 1 + end_district)
+
+
+def counts_by_district(queryset, aggregates: dict, path_field: str = "region_path") -> dict[str, dict[str, int]]:
+    """Each aggregate (name → Count/Sum) of `queryset` by district path, plus TOTAL, in one grouped query. Rows without
+    a region (a path of NULL) count in TOTAL only."""
+    rows = list(queryset.order_by().values(kpi_district=district_path(path_field)).annotate(**aggregates))
+    by_path = {row["kpi_district"]: {name: row[name] or 0 for name in aggregates} for row in rows
+               if row["kpi_district"]}
+    return by_path | {TOTAL: {name: sum(row[name] or 0 for row in rows) for name in aggregates}}
+
+
+# An app's grouped counts for one page (district path → condition → n, see counts_by_district, memoised on the
+# scope), and the list behind one condition: (scope, region_id, condition) → URL.
+GroupedCounts = Callable[[Scope], dict[str, dict[str, int]]]
+ConditionList = Callable[[Scope, "int | None", str], "str | None"]
+
+
+@dataclass(frozen=True)
+class ConditionCount:
+    """A count: one named condition of the app's grouped counts, linking to the list filtered by that condition.
+    Apps bind `counts` and `list_of` once (functools.partial) and declare their figures with it."""
+
+    key: str
+    label: str
+    condition: str
+    counts: GroupedCounts
+    list_of: ConditionList
+    order: int
+    higher_is_better: bool = False
+    kind: str = "count"
+
+    def by_district(self, scope: Scope) -> dict[str, Value]:
+        return {path: Value(row[self.condition]) for path, row in self.counts(scope).items()}
+
+    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
+        return self.list_of(scope, region_id, self.condition)
+
+
+@dataclass(frozen=True)
+class ConditionRate:
+    """A rate: two named conditions of the app's grouped counts; each part links to its own list."""
+
+    key: str
+    label: str
+    numerator: str
+    denominator: str
+    counts: GroupedCounts
+    list_of: ConditionList
+    order: int
+    higher_is_better: bool = True
+    kind: str = "rate"
+
+    def by_district(self, scope: Scope) -> dict[str, Value]:
+        return {path: Value(row[self.numerator], row[self.denominator]) for path, row in self.counts(scope).items()}
+
+    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
+        return self.list_of(scope, region_id, self.numerator if part == "numerator" else self.denominator)

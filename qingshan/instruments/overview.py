@@ -9,14 +9,14 @@ and `region`, whose rows' 人次 add up to the figure.
 Both are standing registers: the overview's period of receipt (a problem notion) does not narrow them. One grouped
 query per register and page.
 """
-from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 
 from qingshan.access.instruments import visible_accountability, visible_instruments
-from qingshan.core.overview import TOTAL, Scope, Value, district_path
+from qingshan.core.overview import ConditionCount, ConditionRate, Scope, counts_by_district
 from qingshan.orgs.models import Region
 
 from .choices import Form
@@ -36,12 +36,6 @@ def _url(name: str, scope: Scope, region_id: int | None, query: dict[str, str]) 
     return f"{reverse(name)}?{urlencode(query)}"
 
 
-def _grouped(queryset, path_field: str, aggregates: dict) -> dict[str, dict[str, int]]:
-    rows = queryset.order_by().values(kpi_district=district_path(path_field)).annotate(**aggregates)
-    by_path = {row["kpi_district"]: {name: row[name] or 0 for name in aggregates} for row in rows}
-    return by_path | {TOTAL: {name: sum(row[name] for row in by_path.values()) for name in aggregates}}
-
-
 # ---------------------------------------------------------------- instruments
 
 
@@ -50,44 +44,17 @@ def _instrument_counts(scope: Scope) -> dict[str, dict[str, int]]:
         instruments = visible_instruments(scope.user)
         if (path := _region_path(scope)) is not None:
             instruments = instruments.filter(recipient__region__path__startswith=path)
-        scope.memo["instruments"] = _grouped(instruments, "recipient__region__path", {
-            name: Count("pk", filter=CONDITIONS[name][0]) for name in INSTRUMENT_CONDITIONS})
+        scope.memo["instruments"] = counts_by_district(instruments, {
+            name: Count("pk", filter=CONDITIONS[name][0]) for name in INSTRUMENT_CONDITIONS}, "recipient__region__path")
     return scope.memo["instruments"]
 
 
-@dataclass(frozen=True)
-class InstrumentCount:
-    key: str
-    label: str
-    condition: str
-    order: int
-    higher_is_better: bool = True
-    kind: str = "count"
-
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.condition]) for path, row in _instrument_counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        return _url("instruments:list", scope, region_id, {"kpi": self.condition})
+def _instrument_list(scope: Scope, region_id: int | None, condition: str) -> str:
+    return _url("instruments:list", scope, region_id, {"kpi": condition})
 
 
-@dataclass(frozen=True)
-class InstrumentRate:
-    key: str
-    label: str
-    numerator: str
-    denominator: str
-    order: int
-    higher_is_better: bool = True
-    kind: str = "rate"
-
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.numerator], row[self.denominator])
-                for path, row in _instrument_counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        condition = self.numerator if part == "numerator" else self.denominator
-        return _url("instruments:list", scope, region_id, {"kpi": condition})
+InstrumentCount = partial(ConditionCount, counts=_instrument_counts, list_of=_instrument_list, higher_is_better=True)
+InstrumentRate = partial(ConditionRate, counts=_instrument_counts, list_of=_instrument_list)
 
 
 # ---------------------------------------------------------------- accountability
@@ -100,26 +67,16 @@ def _accountability_counts(scope: Scope) -> dict[str, dict[str, int]]:
             records = records.filter(region_path__startswith=path)
         aggregates = {"all": Sum("person_count")} | {
             form: Sum("person_count", filter=Q(form=form)) for form in Form.values}
-        scope.memo["accountability"] = _grouped(records, "region_path", aggregates)
+        scope.memo["accountability"] = counts_by_district(records, aggregates)
     return scope.memo["accountability"]
 
 
-@dataclass(frozen=True)
-class PersonCount:
-    """问责人次, in all (`form` "all") or of one form."""
+def _accountability_list(scope: Scope, region_id: int | None, form: str) -> str:
+    return _url("instruments:accountability", scope, region_id, {} if form == "all" else {"form": form})
 
-    key: str
-    label: str
-    form: str
-    order: int
-    higher_is_better: bool = False
-    kind: str = "count"
 
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.form]) for path, row in _accountability_counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        return _url("instruments:accountability", scope, region_id, {} if self.form == "all" else {"form": self.form})
+# 问责人次, in all (the condition "all") or of one form.
+PersonCount = partial(ConditionCount, counts=_accountability_counts, list_of=_accountability_list)
 
 
 MEASURES = [

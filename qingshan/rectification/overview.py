@@ -6,62 +6,19 @@ the district of the item's region, and links to the 整改清单 with the same `
 always equals the length of its list. The items are a standing ledger: the overview's period of receipt (a problem
 notion) does not narrow them. All rectification measures of one page share one grouped query.
 """
-from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.urls import reverse
 
 from qingshan.access.rectification import visible_items
-from qingshan.core.overview import TOTAL, Scope, Value, district_path
+from qingshan.core.overview import ConditionCount, ConditionRate, Scope, counts_by_district
 from qingshan.orgs.models import Region
 
 from .selectors import kpi_conditions
 
 MEMO = "rectification"
-
-
-@dataclass(frozen=True)
-class ItemCount:
-    key: str
-    label: str
-    condition: str
-    order: int
-    higher_is_better: bool = False
-    kind: str = "count"
-
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.condition]) for path, row in _counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        return item_list_url(scope, region_id, self.condition)
-
-
-@dataclass(frozen=True)
-class ItemRate:
-    key: str
-    label: str
-    numerator: str
-    denominator: str
-    order: int
-    higher_is_better: bool = True
-    kind: str = "rate"
-
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.numerator], row[self.denominator]) for path, row in _counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        return item_list_url(scope, region_id, self.numerator if part == "numerator" else self.denominator)
-
-
-MEASURES = [
-    ItemRate("rect_completion_rate", "整改完成率", "completed", "all", order=200),
-    ItemCount("rect_accepted", "整改通过验收", "accepted", order=210, higher_is_better=True),
-    ItemCount("rect_closed", "整改销号", "closed", order=220, higher_is_better=True),
-    ItemCount("rect_overdue", "整改超期未完成", "overdue", order=230),
-    ItemCount("rect_rebound", "整改反弹", "rebound", order=240),
-    ItemCount("rect_red", "整改红牌预警", "red", order=250),  # the red list (红牌): open items unlikely to finish
-]
 CONDITIONS = ("all", "completed", "accepted", "closed", "overdue", "rebound", "red")
 
 
@@ -72,11 +29,8 @@ def _counts(scope: Scope) -> dict[str, dict[str, int]]:
         items = visible_items(scope.user)
         if scope.region_id is not None:
             items = items.filter(region_path__startswith=Region.objects.get(pk=scope.region_id).path)
-        grouped = items.order_by().values(kpi_district=district_path()).annotate(
-            **{name: Count("pk", filter=conditions[name][0]) for name in CONDITIONS})
-        by_path = {row["kpi_district"]: {name: row[name] for name in CONDITIONS} for row in grouped}
-        total = {name: sum(row[name] for row in by_path.values()) for name in CONDITIONS}
-        scope.memo[MEMO] = by_path | {TOTAL: total}
+        scope.memo[MEMO] = counts_by_district(items, {
+            name: Count("pk", filter=conditions[name][0]) for name in CONDITIONS})
     return scope.memo[MEMO]
 
 
@@ -87,3 +41,16 @@ def item_list_url(scope: Scope, region_id: int | None, condition: str) -> str:
     if region_id is not None:
         query["region"] = str(region_id)
     return f"{reverse('rectification:list')}?{urlencode(query)}"
+
+
+ItemCount = partial(ConditionCount, counts=_counts, list_of=item_list_url)
+ItemRate = partial(ConditionRate, counts=_counts, list_of=item_list_url)
+
+MEASURES = [
+    ItemRate("rect_completion_rate", "整改完成率", "completed", "all", order=200),
+    ItemCount("rect_accepted", "整改通过验收", "accepted", order=210, higher_is_better=True),
+    ItemCount("rect_closed", "整改销号", "closed", order=220, higher_is_better=True),
+    ItemCount("rect_overdue", "整改超期未完成", "overdue", order=230),
+    ItemCount("rect_rebound", "整改反弹", "rebound", order=240),
+    ItemCount("rect_red", "整改红牌预警", "red", order=250),  # the red list (红牌): open items unlikely to finish
+]

@@ -6,12 +6,13 @@ Report-slot progress: slots reported on time among those due, and slots overdue,
 `selectors.slot_kpi_conditions` entry counted over `report_slot_list` (the 报送期次 list their links open) in one
 grouped query, by the district of the assignee (a stationed group sits at city level: in the total only)."""
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.urls import reverse
 
-from qingshan.core.overview import TOTAL, Scope, Value, district_path
+from qingshan.core.overview import TOTAL, ConditionCount, ConditionRate, Scope, Value, counts_by_district
 
 from .choices import Stage
 from .selectors import project_list, report_slot_list, slot_kpi_conditions
@@ -70,11 +71,8 @@ def _slot_counts(scope: Scope) -> dict[str, dict[str, int]]:
     if "supervision.slots" not in scope.memo:
         conditions = slot_kpi_conditions(scope.as_of)
         slots = report_slot_list(user=scope.user, filters=_slot_filters(scope, None))
-        rows = slots.order_by().values(kpi_district=district_path("org__region__path")).annotate(
-            **{name: Count("pk", filter=conditions[name][0]) for name in SLOT_CONDITIONS})
-        by_path = {row["kpi_district"]: {name: row[name] for name in SLOT_CONDITIONS} for row in rows}
-        scope.memo["supervision.slots"] = by_path | {
-            TOTAL: {name: sum(row[name] for row in by_path.values()) for name in SLOT_CONDITIONS}}
+        scope.memo["supervision.slots"] = counts_by_district(slots, {
+            name: Count("pk", filter=conditions[name][0]) for name in SLOT_CONDITIONS}, "org__region__path")
     return scope.memo["supervision.slots"]
 
 
@@ -82,37 +80,8 @@ def slot_list_url(scope: Scope, region_id: int | None, condition: str) -> str:
     return f"{reverse('supervision:slots')}?{urlencode({'kpi': condition} | _slot_filters(scope, region_id))}"
 
 
-@dataclass(frozen=True)
-class SlotCount:
-    key: str
-    label: str
-    condition: str
-    order: int
-    higher_is_better: bool = False
-    kind: str = "count"
-
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.condition]) for path, row in _slot_counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        return slot_list_url(scope, region_id, self.condition)
-
-
-@dataclass(frozen=True)
-class SlotRate:
-    key: str
-    label: str
-    numerator: str
-    denominator: str
-    order: int
-    higher_is_better: bool = True
-    kind: str = "rate"
-
-    def by_district(self, scope: Scope) -> dict[str, Value]:
-        return {path: Value(row[self.numerator], row[self.denominator]) for path, row in _slot_counts(scope).items()}
-
-    def list_url(self, scope: Scope, region_id: int | None, part: str = "numerator") -> str | None:
-        return slot_list_url(scope, region_id, self.numerator if part == "numerator" else self.denominator)
+SlotCount = partial(ConditionCount, counts=_slot_counts, list_of=slot_list_url)
+SlotRate = partial(ConditionRate, counts=_slot_counts, list_of=slot_list_url)
 
 
 MEASURES = [
