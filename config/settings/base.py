@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "qingshan.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "qingshan.core",
     "qingshan.orgs",
     "qingshan.workdays",
