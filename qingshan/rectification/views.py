@@ -139,19 +139,16 @@ def campaign_detail_view(request, pk):
     })
 
 
-@login_required
-@require_POST
-def raise_from_entry_view(request, pk):
-    """由监督发现建立整改事项: a campaign item raised from a supervision finding, linked to it (and to its problem)."""
-    campaign = _campaign_or_404(request.user, pk)
+def _raise_from_finding(request, form, *, campaign, entry, back: str):
+    """Both ways of 由监督发现建立整改事项: the item on success, else every error flashed and the user sent `back`.
+    `campaign` and `entry` are None where the form chooses them."""
     if not profile_of(request.user).supervising:
         raise PermissionDenied("只有纪检监察机构的工作人员可以建立整改事项。")
-    form = RaiseFromEntryForm(request.POST, user=request.user)
     if form.is_valid():
         try:
             item = services.item_raise_from_supervision_entry(
-                actor=request.user, campaign=campaign, entry=form.cleaned_data["entry"],
-                deadline=form.cleaned_data["deadline"])
+                actor=request.user, campaign=campaign or form.cleaned_data["campaign"],
+                entry=entry or form.cleaned_data["entry"], deadline=form.cleaned_data["deadline"])
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
@@ -160,7 +157,17 @@ def raise_from_entry_view(request, pk):
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-    return redirect("rectification:campaign", pk=campaign.pk)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def raise_from_entry_view(request, pk):
+    """由监督发现建立整改事项 on the campaign page: a campaign item raised from a supervision finding, linked to it
+    (and to its problem)."""
+    campaign = _campaign_or_404(request.user, pk)
+    return _raise_from_finding(request, RaiseFromEntryForm(request.POST, user=request.user), campaign=campaign,
+                               entry=None, back=reverse("rectification:campaign", args=[campaign.pk]))
 
 
 @login_required
@@ -171,23 +178,9 @@ def raise_from_finding_view(request, pk):
         entry = selectors.supervision_entry(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404("未找到该整改清单条目，或您无权查看。") from exc
-    if not profile_of(request.user).supervising:
-        raise PermissionDenied("只有纪检监察机构的工作人员可以建立整改事项。")
-    form = RaiseFromFindingForm(request.POST, user=request.user)
-    if form.is_valid():
-        try:
-            item = services.item_raise_from_supervision_entry(
-                actor=request.user, campaign=form.cleaned_data["campaign"], entry=entry,
-                deadline=form.cleaned_data["deadline"])
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"已由监督发现建立整改事项 {item.number}。")
-            return redirect("rectification:detail", pk=item.pk)
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-    return redirect(reverse("supervision:slot", args=[entry.slot_id]) + f"#finding-{entry.pk}")
+    back = reverse("supervision:slot", args=[entry.slot_id]) + f"#finding-{entry.pk}"
+    return _raise_from_finding(request, RaiseFromFindingForm(request.POST, user=request.user), campaign=None,
+                               entry=entry, back=back)
 
 
 @login_required
