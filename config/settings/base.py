@@ -70,10 +70,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
-    "axes",
+    "qingshan.core.vendor_apps.AxesConfig",  # django-axes, named in Chinese
     "csp",
     "django_tasks",
-    "qingshan.core.tasks_app.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
+    "qingshan.core.vendor_apps.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "qingshan.core",
     "qingshan.orgs",
     "qingshan.workdays",
