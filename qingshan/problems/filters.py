@@ -77,7 +77,7 @@ class ProblemFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        condition = kpis.overdue(timezone.localdate())
+        condition = kpis.overdue_now(timezone.localdate())
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_kpi(self, queryset, name, value):

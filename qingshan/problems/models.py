@@ -144,6 +144,14 @@ class Problem(models.Model):
             # instead of scanning every problem ever received (bench/RESULTS_pages_audience.md).
             models.Index(fields=["lead_unit", "id"], include=["state", "is_restricted", "handle_deadline"],
                          condition=~models.Q(state__in=sorted(TERMINAL_STATES)), name="problem_open_idx"),
+            # The open problems by handling deadline, covering what the overdue queues and ?overdue=1 read
+            # (kpis.overdue_now) and the visibility rule's columns: a commission's 已超期 (29,735 of 1,000,000
+            # problems) is counted index-only instead of reading each one's heap page (replaced problems 0002's
+            # uncovered index of the same rows).
+            models.Index(fields=["handle_deadline"],
+                         include=["id", "state", "region_path", "is_restricted", "first_dispatched_at",
+                                  "replied_on_time", "created_by_id", "lead_unit_id"],
+                         condition=models.Q(closed_at__isnull=True), name="problem_overdue_idx"),
         ]
 
     def __str__(self):

@@ -96,11 +96,11 @@ QUEUES = [
     _queue("to_handle", "办理中", 120, _unit(_state(State.SIGNED, State.IN_PROGRESS)), _signed_by),
     _queue("rejected", "被发回重办", 130, _unit(lambda today: Q(state=State.IN_PROGRESS, rejection_count__gte=1)),
            _signed_by),
-    _queue("unit_overdue", "已超期", 140, _unit(kpis.overdue), _signed_by),
+    _queue("unit_overdue", "已超期", 140, _unit(kpis.overdue_now), _signed_by),
     _queue("to_dispatch", "待交办", 150, _supervising(_state(State.RECEIVED, State.RETURNED)), _registered_by,
            ordering=FEW_ORDERING),
     _queue("to_review", "待审核", 160, _supervising(_state(State.REPLIED)), _registered_by),
     _queue("extensions", "延期待审批", 170, _supervising(_pending_extension), _registered_by),
-    _queue("overdue", "已超期", 180, _supervising(kpis.overdue), _registered_by),
+    _queue("overdue", "已超期", 180, _supervising(kpis.overdue_now), _registered_by),
     _queue("shared", "移送本单位（未办结）", 190, _shared, ordering=FEW_ORDERING),
 ]
