@@ -35,7 +35,11 @@ class AuditEvent(models.Model):
         # A record's history in order; action and actor ride along (PostgreSQL) so that "did this person sign it"
         # (我的待办's own items, per problem row) is answered from the index alone, never from the heap.
         indexes = [models.Index(fields=["object_type", "object_id", "seq"], include=["action", "actor"],
-                                name="audit_object_idx")]
+                                name="audit_object_idx"),
+                   # What one person did: the records they signed, registered, sent… as one index range, e.g. a
+                   # unit handler's own items of 我的待办 (17,114 signatures at 1,000,000 problems) read once
+                   # instead of probing each problem's history.
+                   models.Index(fields=["actor", "action", "object_type", "object_id"], name="audit_actor_action_idx")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

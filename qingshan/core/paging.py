@@ -48,3 +48,28 @@ class BoundedPaginator(Paginator):
     @property
     def num_pages_label(self) -> str:
         return f"{self.num_pages}+" if self.is_bounded else str(self.num_pages)
+
+
+class IdsFirstPaginator(Paginator):
+    """A page read in two steps: the ordered ids of the page, then those rows with their related rows.
+
+    For a queue among a million rows, ordering and limiting the ids alone can be answered from a covering index; the
+    rows of one page are then 30 primary-key reads. Asked for whole rows at once, PostgreSQL read the heap of every
+    candidate before the sort (a partner's 移送本单位: 42,358 open problems, 23,014 pages, 108 ms for 30 rows).
+    `count`, when the caller already counted the queue (我的待办's section counts), spares counting it again."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self._known_count is None else self._known_count
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = cast(QuerySet, self.object_list)
+        ids = list(queryset.values_list("pk", flat=True)[bottom:bottom + self.per_page])
+        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from qingshan.access.actors import profile_of
 from qingshan.access.problems import access_attachment, may_see_internal, reveal_problem_reporter, visible_problems
 from qingshan.core.errors import NotFound, ServiceError
-from qingshan.core.paging import BoundedPaginator
+from qingshan.core.paging import BoundedPaginator, IdsFirstPaginator
 from qingshan.core.uploads import content_type_for
 from qingshan.core.worklist import SECTIONS, section_counts, work_queues
 from qingshan.datacheck.selectors import problem_evidence_seals
@@ -50,7 +49,7 @@ def inbox_view(request):
     page = None
     if chosen:
         ordered = chosen[1].section(chosen[0]).order_by(*chosen[1].queue.ordering)
-        page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = IdsFirstPaginator(ordered, PAGE_SIZE, count=chosen[2]).get_page(request.GET.get("page"))
     return render(request, "problems/inbox.html", {
         "nav": "inbox", "sections": sections, "chosen": chosen[1] if chosen else None,
         "section": chosen[0] if chosen else None, "section_label": dict(SECTIONS).get(chosen[0]) if chosen else "",
