@@ -2,7 +2,7 @@
 more than the page itself, and nobody pages past the ten-thousandth row (they filter instead)."""
 from typing import cast
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -72,4 +72,4 @@ class IdsFirstPaginator(Paginator):
         queryset = cast(QuerySet, self.object_list)
         ids = list(queryset.values_list("pk", flat=True)[bottom:bottom + self.per_page])
         rows = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return Page([rows[pk] for pk in ids if pk in rows], number, self)
