@@ -232,15 +232,18 @@ def hotline_run(job_id: int) -> HotlineImport:
             known = {no for start in range(0, len(numbers), CHUNK) for no in HotlineTicket.objects.filter(
                 source=source, ticket_no__in=numbers[start:start + CHUNK]).values_list("ticket_no", flat=True)}
             new = [t for t in tickets if t.ticket_no not in known]
+
+            def keep_tickets(problems: list) -> None:
+                HotlineTicket.objects.bulk_create([
+                    HotlineTicket(source=source, ticket_no=t.ticket_no, received_at=t.received_at, problem=problem,
+                                  imported_by=job) for t, problem in zip(new, problems, strict=True)
+                ], batch_size=CHUNK)
+
             try:
-                problems = problems_register(actor=job.created_by,
-                                             items=[ticket_problem(job.mapping, t) for t in new])
+                problems_register(actor=job.created_by, items=[ticket_problem(job.mapping, t) for t in new],
+                                  then=keep_tickets)
             except ItemRefused as exc:
                 raise ImportRejected([f"第 {new[exc.index].row} 行：{exc}"]) from None
-            HotlineTicket.objects.bulk_create([
-                HotlineTicket(source=source, ticket_no=t.ticket_no, received_at=t.received_at, problem=problem,
-                              imported_by=job) for t, problem in zip(new, problems, strict=True)
-            ], batch_size=CHUNK)
             _finish(job, JobStatus.DONE, total=len(tickets), imported=len(new), skipped=len(tickets) - len(new))
     except ImportRejected as refused:
         _finish(job, JobStatus.FAILED, errors=refused.errors)

@@ -288,13 +288,18 @@ class ItemRefused(ServiceError):
 BULK_BATCH = 2000  # rows an INSERT of problems_register carries
 
 
-def problems_register(*, actor: User, items: Sequence[NewProblem]) -> list[Problem]:
+def problems_register(*, actor: User, items: Sequence[NewProblem],
+                      then: Callable[[list[Problem]], None] | None = None) -> list[Problem]:
     """Register many problems in one transaction, all or none (bulk intake: a hotline's daily export).
 
     Each problem is what problem_create(actor=actor, **item) would register (the same checks in the same order,
     supervising body, number, encrypted reporter, audience, KPI fact and 登记 event), but written in batches: the
     numbers are reserved in one step, the rows inserted together and the events appended to the audit chain in
-    one locked step. A refused item raises ItemRefused naming it."""
+    one locked step. A refused item raises ItemRefused naming it.
+
+    `then(problems)` runs after the problems are written and before the chain is locked, in the same transaction (a
+    caller's own rows: the chain, which every audited change in the system waits for, stays locked only for the
+    append and the commit)."""
     now = timezone.now()
     supervising: dict[int, Organisation] = {}
     problems: list[Problem] = []
@@ -330,6 +335,8 @@ def problems_register(*, actor: User, items: Sequence[NewProblem]) -> list[Probl
             for problem, item in zip(problems, items, strict=True) if item.reporter_name.strip()
         ], batch_size=BULK_BATCH)
         problems_bulk_created.send(sender=Problem, problem_ids=[p.pk for p in problems])
+        if then is not None:
+            then(problems)
         record_events([EventSpec(object_type=OBJECT_TYPE, object_id=problem.pk, action=Action.CREATE, actor=actor,
                                  actor_org=problem.supervising_org, to_state=State.RECEIVED,
                                  payload={"number": problem.number, "attachments": [], "restricted": False})

@@ -109,7 +109,7 @@ def test_wrong_files_and_people_are_refused_at_once(w):
 # ---------------------------------------------------------------- the bulk path registers what the single path would
 
 
-def _one_at_a_time(*, actor, items):
+def _one_at_a_time(*, actor, items, then=None):
     """problems_register as it was before the bulk path: problem_create, ticket by ticket."""
     from qingshan.problems.services import ItemRefused, problem_create
 
@@ -119,6 +119,8 @@ def _one_at_a_time(*, actor, items):
             made.append(problem_create(actor=actor, **{f.name: getattr(item, f.name) for f in fields(item)}))
         except ServiceError as exc:
             raise ItemRefused(index, exc) from None
+    if then is not None:
+        then(made)
     return made
 
 
