@@ -691,10 +691,11 @@ def problem_merge(*, actor: User, duplicate: Problem, primary: Problem, reason: 
     return duplicate
 
 
-@PROBLEM_ACTIONS.performs(Action.SHARE)
 @transaction.atomic
 def problem_share(*, actor: User, problem: Problem, partner: Organisation, reason: str) -> Share:
-    """Transfer (移送) a problem to a partner body, which can then see it."""
+    """Let a partner body see the whole problem (checked and audited as the 移送协作单位 step). Only a part of that
+    step: the step itself, the action table's SHARE, is collaboration's problem_share_transfer, which sends the
+    transfer (receipt, feedback deadline, chasing) through this."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SHARE)
     reason = _require(reason, "请填写移送理由。", "reason")
