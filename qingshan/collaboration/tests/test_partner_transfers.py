@@ -188,6 +188,9 @@ def test_the_problem_pages_own_transfer_step_sends_a_partner_transfer(w):
     assert visible_problems(w.partner_staff).filter(pk=problem.pk).exists()
     page = client.get(reverse("problems:detail", args=[problem.pk])).content.decode()
     assert reverse("collaboration:partner_transfer", args=[transfer.pk]) in page
+    client.force_login(w.partner_staff)  # the partner's copy links to the whole problem it may see
+    page = client.get(reverse("collaboration:partner_transfer", args=[transfer.pk])).content.decode()
+    assert reverse("problems:detail", args=[problem.pk]) in page
     services.partner_transfer_sign(actor=w.partner_staff, transfer=transfer)
     run_sweep(dt.datetime(2026, 3, 17, 9, 0, tzinfo=TZ))
     assert Reminder.objects.filter(kind="collaboration.partner_transfer", object_id=transfer.pk, stage="red").exists()
