@@ -341,6 +341,10 @@ class PartnerTransfer(models.Model):
     on_time = models.BooleanField("按期反馈", null=True, blank=True)
     review = models.TextField("审核意见", blank=True)
     urge_count = models.PositiveSmallIntegerField("催办次数", default=0)
+    # Sent by the work loop's own 移送协作单位 step (the problem's page and API): the partner may also see the whole
+    # problem through this grant, as that step always allowed. Empty for a transfer of the chosen fields only.
+    share = models.OneToOneField("problems.Share", verbose_name="问题查看授权", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="transfer")
 
     class Meta:
         verbose_name = verbose_name_plural = "移送协作单位"

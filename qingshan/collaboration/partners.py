@@ -15,7 +15,10 @@ from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.choices import OrgKind
 from qingshan.orgs.models import Organisation, User
 from qingshan.problems.choices import TERMINAL_STATES
-from qingshan.problems.models import Problem
+from qingshan.problems.choices import Action as ProblemAction
+from qingshan.problems.models import Problem, Share
+from qingshan.problems.services import problem_share
+from qingshan.problems.transitions import PROBLEM_ACTIONS
 from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
 from .choices import PartnerAction as Action
@@ -43,6 +46,7 @@ SHAREABLE: dict[str, tuple[str, Callable[[Problem], str]]] = {
     "lead_unit": ("主办单位", lambda p: str(p.lead_unit or "")),
 }
 DEFAULT_SHARED = ("title", "description", "category", "region", "location")
+SHARE_DAYS = 10  # working days for feedback when the problem's own 移送协作单位 step names none
 
 
 def _required(value: str, message: str, field: str) -> str:
@@ -63,8 +67,7 @@ def partner_transfer_send(*, actor: User, problem: Problem, partner: Organisatio
                           fields: Iterable[str] = DEFAULT_SHARED) -> PartnerTransfer:
     """移送: by a supervisor of the problem, to an active partner body, with the chosen fields and `days` working
     days for feedback."""
-    problem = (Problem.objects.select_for_update(of=("self",)).select_related("category", "region", "lead_unit")
-               .get(pk=problem.pk))
+    problem = _locked_problem(problem)
     sender_org = problem_capacity_for(actor, problem).supervisor_org
     if sender_org is None:
         raise PermissionRefused("只有负责督办该问题的纪检监察机构人员可以移送协作单位。")
@@ -72,6 +75,32 @@ def partner_transfer_send(*, actor: User, problem: Problem, partner: Organisatio
         raise ServiceError("该问题已办结，不能再移送。")
     if partner is None or partner.kind != OrgKind.PARTNER or not partner.is_active:
         raise ServiceError("请选择有效的协作单位。", field="partner")
+    return _send(actor=actor, problem=problem, sender_org=sender_org, partner=partner, request=request, days=days,
+                 fields=fields)
+
+
+@PROBLEM_ACTIONS.performs(ProblemAction.SHARE)
+@transaction.atomic
+def problem_share_transfer(*, actor: User, problem: Problem, partner: Organisation, reason: str,
+                           days: int = SHARE_DAYS) -> PartnerTransfer:
+    """移送协作单位 as the work loop's step (the problem's page and API): the partner may see the whole problem, as
+    this step always allowed (problems' share, its rule and event), and the transfer is a PartnerTransfer like any
+    other: a receipt to sign, `days` working days for feedback, chased when overdue."""
+    share = problem_share(actor=actor, problem=problem, partner=partner, reason=reason)
+    problem = _locked_problem(problem)
+    return _send(actor=actor, problem=problem, sender_org=problem_capacity_for(actor, problem).supervisor_org,
+                 partner=partner, request=share.reason, days=days, fields=DEFAULT_SHARED, share=share)
+
+
+def _locked_problem(problem: Problem) -> Problem:
+    return (Problem.objects.select_for_update(of=("self",)).select_related("category", "region", "lead_unit")
+            .get(pk=problem.pk))
+
+
+def _send(*, actor: User, problem: Problem, sender_org: Organisation | None, partner: Organisation, request: str,
+          days: int, fields: Iterable[str], share: Share | None = None) -> PartnerTransfer:
+    """The transfer's own checks and record, with its event."""
+    assert sender_org is not None  # the callers checked the actor supervises the problem
     request = _required(request, "请填写移送事项（请协作单位办理什么）。", "request")
     if not days or not 1 <= days <= 60:
         raise ServiceError("反馈期限应为 1 至 60 个工作日。", field="days")
@@ -89,10 +118,10 @@ def partner_transfer_send(*, actor: User, problem: Problem, partner: Organisatio
     shared.update({SHAREABLE[f][0]: SHAREABLE[f][1](problem) for f in SHAREABLE if f in chosen})
     transfer = PartnerTransfer.objects.create(
         problem=problem, partner=partner, sender_org=sender_org, shared=shared, request=request, feedback_days=days,
-        feedback_deadline=deadline, sent_by=actor, sent_at=timezone.now())
+        feedback_deadline=deadline, sent_by=actor, sent_at=timezone.now(), share=share)
     _audit(transfer, actor=actor, action=Action.SEND, from_state="",
            payload={"problem": problem.number, "partner": str(partner), "fields": chosen,
-                    "deadline": deadline.isoformat()})
+                    "deadline": deadline.isoformat(), "whole_problem": share is not None})
     return transfer
 
 

@@ -10,7 +10,8 @@ is then (see counting.py): the snapshot sum, minus the facts of problems not yet
 counted live as of D. For D = today that live part is the problems with a deadline still ahead: a few thousand at
 1,000,000 problems. Restricted problems (visible only to the named) are always counted live.
 
-Facts follow their problem on every save (post_save, in the saving transaction), so a late state change, a merge or
+Facts follow their problem on every save (post_save, in the saving transaction; problems registered together by
+bulk_create send `problems_bulk_created`, whose facts are computed by batch), so a late state change, a merge or
 a reopening moves the snapshot at once. The upkeep is kept small, as it rides on every transition: a save naming
 only fields the fact does not read (`update_fields`) costs nothing, and on PostgreSQL the rest is one statement
 (`_refresh_one_sql`: the new fact, the stored one, the fact upsert and the snapshot increment, only when the fact
@@ -30,7 +31,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from qingshan.problems import kpis
-from qingshan.problems.models import Problem
+from qingshan.problems.models import Problem, problems_bulk_created
 
 from .grouping import district_path as _district_path
 from .models import COUNTED_NAMES, KpiFact, KpiSnapshot
@@ -258,9 +259,53 @@ def _on_delete(sender, instance: Problem, **kwargs) -> None:
     refresh_fact(instance.pk)
 
 
+def add_new_facts(problem_ids: list[int]) -> None:
+    """The facts of problems just inserted (none has one yet) and their sum added to the snapshot, computed by the
+    database from the records like rebuild_snapshots: one INSERT … SELECT of the facts and one per dimension for the
+    snapshot (rows of no count left out, keys in order), however many problems (in chunks off PostgreSQL, whose
+    lists travel as one array parameter)."""
+    select, params = _fact_sql()
+    assert " WHERE " not in select  # the ids' condition is appended below
+    qn = connection.ops.quote_name
+    facts, snapshot = KpiFact._meta.db_table, KpiSnapshot._meta.db_table
+    pk = f"{qn(Problem._meta.db_table)}.{qn(Problem._meta.pk.column)}"
+    counts = [f"SUM(c_{name})" for name in COUNTED]
+    nonzero = " OR ".join(f"{c} <> 0" for c in counts)
+    increments = ", ".join(f"n_{name} = {snapshot}.n_{name} + excluded.n_{name}" for name in COUNTED)
+    postgres = connection.vendor == "postgresql"
+    step = (len(problem_ids) or 1) if postgres else BULK_BATCH
+    with connection.cursor() as cursor:
+        for start in range(0, len(problem_ids), step):
+            chunk = problem_ids[start:start + step]
+            if postgres:
+                which, ids = "= ANY(%s)", [chunk]
+            else:
+                which, ids = f"IN ({', '.join(['%s'] * len(chunk))})", chunk
+            cursor.execute(f"INSERT INTO {facts} ({', '.join(FACT_FIELDS)}) {select} WHERE {pk} {which}",
+                           [*params, *ids])
+            for dim, column in DIMS.items():
+                group = f", {column}" if column else ""
+                cursor.execute(
+                    f"INSERT INTO {snapshot} (received_on, district_path, dim, dim_value, "
+                    f"{', '.join(f'n_{name}' for name in COUNTED)}) "
+                    f"SELECT received_on, district_path, %s, {column or '0'}, {', '.join(counts)} FROM {facts} "
+                    f"WHERE problem_id {which} AND NOT is_restricted GROUP BY received_on, district_path{group} "
+                    f"HAVING {nonzero} ORDER BY 1, 2, 3, 4 "
+                    f"ON CONFLICT (received_on, district_path, dim, dim_value) DO UPDATE SET {increments}",
+                    [dim, *ids])
+
+
+def _on_bulk_created(sender, problem_ids: list[int], **kwargs) -> None:
+    add_new_facts(problem_ids)
+
+
+BULK_BATCH = 500  # problems whose facts one statement computes off PostgreSQL (an IN of that many parameters)
+
+
 def connect() -> None:
     post_save.connect(_on_save, sender=Problem, dispatch_uid="kpi_snapshot_save")
     post_delete.connect(_on_delete, sender=Problem, dispatch_uid="kpi_snapshot_delete")
+    problems_bulk_created.connect(_on_bulk_created, sender=Problem, dispatch_uid="kpi_snapshot_bulk")
 
 
 

@@ -1,6 +1,7 @@
 """The work loop's records: problems, their unit assignments, extensions, attachments and reporters (domain §4)."""
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 
 from qingshan.core.models import StoredFile
 
@@ -13,6 +14,10 @@ from .choices import (
     State,
     Urgency,
 )
+
+# Sent (with `problem_ids`) after problems were written together by bulk registration, in its transaction: bulk_create
+# sends no post_save, so what follows each saved problem (the KPI facts) listens here too.
+problems_bulk_created = Signal()
 
 
 class Source(models.Model):

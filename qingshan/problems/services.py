@@ -1,4 +1,5 @@
 """Every change to a problem: permission, transition check, the write and its audit event, in one transaction."""
+import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -20,7 +21,18 @@ from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, w
 
 from . import audience
 from .choices import TERMINAL_STATES, Action, AssignmentRole, AttachmentPurpose, EscalationLevel, ExtensionStatus, State
-from .models import Assignment, Attachment, Category, Extension, NumberCounter, Problem, Reporter, Share, Source
+from .models import (
+    Assignment,
+    Attachment,
+    Category,
+    Extension,
+    NumberCounter,
+    Problem,
+    Reporter,
+    Share,
+    Source,
+    problems_bulk_created,
+)
 from .timelimits import rule_for
 from .transitions import HANDLING_UNIT, LEAD_UNIT, LEADER, PARTNER, PROBLEM_ACTIONS, SUPERVISOR
 
@@ -115,10 +127,16 @@ def _deadline(start: dt.date, days: int) -> dt.date:
 
 
 def _next_number(year: int) -> str:
+    return _next_numbers(year, 1)[0]
+
+
+def _next_numbers(year: int, count: int) -> list[str]:
+    """Reserve the next `count` numbers of `year` in one step (the counter stays locked until the transaction ends)."""
     counter, _ = NumberCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return f"QS-{year}-{counter.last:06d}"
+    return [f"QS-{year}-{n:06d}" for n in range(first, counter.last + 1)]
 
 
 def _supervising_org_for(actor: User, region: Region) -> Organisation:
@@ -239,6 +257,91 @@ def _create(*, actor: User, title: str, description: str, source: Source, catego
         events.extend(then(problem))
     record_events(events)
     return problem
+
+
+@dataclasses.dataclass(frozen=True)
+class NewProblem:
+    """One problem of a bulk registration (problems_register): problem_create's own arguments, less files,
+    restriction and dispatch."""
+
+    title: str
+    description: str
+    source: Source
+    category: Category
+    region: Region
+    location: str = ""
+    lng: Decimal | None = None
+    lat: Decimal | None = None
+    urgency: str = "normal"
+    reporter_name: str = ""
+    reporter_phone: str = ""
+
+
+class ItemRefused(ServiceError):
+    """One problem of a bulk registration was refused (`index` says which, `error` why); nothing was registered."""
+
+    def __init__(self, index: int, error: ServiceError):
+        super().__init__(error.message, field=error.field)
+        self.index, self.error = index, error
+
+
+BULK_BATCH = 2000  # rows an INSERT of problems_register carries
+
+
+def problems_register(*, actor: User, items: Sequence[NewProblem],
+                      then: Callable[[list[Problem]], None] | None = None) -> list[Problem]:
+    """Register many problems in one transaction, all or none (bulk intake: a hotline's daily export).
+
+    Each problem is what problem_create(actor=actor, **item) would register (the same checks in the same order,
+    supervising body, number, encrypted reporter, audience, KPI fact and 登记 event), but written in batches: the
+    numbers are reserved in one step, the rows inserted together and the events appended to the audit chain in
+    one locked step. A refused item raises ItemRefused naming it.
+
+    `then(problems)` runs after the problems are written and before the chain is locked, in the same transaction (a
+    caller's own rows: the chain, which every audited change in the system waits for, stays locked only for the
+    append and the commit)."""
+    now = timezone.now()
+    supervising: dict[int, Organisation] = {}
+    problems: list[Problem] = []
+    for index, item in enumerate(items):
+        try:
+            org = supervising.get(item.region.pk)
+            if org is None:
+                org = supervising[item.region.pk] = _supervising_org_for(actor, item.region)
+            problems.append(Problem(
+                title=_require(item.title, "请填写问题标题。", "title"),
+                description=_require(item.description, "请填写问题描述。", "description"),
+                source=item.source, category=item.category, region=item.region, region_path=item.region.path,
+                location=item.location.strip(), lng=item.lng, lat=item.lat, urgency=item.urgency,
+                state=State.RECEIVED, received_at=now, received_on=timezone.localdate(now), created_by=actor,
+                supervising_org=org, is_restricted=False))
+            if (item.reporter_name or item.reporter_phone) and not (item.reporter_name.strip()
+                                                                    and item.reporter_phone.strip()):
+                raise ServiceError("来电人姓名和电话须同时填写。", field="reporter_phone")
+        except ServiceError as exc:
+            raise ItemRefused(index, exc) from None
+    if not problems:
+        return []
+    with transaction.atomic():
+        for problem, number in zip(problems, _next_numbers(timezone.localdate(now).year, len(problems)),
+                                   strict=True):
+            problem.number = number
+        Problem.objects.bulk_create(problems, batch_size=BULK_BATCH)
+        audience.fill_registered(problems)
+        Reporter.objects.bulk_create([
+            Reporter(problem=problem, name_encrypted=encrypt(item.reporter_name.strip()),
+                     phone_encrypted=encrypt(item.reporter_phone.strip()), name_masked=mask_name(item.reporter_name),
+                     phone_masked=mask_phone(item.reporter_phone))
+            for problem, item in zip(problems, items, strict=True) if item.reporter_name.strip()
+        ], batch_size=BULK_BATCH)
+        problems_bulk_created.send(sender=Problem, problem_ids=[p.pk for p in problems])
+        if then is not None:
+            then(problems)
+        record_events([EventSpec(object_type=OBJECT_TYPE, object_id=problem.pk, action=Action.CREATE, actor=actor,
+                                 actor_org=problem.supervising_org, to_state=State.RECEIVED,
+                                 payload={"number": problem.number, "attachments": [], "restricted": False})
+                       for problem in problems])
+    return problems
 
 
 # ---------------------------------------------------------------- dispatch and units
@@ -588,10 +691,11 @@ def problem_merge(*, actor: User, duplicate: Problem, primary: Problem, reason: 
     return duplicate
 
 
-@PROBLEM_ACTIONS.performs(Action.SHARE)
 @transaction.atomic
 def problem_share(*, actor: User, problem: Problem, partner: Organisation, reason: str) -> Share:
-    """Transfer (移送) a problem to a partner body, which can then see it."""
+    """Let a partner body see the whole problem (checked and audited as the 移送协作单位 step). Only a part of that
+    step: the step itself, the action table's SHARE, is collaboration's problem_share_transfer, which sends the
+    transfer (receipt, feedback deadline, chasing) through this."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SHARE)
     reason = _require(reason, "请填写移送理由。", "reason")

@@ -166,3 +166,37 @@ def test_the_problem_page_shows_its_transfers_to_the_supervising_side_only(w):
     page = client.get(reverse("problems:detail", args=[problem.pk]))
     assert page.status_code == 200 and link not in page.content.decode()
     assert 'id="joint-work"' not in page.content.decode()
+
+
+def test_the_problem_pages_own_transfer_step_sends_a_partner_transfer(w):
+    """移送协作单位 on the problem's page (the work loop's step) is one way with the transfers above: a receipt to
+    sign, a feedback deadline, chased when overdue; the partner still sees the whole problem, as the step allowed."""
+    from qingshan.problems.choices import State as ProblemState
+    from qingshan.problems.testing.flows import drive_to
+
+    problem = drive_to(w, ProblemState.DISPATCHED)
+    client = Client()
+    client.force_login(w.officer)
+    response = client.post(reverse("problems:action", args=[problem.pk, "share"]),
+                           {"partner": w.partner.pk, "reason": "涉嫌环境违法，请依法查处"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    transfer = PartnerTransfer.objects.get(problem=problem)
+    assert (transfer.partner, transfer.state, transfer.request) == (w.partner, State.SENT, "涉嫌环境违法，请依法查处")
+    assert transfer.feedback_deadline == dt.date(2026, 3, 16)  # 10 working days
+    assert transfer.share == problem.shares.get()
+    assert list(visible_partner_transfers(w.partner_staff)) == [transfer]
+    assert visible_problems(w.partner_staff).filter(pk=problem.pk).exists()
+    page = client.get(reverse("problems:detail", args=[problem.pk])).content.decode()
+    assert reverse("collaboration:partner_transfer", args=[transfer.pk]) in page
+    client.force_login(w.partner_staff)  # the partner's copy links to the whole problem it may see
+    page = client.get(reverse("collaboration:partner_transfer", args=[transfer.pk])).content.decode()
+    assert reverse("problems:detail", args=[problem.pk]) in page
+    services.partner_transfer_sign(actor=w.partner_staff, transfer=transfer)
+    run_sweep(dt.datetime(2026, 3, 17, 9, 0, tzinfo=TZ))
+    assert Reminder.objects.filter(kind="collaboration.partner_transfer", object_id=transfer.pk, stage="red").exists()
+    # Sending it again to the same body is refused by the step's own rule, and nothing more is written.
+    with pytest.raises(ServiceError, match="该问题已移送给"):
+        from qingshan.problems.transitions import PROBLEM_ACTIONS
+
+        PROBLEM_ACTIONS.run("share", actor=w.officer, target=problem, data={"partner": w.partner, "reason": "再次"})
+    assert PartnerTransfer.objects.count() == 1

@@ -172,8 +172,10 @@ def test_allowed_transition_succeeds(world, action, state, role):
     assert problem.state == to_state
     event = AuditEvent.objects.filter(object_type="problems.problem", object_id=problem.pk).latest("seq")
     assert (event.action, event.from_state, event.to_state, event.actor_id) == (action, state, to_state, actor.pk)
-    # A merge also records on the primary, a transfer also on the clue it became.
-    assert AuditEvent.objects.count() == events_before + (2 if action in (Action.MERGE, Action.TRANSFER_CLUE) else 1)
+    # A merge also records on the primary, a transfer also on the clue it became, a share on the partner transfer
+    # it sends.
+    assert AuditEvent.objects.count() == events_before + (
+        2 if action in (Action.MERGE, Action.TRANSFER_CLUE, Action.SHARE) else 1)
     check_effect(w, action, problem, actor, primary)
 
 
@@ -218,6 +220,8 @@ def check_effect(w, action, problem: Problem, actor, primary):
         assert list(primary.duplicates.all()) == [problem]
     elif action == Action.SHARE:
         assert list(problem.shares.values_list("partner", flat=True)) == [w.partner.pk]
+        assert list(problem.partner_transfers.values_list("partner", "share__partner")) == [(w.partner.pk,
+                                                                                             w.partner.pk)]
     elif action == Action.TRANSFER_CLUE:
         transfer = problem.clue_transfers.get()
         assert (transfer.clue.reported_unit, transfer.clue.source) == (w.eco, "transfer")
