@@ -3,6 +3,7 @@ more than the page itself, and nobody pages past the ten-thousandth row (they fi
 from typing import cast
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
@@ -25,9 +26,29 @@ class BoundedPaginator(Paginator):
     def _bounded_count(self) -> int:
         # COUNT over a LIMITed subquery: the database stops after bound + 1 rows. Ordering is irrelevant to a count.
         if self.count_ids is not None:
-            return self.count_ids.order_by()[:self.bound + 1].count()
+            ids = self.count_ids.order_by()
+            if ids.query.distinct:
+                return self._bounded_distinct_count(ids)
+            return ids[:self.bound + 1].count()
         queryset = cast(QuerySet, self.object_list)  # only ever given querysets
         return queryset.order_by().values("pk")[:self.bound + 1].count()
+
+    def _bounded_distinct_count(self, ids: QuerySet) -> int:
+        """A DISTINCT reads every row before it yields one (a group's 93,000 audience rows hashed for a count that
+        stops at 10,001: 80 ms at 1,000,000 problems). Counted over a prefix of the rows with their repeats, twice the
+        bound long, which streams: enough distinct ids there settles "more than the bound", and a prefix shorter than
+        asked for is the whole list. Only a prefix of mostly repeats (never seen in practice) is counted in full."""
+        window = 2 * (self.bound + 1)
+        prefix = ids.all()  # a copy, query included
+        prefix.query.distinct = False
+        sql, params = prefix[:window].query.sql_with_params()
+        column = connections[ids.db].ops.quote_name(ids.query.values_select[0])
+        with connections[ids.db].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(DISTINCT prefix.{column}), COUNT(*) FROM ({sql}) prefix", params)
+            distinct, rows = cursor.fetchone()
+        if distinct > self.bound or rows < window:
+            return min(distinct, self.bound + 1)
+        return ids[:self.bound + 1].count()
 
     @property
     def is_bounded(self) -> bool:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qingshan.access.problems import visible_problems
+from qingshan.audit.models import AuditEvent
 from qingshan.core import paging
 from qingshan.problems import audience, selectors
 from qingshan.problems.choices import State
@@ -45,6 +46,18 @@ def test_the_count_past_ten_thousand_reads_in_chinese(world):
     paginator = paging.BoundedPaginator(Problem.objects.all(), 30, bound=10_000)
     paginator.__dict__["_bounded_count"] = 10_001  # what the LIMITed count answers for a larger table
     assert (paginator.count, paginator.count_label, paginator.num_pages_label) == (10_000, "1万+", "334+")
+
+
+def test_a_distinct_count_is_exact_within_the_bound_and_bounded_beyond_it_however_often_ids_repeat(world):
+    # Each problem has several events: ids repeat, so every path of the prefix count is taken across the bounds.
+    for state in (State.DISPATCHED, State.REPLIED, State.IN_PROGRESS):
+        drive_to(world, state)
+    ids = AuditEvent.objects.filter(object_type="problems.problem").values("object_id").distinct()
+    exact = len(set(AuditEvent.objects.filter(object_type="problems.problem").values_list("object_id", flat=True)))
+    assert exact >= 3
+    for bound in (1, 2, exact - 1, exact, exact + 1, 1_000):
+        paginator = paging.BoundedPaginator(Problem.objects.none(), 30, bound=bound, count_ids=ids)
+        assert (paginator.count, paginator.is_bounded) == (min(exact, bound), exact > bound), bound
 
 
 @pytest.mark.parametrize("role", ROLES)
