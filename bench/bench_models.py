@@ -375,14 +375,18 @@ def hand_on(engine: DuckDBEngine, name: str, hand_sql: str) -> tuple[float, int]
 
 def hand_same_output(engine: DuckDBEngine, name: str, hand_sql: str, subject: list[str]) -> float:
     """The hand-written check writing what a run writes: its hits sorted by subject, then one row per subject with
-    its hit count (like for like with ``execute``; the rows stay the hand query's own columns)."""
+    its hit count, both committed at once (like for like with ``execute``; the rows stay the hand query's own
+    columns)."""
     target = f"{engine.runs_alias}.main.hand_{name}"
     keys = ", ".join(f'"{c}"' for c in subject)
     started = time.perf_counter()
+    # In one transaction, as a run writes its two tables: each commit into the runs file is a flush to disk.
+    engine.con.execute("BEGIN TRANSACTION")
     engine.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({hand_sql}) h ORDER BY {keys}")
     engine.con.execute(f"CREATE OR REPLACE TABLE {target}_subjects AS SELECT {keys}, count(*) AS hit_rows "
                        f"FROM {target} GROUP BY {keys}")
     engine.con.execute(f"SELECT sum(hit_rows), count(*) FROM {target}_subjects").fetchone()
+    engine.con.execute("COMMIT")
     seconds = time.perf_counter() - started
     engine.con.execute(f"DROP TABLE {target}")
     engine.con.execute(f"DROP TABLE {target}_subjects")
@@ -471,7 +475,8 @@ def _fmt(values):
     if not values:
         return "—"
     mid, low, high = median_range(values)
-    return f"{mid:.2f} ({low:.2f}–{high:.2f})"
+    digits = 3 if mid < 0.1 else 2  # a run of a few milliseconds (scale 1) would read 0.00 or 0.01
+    return f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
 
 
 def _ratio(a, b):
