@@ -77,6 +77,23 @@ def test_days_late_read_in_whole_days_and_a_late_test_compares_the_dates(world, 
     assert "DATE_DIFF" not in where and "EPOCH" not in where  # no difference computed for every row
 
 
+def test_a_run_commits_its_hits_with_its_subjects_or_leaves_nothing(world, duck, monkeypatch):
+    """The hit table and its subjects table are committed together (one flush of the runs file per run): when
+    grouping the subjects fails, no hit table is left for a page to read without its subjects."""
+    compiled = compile_model(MODELS["threshold"], world[1])
+    monkeypatch.setattr(duck, "_subjects_sql", 'SELECT "no_such_column" FROM "qs hits"')
+
+    with pytest.raises(duckdb.BinderException):
+        execute(compiled, duck, run_id="half")
+
+    tables = {t for (t,) in duck.con.execute(f"SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                             f"'{duck.runs_alias}'").fetchall()}
+    assert "run_half" not in tables
+    monkeypatch.undo()
+    outcome = execute(compiled, duck, run_id="half")
+    assert hit_counts(outcome) == EXPECTED["threshold"]
+
+
 def test_evidence_rows_carry_the_columns_a_user_checks(world, duck):
     outcome = execute(
         compile_model(MODELS["paid_after_death"], world[1]), duck, run_id="evidence", sample_rows_per_subject=2
