@@ -5,6 +5,7 @@ from django.db import models
 from qingshan.core.models import StoredFile
 
 from .choices import (
+    OPEN_STATES,
     TERMINAL_STATES,
     AssignmentRole,
     AttachmentPurpose,
@@ -144,6 +145,11 @@ class Problem(models.Model):
             # instead of scanning every problem ever received (bench/RESULTS_pages_audience.md).
             models.Index(fields=["lead_unit", "id"], include=["state", "is_restricted", "handle_deadline"],
                          condition=~models.Q(state__in=sorted(TERMINAL_STATES)), name="problem_open_idx"),
+            # The red list (红色督办): open problems at red, earliest deadline first, with what its visibility and
+            # grouping read; a few hundred rows, instead of every open problem filtered by escalation level.
+            models.Index(fields=["handle_deadline", "id"], include=["lead_unit", "region_path", "is_restricted"],
+                         condition=models.Q(escalation_level__gte=EscalationLevel.RED, state__in=sorted(OPEN_STATES)),
+                         name="problem_red_open_idx"),
         ]
 
     def __str__(self):
