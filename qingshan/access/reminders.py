@@ -39,12 +39,29 @@ def hidden_reminder_q(user: User, prefix: str = "", *, confidential_only: bool =
     return hidden
 
 
-def visible_notifications(user: User) -> QuerySet[Notification]:
+def notification_kinds(user: User) -> frozenset[str]:
+    """The kinds of deadline among `user`'s own notifications, read or not (one indexed query): what
+    `visible_notifications(user, kinds=…)` needs to check."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(Notification.objects.filter(user_id=user.pk).order_by()
+                     .values_list("reminder__kind", flat=True).distinct())
+
+
+def visible_notifications(user: User, *, kinds: Collection[str] | None = None) -> QuerySet[Notification]:
     """The notifications in `user`'s own inbox (nobody else's, whatever the role), less those about an item the user
-    may no longer see."""
+    may no longer see.
+
+    With `kinds` (`notification_kinds(user)`), only notifications of those kinds, and only their visibility rules are
+    built: the inbox's queries then carry the few rules of the kinds a person actually has instead of every declared
+    one (planning them cost PostgreSQL 15-25 ms per query). A notification of another kind arriving meanwhile is left
+    out, never shown unchecked."""
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
+    if kinds is None:
+        return Notification.objects.filter(user_id=user.pk).exclude(hidden_reminder_q(user, "reminder__"))
+    return (Notification.objects.filter(user_id=user.pk, reminder__kind__in=sorted(kinds))
+            .exclude(hidden_reminder_q(user, "reminder__", kinds=kinds)))
 
 
 def visible_among(user: User, notifications: QuerySet[Notification]) -> QuerySet[Notification] | None:

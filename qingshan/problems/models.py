@@ -6,6 +6,7 @@ from django.dispatch import Signal
 from qingshan.core.models import StoredFile
 
 from .choices import (
+    OPEN_STATES,
     TERMINAL_STATES,
     AssignmentRole,
     AttachmentPurpose,
@@ -157,6 +158,11 @@ class Problem(models.Model):
                          include=["id", "state", "region_path", "is_restricted", "first_dispatched_at",
                                   "replied_on_time", "created_by_id", "lead_unit_id"],
                          condition=models.Q(closed_at__isnull=True), name="problem_overdue_idx"),
+            # The red list (红色督办): open problems at red, earliest deadline first, with what its visibility and
+            # grouping read; a few hundred rows, instead of every open problem filtered by escalation level.
+            models.Index(fields=["handle_deadline", "id"], include=["lead_unit", "region_path", "is_restricted"],
+                         condition=models.Q(escalation_level__gte=EscalationLevel.RED, state__in=sorted(OPEN_STATES)),
+                         name="problem_red_open_idx"),
         ]
 
     def __str__(self):

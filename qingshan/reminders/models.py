@@ -80,7 +80,10 @@ class Notification(models.Model):
         verbose_name = verbose_name_plural = "站内提醒"
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["reminder", "user"], name="uniq_notification")]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read_idx")]
+        # The inbox walks a person's notifications newest first and stops after a page of visible ones, instead of
+        # checking the visibility of every one of them to sort them.
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read_idx"),
+                   models.Index(fields=["user", "-created_at", "-id"], name="notification_user_recent_idx")]
 
 
 class OrgChannel(models.Model):

@@ -35,9 +35,9 @@ def _notification_or_404(request, pk):
 FILTER_KEYS = ("tab", "stage", "kind", "unit", "group")
 
 
-def _filter_form(request, data) -> InboxFilterForm:
+def _filter_form(request, data, kinds) -> InboxFilterForm:
     return InboxFilterForm(data, tabs=selectors.TABS, kinds=selectors.inbox_kinds(),
-                           units=selectors.inbox_units(user=request.user), groups=selectors.GROUPS)
+                           units=selectors.inbox_units(user=request.user, kinds=kinds), groups=selectors.GROUPS)
 
 
 def _querystring(data) -> str:
@@ -63,11 +63,12 @@ def _row(request, notification, form=None, error=None):
 def inbox_view(request):
     """提醒: tabs 未读/已读/全部/已暂缓, filters by colour, kind and unit, grouping by colour or unit; one row per
     reminder with its stage colour."""
-    form = _filter_form(request, request.GET)
+    kinds = selectors.notification_kinds(user=request.user)
+    form = _filter_form(request, request.GET, kinds)
     filters = form.filters()
     if form.is_bound and request.GET and not form.is_valid():
         messages.error(request, "筛选条件有误，已显示全部未读提醒。")
-    page = Paginator(selectors.notification_list(user=request.user, **filters), PAGE_SIZE).get_page(
+    page = Paginator(selectors.notification_list(user=request.user, kinds=kinds, **filters), PAGE_SIZE).get_page(
         request.GET.get("page"))
     selectors.with_titles([n.reminder for n in page], user=request.user)
     return render(request, "reminders/inbox.html", {
@@ -81,13 +82,14 @@ def inbox_view(request):
 @require_POST
 def mark_all_read_view(request):
     """全部标为已读: every unread reminder the inbox shows with the filters it was posted with."""
-    form = _filter_form(request, request.POST)
+    kinds = selectors.notification_kinds(user=request.user)
+    form = _filter_form(request, request.POST, kinds)
     if not form.is_valid():
         messages.error(request, "筛选条件有误，未作任何更改。")
         return _back(request)
     filters = {**form.filters(), "group": ""}
     count = services.notifications_mark_all_read(
-        actor=request.user, notifications=selectors.notification_list(user=request.user, **filters))
+        actor=request.user, notifications=selectors.notification_list(user=request.user, kinds=kinds, **filters))
     messages.success(request, f"已将 {count} 条提醒标为已读。" if count else "没有需要标为已读的提醒。")
     return _back(request)
 

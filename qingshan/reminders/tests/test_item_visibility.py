@@ -1,6 +1,7 @@
 """A reminder stays shown only while its reader may still see its item, by the visibility each deadline kind declares:
 a problem reassigned to another unit leaves the old unit's inbox, digest and e-mail; the new unit's come as before;
 a kind declaring nothing keeps its notifications shown to its recipients."""
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -167,3 +168,43 @@ def test_inbox_queries_do_not_grow_with_reminders_of_several_kinds(client, world
     with assert_query_baseline("inbox page"):
         page = client.get(INBOX + "?tab=all")
     assert len(page.context["items"]) == 30  # a full page of the 36
+
+
+def _unit_options(client, user) -> set[str]:
+    """The names the inbox's 单位 filter offers `user`."""
+    client.force_login(user)
+    return {label for value, label in client.get(INBOX).context["filter_form"].fields["unit"].choices if value}
+
+
+def test_the_unit_filter_offers_the_units_of_items_still_seen_of_every_kind(client, world, dispatch, sweep_at,
+                                                                             time_machine, fake_kinds):
+    # The two kinds name the problem's lead unit: its unit is offered while a notification of it is shown, and a
+    # hidden notification offers none.
+    with_unit = [dataclasses.replace(kind, unit="lead_unit") for kind in fake_kinds]
+    problem_deadlines.DEADLINE_KINDS[-2:] = with_unit
+    problem = dispatch(D(2026, 3, 20), title="化工园区雨水口偷排")
+    sweep_at(D(2026, 3, 23))
+    assert _unit_options(client, world.eco_handler) == {world.eco.name}
+    _reassign(time_machine, problem, world, to=world.water, hour=11)
+    # Still shown through the kind declaring no visibility, under the problem's unit now.
+    assert _unit_options(client, world.eco_handler) == {world.water.name}
+    problem_deadlines.DEADLINE_KINDS[-2:] = [dataclasses.replace(with_unit[0], visible=visible_problems), with_unit[1]]
+    assert _unit_options(client, world.eco_handler) == set()
+
+
+def test_the_inbox_checks_the_visibility_of_the_kinds_its_reader_has_only(client, world, dispatch, sweep_at):
+    # Every declared kind's rule in every inbox query cost PostgreSQL 15-25 ms of planning each
+    # (bench/RESULTS_pages_audience.md): a unit's handler with problem reminders only has none of the other tables read.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dispatch(D(2026, 3, 20), title="化工园区雨水口偷排")
+    sweep_at(D(2026, 3, 23))
+    client.force_login(world.eco_handler)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(INBOX + "?tab=all&group=unit").content.decode()
+    assert "化工园区雨水口偷排" in page
+    sql = "\n".join(query["sql"] for query in captured.captured_queries)
+    for table in ("clues_clue", "clues_inquiryletter", "supervision_reportslot", "rectification_item",
+                  "collaboration_task", "instruments_instrument"):
+        assert table not in sql, table
