@@ -78,11 +78,12 @@ ROWS = "problems/_worklist_rows.html"
 
 
 def _signed_by(user) -> Q:
-    """The problems `user` signed (签收) for their unit: the audit trail is where a signature is kept. One set of
-    the person's signatures (an index range of audit_actor_action_idx), not a probe of each problem's history: the
-    probe read 8 index entries per problem, 48 ms for a handler's 1,925 open problems at 1,000,000."""
-    signed = AuditEvent.objects.filter(actor_id=user.pk, action=Action.SIGN, object_type="problems.problem")
-    return Q(pk__in=signed.values("object_id"))
+    """The problems `user` signed (签收) for their unit: the audit trail is where a signature is kept. Probed per
+    problem on audit_actor_action_idx, whose key is exactly (person, action, type, id): one index entry per problem.
+    (On the object index a probe read every event of the problem, 48 ms for a handler's 1,925 open problems at
+    1,000,000; a set of all the person's signatures, 48,666 for one handler, cost more to hash than the probes.)"""
+    return Q(Exists(AuditEvent.objects.filter(actor_id=user.pk, action=Action.SIGN, object_type="problems.problem",
+                                              object_id=OuterRef("pk"))))
 
 
 def _registered_by(user) -> Q:
