@@ -145,6 +145,11 @@ class Problem(models.Model):
             # Covering the visibility rule's id sets (access/problems.py), read index-only.
             models.Index(fields=["lead_unit", "id"], name="problem_lead_id_idx"),
             models.Index(fields=["supervising_org", "id"], name="problem_superv_id_idx"),
+            # A commission's jurisdiction (a region_path prefix: LIKE on the pattern operators) with what its
+            # visibility rule reads, so that an unfiltered list's bounded count reads 10,001 index entries instead of
+            # a district's heap pages (a district commission's 问题清单: 42 ms of the page at 1,000,000 problems).
+            models.Index(fields=["region_path"], opclasses=["varchar_pattern_ops"], include=["id", "is_restricted"],
+                         name="problem_region_scope_idx"),
             # The unfinished problems only (a few percent of a million), by lead unit: a unit's queues read their
             # counts index-only, and a partner's or group's open work joins its audience ids to the whole of it
             # instead of scanning every problem ever received (bench/RESULTS_pages_audience.md).
