@@ -12,7 +12,7 @@ from qingshan.dashboards import counting
 from qingshan.dashboards.counting import GROUPINGS, Ask, grouped_counts
 from qingshan.dashboards.models import COUNTED_NAMES, KpiFact, KpiSnapshot
 from qingshan.dashboards.selectors import _period_problems, kpi_table
-from qingshan.dashboards.snapshots import COUNTED, check_snapshots, rebuild_snapshots
+from qingshan.dashboards.snapshots import COUNTED, check_snapshots, rebuild_snapshots, upkeep_paused
 from qingshan.problems import kpis, services
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Problem
@@ -158,8 +158,9 @@ def test_the_rebuild_gives_back_the_incrementally_kept_snapshot(history):
 
 def test_the_rebuild_command_repairs_writes_that_bypassed_save(history, monkeypatch):
     w = history
-    # A bulk write (as a loader would do) skips the save hook: the snapshot is stale until rebuilt.
-    Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
+    # A bulk write past the upkeep (as a loader would do): the snapshot is stale until rebuilt.
+    with upkeep_paused():
+        Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
     stale, live = _both(w.officer, d(4, 30), "region", monkeypatch=monkeypatch)
     assert stale != live
     call_command("rebuild_kpi_snapshots", stdout=open("/dev/null", "w"))
@@ -186,8 +187,9 @@ def test_the_nightly_check_finds_nothing_on_snapshots_kept_by_the_hook(history):
 
 def test_the_nightly_sweep_repairs_writes_that_bypassed_save_and_audits_it(history, monkeypatch, client):
     w = history
-    # A bulk write skips the save hook; a snapshot row is also damaged directly.
-    Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
+    # A bulk write past the upkeep; a snapshot row is also damaged directly.
+    with upkeep_paused():
+        Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
     KpiSnapshot.objects.filter(dim="source").update(n_received=F("n_received") + 5)
     stale, live = _both(w.officer, d(4, 30), "region", monkeypatch=monkeypatch)
     assert stale != live
