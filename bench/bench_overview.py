@@ -134,6 +134,7 @@ def _time_transitions(count: int) -> dict:
     from django.db.models.signals import post_save
 
     from qingshan.access.problems import capacity_for
+    from qingshan.core.errors import ServiceError
     from qingshan.dashboards import snapshots
     from qingshan.orgs.models import User
     from qingshan.problems import services
@@ -142,8 +143,20 @@ def _time_transitions(count: int) -> dict:
 
     actor = User.objects.get(username="office_staff")
     candidates = Problem.objects.filter(state__in=OPEN_STATES).order_by("-received_at")[:count * 5]
-    problems = [p for p in candidates if capacity_for(actor, p).supervisor_org is not None][:count]
     samples: dict[str, list[float]] = {"with": [], "without": [], "python": []}
+
+    def urgeable(problem: Problem) -> bool:  # some open states refuse an urge (已退回待改派)
+        if capacity_for(actor, problem).supervisor_org is None:
+            return False
+        try:
+            with transaction.atomic():
+                services.problem_urge(actor=actor, problem=problem, note="基准测试")
+                transaction.set_rollback(True)
+        except ServiceError:
+            return False
+        return True
+
+    problems = [p for p in candidates if urgeable(p)][:count]
 
     def one_statement(sender, instance, **kwargs):  # the hook before the trigger: one statement from Python
         snapshots.refresh_fact(instance.pk)
