@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import F
 
 from qingshan.audit.models import AuditEvent
@@ -213,3 +214,12 @@ def test_the_nightly_sweep_repairs_writes_that_bypassed_save_and_audits_it(histo
     call_command("run_scheduled", "--only", "dashboards.snapshot_check", stdout=out)
     assert out.getvalue().strip() == "指标快照核对：与实时计数一致。"
 
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger keeping the facts is PostgreSQL's")
+def test_on_postgresql_writes_that_bypass_save_are_kept_by_the_trigger(history, monkeypatch):
+    w = history
+    Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
+    Problem.objects.filter(pk=w.p.E.pk).update(urge_count=F("urge_count") + 1)
+    assert_exact(w, monkeypatch, days=[d(3, 2), d(4, 30)])
+    assert check_snapshots().drifted is False
