@@ -126,71 +126,58 @@ def grouped_counts(live: QuerySet[Problem], ask: Ask, grouping: str, names: tupl
 
 def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str, ...]]) -> dict[str, dict]:
     """grouped_counts for several groupings at once ({grouping: names} → {grouping: {key: counts}}), with as few
-    queries as the snapshot allows: the groupings read from the same snapshot rows (region and month) share one
-    pass, the others (one snapshot read each) share the reads of the facts and the problems."""
+    queries as the snapshot allows. As of D: snapshot sum − the facts' excess at D (_fact_correction) + the late and
+    restricted problems counted live. The groupings read from the same snapshot rows (region and month) share one
+    pass over the snapshot and the facts, the others (one snapshot read each) another; the live part is one read for
+    all of them. Each read groups by every key it serves at once; the rows are then summed per grouping."""
     prefixes = _district_prefixes(ask)
     if prefixes is None:
         return {grouping: _live_counts(live, ask, grouping, names) for grouping, names in wanted.items()}
-    groupings = _groupings()
-    plain = {g: n for g, n in wanted.items() if groupings[g].dim == ""}
-    split = {g: n for g, n in wanted.items() if groupings[g].dim != ""}
-    memo: dict = {}
-    result: dict[str, dict] = {}
-    for part in (plain, split):
-        if part:
-            result |= _snapshot_counts(live, ask, part, prefixes, memo)
-    return result
+    paths, region_path = prefixes
+    groupings = {name: _groupings()[name] for name in wanted}
+    result: dict[str, dict] = {g: defaultdict(lambda g=g: dict.fromkeys(wanted[g], 0)) for g in wanted}
+
+    def add(rows, sign: int, members: list[str]) -> None:
+        for row in rows:
+            for grouping in members:
+                counts = result[grouping][_key(row[f"k_{grouping}"])]
+                for name in wanted[grouping]:
+                    counts[name] += sign * (row[name] or 0)
+
+    def names_of(members: list[str]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(n for g in members for n in wanted[g]))
+
+    dims: dict[str, list[str]] = defaultdict(list)
+    for grouping, group in groupings.items():
+        dims[group.dim].append(grouping)
+    for part in ([g for g in groupings if groupings[g].dim == ""], [g for g in groupings if groupings[g].dim != ""]):
+        if not part:
+            continue
+        names = names_of(part)
+        for dim in dict.fromkeys(groupings[g].dim for g in part):  # one snapshot read per dimension
+            members = dims[dim]
+            snapshot = _narrow(KpiSnapshot.objects.filter(dim=dim), ask, paths, region_path)
+            add(snapshot.values(**{f"k_{g}": groupings[g].snapshot_key for g in members})
+                .annotate(**{n: Sum(f"n_{n}") for n in names_of(members)}), 1, members)
+        facts = _narrow(KpiFact.objects.filter(_unsettled(ask.as_of), is_restricted=False), ask, paths, region_path)
+        add(facts.values(**{f"k_{g}": groupings[g].fact_key for g in part})
+            .annotate(**{n: _fact_correction(n, ask.as_of) for n in names}), -1, part)
+    # The ids are read first: given the sub-select, PostgreSQL scanned the whole period's problems instead of
+    # fetching the few late or restricted ones by primary key.
+    recount = list(_narrow(KpiFact.objects.filter(_late(ask.as_of) | Q(is_restricted=True)), ask, paths,
+                           region_path).values_list("problem_id", flat=True))
+    if recount:
+        members = list(groupings)
+        live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names_of(members)}
+        add(live.filter(pk__in=recount).values(**{f"k_{g}": groupings[g].live_key for g in members})
+            .annotate(**live_counts), 1, members)
+    return {g: dict(counts) for g, counts in result.items()}
 
 
 def _live_counts(live: QuerySet[Problem], ask: Ask, grouping: str, names: tuple[str, ...]) -> dict[Any, dict]:
     counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names}
     grouped = live.values(kpi_group=_groupings()[grouping].live_key).annotate(**counts)
     return {_key(row.pop("kpi_group")): row for row in grouped}
-
-
-def _snapshot_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str, ...]],
-                     prefixes: tuple[list[str], str | None], memo: dict) -> dict[str, dict]:
-    """As of D: snapshot sum − the facts' excess at D (_fact_correction) + the late and restricted problems counted
-    live. Each read groups by every wanted grouping's key at once; the rows are then summed per grouping."""
-    paths, region_path = prefixes
-    groupings = {name: _groupings()[name] for name in wanted}
-    names = tuple(dict.fromkeys(n for ns in wanted.values() for n in ns))
-    result: dict[str, dict] = {g: defaultdict(lambda: dict.fromkeys(names, 0)) for g in wanted}
-
-    def add(rows, sign: int, key_of: dict[str, str]) -> None:
-        for row in rows:
-            for grouping, key_name in key_of.items():
-                counts = result[grouping][_key(row[key_name])]
-                for name in wanted[grouping]:
-                    counts[name] += sign * (row[name] or 0)
-
-    dims: dict[str, list[str]] = defaultdict(list)
-    for grouping, group in groupings.items():
-        dims[group.dim].append(grouping)
-    for dim, members in dims.items():  # one snapshot read per dimension
-        keys = {f"k_{g}": groupings[g].snapshot_key for g in members}
-        snapshot = _narrow(KpiSnapshot.objects.filter(dim=dim), ask, paths, region_path)
-        add(snapshot.values(**keys).annotate(**{n: Sum(f"n_{n}") for n in names}), 1, {g: f"k_{g}" for g in members})
-    key_of = {g: f"k_{g}" for g in groupings}
-    facts = _narrow(KpiFact.objects.filter(_unsettled(ask.as_of), is_restricted=False), ask, paths, region_path)
-    add(facts.values(**{f"k_{g}": group.fact_key for g, group in groupings.items()})
-        .annotate(**{n: _fact_correction(n, ask.as_of) for n in names}), -1, key_of)
-    if "recount" not in memo:
-        # The ids are read first: given the sub-select, PostgreSQL scanned the whole period's problems instead of
-        # fetching the few late or restricted ones by primary key.
-        memo["recount"] = list(_narrow(KpiFact.objects.filter(_late(ask.as_of) | Q(is_restricted=True)), ask, paths,
-                                       region_path).values_list("problem_id", flat=True))
-    if memo["recount"]:
-        live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names}
-        add(live.filter(pk__in=memo["recount"]).values(**{f"k_{g}": group.live_key for g, group in groupings.items()})
-            .annotate(**live_counts), 1, key_of)
-    return {g: dict(counts) for g, counts in result.items()}
-
-
-def _add(result: dict, row: dict, names: tuple[str, ...], sign: int) -> None:
-    counts = result[_key(row["kpi_group"])]
-    for name in names:
-        counts[name] += sign * (row[name] or 0)
 
 
 def _key(value: Any) -> Any:
