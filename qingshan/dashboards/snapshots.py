@@ -10,13 +10,13 @@ is then (see counting.py): the snapshot sum, minus the facts of problems not yet
 counted live as of D. For D = today that live part is the problems with a deadline still ahead: a few thousand at
 1,000,000 problems. Restricted problems (visible only to the named) are always counted live.
 
-Facts follow their problem on every save (post_save, in the saving transaction), so a late state change, a merge or
-a reopening moves the snapshot at once. The upkeep is kept small, as it rides on every transition: a save naming
-only fields the fact does not read (`update_fields`) costs nothing, and on PostgreSQL the rest is one statement
-(`_refresh_one_sql`: the new fact, the stored one, the fact upsert and the snapshot increment, only when the fact
-changed). Writes that bypass save() (bulk loads, queryset.update) are found and repaired by the nightly check
-(`check_snapshots`, run by the worker's sweep) or by `manage.py rebuild_kpi_snapshots`, which rebuilds everything
-from the records.
+Facts follow their problem in the writing transaction, so a late state change, a merge or a reopening moves the
+snapshot at once. The upkeep is kept small, as it rides on every transition. On PostgreSQL a statement trigger on the
+problems table does it (`trigger_sql`: the new facts of the rows written, the stored ones, the fact upsert and the
+snapshot increment, only where a fact changed), so no round trip is added and writes that bypass save() are kept too;
+elsewhere the post_save hook does it (a save naming only fields the fact does not read costs nothing). Writes past
+the upkeep (`upkeep_paused`, or bulk loads on SQLite) are found and repaired by the nightly check (`check_snapshots`,
+run by the worker's sweep) or by `manage.py rebuild_kpi_snapshots`, which rebuilds everything from the records.
 """
 import datetime as dt
 from collections import defaultdict
