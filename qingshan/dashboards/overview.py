@@ -15,7 +15,7 @@ from qingshan.core.choices import EscalationLevel
 from qingshan.core.overview import TOTAL, Scope, Value
 from qingshan.problems import kpis
 
-from .selectors import district_counts, period_params
+from .selectors import overview_problem_counts, period_params
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _shared_counts(scope: Scope) -> dict[str, dict[str, int]]:
     """Every problem measure's counts by district path (and TOTAL), in one query per page."""
     if "problems" not in scope.memo:
         names = tuple(dict.fromkeys(name for measure in MEASURES for name in measure.names()))
-        by_path = district_counts(scope, names)
+        by_path = overview_problem_counts(scope, names)
         total = {name: sum(row[name] for row in by_path.values()) for name in names}
         scope.memo["problems"] = by_path | {TOTAL: total}
     return scope.memo["problems"]

@@ -131,8 +131,11 @@ def build_overview(scope: Scope, districts: list, measure_key: str) -> Overview:
         for piece in received_split(scope, field_name):
             target.append({"name": piece.name, "count": piece.count,
                            "url": problem_list_url(scope, None, {"kpi": "received", field_name: str(piece.pk)})})
+    # One reverse() for up to POINT_LIMIT links: the detail path with a marker id, each point's id put in its place.
+    marker = 987654321
+    detail = reverse("problems:detail", args=[marker]).split(str(marker))
     overview.points = [{"lng": float(p["lng"]), "lat": float(p["lat"]), "name": f"{p['number']} {p['title']}",
-                        "url": reverse("problems:detail", args=[p["pk"]])} for p in problem_points(scope)]
+                        "url": f"{detail[0]}{p['pk']}{detail[1]}"} for p in problem_points(scope)]
     return overview
 
 

@@ -18,7 +18,7 @@ from qingshan.problems import kpis
 from qingshan.problems.filters import ProblemFilter
 from qingshan.problems.models import Category, Problem, Source
 
-from .counting import Ask, grouped_counts
+from .counting import Ask, grouped_counts, grouped_counts_many
 from .models import RegionBoundary
 
 GROUP_BY_CHOICES = [
@@ -165,7 +165,14 @@ def period_params(scope: Scope) -> dict[str, str]:
 
 
 def scope_problems(scope: Scope) -> QuerySet[Problem]:
-    """Visible problems of the scope (period and region), narrowed by the problem list's own filter."""
+    """Visible problems of the scope (period and region), narrowed by the problem list's own filter (built once per
+    page: the filter and the visibility rules cost more than the queries that use them)."""
+    if "problems.queryset" not in scope.memo:
+        scope.memo["problems.queryset"] = _scope_problems(scope)
+    return scope.memo["problems.queryset"].all()
+
+
+def _scope_problems(scope: Scope) -> QuerySet[Problem]:
     params = period_params(scope)
     if scope.region_id is not None:
         params["region"] = str(scope.region_id)
@@ -179,10 +186,34 @@ def _ask(scope: Scope) -> Ask:
     return Ask(scope.user, scope.received_from, scope.received_to, scope.as_of, scope.region_id)
 
 
+# The overview's other groupings of the problems, counted with its districts' figures (grouped_counts_many).
+OVERVIEW_GROUPINGS = {"month": ("received", "overdue", "closed"), "source": ("received",), "category": ("received",)}
+_MEMO = "problems.grouped"
+
+
+def overview_problem_counts(scope: Scope, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    """district_counts for the overview, which also counts the months, sources and categories of
+    OVERVIEW_GROUPINGS in the same reads (kept for the page: monthly_counts and received_split use them)."""
+    wanted = {"region": tuple(names)} | OVERVIEW_GROUPINGS
+    scope.memo[_MEMO] = grouped_counts_many(scope_problems(scope), _ask(scope), wanted)
+    return _by_district(scope.memo[_MEMO]["region"], names)
+
+
+def _grouped(scope: Scope, grouping: str) -> dict:
+    """One of OVERVIEW_GROUPINGS, from overview_problem_counts when the page counted it, otherwise on its own."""
+    if _MEMO in scope.memo:
+        return scope.memo[_MEMO][grouping]
+    return grouped_counts(scope_problems(scope), _ask(scope), grouping, OVERVIEW_GROUPINGS[grouping])
+
+
+def _by_district(counts: dict, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    return {path: {name: row[name] for name in names} for path, row in counts.items()}
+
+
 def district_counts(scope: Scope, names: tuple[str, ...]) -> dict[str, dict[str, int]]:
     """Counts of the named conditions (kpis.counted) of the scope's problems by district path (city-level problems
     under the city's path)."""
-    return grouped_counts(scope_problems(scope), _ask(scope), "region", names)
+    return grouped_counts(scope_problems(scope), _ask(scope), "region", tuple(names))
 
 
 def overview_districts(user: User) -> list[Region]:
@@ -206,7 +237,7 @@ class MonthRow:
 
 def monthly_counts(scope: Scope) -> list[MonthRow]:
     """Received, overdue and closed problems by month of receipt: one query."""
-    counts = grouped_counts(scope_problems(scope), _ask(scope), "month", ("received", "overdue", "closed"))
+    counts = _grouped(scope, "month")
     return [MonthRow(month, c["received"], c["overdue"], c["closed"])
             for month, c in sorted(counts.items()) if c["received"]]
 
@@ -222,7 +253,7 @@ def received_split(scope: Scope, field_name: str) -> list[Slice]:
     """Problems received in the scope by source or category (`field_name`), in the reference order."""
     if field_name not in ("source", "category"):
         raise ValueError(f"unknown split {field_name!r}")
-    counts = grouped_counts(scope_problems(scope), _ask(scope), field_name, ("received",))
+    counts = _grouped(scope, field_name)
     wanted = [pk for pk, c in counts.items() if c["received"]]
     objects: list[Source | Category] = list(
         Source.objects.filter(pk__in=wanted) if field_name == "source" else Category.objects.filter(pk__in=wanted))

@@ -10,18 +10,19 @@ is then (see counting.py): the snapshot sum, minus the facts of problems not yet
 counted live as of D. For D = today that live part is the problems with a deadline still ahead: a few thousand at
 1,000,000 problems. Restricted problems (visible only to the named) are always counted live.
 
-Facts follow their problem on every save (post_save, in the saving transaction; problems registered together by
-bulk_create send `problems_bulk_created`, whose facts are computed by batch), so a late state change, a merge or
-a reopening moves the snapshot at once. The upkeep is kept small, as it rides on every transition: a save naming
-only fields the fact does not read (`update_fields`) costs nothing, and on PostgreSQL the rest is one statement
-(`_refresh_one_sql`: the new fact, the stored one, the fact upsert and the snapshot increment, only when the fact
-changed). Writes that bypass save() (bulk loads, queryset.update) are found and repaired by the nightly check
-(`check_snapshots`, run by the worker's sweep) or by `manage.py rebuild_kpi_snapshots`, which rebuilds everything
-from the records.
+Facts follow their problem in the writing transaction, so a late state change, a merge or a reopening moves the
+snapshot at once. The upkeep is kept small, as it rides on every transition. On PostgreSQL a statement trigger on the
+problems table does it (`trigger_sql`: the new facts of the rows written, the stored ones, the fact upsert and the
+snapshot increment, only where a fact changed), so no round trip is added and writes that bypass save() are kept too;
+elsewhere the post_save hook does it (a save naming only fields the fact does not read costs nothing), and problems
+registered together by bulk_create (`problems_bulk_created`) have their facts computed by batch. Writes past
+the upkeep (`upkeep_paused`, or bulk loads on SQLite) are found and repaired by the nightly check (`check_snapshots`,
+run by the worker's sweep) or by `manage.py rebuild_kpi_snapshots`, which rebuilds everything from the records.
 """
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -40,6 +41,12 @@ COUNTED = COUNTED_NAMES
 FAR = dt.date(9999, 12, 30)  # "as of the far future": every timestamp passed, every deadline passed
 _NEVER = dt.date(1, 1, 1)
 TIMESTAMPS = ("received_at", "first_dispatched_at", "signed_at", "replied_at", "closed_at")  # what kpis.py reads
+
+# As of a day D on or after a problem's latest timestamp (latest_on) and not after its deadline, every condition
+# answers as the problem's fact except those reading the deadline: only kpis.overdue does ("handle_deadline before
+# D"), so before the deadline overdue is 0, and closed_or_overdue (closed or overdue, which exclude each other) is
+# closed. {condition: the fact column it equals then, None for 0}; the snapshot tests check it on every day.
+BEFORE_DEADLINE: dict[str, str | None] = {"overdue": None, "closed_or_overdue": "closed"}
 
 DIMS = {"": None, "unit": "lead_unit_id", "source": "source_id", "category": "category_id"}
 KEY_FIELDS = ("received_on", "district_path", "lead_unit_id", "source_id", "category_id", "is_restricted",
@@ -123,6 +130,126 @@ def _refresh_one_sql() -> str:
     )
     _compiled[key] = (sql, ())
     return sql
+
+
+# ---------------------------------------------------------------- PostgreSQL: the upkeep as a trigger
+
+TRIGGER_FUNCTION = "dashboards_kpi_fact_upkeep"
+PAUSE_SETTING = "qingshan.kpi_upkeep"  # 'off' for a transaction: the trigger does nothing (upkeep_paused)
+TRIGGERS = {"INSERT": "NEW", "UPDATE": "NEW", "DELETE": "OLD"}  # statement trigger -> its transition table
+
+
+def _trigger_name(event: str) -> str:
+    return f"dashboards_kpi_fact_{event.lower()}"
+
+
+def _refresh_set_sql(ids: str) -> str:
+    """One statement keeping the facts of the problems whose ids `ids` (a sub-select) gives, and the snapshot: the
+    set-wise form of _refresh_one_sql (the same rules), the fact statement's parameters left as placeholders."""
+    select, _ = _fact_sql()
+    qn = connection.ops.quote_name
+    facts, snapshot = KpiFact._meta.db_table, KpiSnapshot._meta.db_table
+    pk = f"{qn(Problem._meta.db_table)}.{qn(Problem._meta.pk.column)}"
+    fields = ", ".join(FACT_FIELDS)
+    counts = [f"c_{name}" for name in COUNTED]
+    differs = " OR ".join(f"n.{f} IS DISTINCT FROM o.{f}" for f in FACT_FIELDS)
+    sums = ", ".join(f"SUM(sign * {c}) AS n_{c[2:]}" for c in counts)
+    nonzero = " OR ".join(f"SUM(sign * {c}) <> 0" for c in counts)
+    dim_value = "CASE d.dim " + " ".join(f"WHEN '{dim}' THEN {column}" for dim, column in DIMS.items() if column) + \
+        " ELSE 0 END"
+    dims = ", ".join(f"('{dim}')" for dim in DIMS)
+    increments = ", ".join(f"n_{name} = {snapshot}.n_{name} + excluded.n_{name}" for name in COUNTED)
+    return (
+        f"WITH ids AS (SELECT DISTINCT pid FROM ({ids}) AS i (pid)), "
+        f"fresh ({fields}) AS ({select} WHERE {pk} IN (SELECT pid FROM ids)), "
+        f"stored AS (SELECT {fields} FROM {facts} WHERE problem_id IN (SELECT pid FROM ids)), "
+        f"changed AS (SELECT ids.pid FROM ids LEFT JOIN fresh n ON n.problem_id = ids.pid "
+        f"LEFT JOIN stored o ON o.problem_id = ids.pid WHERE {differs}), "
+        f"upserted AS (INSERT INTO {facts} ({fields}) SELECT {fields} FROM fresh "
+        f"WHERE problem_id IN (SELECT pid FROM changed) ORDER BY problem_id "
+        f"ON CONFLICT (problem_id) DO UPDATE SET "
+        f"{', '.join(f'{f} = excluded.{f}' for f in FACT_FIELDS if f != 'problem_id')}), "
+        f"removed AS (DELETE FROM {facts} WHERE problem_id IN (SELECT pid FROM changed) "
+        f"AND problem_id NOT IN (SELECT problem_id FROM fresh)), "
+        f"moved AS (SELECT -1 AS sign, stored.* FROM stored WHERE NOT is_restricted "
+        f"AND problem_id IN (SELECT pid FROM changed) UNION ALL "
+        f"SELECT 1, fresh.* FROM fresh WHERE NOT is_restricted AND problem_id IN (SELECT pid FROM changed)), "
+        f"delta AS (SELECT received_on, district_path, d.dim, {dim_value} AS dim_value, {sums} "
+        f"FROM moved CROSS JOIN (VALUES {dims}) AS d (dim) GROUP BY 1, 2, 3, 4 HAVING {nonzero}) "
+        f"INSERT INTO {snapshot} (received_on, district_path, dim, dim_value, "
+        f"{', '.join(f'n_{name}' for name in COUNTED)}) "
+        f"SELECT * FROM delta ORDER BY received_on, district_path, dim, dim_value "
+        f"ON CONFLICT (received_on, district_path, dim, dim_value) DO UPDATE SET {increments}"
+    )
+
+
+def trigger_sql() -> list[str]:
+    """The statements installing the upkeep on PostgreSQL: one function, run once per statement writing problems
+    (insert, update, delete), over the rows it wrote (its transition table). No round trip from the application,
+    and writes that bypass save() (queryset.update, bulk loads, SQL) are kept too."""
+    _, params = _fact_sql()
+    body = connection.ops.compose_sql(_refresh_set_sql("SELECT id FROM kpi_rows"), params)
+    assert "$kpi$" not in body
+    table = connection.ops.quote_name(Problem._meta.db_table)
+    statements = [f"CREATE OR REPLACE FUNCTION {TRIGGER_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $kpi$ "
+                  f"BEGIN IF current_setting('{PAUSE_SETTING}', true) IS DISTINCT FROM 'off' THEN {body}; END IF; "
+                  f"RETURN NULL; END $kpi$"]
+    for event, table_kind in TRIGGERS.items():
+        name = _trigger_name(event)
+        statements += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                       f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {table_kind} TABLE AS kpi_rows "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER_FUNCTION}()"]
+    return statements
+
+
+def install_trigger(**kwargs) -> None:
+    """(Re)install the trigger after every migrate (post_migrate), so its statement always follows kpis' current
+    conditions and time zone; nothing on other databases, which keep the save hook."""
+    using = kwargs.get("using", "default")
+    from django.db import connections
+
+    if connections[using].vendor != "postgresql" or using != "default":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in trigger_sql():
+            cursor.execute(statement)
+    _triggered.clear()
+
+
+def _has_trigger() -> bool:
+    """Whether this PostgreSQL database keeps the facts itself (asked once per database and process)."""
+    key = connection.settings_dict["NAME"]
+    if key not in _triggered:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname = ANY(%s) AND tgenabled <> 'D'",
+                           [[_trigger_name(event) for event in TRIGGERS]])
+            _triggered[key] = cursor.fetchone()[0] == len(TRIGGERS)
+    return _triggered[key]
+
+
+_triggered: dict[str, bool] = {}
+
+
+@contextmanager
+def upkeep_paused():
+    """Writes inside skip the upkeep, as a bulk load followed by a rebuild would (and tests and benchmarks of it): one
+    transaction in which the save hook is disconnected and, on PostgreSQL, the trigger told to do nothing."""
+    post_save.disconnect(dispatch_uid="kpi_snapshot_save", sender=Problem)
+    post_delete.disconnect(dispatch_uid="kpi_snapshot_delete", sender=Problem)
+    problems_bulk_created.disconnect(dispatch_uid="kpi_snapshot_bulk", sender=Problem)
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'off', true)", [PAUSE_SETTING])
+            try:
+                yield
+            finally:
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT set_config(%s, 'on', true)", [PAUSE_SETTING])
+    finally:
+        connect()
 
 
 def refresh_fact(problem_id: int) -> None:
@@ -239,6 +366,8 @@ def rebuild_snapshots() -> int:
 def _on_save(sender, instance: Problem, raw: bool = False, update_fields=None, **kwargs) -> None:
     if raw:  # fixtures loaded raw are followed by a rebuild
         return
+    if connection.vendor == "postgresql" and _has_trigger():
+        return  # the database's trigger keeps the fact
     if update_fields is not None:
         named = {Problem._meta.get_field(name).column for name in update_fields}
         if not named & _read_columns():
@@ -256,6 +385,8 @@ _read: dict[str, frozenset[str]] = {}
 
 
 def _on_delete(sender, instance: Problem, **kwargs) -> None:
+    if connection.vendor == "postgresql" and _has_trigger():
+        return
     refresh_fact(instance.pk)
 
 
@@ -296,6 +427,8 @@ def add_new_facts(problem_ids: list[int]) -> None:
 
 
 def _on_bulk_created(sender, problem_ids: list[int], **kwargs) -> None:
+    if connection.vendor == "postgresql" and _has_trigger():
+        return  # the trigger has kept them, as for any insert
     add_new_facts(problem_ids)
 
 
