@@ -122,7 +122,13 @@ class RouteDeviationBuilder(ModelBuilder):
             has_corridor,
         ]
         if "sustained" in body:
-            return self.sustained(src, body["sustained"], judged, on_route)
+            # Nearness depends only on the position's key and coordinates: the distinct ones near a segment, found
+            # once by a join, flag every judged position through an outer join on those values.
+            point = [self.column(src, scol, where + ".join") for scol in corridor["join"]]
+            point += [self.column(src, c, "spec.location") for c in self.spec.location]
+            # The corridor's existence (the last test) is implied by the join to its segments.
+            near_points = self.near_points(src, point, segments, len(key_match), judged[:-1], p_lng, p_lat, limit_deg)
+            return self.sustained(src, body["sustained"], judged, point, near_points)
         relation = (
             exp.select("1")
             .from_(qtable(src.info.code, src.alias))
@@ -130,28 +136,113 @@ class RouteDeviationBuilder(ModelBuilder):
         )
         return self.finish(relation, src, [])
 
-    def sustained(self, src: Source, options, judged, on_route) -> CompiledModel:
+    def near_points(self, src: Source, point, segments, key_count, judged, p_lng, p_lat, limit_deg) -> exp.Select:
+        """The distinct (key, lng, lat) of judged positions within the allowed distance of a segment of their
+        corridor: positions joined to their segments, the point-to-segment distance computed in layers (each
+        term once: the one-expression form of the EXISTS test repeats them, ~20× slower on DuckDB for 85,000
+        pairs)."""
+        names = [f"p{i}" for i in range(len(point))]
+
+        def passed(alias: str) -> list[exp.Expression]:
+            return [qcol(n, alias) for n in names]
+
+        def layer(select: exp.Select, alias: str) -> exp.Subquery:
+            return exp.Subquery(this=select, alias=exp.TableAlias(this=ident(alias)))
+
+        def sub(a, b):
+            return exp.paren(exp.Sub(this=a, expression=b))
+
+        def add(a, b):
+            return exp.paren(exp.Add(this=a, expression=b))
+
+        def mul(a, b):
+            return exp.Mul(this=a, expression=b)
+
+        # Each position's coordinates cast and its cos(lat) once, before the join multiplies it by its segments.
+        points = (
+            exp.select(
+                *[exp.alias_(c.copy(), n, quoted=True) for c, n in zip(point, names, strict=True)],
+                exp.alias_(p_lng.copy(), "x", quoted=True),
+                exp.alias_(p_lat.copy(), "y", quoted=True),
+                exp.alias_(exp.func("COS", exp.func("RADIANS", p_lat.copy())), "cos_y", quoted=True),
+            )
+            .from_(qtable(src.info.code, src.alias))
+            .where(all_of(*[c.copy() for c in judged if c is not None]))
+        )
+        x, y, cos_lat = qcol("x", "pt"), qcol("y", "pt"), qcol("cos_y", "pt")
+        ax = mul(sub(qcol("a_lng", "seg"), x.copy()), cos_lat.copy())
+        bx = mul(sub(qcol("b_lng", "seg"), x.copy()), cos_lat.copy())
+        pairs = (
+            exp.select(
+                *passed("pt"),
+                exp.alias_(ax.copy(), "ax", quoted=True),
+                exp.alias_(sub(qcol("a_lat", "seg"), y.copy()), "ay", quoted=True),
+                exp.alias_(sub(exp.paren(bx), exp.paren(ax)), "dx", quoted=True),
+                exp.alias_(sub(sub(qcol("b_lat", "seg"), y.copy()), sub(qcol("a_lat", "seg"), y.copy())), "dy",
+                           quoted=True),
+            )
+            .from_(layer(points, "pt"))
+            .join(
+                layer(segments.copy(), "seg"),
+                on=exp.and_(
+                    *[exp.EQ(this=qcol(f"p{i}", "pt"), expression=qcol(f"k{i}", "seg")) for i in range(key_count)]
+                ),
+                join_type="inner",
+            )
+        )
+
+        def c(name, alias="d"):
+            return qcol(name, alias)
+
+        products = exp.select(
+            *passed("d"), c("ax"), c("ay"), c("dx"), c("dy"),
+            exp.alias_(add(mul(c("dx"), c("dx")), mul(c("dy"), c("dy"))), "dd", quoted=True),
+            exp.alias_(add(mul(c("ax"), c("dx")), mul(c("ay"), c("dy"))), "dot", quoted=True),
+        ).from_(layer(pairs, "d"))
+        t = exp.Case(
+            ifs=[exp.If(this=exp.EQ(this=c("dd"), expression=exp.Literal.number(0)), true=exp.Literal.number(0))],
+            default=exp.func(
+                "LEAST", exp.Literal.number(1),
+                exp.func("GREATEST", exp.Literal.number(0), exp.Div(this=exp.Neg(this=c("dot")), expression=c("dd"))),
+            ),
+        )
+        projected = exp.select(*passed("d"), c("ax"), c("ay"), c("dx"), c("dy"), exp.alias_(t, "t", quoted=True)) \
+            .from_(layer(products, "d"))
+        cx = add(c("ax"), mul(c("t"), c("dx")))
+        cy = add(c("ay"), mul(c("t"), c("dy")))
+        dist2 = exp.Add(this=mul(cx, cx.copy()), expression=mul(cy, cy.copy()))
+        near = exp.LTE(this=dist2, expression=as_double(self.value(limit_deg * limit_deg)))
+        return exp.select(*passed("d")).distinct().from_(layer(projected, "d")).where(near)
+
+    def sustained(self, src: Source, options, judged, point, near_points) -> CompiledModel:
         """Only runs of consecutive off-corridor positions (in ``order_by`` order within ``partition_by``) with at
         least ``min_points`` positions spanning at least ``min_minutes`` from the first to the last: one noisy
         position between positions on the corridor is not a deviation.
 
-        Gaps and islands: each judged position is flagged off (1) or on (0) the corridor — two branches of a
-        UNION ALL, since Spark takes EXISTS only in a filter — and a run is the positions sharing
+        Gaps and islands: each judged position is flagged off (1) or on (0) the corridor — off when its key and
+        coordinates are not among ``near_points`` (a ``LEFT JOIN`` on them, one row per distinct point, so no
+        position repeats; Spark takes EXISTS only in a filter, and testing EXISTS and NOT EXISTS in two branches
+        measured every position against its corridor twice) — and a run is the positions sharing
         ``ROW_NUMBER() OVER (partition) - ROW_NUMBER() OVER (partition, off)``."""
         where = "spec.route_deviation.sustained"
         parts = [self.column(src, c, where + ".partition_by") for c in options["partition_by"]]
         order = self.column(src, options["order_by"], where + ".order_by")
         star = exp.Column(this=exp.Star(), table=ident(src.alias))
-
-        def flagged(off: int, test: exp.Expression) -> exp.Select:
-            return (
-                exp.select(star.copy(), exp.alias_(exp.Literal.number(off), "off_route", quoted=True))
-                .from_(qtable(src.info.code, src.alias))
-                .where(all_of(*[c.copy() if c is not None else None for c in judged],
-                              exp.Not(this=exp.Is(this=order.copy(), expression=exp.Null())), test))
+        off_route = exp.Case(
+            ifs=[exp.If(this=exp.Is(this=qcol("p0", "np"), expression=exp.Null()), true=exp.Literal.number(1))],
+            default=exp.Literal.number(0),
+        )
+        positions = (
+            exp.select(star.copy(), exp.alias_(off_route, "off_route", quoted=True))
+            .from_(qtable(src.info.code, src.alias))
+            .join(
+                exp.Subquery(this=near_points, alias=exp.TableAlias(this=ident("np"))),
+                on=exp.and_(*[exp.EQ(this=c.copy(), expression=qcol(f"p{i}", "np")) for i, c in enumerate(point)]),
+                join_type="left",
             )
-
-        positions = exp.union(flagged(1, exp.Not(this=on_route.copy())), flagged(0, on_route.copy()), distinct=False)
+            .where(all_of(*[c.copy() if c is not None else None for c in judged],
+                          exp.Not(this=exp.Is(this=order.copy(), expression=exp.Null()))))
+        )
 
         def window(func, extra=()):
             return exp.Window(
