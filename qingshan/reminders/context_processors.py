@@ -8,5 +8,7 @@ def unread_reminders(request):
         return {"reminders_unread": 0, "reminders_unread_label": ""}
     from .selectors import BADGE_CAP, badge_label, unread_count
 
-    count = unread_count(user=user, cap=BADGE_CAP)
+    count = getattr(request, "reminders_unread", None)  # the inbox page counted them already
+    if count is None:
+        count = unread_count(user=user, cap=BADGE_CAP)
     return {"reminders_unread": count, "reminders_unread_label": badge_label(count)}

@@ -2,8 +2,22 @@
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from qingshan.access.reminders import (
@@ -15,7 +29,7 @@ from qingshan.access.reminders import (
     visible_notifications,
 )
 from qingshan.core.deadlines import deadline_kinds
-from qingshan.orgs.models import User
+from qingshan.orgs.models import Organisation, User
 
 from .choices import DeliveryStatus, Stage
 from .models import Delivery, Notification, Reminder
@@ -80,35 +94,69 @@ def notification_list(*, user: User, tab: str = "unread", stage: str = "", kind:
     return query.order_by(*first, "-created_at", "-id")
 
 
-def inbox_units(*, user: User, kinds: Collection[str] | None = None) -> list[tuple[int, str]]:
-    """The units answering for the items of the user's notifications (the inbox's unit filter), by name.
+@dataclass(frozen=True)
+class InboxSummary:
+    """What the inbox page needs besides its page of rows, from one visibility pass over the user's notifications:
+    the unit filter's choices, the number of rows a filter shows (the paginator's count) and the unread badge.
 
-    One query: for each item table, the distinct units of the items named by the user's notifications that
-    `visible_notifications` shows (a semi-join of their ids, checked as the inbox checks them), as a UNION over the
-    kinds present. Exactly the units that `notification_list` gives its rows, without a unit lookup per notification.
-    (Joining the items to the kind's visible items instead made PostgreSQL build a unit's whole visible set, 53,000
-    problems, by a sequential scan: 0.6 s at 1,000,000 problems.)"""
+    `groups`: (unit id, stage, kind, read, snoozed, number of notifications) over the notifications
+    `visible_notifications` shows, each with the unit `notification_list` gives it."""
+
+    groups: tuple[tuple[int | None, str, str, bool, bool, int], ...]
+    units: tuple[tuple[int, str], ...]
+
+    def count(self, *, tab: str = "unread", stage: str = "", kind: str = "", unit: int | None = None,
+              group: str = "") -> int:
+        """How many rows `notification_list` gives with these filters (`group` orders only)."""
+        total = 0
+        for unit_id, g_stage, g_kind, read, snoozed, n in self.groups:
+            if (tab == "snoozed") != snoozed or (tab == "unread" and read) or (tab == "read" and not read):
+                continue
+            if (stage and g_stage != stage) or (kind and g_kind != kind) or (unit is not None and unit_id != unit):
+                continue
+            total += n
+        return total
+
+    @property
+    def unread(self) -> int:
+        """Unread, not snoozed: what `unread_count` counts."""
+        return self.count(tab="unread")
+
+
+def inbox_summary(*, user: User, kinds: Collection[str] | None = None) -> InboxSummary:
+    """The user's notifications counted by unit, colour, kind, read and snoozed, in one query: the visibility of
+    each notification is checked once for the page's count, its unit filter and its badge (each checked them
+    again before: 20-50 ms apiece for a unit's 1,200 notifications at 1,000,000 problems). The unit of each is
+    looked up as `notification_list` looks it up; the choices are the units found, by name."""
     if kinds is None:
         kinds = _notification_kinds(user)
-    parts: dict[tuple, list[str]] = defaultdict(list)  # kinds reading one unit of one table share one part
-    for kind in deadline_kinds():
-        if kind.unit and kind.code in kinds:
-            parts[(kind.watched().model, kind.unit)].append(kind.code)
-    queries = []
-    for (model, unit), codes in parts.items():
-        shown = visible_notifications(user, kinds=codes).values("reminder__object_id")
-        queries.append(model._default_manager.filter(pk__in=shown, **{f"{unit}__isnull": False}).order_by()
-                       .annotate(answering_id=F(unit), answering_name=F(f"{unit}__name"))
-                       .values_list("answering_id", "answering_name"))
-    if not queries:
-        return []
-    rows = queries[0].union(*queries[1:]) if len(queries) > 1 else queries[0].distinct()
-    return list(rows.order_by("answering_name", "answering_id"))
+    if not kinds:
+        return InboxSummary(groups=(), units=())
+    today = timezone.localdate()
+    unit_id, _ = _unit_of_item(kinds)
+    rows = (visible_notifications(user, kinds=kinds).order_by()
+            .annotate(unit_id=unit_id,
+                      is_read=ExpressionWrapper(Q(read_at__isnull=False), output_field=BooleanField()),
+                      is_snoozed=ExpressionWrapper(Q(snoozed_until__isnull=False) & _snoozed(today),
+                                                   output_field=BooleanField()))
+            .values_list("unit_id", "reminder__stage", "reminder__kind", "is_read", "is_snoozed")
+            .annotate(n=Count("id")))
+    groups = tuple((g_unit, stage, kind, bool(read), bool(snoozed), n)
+                   for g_unit, stage, kind, read, snoozed, n in rows)
+    return InboxSummary(groups=groups, units=_unit_names({g[0] for g in groups if g[0] is not None}))
+
+
+def _unit_names(ids: set[int]) -> tuple[tuple[int, str], ...]:
+    """(id, name) of the units `ids` (every kind's `unit` path ends at an organisation), by name then id in the
+    database's collation: one query by primary key instead of a name lookup per notification."""
+    if not ids:
+        return ()
+    return tuple(Organisation.objects.filter(pk__in=ids).order_by("name", "pk").values_list("pk", "name"))
 
 
 def notification_kinds(*, user: User) -> frozenset[str]:
     """The kinds of deadline among the user's notifications (one indexed query), for `notification_list` and
-    `inbox_units` of one page."""
+    `inbox_summary` of one page."""
     return _notification_kinds(user)
 
 

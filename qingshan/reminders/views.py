@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from qingshan.access.reminders import access_notification, can_manage_deliveries, visible_deliveries
@@ -35,14 +36,28 @@ def _notification_or_404(request, pk):
 FILTER_KEYS = ("tab", "stage", "kind", "unit", "group")
 
 
-def _filter_form(request, data, kinds) -> InboxFilterForm:
-    return InboxFilterForm(data, tabs=selectors.TABS, kinds=selectors.inbox_kinds(),
-                           units=selectors.inbox_units(user=request.user, kinds=kinds), groups=selectors.GROUPS)
+def _filter_form(data, summary: selectors.InboxSummary) -> InboxFilterForm:
+    return InboxFilterForm(data, tabs=selectors.TABS, kinds=selectors.inbox_kinds(), units=summary.units,
+                           groups=selectors.GROUPS)
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (`InboxSummary.count`) instead of running a COUNT of the list."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 def _querystring(data) -> str:
     """The inbox's filters from `data` (the page's GET, or the hidden fields of a form on it), as a query string."""
     return urlencode([(key, data[key]) for key in FILTER_KEYS if data.get(key)])
+
+
+def _hidden_filters(filters) -> str:
+    """The filters as hidden fields, rendered once for every form of the page (30 rows carry two forms each)."""
+    return format_html_join("", '<input type="hidden" name="{}" value="{}">',
+                            ((key, value) for key, value in filters.items() if value))
 
 
 def _back(request):
@@ -54,7 +69,8 @@ def _row(request, notification, form=None, error=None):
     selectors.with_titles([notification.reminder], user=request.user)
     return render(request, "reminders/_row.html", {
         "n": notification, "form": form or SnoozeForm(), "error": error, "today": timezone.localdate(),
-        "tab": request.POST.get("tab") or "unread", "filters": {k: request.POST.get(k) for k in FILTER_KEYS},
+        "tab": request.POST.get("tab") or "unread",
+        "hidden_filters": _hidden_filters({k: request.POST.get(k) for k in FILTER_KEYS}),
         "oob_count": selectors.badge_label(selectors.unread_count(user=request.user, cap=selectors.BADGE_CAP)),
     })
 
@@ -64,16 +80,20 @@ def inbox_view(request):
     """提醒: tabs 未读/已读/全部/已暂缓, filters by colour, kind and unit, grouping by colour or unit; one row per
     reminder with its stage colour."""
     kinds = selectors.notification_kinds(user=request.user)
-    form = _filter_form(request, request.GET, kinds)
+    summary = selectors.inbox_summary(user=request.user, kinds=kinds)
+    # The navigation bar's badge from the same pass (the context processor would check every unread one again).
+    request.reminders_unread = min(summary.unread, selectors.BADGE_CAP + 1)
+    form = _filter_form(request.GET, summary)
     filters = form.filters()
     if form.is_bound and request.GET and not form.is_valid():
         messages.error(request, "筛选条件有误，已显示全部未读提醒。")
-    page = Paginator(selectors.notification_list(user=request.user, kinds=kinds, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = _CountedPaginator(selectors.notification_list(user=request.user, kinds=kinds, **filters), PAGE_SIZE,
+                             count=summary.count(**filters)).get_page(request.GET.get("page"))
     selectors.with_titles([n.reminder for n in page], user=request.user)
     return render(request, "reminders/inbox.html", {
         "nav": "reminders", "tabs": selectors.TABS, "tab": filters["tab"], "filters": filters, "filter_form": form,
-        "querystring": _querystring(filters), "items": page, "form": SnoozeForm(), "today": timezone.localdate(),
+        "hidden_filters": _hidden_filters(filters), "querystring": _querystring(filters), "items": page,
+        "form": SnoozeForm(), "today": timezone.localdate(),
         "can_manage": can_manage_deliveries(request.user), "groups": selectors.GROUPS,
     })
 
@@ -83,7 +103,7 @@ def inbox_view(request):
 def mark_all_read_view(request):
     """全部标为已读: every unread reminder the inbox shows with the filters it was posted with."""
     kinds = selectors.notification_kinds(user=request.user)
-    form = _filter_form(request, request.POST, kinds)
+    form = _filter_form(request.POST, selectors.inbox_summary(user=request.user, kinds=kinds))
     if not form.is_valid():
         messages.error(request, "筛选条件有误，未作任何更改。")
         return _back(request)

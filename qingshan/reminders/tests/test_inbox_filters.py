@@ -97,3 +97,22 @@ def test_opening_the_items_page_reads_the_visitors_reminders_of_it(client, world
     assert read == {n["eco_red"].pk, n["eco_blue"].pk}  # not the water problem's, not the handler's
     assert other.pk not in read
     assert AuditEvent.objects.get(action="read_on_open").payload["page"] == page
+
+
+def test_the_count_badge_and_unit_choices_follow_the_tab_and_filters(client, world, officers_inbox):
+    """The page's count (共 N 条), the badge and the unit filter's choices come from one pass over the inbox: each
+    still agrees with the rows shown, whatever the tab, colour or unit, snoozed and read ones included."""
+    n = officers_inbox
+    Notification.objects.filter(pk=n["eco_blue"].pk).update(snoozed_until=timezone.localdate() + dt.timedelta(days=3),
+                                                           snooze_reason="等材料")
+    Notification.objects.filter(pk=n["water_yellow"].pk).update(read_at=timezone.now())
+    client.force_login(world.officer)
+    for query, rows in (("tab=unread", [n["eco_red"]]), ("tab=snoozed", [n["eco_blue"]]),
+                        ("tab=all", [n["water_yellow"], n["eco_red"]]),
+                        (f"tab=all&unit={world.water.pk}", [n["water_yellow"]]), ("tab=all&stage=blue", []),
+                        (f"tab=snoozed&unit={world.eco.pk}&stage=blue", [n["eco_blue"]])):
+        body, ids = shown(client, query)
+        assert ids == [row.pk for row in rows], query
+        assert (f"共 {len(rows)} 条" in body) == bool(rows), query
+        assert '<span class="badge bg-danger" id="nav-reminders-unread">1</span>' in body
+        assert f'<option value="{world.eco.pk}"' in body and f'<option value="{world.water.pk}"' in body
