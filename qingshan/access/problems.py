@@ -45,6 +45,12 @@ def _named_ids(user: User) -> QuerySet:
     return Problem.restricted_to.through.objects.filter(user_id=user.pk).values("problem_id")
 
 
+def named_restricted_ids(user: User) -> QuerySet:
+    """The ids (a `problem_id` values queryset) of the problems whose restriction names `user`: of the restricted
+    problems, the only ones `user` may see (a superset: they are still subject to the rest of the scope)."""
+    return _named_ids(user)
+
+
 def led_problems(user: User) -> QuerySet[Problem] | None:
     """The problems led by `user`'s own units that `user` may see: exactly `visible_problems(user).filter(
     lead_unit_id__in=<the user's units>)`, without the visibility id set. A problem its unit leads is always addressed

@@ -5,7 +5,8 @@ Both ways give the same numbers (tests compare them on every grouping). The snap
     snapshot sum − facts of the problems not settled at D + those problems counted live as of D
 
 where "not settled at D" means a timestamp after D or a deadline on or after D (see snapshots.py), and restricted
-problems are always counted live through the viewer's visibility. Only three small reads touch the problems table.
+problems are always counted live through the viewer's visibility (only those whose restriction names the viewer:
+no other can be visible). Only three small reads touch the problems table.
 """
 import datetime as dt
 from collections import defaultdict
@@ -18,6 +19,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 
 from qingshan.access.actors import profile_of
+from qingshan.access.problems import named_restricted_ids
 from qingshan.orgs.models import Region
 from qingshan.problems import kpis
 from qingshan.problems.models import Problem
@@ -165,13 +167,23 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
         add(facts.values(**{f"k_{g}": groupings[g].fact_key for g in part})
             .annotate(**{n: _fact_correction(n, ask.as_of) for n in names}), -1, part)
     # The ids are read first: given the sub-select, PostgreSQL scanned the whole period's problems instead of
-    # fetching the few late or restricted ones by primary key.
-    recount = list(_narrow(KpiFact.objects.filter(_late(ask.as_of) | Q(is_restricted=True)), ask, paths,
-                           region_path).values_list("problem_id", flat=True))
+    # fetching the few late or restricted ones by primary key. Of the restricted problems only those whose
+    # restriction names the viewer can be visible (the others would count 0): a leader named on none reads and
+    # recounts none of the 2,899 of a year at 1,000,000 problems. The viewer's named ids are read first, their
+    # facts fetched by primary key and the flag checked here: with the restriction in the statement (a sub-select,
+    # or the ids beside the flag), PostgreSQL read every restricted fact through the flag's partial index (6,000
+    # rows, 12-20 ms at 1,000,000 problems).
+    recount = set(_narrow(KpiFact.objects.filter(_late(ask.as_of)), ask, paths, region_path)
+                  .values_list("problem_id", flat=True))
+    named = [row["problem_id"] for row in named_restricted_ids(ask.user)]
+    if named:
+        recount.update(problem_id for problem_id, restricted in
+                       _narrow(KpiFact.objects.filter(problem_id__in=named), ask, paths, region_path)
+                       .values_list("problem_id", "is_restricted") if restricted)
     if recount:
         members = list(groupings)
         live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names_of(members)}
-        add(live.filter(pk__in=_ids(recount)).values(**{f"k_{g}": groupings[g].live_key for g in members})
+        add(live.filter(pk__in=_ids(sorted(recount))).values(**{f"k_{g}": groupings[g].live_key for g in members})
             .annotate(**live_counts), 1, members)
     return {g: dict(counts) for g, counts in result.items()}
 

@@ -2,10 +2,14 @@
 with the URL of the list behind it. Plain data, so the page, its chart script and its Excel export show the same."""
 import calendar
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from qingshan.core.overview import TOTAL, Measure, Scope, Value
 from qingshan.core.registry import declared
@@ -33,6 +37,14 @@ class Link:
     text: str
     url: str | None
     label: str = ""
+
+    @property
+    def html(self) -> SafeString:
+        """The number, a link to its list when it has one (rendered here, as tables.Figure: an {% include %} per
+        figure cost more than the rest of the cards)."""
+        if self.url:
+            return format_html('<a href="{}" title="{}">{}</a>', self.url, self.label, self.text)
+        return escape(self.text)
 
 
 @dataclass(frozen=True)
@@ -152,3 +164,11 @@ def chart_data(overview: Overview, boundaries_url: str) -> dict:
         "sources": overview.sources,
         "categories": overview.categories,
     }
+
+
+def chart_script(data: dict, element_id: str) -> SafeString:
+    """`data` in a <script type="application/json">: the output of Django's json_script, with its three escapes
+    made by str.replace (json_script's str.translate took 8 ms on the overview's ~100 KB of 500 points)."""
+    text = (json.dumps(data, cls=DjangoJSONEncoder)
+            .replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))
+    return format_html('<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text))

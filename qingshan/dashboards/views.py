@@ -14,7 +14,7 @@ from qingshan.core.overview import Scope
 from .definitions import GENERAL_NOTES, kpi_definitions
 from .excel import kpi_workbook, overview_workbook
 from .forms import KpiFilterForm, OverviewForm
-from .overview_page import build_overview, chart_data, measures
+from .overview_page import build_overview, chart_data, chart_script, measures
 from .selectors import GROUP_BY_LABELS, district_boundaries, kpi_table, overview_districts
 from .tables import COLUMNS, display_rows
 
@@ -94,7 +94,8 @@ def overview_view(request):
     context = {"nav": "overview", "form": form}
     if form.is_valid():
         overview = build_overview(_scope(request, form), districts, form.cleaned_data["measure"])
-        context.update(overview=overview, chart=chart_data(overview, reverse("dashboards:overview_boundaries")),
+        chart = chart_data(overview, reverse("dashboards:overview_boundaries"))
+        context.update(overview=overview, chart=chart, chart_script=chart_script(chart, "overview-data"),
                        export_url=f"{reverse('dashboards:overview_export')}?{request.GET.urlencode()}")
     return render(request, "dashboards/overview.html", context, status=200 if form.is_valid() else 400)
 

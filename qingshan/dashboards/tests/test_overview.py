@@ -4,6 +4,7 @@ The data set is the hand-built history of conftest.py (period 2026-01-01..04-30,
 (F merged, J before the period); D (江岸区) is overdue and escalated red; E (江岸区) and G (city level) are open;
 H (绿水区青山街道) is closed on time.
 """
+import datetime as dt
 import io
 import json
 from html.parser import HTMLParser
@@ -14,6 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.html import json_script
 
 from qingshan.audit.models import AuditEvent
 from qingshan.core.choices import EscalationLevel
@@ -22,6 +24,7 @@ from qingshan.core.registry import declared
 from qingshan.dashboards.cells import voronoi_cells
 from qingshan.dashboards.geojson import parse_boundary
 from qingshan.dashboards.models import RegionBoundary
+from qingshan.dashboards.overview_page import chart_script
 from qingshan.dashboards.services import boundary_save
 from qingshan.problems import services
 from qingshan.problems.selectors import problem_list
@@ -320,3 +323,8 @@ def test_a_measure_declared_by_another_app_joins_the_page_without_changes(client
     assert districts["江岸区"] == ("5", f"/rectification/?region={world.jiangan.pk}")
     assert districts["绿水区"] == ("0", f"/rectification/?region={world.lvshui.pk}")
     assert '<option value="open_rectifications" selected>未完成整改</option>' in response.content.decode()
+
+
+def test_the_chart_data_script_is_what_json_script_writes():
+    data = {"title": "</script><b>&'\"\u2028 标题", "values": [1, None, 2.5], "day": dt.date(2026, 1, 1)}
+    assert chart_script(data, "overview-data") == json_script(data, "overview-data")
