@@ -1,5 +1,6 @@
 """Reading through the API: list and filters, detail contents, the masked reporter, the inbox, query counts."""
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -77,9 +78,10 @@ def test_the_list_counts_only_up_to_the_bound_and_says_so(world, api, caller, mo
     with CaptureQueriesContext(connection) as ctx:
         body = client.get("/api/problems/?page_size=1").json()
     assert (body["count"], body["count_is_bounded"], len(body["results"])) == (2, True, 1)
-    # The database was asked for one row more than the bound, not for all four.
+    # The database was asked for one row more than the bound (or, for audience ids that may repeat, a prefix of
+    # twice that: core.paging), not for all four.
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
-    assert len(counts) == 1 and "LIMIT 3" in counts[0].upper()
+    assert len(counts) == 1 and re.search(r"LIMIT (3|6)\b", counts[0].upper())
     second = client.get("/api/problems/?page_size=1&page=2").json()
     assert second["count_is_bounded"] and len(second["results"]) == 1 and second["next"] is None
     assert client.get("/api/problems/?page_size=1&page=3").status_code == 404
