@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .registry import plugins
+
 
 @dataclass(frozen=True)
 class ActionRule:
@@ -67,6 +69,7 @@ class ActionTable:
                 raise ValueError(f"{object_type}: action {rule.code!r} declared twice")
             self.rules[rule.code] = rule
         self._services: dict[str, Callable[..., Any]] = {}
+        self._loaded = False
 
     def __getitem__(self, code: str) -> ActionRule:
         return self.rules[code]
@@ -93,8 +96,13 @@ class ActionTable:
         return register
 
     def service(self, code: str) -> Callable[..., Any]:
-        if code not in self._services:
-            importlib.import_module(self.services_module)  # the decorators register on import
+        if not self._loaded:
+            # The decorators register on import: the table's own services first, then other apps' `<app>/actions.py`
+            # (e.g. collaboration performs the work loop's 移送协作单位 as a partner transfer), which take their
+            # actions over. Looked up on first use, so that starting Django loads no app's services.
+            importlib.import_module(self.services_module)
+            plugins("actions")
+            self._loaded = True
         return self._services[code]
 
     def parameters(self, code: str) -> set[str]:

@@ -1,8 +1,8 @@
 """The one plug-in registry: each installed app may declare a contract in `<app>/<contract>.py`.
 
-Core defines the contracts (deadline kinds, ledgers, worklist queues, demo parts, scheduled jobs, API routes, notice
-senders); apps declare theirs in a module of that name, and callers ask `plugins(contract)` instead of importing
-the apps.
+Core defines the contracts (services performing another app's actions, deadline kinds, ledgers, worklist queues,
+demo parts, scheduled jobs, API routes, notice senders); apps declare theirs in a module of that name, and callers
+ask `plugins(contract)` instead of importing the apps.
 Core itself imports no app: the modules are found through Django's app registry, in INSTALLED_APPS order.
 """
 import functools
@@ -11,8 +11,8 @@ from types import ModuleType
 
 from django.apps import apps
 
-CONTRACTS = frozenset({"deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices", "overview",
-                       "retention"})
+CONTRACTS = frozenset({"actions", "deadlines", "ledgers", "worklist", "demo", "scheduled", "api", "health", "notices",
+                       "overview", "retention"})
 
 
 @functools.cache
