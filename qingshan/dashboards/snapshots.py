@@ -87,51 +87,6 @@ def read_columns() -> frozenset[str]:
                      if f"{table}.{connection.ops.quote_name(f.column)}" in sql)
 
 
-def _refresh_one_sql() -> str:
-    """One PostgreSQL statement keeping one problem's fact and the snapshot (parameters: the fact statement's, then
-    the problem id twice). Its parts see the tables as they were before it: `old` is the stored fact, `new` the
-    fact computed from the record (none when the problem is gone); when they differ, the fact is upserted (or
-    deleted) and the snapshot moves by new minus old, over the four dimensions, rows with no change left out, in key
-    order. The same rules as refresh_facts below, which serves other databases and batches."""
-    key = ("refresh_one", connection.vendor, timezone.get_current_timezone_name())
-    if key in _compiled:
-        return _compiled[key][0]
-    select, _ = _fact_sql()
-    qn = connection.ops.quote_name
-    facts, snapshot = KpiFact._meta.db_table, KpiSnapshot._meta.db_table
-    pk = f"{qn(Problem._meta.db_table)}.{qn(Problem._meta.pk.column)}"
-    fields = ", ".join(FACT_FIELDS)
-    counts = [f"c_{name}" for name in COUNTED]
-    differs = " OR ".join(f"n.{f} IS DISTINCT FROM o.{f}" for f in FACT_FIELDS)
-    sums = ", ".join(f"SUM(sign * {c}) AS n_{c[2:]}" for c in counts)
-    nonzero = " OR ".join(f"SUM(sign * {c}) <> 0" for c in counts)
-    dim_value = "CASE d.dim " + " ".join(f"WHEN '{dim}' THEN {column}" for dim, column in DIMS.items() if column) + \
-        " ELSE 0 END"
-    dims = ", ".join(f"('{dim}')" for dim in DIMS)
-    increments = ", ".join(f"n_{name} = {snapshot}.n_{name} + excluded.n_{name}" for name in COUNTED)
-    sql = (
-        f"WITH new ({fields}) AS ({select} WHERE {pk} = %s), "
-        f"old AS (SELECT {fields} FROM {facts} WHERE problem_id = %s), "
-        f"changed AS (SELECT 1 FROM (SELECT 1) one LEFT JOIN new n ON TRUE LEFT JOIN old o ON TRUE WHERE {differs}), "
-        f"upserted AS (INSERT INTO {facts} ({fields}) SELECT {fields} FROM new WHERE EXISTS (SELECT 1 FROM changed) "
-        f"ON CONFLICT (problem_id) DO UPDATE SET "
-        f"{', '.join(f'{f} = excluded.{f}' for f in FACT_FIELDS if f != 'problem_id')}), "
-        f"removed AS (DELETE FROM {facts} WHERE problem_id IN (SELECT problem_id FROM old) "
-        f"AND NOT EXISTS (SELECT 1 FROM new)), "
-        f"moved AS (SELECT -1 AS sign, old.* FROM old WHERE NOT is_restricted UNION ALL "
-        f"SELECT 1, new.* FROM new WHERE NOT is_restricted), "
-        f"delta AS (SELECT received_on, district_path, d.dim, {dim_value} AS dim_value, {sums} "
-        f"FROM moved CROSS JOIN (VALUES {dims}) AS d (dim) WHERE EXISTS (SELECT 1 FROM changed) "
-        f"GROUP BY 1, 2, 3, 4 HAVING {nonzero}) "
-        f"INSERT INTO {snapshot} (received_on, district_path, dim, dim_value, "
-        f"{', '.join(f'n_{name}' for name in COUNTED)}) "
-        f"SELECT * FROM delta ORDER BY received_on, district_path, dim, dim_value "
-        f"ON CONFLICT (received_on, district_path, dim, dim_value) DO UPDATE SET {increments}"
-    )
-    _compiled[key] = (sql, ())
-    return sql
-
-
 # ---------------------------------------------------------------- PostgreSQL: the upkeep as a trigger
 
 TRIGGER_FUNCTION = "dashboards_kpi_fact_upkeep"
@@ -144,8 +99,13 @@ def _trigger_name(event: str) -> str:
 
 
 def _refresh_set_sql(ids: str) -> str:
-    """One statement keeping the facts of the problems whose ids `ids` (a sub-select) gives, and the snapshot: the
-    set-wise form of _refresh_one_sql (the same rules), the fact statement's parameters left as placeholders."""
+    """One PostgreSQL statement keeping the facts of the problems whose ids `ids` (a sub-select) gives, and the
+    snapshot; the fact statement's parameters are left as placeholders after those of `ids`. Its parts see the tables
+    as they were before it: `stored` is a problem's stored fact, `fresh` the fact computed from its record (none when
+    the problem is gone); where they differ, the fact is upserted (or deleted) and the snapshot moves by fresh minus
+    stored, over the four dimensions, rows with no change left out, in key order. The same rules as refresh_facts
+    below, which serves other databases and batches. The trigger runs it over the rows a statement wrote, the save
+    hook (PostgreSQL without the trigger) over one id."""
     select, _ = _fact_sql()
     qn = connection.ops.quote_name
     facts, snapshot = KpiFact._meta.db_table, KpiSnapshot._meta.db_table
@@ -259,7 +219,7 @@ def refresh_fact(problem_id: int) -> None:
         return
     _, params = _fact_sql()
     with connection.cursor() as cursor:
-        cursor.execute(_refresh_one_sql(), [*params, problem_id, problem_id])
+        cursor.execute(_refresh_set_sql("SELECT %s::bigint"), [problem_id, *params])
 
 
 def _fact_rows_of(ids: list[int]) -> list[tuple]:

@@ -238,3 +238,21 @@ def test_on_postgresql_writes_that_bypass_save_are_kept_by_the_trigger(history, 
     Problem.objects.filter(pk=w.p.E.pk).update(urge_count=F("urge_count") + 1)
     assert_exact(w, monkeypatch, days=[d(3, 2), d(4, 30)])
     assert check_snapshots().drifted is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the save hook's one-problem statement is PostgreSQL's")
+def test_on_postgresql_without_the_trigger_the_save_hook_keeps_the_snapshot_exact(history, monkeypatch):
+    from qingshan.dashboards import snapshots
+
+    w = history
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred check may be pending for the ALTER
+        cursor.execute(f"ALTER TABLE {Problem._meta.db_table} DISABLE TRIGGER USER")
+    monkeypatch.setattr(snapshots, "_triggered", {})
+    with on(d(4, 22)):
+        services.problem_merge(actor=w.officer, duplicate=w.p.E, primary=w.p.D, reason="同一点位")
+    with on(d(5, 6)):
+        reply(w.water_handler, w.p.D)
+        approve(w.officer, w.p.D)
+    assert_exact(w, monkeypatch, days=[d(4, 21), d(4, 22), d(5, 6), d(12, 31)])
+    assert check_snapshots().drifted is False
