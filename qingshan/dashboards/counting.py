@@ -1,4 +1,5 @@
-"""Grouped KPI counts: from the snapshots when the viewer's scope is a set of whole districts, otherwise live.
+"""Grouped KPI counts: from the snapshots when the viewer's scope is a set of whole districts, from the problems'
+facts when the viewer sees only what is addressed to it (stationed groups, units, partners), otherwise live.
 
 Both ways give the same numbers (tests compare them on every grouping). The snapshot way, as of day D:
 
@@ -14,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import named_restricted_ids
+from qingshan.access.problems import addressed_only_ids, named_restricted_ids
 from qingshan.orgs.models import Region
 from qingshan.problems import kpis
 from qingshan.problems.models import Problem
@@ -136,6 +137,9 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
     all of them. Each read groups by every key it serves at once; the rows are then summed per grouping."""
     prefixes = _district_prefixes(ask)
     if prefixes is None:
+        addressed = _addressed_scope(ask)
+        if addressed is not None:
+            return _fact_counts(live, ask, wanted, *addressed)
         return {grouping: _live_counts(live, ask, grouping, names) for grouping, names in wanted.items()}
     paths, region_path = prefixes
     groupings = {name: _groupings()[name] for name in wanted}
@@ -185,6 +189,62 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
         live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names_of(members)}
         add(live.filter(pk__in=_ids(sorted(recount))).values(**{f"k_{g}": groupings[g].live_key for g in members})
             .annotate(**live_counts), 1, members)
+    return {g: dict(counts) for g, counts in result.items()}
+
+
+def _addressed_scope(ask: Ask) -> tuple[QuerySet, str | None] | None:
+    """(the viewer's visible problem ids, region path) for a viewer who sees only what is addressed to it, when the
+    region chosen is none, the city or a district (the facts' district_path answers it); None otherwise."""
+    ids = addressed_only_ids(ask.user)
+    if ids is None:
+        return None
+    region_path = None
+    if ask.region_id is not None:
+        region_path = Region.objects.filter(pk=ask.region_id).values_list("path", flat=True).first()
+        if region_path is None or region_path.count("/") > 3:
+            return None
+    return ids, region_path
+
+
+def _as_of(name: str, as_of: dt.date) -> Sum:
+    """The sum of one condition over facts with no timestamp after `as_of`: each answers as its fact, except that
+    before its deadline it answers as snapshots.BEFORE_DEADLINE says (the truth that _fact_correction restores)."""
+    if name not in BEFORE_DEADLINE:
+        return Sum(f"c_{name}")
+    instead = BEFORE_DEADLINE[name]
+    before = Value(0) if instead is None else F(f"c_{instead}")
+    return Sum(Case(When(handle_deadline__gte=as_of, then=before), default=F(f"c_{name}"),
+                    output_field=IntegerField()))
+
+
+def _fact_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str, ...]], ids: QuerySet,
+                 region_path: str | None) -> dict[str, dict]:
+    """grouped_counts_many for a viewer who sees only what is addressed to it (a stationed group's tens of thousands
+    of problems at 1,000,000): the sums of their facts, which are narrow rows already counted, instead of the
+    thirteen conditions evaluated on every problem row. The id set is exactly the viewer's visible problems,
+    restrictions included, so no restricted problem needs a separate look; those with a timestamp after the as-of
+    day are counted live, as in the snapshot way."""
+    groupings = {name: _groupings()[name] for name in wanted}
+    names = tuple(dict.fromkeys(n for g in wanted for n in wanted[g]))
+    facts = _narrow(KpiFact.objects.filter(problem_id__in=ids), ask, [], region_path)
+    result: dict[str, dict] = {g: defaultdict(lambda g=g: dict.fromkeys(wanted[g], 0)) for g in wanted}
+    for grouping, group in groupings.items():  # one pass each: grouped by all keys at once, the rows multiply
+        rows = (facts.filter(latest_on__lte=ask.as_of).values(k=group.fact_key)
+                .annotate(**{n: _as_of(n, ask.as_of) for n in wanted[grouping]}))
+        for row in rows:
+            counts = result[grouping][_key(row["k"])]
+            for name in wanted[grouping]:
+                counts[name] += row[name] or 0
+    late = list(facts.filter(_late(ask.as_of)).values_list("problem_id", flat=True))
+    if late:
+        live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names}
+        rows = (live.filter(pk__in=_ids(sorted(late)))
+                .values(**{f"k_{g}": groupings[g].live_key for g in groupings}).annotate(**live_counts))
+        for row in rows:
+            for grouping in groupings:
+                counts = result[grouping][_key(row[f"k_{grouping}"])]
+                for name in wanted[grouping]:
+                    counts[name] += row[name] or 0
     return {g: dict(counts) for g, counts in result.items()}
 
 

@@ -30,22 +30,24 @@ def _nonzero(counts: dict) -> dict:
 
 
 def _both(user, as_of, grouping, *, region_id=None, received_from=FROM, received_to=TO, monkeypatch):
-    """(snapshot answer, live answer) for one grouping, groups with nothing counted left out."""
+    """(snapshot or facts answer, live answer) for one grouping, groups with nothing counted left out."""
     ask = Ask(user, received_from, received_to, as_of, region_id)
     live_problems = _period_problems(user=user, received_from=received_from, received_to=received_to)
     if region_id is not None:
         from qingshan.orgs.models import Region
         live_problems = live_problems.filter(region_path__startswith=Region.objects.get(pk=region_id).path)
-    assert counting._district_prefixes(ask) is not None, "the snapshot must answer for this viewer"
+    assert counting._district_prefixes(ask) or counting._addressed_scope(ask), \
+        "the snapshot or the facts must answer for this viewer"
     snapshot = grouped_counts(live_problems, ask, grouping, NAMES)
     with monkeypatch.context() as m:
         m.setattr(counting, "_district_prefixes", lambda ask: None)
+        m.setattr(counting, "_addressed_scope", lambda ask: None)
         live = grouped_counts(live_problems, ask, grouping, NAMES)
     return _nonzero(snapshot), _nonzero(live)
 
 
 def assert_exact(w, monkeypatch, days=DAYS, users=None):
-    for user in users or [w.officer, w.leader, w.district_staff]:
+    for user in users or [w.officer, w.leader, w.district_staff, w.group_staff]:
         for as_of in days:
             for grouping in GROUPINGS:
                 snapshot, live = _both(user, as_of, grouping, monkeypatch=monkeypatch)
@@ -59,6 +61,15 @@ def test_the_counted_names_are_the_kpi_conditions_and_the_overview_extras():
 def test_snapshot_equals_live_on_the_history_for_every_grouping_and_day(history, monkeypatch):
     assert KpiSnapshot.objects.exists()
     assert_exact(history, monkeypatch)
+
+
+def test_the_facts_of_what_is_addressed_equal_live_for_groups_units_and_partners(history, monkeypatch):
+    w = history
+    with on(d(4, 24)):  # something addressed to the partner too
+        services.problem_share(actor=w.officer, problem=w.p.B, partner=w.partner, reason="请协助核查")
+    assert_exact(w, monkeypatch, users=[w.group_staff, w.eco_handler, w.water_handler, w.partner_staff])
+    total = kpi_table(user=w.group_staff, group_by="unit", as_of=d(4, 30), received_from=FROM, received_to=TO)[-1]
+    assert (total.counts["received"], total.counts["closed"], total.counts["duplicates"]) == (3, 3, 1)  # A B C, F
 
 
 def test_snapshot_equals_live_for_a_chosen_district(history, monkeypatch):
@@ -137,6 +148,16 @@ def test_a_restricted_problem_is_counted_only_for_the_named(history, monkeypatch
     assert (other.counts["overdue"], other.counts["received"]) == (0, 6)  # not named: D is not there
 
 
+def test_a_restricted_problem_is_counted_for_a_group_only_when_it_is_named(history, monkeypatch):
+    w = history
+    with on(d(4, 24)):
+        services.problem_restrict(actor=w.officer, problem=w.p.B, users=[w.leader], reason="涉及领导干部")
+        services.problem_restrict(actor=w.officer, problem=w.p.C, users=[w.group_staff], reason="涉及领导干部")
+    assert_exact(w, monkeypatch, days=[d(3, 21), d(4, 30)], users=[w.group_staff, w.eco_handler])
+    group = kpi_table(user=w.group_staff, group_by="region", as_of=d(4, 30), received_from=FROM, received_to=TO)[-1]
+    assert (group.counts["received"], group.counts["rejected"]) == (2, 1)  # A and C: B names only the leader
+
+
 def _snapshot_rows():
     fields = ["received_on", "district_path", "dim", "dim_value", *(f"n_{n}" for n in COUNTED)]
     rows = KpiSnapshot.objects.values_list(*fields)
@@ -169,13 +190,22 @@ def test_the_rebuild_command_repairs_writes_that_bypassed_save(history, monkeypa
 
 
 @pytest.mark.parametrize("grouping", GROUPINGS)
-def test_a_viewer_outside_whole_districts_is_counted_live(history, grouping):
+def test_a_viewer_outside_whole_districts_is_counted_from_what_is_addressed_to_it(history, grouping):
     w = history
     ask = Ask(w.water_handler, FROM, TO, d(4, 30))
-    assert counting._district_prefixes(ask) is None
+    assert counting._district_prefixes(ask) is None and counting._addressed_scope(ask) is not None
     counts = grouped_counts(_period_problems(user=w.water_handler, received_from=FROM, received_to=TO), ask,
                             grouping, NAMES)
     assert sum(v["received"] for v in counts.values()) == 2  # D and E, led by 水务局
+
+
+def test_a_region_below_a_district_is_counted_live(history, monkeypatch):
+    w = history
+    ask = Ask(w.housing_handler, FROM, TO, d(4, 30), w.town.pk)
+    assert counting._district_prefixes(ask) is None and counting._addressed_scope(ask) is None
+    live = _period_problems(user=w.housing_handler, received_from=FROM, received_to=TO).filter(
+        region_path__startswith=w.town.path)
+    assert sum(v["received"] for v in grouped_counts(live, ask, "unit", NAMES).values()) == 1  # H
 
 
 def test_the_nightly_check_finds_nothing_on_snapshots_kept_by_the_hook(history):
