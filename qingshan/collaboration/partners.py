@@ -3,6 +3,7 @@
 the partner signs for it (签收), works it and returns its result; the sender accepts it or sends it back for more,
 and may chase it (催办). The deadline is watched by the reminder engine (deadlines.py): overdue feedback is chased
 automatically and escalated to the sending body's heads. Each step is checked and audited in its transaction."""
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.db import transaction
@@ -18,8 +19,9 @@ from qingshan.problems.choices import TERMINAL_STATES
 from qingshan.problems.choices import Action as ProblemAction
 from qingshan.problems.models import Problem, Share
 from qingshan.problems.services import problem_share
+from qingshan.problems.timelimits import SHARE_FEEDBACK_DAYS, SHARE_FEEDBACK_MAX_DAYS
 from qingshan.problems.transitions import PROBLEM_ACTIONS
-from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
+from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days, working_days_between
 
 from .choices import PartnerAction as Action
 from .choices import PartnerTransferState as State
@@ -46,7 +48,8 @@ SHAREABLE: dict[str, tuple[str, Callable[[Problem], str]]] = {
     "lead_unit": ("主办单位", lambda p: str(p.lead_unit or "")),
 }
 DEFAULT_SHARED = ("title", "description", "category", "region", "location")
-SHARE_DAYS = 10  # working days for feedback when the problem's own 移送协作单位 step names none
+SHARE_DAYS = SHARE_FEEDBACK_DAYS  # working days for feedback when the problem's own 移送协作单位 step names no date
+MAX_DAYS = SHARE_FEEDBACK_MAX_DAYS
 
 
 def _required(value: str, message: str, field: str) -> str:
@@ -82,14 +85,40 @@ def partner_transfer_send(*, actor: User, problem: Problem, partner: Organisatio
 @PROBLEM_ACTIONS.performs(ProblemAction.SHARE)
 @transaction.atomic
 def problem_share_transfer(*, actor: User, problem: Problem, partner: Organisation, reason: str,
-                           days: int = SHARE_DAYS) -> PartnerTransfer:
+                           feedback_deadline: dt.date | None = None) -> PartnerTransfer:
     """移送协作单位 as the work loop's step (the problem's page and API): the partner may see the whole problem, as
     this step always allowed (problems' share, its rule and event), and the transfer is a PartnerTransfer like any
-    other: a receipt to sign, `days` working days for feedback, chased when overdue."""
-    share = problem_share(actor=actor, problem=problem, partner=partner, reason=reason)
+    other: a receipt to sign, feedback due by the date the officer chose (else SHARE_DAYS working days from today),
+    chased when overdue."""
+    # The date is checked before the share, whose event (the problem's timeline) records it.
+    deadline, _days = feedback_deadline_of(feedback_deadline, None)
+    share = problem_share(actor=actor, problem=problem, partner=partner, reason=reason, feedback_deadline=deadline)
     problem = _locked_problem(problem)
     return _send(actor=actor, problem=problem, sender_org=problem_capacity_for(actor, problem).supervisor_org,
-                 partner=partner, request=share.reason, days=days, fields=DEFAULT_SHARED, share=share)
+                 partner=partner, request=share.reason, deadline=deadline, fields=DEFAULT_SHARED, share=share)
+
+
+def feedback_deadline_of(deadline: dt.date | None, days: int | None) -> tuple[dt.date, int]:
+    """The feedback deadline and its working days from today: the chosen date (not in the past, at most MAX_DAYS
+    working days ahead), else `days` working days from today (SHARE_DAYS when neither is given)."""
+    today = timezone.localdate()
+    try:
+        if deadline is None:
+            days = SHARE_DAYS if days is None else days
+            if not days or not 1 <= days <= MAX_DAYS:
+                raise ServiceError(f"反馈期限应为 1 至 {MAX_DAYS} 个工作日。", field="days")
+            return add_working_days(today, days), days
+        if not isinstance(deadline, dt.date) or isinstance(deadline, dt.datetime):
+            raise ServiceError("请填写有效的反馈期限日期。", field="feedback_deadline")
+        if deadline < today:
+            raise ServiceError(f"反馈期限不能早于今天（{today:%Y-%m-%d}）。", field="feedback_deadline")
+        latest = add_working_days(today, MAX_DAYS)
+        if deadline > latest:
+            raise ServiceError(f"反馈期限最长为 {MAX_DAYS} 个工作日，不能晚于 {latest:%Y-%m-%d}。",
+                               field="feedback_deadline")
+        return deadline, working_days_between(today, deadline)
+    except CalendarNotAvailable as exc:
+        raise ServiceError(str(exc)) from exc
 
 
 def _locked_problem(problem: Problem) -> Problem:
@@ -98,22 +127,18 @@ def _locked_problem(problem: Problem) -> Problem:
 
 
 def _send(*, actor: User, problem: Problem, sender_org: Organisation | None, partner: Organisation, request: str,
-          days: int, fields: Iterable[str], share: Share | None = None) -> PartnerTransfer:
-    """The transfer's own checks and record, with its event."""
+          fields: Iterable[str], days: int | None = None, deadline: dt.date | None = None,
+          share: Share | None = None) -> PartnerTransfer:
+    """The transfer's own checks and record, with its event; feedback due by `deadline`, else in `days`."""
     assert sender_org is not None  # the callers checked the actor supervises the problem
     request = _required(request, "请填写移送事项（请协作单位办理什么）。", "request")
-    if not days or not 1 <= days <= 60:
-        raise ServiceError("反馈期限应为 1 至 60 个工作日。", field="days")
+    deadline, days = feedback_deadline_of(deadline, days)
     chosen = list(dict.fromkeys(fields))
     unknown = [f for f in chosen if f not in SHAREABLE]
     if unknown:
         raise ServiceError(f"不能移送的内容：{'、'.join(unknown)}。", field="fields")
     if PartnerTransfer.objects.filter(problem=problem, partner=partner).exclude(state=State.ACCEPTED).exists():
         raise ServiceError(f"该问题已移送“{partner}”，尚未办结。", field="partner")
-    try:
-        deadline = add_working_days(timezone.localdate(), days)
-    except CalendarNotAvailable as exc:
-        raise ServiceError(str(exc)) from exc
     shared = {"问题编号": problem.number}
     shared.update({SHAREABLE[f][0]: SHAREABLE[f][1](problem) for f in SHAREABLE if f in chosen})
     transfer = PartnerTransfer.objects.create(
@@ -183,8 +208,8 @@ def partner_transfer_send_back(*, actor: User, transfer: PartnerTransfer, opinio
     """退回补充: the sender asks for more, with a new feedback deadline in working days."""
     transfer = _locked(transfer, actor, Action.SEND_BACK)
     transfer.review = _required(opinion, "请填写退回补充的意见。", "opinion")
-    if not days or not 1 <= days <= 60:
-        raise ServiceError("反馈期限应为 1 至 60 个工作日。", field="days")
+    if not days or not 1 <= days <= MAX_DAYS:
+        raise ServiceError(f"反馈期限应为 1 至 {MAX_DAYS} 个工作日。", field="days")
     try:
         transfer.feedback_deadline = add_working_days(timezone.localdate(), days)
     except CalendarNotAvailable as exc:

@@ -9,6 +9,7 @@ from qingshan.orgs.pickers import by_region, people_field, unit_field, units_fie
 
 from .choices import AttachmentPurpose, EscalationLevel, Urgency
 from .models import Category, Problem, Source
+from .timelimits import SHARE_FEEDBACK_DAYS, share_feedback_deadline
 
 
 class ProblemCreateForm(StyledForm):
@@ -132,6 +133,12 @@ class ShareForm(ActionForm):
     partner = PickerChoiceField(label="协作单位", group_by=by_region,
                                 queryset=Organisation.objects.filter(kind=OrgKind.PARTNER).select_related("region"))
     reason = forms.CharField(label="移送理由", widget=forms.Textarea(attrs={"rows": 2}))
+    # Offered at today's default (10 working days); the transfer service checks the date the officer chooses.
+    feedback_deadline = forms.DateField(
+        label="反馈期限", required=False, initial=share_feedback_deadline,
+        help_text=f"协作单位应在此日期前反馈办理结果；留空则按 {SHARE_FEEDBACK_DAYS} 个工作日计算",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "请填写有效的日期，如 2026-03-16。"})
 
 
 class RestrictForm(ActionForm):

@@ -13,6 +13,7 @@ from qingshan.core.forms import TEXT_MAX_LENGTH, sane_date
 from qingshan.orgs.models import Organisation, Region, User
 from qingshan.problems.choices import Action, AttachmentPurpose, Urgency
 from qingshan.problems.models import Category, Problem, Source
+from qingshan.problems.timelimits import SHARE_FEEDBACK_DAYS
 from qingshan.workdays.calendar import is_provisional
 
 # ---------------------------------------------------------------- input helpers
@@ -219,6 +220,8 @@ class TransferClueInput(serializers.Serializer):
 class ShareInput(serializers.Serializer):
     partner = _ref(Organisation.objects.all(), "协作单位", "单位")
     reason = _text("移送理由")
+    feedback_deadline = _date("反馈期限", required=False,
+                              help_text=f"协作单位反馈办理结果的期限；留空则按 {SHARE_FEEDBACK_DAYS} 个工作日计算")
 
 
 class RestrictInput(serializers.Serializer):

@@ -692,10 +692,12 @@ def problem_merge(*, actor: User, duplicate: Problem, primary: Problem, reason: 
 
 
 @transaction.atomic
-def problem_share(*, actor: User, problem: Problem, partner: Organisation, reason: str) -> Share:
+def problem_share(*, actor: User, problem: Problem, partner: Organisation, reason: str,
+                  feedback_deadline: dt.date | None = None) -> Share:
     """Let a partner body see the whole problem (checked and audited as the 移送协作单位 step). Only a part of that
     step: the step itself, the action table's SHARE, is collaboration's problem_share_transfer, which sends the
-    transfer (receipt, feedback deadline, chasing) through this."""
+    transfer (receipt, feedback deadline, chasing) through this; it passes the deadline it checked, for the
+    timeline."""
     problem = _locked(problem)
     capacity = _authorise(actor, problem, Action.SHARE)
     reason = _require(reason, "请填写移送理由。", "reason")
@@ -706,8 +708,11 @@ def problem_share(*, actor: User, problem: Problem, partner: Organisation, reaso
     share = Share.objects.create(problem=problem, partner=partner, shared_by=actor, shared_at=timezone.now(),
                                  reason=reason)
     audience.refresh(problem)
+    payload = {"partner": str(partner)}
+    if feedback_deadline is not None:
+        payload["feedback_deadline"] = feedback_deadline.isoformat()
     _audit(problem, actor=actor, capacity=capacity, action=Action.SHARE, from_state=problem.state, reason=reason,
-           payload={"partner": str(partner)})
+           payload=payload)
     return share
 
 

@@ -1,5 +1,10 @@
 """Which time limits apply to a problem (domain §4, local practice: configurable per source and category)."""
+import datetime as dt
+
 from django.db.models import Q
+from django.utils import timezone
+
+from qingshan.workdays.calendar import CalendarNotAvailable, add_working_days
 
 from .models import Problem, TimeLimitRule
 
@@ -14,3 +19,17 @@ def rule_for(problem: Problem) -> TimeLimitRule:
         & (Q(urgency=problem.urgency) | Q(urgency=""))
     )
     return max(candidates, key=lambda r: r.specificity, default=DEFAULT_RULE)
+
+
+# 移送协作单位: the partner body's feedback is due this many working days after the transfer unless the officer
+# chooses the date (the page's form offers this default; collaboration's transfer service applies and checks it).
+SHARE_FEEDBACK_DAYS = 10
+SHARE_FEEDBACK_MAX_DAYS = 60
+
+
+def share_feedback_deadline() -> dt.date | None:
+    """Today's default feedback deadline of a 移送协作单位; None when this year's calendar is not entered yet."""
+    try:
+        return add_working_days(timezone.localdate(), SHARE_FEEDBACK_DAYS)
+    except CalendarNotAvailable:
+        return None

@@ -20,7 +20,8 @@ _SUMMARY_KEYS = [
     ("lead_unit", "主办单位"), ("co_units", "协办单位"), ("from_unit", "原主办单位"), ("unit", "单位"),
     ("handle_deadline", "办理期限"), ("requested_deadline", "申请延至"), ("old_deadline", "原期限"),
     ("new_deadline", "新期限"), ("primary", "并入"), ("duplicate", "重复件"), ("partner", "移送至"),
-    ("label", "等级"), ("name", "文件"), ("attachment", "文件"), ("attachments", "附件"), ("count", "第几次"),
+    ("feedback_deadline", "反馈期限"), ("label", "等级"), ("name", "文件"), ("attachment", "文件"),
+    ("attachments", "附件"), ("count", "第几次"),
 ]
 
 
