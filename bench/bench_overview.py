@@ -10,7 +10,8 @@ default filters (this year, as of today). There is no application cache: every r
 the database, so each is "cold for the period". The first request of each page is reported apart (cold connection
 and plans), the other --runs give median, range and p95 (nearest rank) and the ratio to the minimal view's median.
 
---live also times the pages with the snapshots switched off (the live aggregate over the problems), alternating.
+--live also times the pages with the snapshots and facts switched off (the live aggregate over the problems),
+alternating.
 
 Transitions: --transitions open problems are each urged (催办, the lightest transition: the worst case for a
 fixed cost) three times in a rolled-back transaction: with the snapshot upkeep (on PostgreSQL the trigger), without
@@ -90,8 +91,11 @@ def _prepare(connection) -> None:
 def _live_switch(on: bool):
     from qingshan.dashboards import counting
 
-    original = _live_switch.__dict__.setdefault("original", counting._district_prefixes)
-    counting._district_prefixes = (lambda ask: None) if on else original
+    # Both precomputed ways off (the snapshot for whole districts, the facts for what is addressed to a viewer).
+    originals = _live_switch.__dict__.setdefault(
+        "originals", {name: getattr(counting, name) for name in ("_district_prefixes", "_addressed_scope")})
+    for name, original in originals.items():
+        setattr(counting, name, (lambda ask: None) if on else original)
 
 
 def _time_role(role: str, runs: int, live: bool) -> list[dict]:

@@ -72,6 +72,20 @@ def test_the_facts_of_what_is_addressed_equal_live_for_groups_units_and_partners
     assert (total.counts["received"], total.counts["closed"], total.counts["duplicates"]) == (3, 3, 1)  # A B C, F
 
 
+def test_every_grouping_counted_together_from_the_facts_equals_each_live(history, monkeypatch):
+    w = history  # the overview counts several groupings at once (on PostgreSQL in one statement)
+    with on(d(4, 24)):
+        services.problem_restrict(actor=w.officer, problem=w.p.B, users=[w.leader], reason="涉及领导干部")
+    for user in [w.group_staff, w.eco_handler, w.water_handler]:
+        for as_of in DAYS:
+            problems = _period_problems(user=user, received_from=FROM, received_to=TO)
+            together = counting.grouped_counts_many(problems, Ask(user, FROM, TO, as_of),
+                                                    dict.fromkeys(GROUPINGS, NAMES))
+            for grouping in GROUPINGS:
+                live = _both(user, as_of, grouping, monkeypatch=monkeypatch)[1]
+                assert _nonzero(together[grouping]) == live, (user, as_of, grouping)
+
+
 def test_snapshot_equals_live_for_a_chosen_district(history, monkeypatch):
     w = history
     for as_of, received in [(d(3, 20), 1), (d(4, 30), 2)]:  # D, then D and E
