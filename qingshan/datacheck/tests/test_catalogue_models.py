@@ -333,6 +333,38 @@ def test_water_evidence_names_the_item_and_class(city, duck):
     assert [(r["item"], r["value"]) for r in rows["S4"]] == [("ph", 6)]
 
 
+def test_subsidy_after_death_shows_the_latest_death_before_each_payment(tmp_path):
+    # A person registered dead more than once (a corrected entry, a late duplicate): each payment after a death is
+    # one hit, shown beside the latest death date before it; a death on the day of payment or later stands beside
+    # no payment, and a payment before every registered death is no hit.
+    path = tmp_path / "datasets.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        create_tables(con)
+        insert_rows(con, "ds_subsidy_rolls", [
+            ("P1", "最低生活保障", "2026-01", "ID-B", "李二", "青峰街道", None, D("780"), d("2026-01-20")),
+            ("P2", "最低生活保障", "2026-03", "ID-B", "李二", "青峰街道", None, D("780"), d("2026-03-10")),
+            ("P3", "最低生活保障", "2025-12", "ID-B", "李二", "青峰街道", None, D("780"), d("2025-12-20")),
+            ("P4", "耕地地力保护补贴", "2026", "ID-C", "王三", "青峰街道", "X3", D("500"), d("2026-03-10")),
+        ])
+        insert_rows(con, "ds_death_registry", [
+            ("ID-B", "李二", d("2026-01-05")), ("ID-B", "李二", d("2026-02-01")), ("ID-B", "李二", d("2026-05-01")),
+            ("ID-C", "王三", d("2026-03-10")), ("ID-C", "王三", d("2026-03-01")),
+        ])
+    finally:
+        con.close()
+    engine = DuckDBEngine(path, tmp_path / "runs.duckdb")
+    try:
+        outcome = execute(compile_model(catalogue_model("subsidy_after_death").spec_text, catalog_infos()), engine,
+                          run_id="c_after_death_twice")
+        shown = sorted((r["payment_no"], r["death_registry_died_on"])
+                       for hit in outcome.iter_subjects() for r in hit.sample_rows)
+    finally:
+        engine.close()
+    assert shown == [("P1", "2026-01-05"), ("P2", "2026-02-01"), ("P4", "2026-03-01")]
+    assert outcome.hit_rows == 3
+
+
 def test_whole_catalogue_same_hits_on_spark(city, duck, spark, tmp_path_factory):
     engine = SparkEngine(spark, path=city[0], work_dir=tmp_path_factory.mktemp("catalogue-spark"))
     on_spark, on_duck = {}, {}

@@ -1,5 +1,7 @@
 """``match: present`` with one ordered cross condition compiles to a join on MIN/MAX per key, not a correlated
-EXISTS; it finds exactly the rows the EXISTS form finds, NULLs and repeated keys included, on every engine."""
+EXISTS; it finds exactly the rows the EXISTS form finds, NULLs and repeated keys included, on every engine. With
+the other data set's columns as evidence it is one grouped join per key and bound value that shows the same values
+as the correlated subquery (the latest of a person's several registry rows before the payment)."""
 
 import datetime as dt
 import os
@@ -10,7 +12,7 @@ import pytest
 
 from qingshan.datacheck.engine import DuckDBEngine, PostgresEngine, SparkEngine, compile_model, execute
 
-from .conftest import base, hit_counts, write_world
+from .conftest import base, hit_counts, subjects, write_world
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -153,3 +155,54 @@ def test_keys_of_different_types_keep_the_exists_form(tmp_path):
         assert hit_counts(outcome) == {"1": 1} and outcome.hit_rows == 1
     finally:
         engine.close()
+
+
+# The registry's columns beside each hit (paid_on, died_on, cause), worked out by hand: the greatest of each column
+# over the person's rows that meet the conditions — A's second payment sees both of A's deaths (died_on 02-01, cause
+# MAX('x', 'y') = 'y'), C's NULL date never stands beside a payment.
+EVIDENCE = ["paid_on", "registry.died_on", "registry.cause"]
+SHOWN = {
+    "before": {"A": [("2026-01-10", "2026-01-01", "y"), ("2026-02-10", "2026-02-01", "y")],
+               "C": [("2026-03-10", "2026-02-01", "y")]},
+    "flipped": {"A": [("2026-01-10", "2026-01-01", "y"), ("2026-02-10", "2026-02-01", "y")],
+                "C": [("2026-03-10", "2026-02-01", "y")]},
+    "max_side": {"A": [("2026-01-10", "2026-02-01", "x")], "C": [("2026-01-10", "2026-02-01", "y")]},
+    "other_filter": {"A": [("2026-02-10", "2026-02-01", "x")]},
+    "row_filter": {"A": [("2026-01-10", "2026-01-01", "y")], "C": [("2026-03-10", "2026-02-01", "y")]},
+}
+
+
+def shown(outcome) -> dict[str, list[tuple]]:
+    return {
+        hit.subject_key: sorted((r["paid_on"], r["registry_died_on"], r["registry_cause"]) for r in hit.sample_rows)
+        for hit in subjects(outcome)
+    }
+
+
+def test_evidence_of_the_other_set_is_a_grouped_join_not_a_subquery_per_hit(bound_world):
+    compiled = compile_model(dict(spec(CASES["before"][0]), evidence=EVIDENCE), bound_world[1])
+
+    sql = compiled.sql("duckdb")
+
+    assert "EXISTS" not in sql and "(SELECT" not in sql.split(" FROM ")[0]
+    assert 'MAX("oth"."died_on")' in sql and 'GROUP BY "whole"."payee_id", "whole"."paid_on"' in sql
+    # A dry run samples the rows judged, never the grouped side: every sampled row finds its group.
+    sampled = compiled.sql("duckdb", sample_limit=3)
+    assert 'FROM "ds_payments" AS "whole"' in sampled and "LIMIT 3" in sampled
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "spark", "postgresql"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_grouped_evidence_shows_what_the_correlated_subquery_shows(case, engine_name, engines, bound_world):
+    if engine_name not in engines:
+        pytest.skip(f"{engine_name} is not available")
+    engine = engines[engine_name]
+    conditions, expected = CASES[case]
+
+    rewritten = execute(compile_model(dict(spec(conditions), evidence=EVIDENCE), bound_world[1]), engine,
+                        run_id=f"bound_ev_{case}")
+    reference = execute(compile_model(dict(spec([*conditions, EXISTS_FORM]), evidence=EVIDENCE), bound_world[1]),
+                        engine, run_id=f"exists_ev_{case}")
+
+    assert shown(rewritten) == shown(reference) == SHOWN[case]
+    assert hit_counts(rewritten) == expected and rewritten.hit_rows == sum(expected.values())

@@ -12,6 +12,7 @@ from .conftest import MODELS
 SECOND_SET = {
     "threshold": ("sections.target",), "mismatch": ("weighbridge.weight_in",), "no_positioning": ("positions.ts",),
     "paid_after_death": ("deaths.died_on",), "route_deviation": ("corridors.route",), "dwell": ("places.name",),
+    "route_deviation_sustained": ("corridors.route", "corridors.seq"),
 }
 
 
@@ -47,6 +48,21 @@ def test_missing_in_other_present_shows_the_matching_row(world, duck):
 def test_route_deviation_shows_the_corridor_of_the_position(world, duck):
     rows = evidence("route_deviation", SECOND_SET["route_deviation"], world, duck)
     assert set(rows) == {"T1", "T2"} and all(r["corridors_route"] == "R1" for v in rows.values() for r in v)
+
+
+@pytest.mark.parametrize("model", ["route_deviation", "route_deviation_sustained"])
+def test_route_deviation_shows_the_corridors_greatest_value_from_one_grouped_join(model, world, duck):
+    # R1 has three rows (seq 1, 2, 3): each position shows the greatest once, read by one join per route rather
+    # than a subquery per position, and no position repeats once per corridor row.
+    spec = dict(MODELS[model], evidence=[*MODELS[model]["evidence"], "corridors.seq"])
+    compiled = compile_model(spec, world[1])
+    assert "(SELECT MAX(" not in compiled.sql("duckdb") and 'AS "oev"' in compiled.sql("duckdb")
+
+    outcome = execute(compiled, duck, run_id=f"ev_seq_{model}")
+
+    samples = [r for hit in outcome.iter_subjects() for r in hit.sample_rows]
+    assert samples and all(r["corridors_seq"] == 3 for r in samples)
+    assert outcome.hit_rows == len({(r["ts"]) for r in samples})
 
 
 def test_dwell_shows_the_nearest_registered_place(world, duck):

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from sqlglot import exp
 
 from ..expressions import Source
-from .base import CompiledModel, ModelBuilder, all_of, ident, qcol, qtable
+from .base import WHOLE_PRIMARY, CompiledModel, ModelBuilder, all_of, ident, qcol, qtable
 
 # ``other_col OP row_value`` has a match exactly when MIN (for < <=) or MAX (for > >=) of other_col does.
 _FLIPPED = {exp.LT: exp.GT, exp.LTE: exp.GTE, exp.GT: exp.LT, exp.GTE: exp.LTE}
@@ -16,8 +16,6 @@ class MissingInOtherBuilder(ModelBuilder):
 
     def build(self) -> CompiledModel:
         body, src = self.spec.body, self.main()
-        # Other-data-set evidence columns read from the grouped join ``oev`` (column name → its output there).
-        self.evidence_by_name: dict[str, str] = {}
         other = self.source(body["other"], "oth", "spec.missing_in_other.other")
         conditions = [self.join_on(src, other, body["join"], "spec.missing_in_other.join")]
         extra = [
@@ -42,56 +40,12 @@ class MissingInOtherBuilder(ModelBuilder):
                 exp.select("1").from_(qtable(src.info.code, src.alias)).where(all_of(self.main_filter(src), test))
             )
         if not present:
-            relation = self.evidence_by_key(relation, src, other, body["join"])
+            # The evidence condition of an absent match is the join alone (the licence that exists but has expired).
+            relation = self.evidence_by_key(relation, src, other, body["join"], "spec.missing_in_other.join")
         return self.finish(relation, src, [])
 
     def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
-        if name in self.evidence_by_name:
-            return qcol(self.evidence_by_name[name], "oev")
         return self.matching_value(other, name, where, self.evidence_condition.copy())
-
-    def evidence_by_key(
-        self, relation: exp.Select, src: Source, other: Source, join: Mapping[str, str]
-    ) -> exp.Select:
-        """``match: absent``: the other data set's evidence columns (``waste_licences.valid_to``: the licence that
-        exists but has expired) as one ``LEFT JOIN`` to their MAX per join key instead of a correlated subquery per
-        column; ``relation`` unchanged without such columns or when the keys' types differ.
-
-        The evidence condition of an absent match is the join alone, so each subquery is the MAX over the key's
-        rows: the grouped table gives the same values (NULL for a row without a partner or with a NULL key) and,
-        with one row per key, repeats no row. DuckDB runs each scalar subquery as its own grouped join over the
-        other data set (two on the licence models, ~2× the hand query at scale 1); this reads it once.
-        """
-        names = [
-            ref.split(".", 1)[1] for ref in self.spec.evidence if ref.split(".", 1)[0] == other.info.code and "." in ref
-        ]
-        # Keys of different types meet through an implicit cast that need not be one-to-one (see present_by_bound).
-        if not names or any(src.info.columns.get(scol) != other.info.columns.get(ocol) for scol, ocol in join.items()):
-            return relation
-        where = "spec.missing_in_other.join"
-        other_keys = [self.column(other, ocol, where) for ocol in join.values()]
-        values = {name: f"v{i}" for i, name in enumerate(dict.fromkeys(names))}
-        grouped = (
-            exp.select(
-                *[exp.alias_(k.copy(), f"k{i}", quoted=True) for i, k in enumerate(other_keys)],
-                *[
-                    exp.alias_(exp.Max(this=self.column(other, name, "spec.evidence")), out, quoted=True)
-                    for name, out in values.items()
-                ],
-            )
-            .from_(qtable(other.info.code, other.alias))
-            .group_by(*[k.copy() for k in other_keys])
-        )
-        on = exp.and_(
-            *[
-                exp.EQ(this=self.column(src, scol, where), expression=qcol(f"k{i}", "oev"))
-                for i, scol in enumerate(join)
-            ]
-        )
-        self.evidence_by_name = values
-        return relation.join(
-            exp.Subquery(this=grouped, alias=exp.TableAlias(this=ident("oev"))), on=on, join_type="left", copy=False
-        )
 
     def absent_by_outer_join(
         self, src: Source, other: Source, join: Mapping[str, str], on: exp.Expression, extra: list[exp.Expression]
@@ -176,6 +130,9 @@ class MissingInOtherBuilder(ModelBuilder):
             column, value, op = right, left, _FLIPPED[type(test)]
         else:
             return None
+        if self.other_evidence_names(other):
+            cross_test = op(this=column.copy(), expression=value.copy())
+            return self.present_with_evidence(src, other, join, own, outer, cross_test)
         where = "spec.missing_in_other.join"
         other_keys = [self.column(other, ocol, where) for ocol in join.values()]
         aggregate = exp.Min if op in (exp.LT, exp.LTE) else exp.Max
@@ -199,4 +156,72 @@ class MissingInOtherBuilder(ModelBuilder):
             .from_(qtable(src.info.code, src.alias))
             .join(exp.Subquery(this=bounds, alias=exp.TableAlias(this=ident("bnd"))), on=on, join_type="inner")
             .where(all_of(self.main_filter(src), *outer, op(this=qcol("bound_value", "bnd"), expression=value.copy())))
+        )
+
+    def present_with_evidence(
+        self, src: Source, other: Source, join: Mapping[str, str], own: list[exp.Expression],
+        outer: list[exp.Expression], cross: exp.Expression,
+    ) -> exp.Select:
+        """``present_by_bound`` when the other data set's columns are shown (``death_registry.died_on``: the latest
+        death recorded before the payment): one join to the other data set's MAX of each evidence column per key
+        and bound value (``paid_on``), taken over the main data set joined to the other as the hand query joins.
+
+        A row matches exactly when its key and bound value form a group (the cross condition depends on the row
+        only through them; a NULL key or value matches nothing and forms no group), and each group's MAX is the
+        correlated subquery's over the row's matching rows, several rows of one person included. DuckDB runs
+        that subquery per hit as a delim join (distinct outer values, join, aggregate, join back: ~2× the hand
+        query at scale 1); this is two hash joins and one aggregate on every engine, one row per group so no row
+        is repeated. The grouped side reads the main data set in full (``WHOLE_PRIMARY``), also in a dry run, so
+        that every sampled row finds its group.
+        """
+        where = "spec.missing_in_other.join"
+        whole = Source(WHOLE_PRIMARY, src.info)
+
+        def on_whole(node: exp.Expression) -> exp.Expression:
+            # The same expression over the grouped side's own reading of the main data set.
+            node = node.copy()
+            for col in node.find_all(exp.Column):
+                if col.table == src.alias:
+                    col.set("table", ident(WHOLE_PRIMARY))
+            return node
+
+        row_keys = [self.column(whole, scol, where) for scol in join]
+        bound = on_whole(cross.expression)
+        values = {name: f"v{i}" for i, name in enumerate(self.other_evidence_names(other))}
+        on_other = exp.and_(
+            *[
+                exp.EQ(this=k.copy(), expression=self.column(other, ocol, where))
+                for k, ocol in zip(row_keys, join.values(), strict=True)
+            ],
+            *[c.copy() for c in own],
+            on_whole(cross),
+        )
+        main_filter = self.main_filter(src)
+        grouped = (
+            exp.select(
+                *[exp.alias_(k.copy(), f"k{i}", quoted=True) for i, k in enumerate(row_keys)],
+                exp.alias_(bound.copy(), "bound_row", quoted=True),
+                *[
+                    exp.alias_(exp.Max(this=self.column(other, name, "spec.evidence")), out, quoted=True)
+                    for name, out in values.items()
+                ],
+            )
+            .from_(qtable(src.info.code, WHOLE_PRIMARY))
+            .join(qtable(other.info.code, other.alias), on=on_other, join_type="inner")
+            .where(all_of(*[on_whole(c) for c in (main_filter, *outer) if c is not None]))
+            .group_by(*[k.copy() for k in row_keys], bound.copy())
+        )
+        on = exp.and_(
+            *[
+                exp.EQ(this=self.column(src, scol, where), expression=qcol(f"k{i}", "oev"))
+                for i, scol in enumerate(join)
+            ],
+            exp.EQ(this=cross.expression.copy(), expression=qcol("bound_row", "oev")),
+        )
+        self.evidence_by_name = values
+        return (
+            exp.select("1")
+            .from_(qtable(src.info.code, src.alias))
+            .join(exp.Subquery(this=grouped, alias=exp.TableAlias(this=ident("oev"))), on=on, join_type="inner")
+            .where(all_of(main_filter, *outer))
         )

@@ -113,8 +113,10 @@ class RouteDeviationBuilder(ModelBuilder):
             .from_(exp.Subquery(this=segments, alias=exp.TableAlias(this=ident("seg"))))
             .where(exp.and_(*key_match, near))
         )
-        # Evidence from the corridor data set: its rows for the position's key (the route's name, its operator).
+        # Evidence from the corridor data set: its rows for the position's key (the route's name, its operator),
+        # one grouped join per key (``corridor_evidence``), this correlated form only when the keys' types differ.
         self.evidence_condition = self.join_on(src, ref, corridor["join"], where + ".join")
+        self.corridor = (ref, corridor["join"])
         judged = [
             self.main_filter(src),
             exp.Not(this=exp.Is(this=p_lng.copy(), expression=exp.Null())),
@@ -134,7 +136,12 @@ class RouteDeviationBuilder(ModelBuilder):
             .from_(qtable(src.info.code, src.alias))
             .where(all_of(*judged, exp.Not(this=on_route)))
         )
-        return self.finish(relation, src, [])
+        return self.finish(self.corridor_evidence(relation, src), src, [])
+
+    def corridor_evidence(self, relation: exp.Select, src: Source) -> exp.Select:
+        """``relation`` joined to the corridor data set's evidence columns per key (``evidence_by_key``)."""
+        ref, join = self.corridor
+        return self.evidence_by_key(relation, src, ref, join, "spec.route_deviation.corridor.join")
 
     def near_points(self, src: Source, point, segments, key_count, judged, p_lng, p_lat, limit_deg) -> exp.Select:
         """The distinct (key, lng, lat) of judged positions within the allowed distance of a segment of their
@@ -287,7 +294,7 @@ class RouteDeviationBuilder(ModelBuilder):
         minutes = exp.Div(this=as_double(run_seconds), expression=exp.Literal.number(60))
         computed = [("run_points", qcol("run_points", src.alias)), ("run_start", run_start), ("run_end", run_end),
                     ("run_minutes", minutes)]
-        return self.finish(relation, src, computed)
+        return self.finish(self.corridor_evidence(relation, src), src, computed)
 
     def other_evidence(self, other: Source, name: str, where: str) -> exp.Expression:
         return self.matching_value(other, name, where, self.evidence_condition.copy())
