@@ -285,7 +285,7 @@ def _fact_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str,
 def _grouped_apart(facts: QuerySet, groupings: dict[str, Grouping], names: tuple[str, ...],
                    as_of: dt.date) -> dict[str, list[dict]]:
     """{grouping: its rows ({"k_<grouping>": key, name: sum as of `as_of`})} from ONE statement (PostgreSQL): the
-    facts are fetched once into a materialised CTE, then grouped by each key apart (a UNION ALL, a branch each)."""
+    facts are read once and grouped by each key apart (GROUPING SETS, one hash table each)."""
     members = list(groupings)
     columns = dict.fromkeys(f"c_{n}" for n in [*names, *(BEFORE_DEADLINE.get(n) for n in names)] if n)
     keyed = facts.annotate(**{f"k_{g}": groupings[g].fact_key for g in members})
@@ -299,18 +299,17 @@ def _grouped_apart(facts: QuerySet, groupings: dict[str, Grouping], names: tuple
             sum_params.append(as_of)
         else:
             sums.append(f"SUM(c_{name})")
-    # Each key in its own column, a typed NULL in the other branches: the keys' types differ.
-    nulls = {g: f"NULL::{keyed.query.annotations[f'k_{g}'].output_field.db_type(connection)}" for g in members}
-    branches = [f"SELECT {i}, {', '.join(f'k_{h}' if h == g else nulls[h] for h in members)}, {', '.join(sums)} "
-                f"FROM f GROUP BY k_{g}" for i, g in enumerate(members)]
-    sql = f"WITH f AS MATERIALIZED ({inner}) " + " UNION ALL ".join(branches)
+    keys = [f"k_{g}" for g in members]
+    sql = (f"SELECT {', '.join(f'GROUPING({k})' for k in keys)}, {', '.join(keys)}, {', '.join(sums)} "
+           f"FROM ({inner}) AS facts GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in keys)})")
     result: dict[str, list[dict]] = {g: [] for g in members}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *sum_params * len(members)])
-        for index, *values in cursor.fetchall():
+        cursor.execute(sql, [*sum_params, *params])
+        for row in cursor.fetchall():
+            index = row[:len(members)].index(0)  # GROUPING(k) is 0 for the key the row is grouped by
             grouping = members[index]
-            counts = dict(zip(names, values[len(members):], strict=True))
-            result[grouping].append({f"k_{grouping}": values[index], **counts})
+            counts = dict(zip(names, row[2 * len(members):], strict=True))
+            result[grouping].append({f"k_{grouping}": row[len(members) + index], **counts})
     return result
 
 
