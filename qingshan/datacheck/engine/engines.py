@@ -168,7 +168,7 @@ class Engine:
         key = (type(self).__name__, self.dialect, self.binds_parameters, sample_limit)
         rendered = compiled.rendered.get(key)
         if rendered is None:
-            query = self.result_query(compiled.query_for(sample_limit=sample_limit))
+            query = self.result_query(compiled.query_for(sample_limit=sample_limit, dialect=self.dialect))
             rendered = compiled.rendered[key] = self.render(query, compiled.params)
         sql, bound = rendered
         return sql, dict(bound)

@@ -134,3 +134,11 @@ def test_postgres_gives_the_plain_leave_one_out_median_and_mad(pg_conninfo, rand
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_spark_gives_the_plain_leave_one_out_median_and_mad(spark, random_world, tmp_path):
     _other_engine_matches(SparkEngine(spark, path=random_world[0], work_dir=tmp_path / "spark"), random_world)
+
+
+def test_duckdb_runs_its_own_leave_one_out_windows_and_the_others_the_portable_form(random_world):
+    """The reference tests above hold both forms exact: DuckDB's through execute(), PostgreSQL's and Spark's too."""
+    compiled = compile_model(_spec(k=3, direction="low", min_group_size=MIN_PEERS), random_world[1])
+    assert "EXCLUDE CURRENT ROW" in compiled.sql("duckdb") and "peer_spreads" not in compiled.sql("duckdb")
+    for dialect in ("postgres", "spark"):
+        assert "EXCLUDE" not in compiled.sql(dialect) and "peer_spreads" in compiled.sql(dialect)

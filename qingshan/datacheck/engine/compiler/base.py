@@ -33,6 +33,8 @@ class CompiledModel:
     evidence_columns: tuple[str, ...] = field(default=())
     # Rendered SQL of the run query per engine and sample size (``Engine.render_run``): rendering is the slow part.
     rendered: dict[tuple, tuple[str, dict]] = field(default_factory=dict, repr=False, compare=False)
+    # The same query in one engine's own terms, where it has a cheaper exact form ({dialect: query}, same columns).
+    native: dict[str, exp.Query] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def primary_dataset(self) -> str | None:
@@ -59,15 +61,16 @@ class CompiledModel:
             return None
         return other, dict(join)
 
-    def query_for(self, *, sample_limit: int | None = None) -> exp.Query:
-        """The query, optionally reading only a sample of ``sample_limit`` rows of the primary data set.
+    def query_for(self, *, sample_limit: int | None = None, dialect: str | None = None) -> exp.Query:
+        """The query (for `dialect`, its native form if it has one), optionally reading only a sample of
+        ``sample_limit`` rows of the primary data set.
 
         The sample is taken by the join key: when the model judges only rows that meet a second data set (see
         ``sample_join``), it is the first rows whose key occurs there (a semi-join), so a dry run of a two-set draft
         judges rows that can hit instead of rows that never meet the other set; the other set is read in full.
         Otherwise it is the first ``sample_limit`` rows. A reading aliased ``WHOLE_PRIMARY`` stays whole.
         """
-        query = self.query.copy()
+        query = self.native.get(DIALECTS.get(dialect or "", ""), self.query).copy()
         if sample_limit is None or self.primary_dataset is None:
             return query
         target = table_name(self.primary_dataset)
@@ -98,7 +101,8 @@ class CompiledModel:
 
     def sql(self, dialect: str = "duckdb", *, sample_limit: int | None = None, pretty: bool = False) -> str:
         """The query in the SQL of one engine (placeholders in that engine's style)."""
-        return self.query_for(sample_limit=sample_limit).sql(dialect=DIALECTS[dialect], identify=True, pretty=pretty)
+        return self.query_for(sample_limit=sample_limit, dialect=dialect).sql(dialect=DIALECTS[dialect], identify=True,
+                                                                               pretty=pretty)
 
 
 def ident(name: str) -> exp.Identifier:
