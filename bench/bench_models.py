@@ -378,15 +378,8 @@ def hand_same_output(engine: DuckDBEngine, name: str, hand_sql: str, subject: li
     its hit count, both committed at once (like for like with ``execute``; the rows stay the hand query's own
     columns)."""
     target = f"{engine.runs_alias}.main.hand_{name}"
-    keys = ", ".join(f'"{c}"' for c in subject)
     started = time.perf_counter()
-    # In one transaction, as a run writes its two tables: each commit into the runs file is a flush to disk.
-    engine.con.execute("BEGIN TRANSACTION")
-    engine.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({hand_sql}) h ORDER BY {keys}")
-    engine.con.execute(f"CREATE OR REPLACE TABLE {target}_subjects AS SELECT {keys}, count(*) AS hit_rows "
-                       f"FROM {target} GROUP BY {keys}")
-    engine.con.execute(f"SELECT sum(hit_rows), count(*) FROM {target}_subjects").fetchone()
-    engine.con.execute("COMMIT")
+    _write_like_a_run(engine, target, f"({hand_sql}) h", subject)
     seconds = time.perf_counter() - started
     engine.con.execute(f"DROP TABLE {target}")
     engine.con.execute(f"DROP TABLE {target}_subjects")
@@ -398,15 +391,21 @@ def pandas_same_output(engine: DuckDBEngine, name: str, hits, subject: list[str]
     runs file, then one row per subject with its hit count, both committed at once (the caller times it after the
     check; the rows stay the pandas frame's own columns)."""
     target = f"{engine.runs_alias}.main.pandas_{name}"
-    keys = ", ".join(f'"{c}"' for c in subject)
     engine.con.register("pandas_hits", hits)
+    _write_like_a_run(engine, target, "pandas_hits", subject)
+    engine.con.unregister("pandas_hits")
+
+
+def _write_like_a_run(engine: DuckDBEngine, target: str, source: str, subject: list[str]) -> None:
+    """`source`'s rows into `target` sorted by subject, then one row per subject with its hit count, in one
+    transaction, as a run writes its two tables (each commit into the runs file is a flush to disk)."""
+    keys = ", ".join(f'"{c}"' for c in subject)
     engine.con.execute("BEGIN TRANSACTION")
-    engine.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM pandas_hits ORDER BY {keys}")
+    engine.con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {source} ORDER BY {keys}")
     engine.con.execute(f"CREATE OR REPLACE TABLE {target}_subjects AS SELECT {keys}, count(*) AS hit_rows "
                        f"FROM {target} GROUP BY {keys}")
     engine.con.execute(f"SELECT sum(hit_rows), count(*) FROM {target}_subjects").fetchone()
     engine.con.execute("COMMIT")
-    engine.con.unregister("pandas_hits")
 
 
 def drop_pandas_output(engine: DuckDBEngine, name: str) -> None:

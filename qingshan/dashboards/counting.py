@@ -75,15 +75,24 @@ def _district_prefixes(ask: Ask) -> tuple[list[str], str | None] | None:
     paths = sorted(profile.jurisdiction_paths)
     if not paths:  # sees nothing (or only what is addressed to it): the live count is empty or small
         return None
-    region_path = None
-    if ask.region_id is not None:
-        region_path = Region.objects.filter(pk=ask.region_id).values_list("path", flat=True).first()
-        if region_path is None:
-            return None
-    # A path of at most two segments ("/city/" or "/city/district/") covers whole snapshot districts.
-    if any(path.count("/") > 3 for path in [*paths, *([region_path] if region_path else [])]):
+    region = _district_level_region(ask)
+    if region is None or any(not _is_district_level(path) for path in paths):
         return None
-    return paths, region_path
+    return paths, region[0]
+
+
+def _is_district_level(path: str) -> bool:
+    """A path of at most two segments ("/city/" or "/city/district/") covers whole snapshot districts."""
+    return path.count("/") <= 3
+
+
+def _district_level_region(ask: Ask) -> tuple[str | None] | None:
+    """(the chosen region's path, None when none is chosen) when the facts' and snapshots' district_path answers it
+    (none, the city or a district); None for an unknown region or one below a district."""
+    if ask.region_id is None:
+        return (None,)
+    path = Region.objects.filter(pk=ask.region_id).values_list("path", flat=True).first()
+    return (path,) if path is not None and _is_district_level(path) else None
 
 
 def _narrow(rows: QuerySet, ask: Ask, paths: list[str], region_path: str | None) -> QuerySet:
@@ -144,14 +153,8 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
         return {grouping: _live_counts(live, ask, grouping, names) for grouping, names in wanted.items()}
     paths, region_path = prefixes
     groupings = {name: _groupings()[name] for name in wanted}
-    result: dict[str, dict] = {g: defaultdict(lambda g=g: dict.fromkeys(wanted[g], 0)) for g in wanted}
-
-    def add(rows, sign: int, members: list[str]) -> None:
-        for row in rows:
-            for grouping in members:
-                counts = result[grouping][_key(row[f"k_{grouping}"])]
-                for name in wanted[grouping]:
-                    counts[name] += sign * (row[name] or 0)
+    tally = _Tally(wanted)
+    add = tally.add
 
     def names_of(members: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(n for g in members for n in wanted[g]))
@@ -186,11 +189,36 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
                        _narrow(KpiFact.objects.filter(problem_id__in=named), ask, paths, region_path)
                        .values_list("problem_id", "is_restricted") if restricted)
     if recount:
-        members = list(groupings)
-        live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names_of(members)}
-        add(live.filter(pk__in=_ids(sorted(recount))).values(**{f"k_{g}": groupings[g].live_key for g in members})
-            .annotate(**live_counts), 1, members)
-    return {g: dict(counts) for g, counts in result.items()}
+        add(_recounted(live, ask, groupings, names_of(list(groupings)), recount), 1, list(groupings))
+    return tally.counts()
+
+
+class _Tally:
+    """The counts of several groupings being summed: {grouping: {key: {name: count}}}, groups starting at zero."""
+
+    def __init__(self, wanted: dict[str, tuple[str, ...]]):
+        self.wanted = wanted
+        self.result: dict[str, dict] = {g: defaultdict(lambda g=g: dict.fromkeys(wanted[g], 0)) for g in wanted}
+
+    def add(self, rows, sign: int, members: list[str]) -> None:
+        """Add (or, sign -1, take out) rows holding each member grouping's key as k_<grouping> and the counts."""
+        for row in rows:
+            for grouping in members:
+                counts = self.result[grouping][_key(row[f"k_{grouping}"])]
+                for name in self.wanted[grouping]:
+                    counts[name] += sign * (row[name] or 0)
+
+    def counts(self) -> dict[str, dict]:
+        return {g: dict(counts) for g, counts in self.result.items()}
+
+
+def _recounted(live: QuerySet[Problem], ask: Ask, groupings: dict[str, Grouping], names: tuple[str, ...],
+               ids) -> QuerySet:
+    """The problems `ids` (those the precomputed counts cannot answer for) counted live as of the ask's day, grouped
+    by every grouping's key at once."""
+    live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names}
+    return (live.filter(pk__in=_ids(sorted(ids))).values(**{f"k_{g}": groupings[g].live_key for g in groupings})
+            .annotate(**live_counts))
 
 
 def _addressed_scope(ask: Ask) -> tuple[QuerySet, str | None] | None:
@@ -200,12 +228,8 @@ def _addressed_scope(ask: Ask) -> tuple[QuerySet, str | None] | None:
     ids = addressed_only_ids(ask.user)
     if ids is None:
         return None
-    region_path = None
-    if ask.region_id is not None:
-        region_path = Region.objects.filter(pk=ask.region_id).values_list("path", flat=True).first()
-        if region_path is None or region_path.count("/") > 3:
-            return None
-    return ids, region_path
+    region = _district_level_region(ask)
+    return None if region is None else (ids, region[0])
 
 
 def _received_about(ids: QuerySet, ask: Ask) -> QuerySet:
@@ -253,33 +277,23 @@ def _fact_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str,
     else:
         id_list, visible = None, KpiFact.objects.filter(problem_id__in=ids)
     facts = _narrow(visible, ask, [], region_path)
-    result: dict[str, dict] = {g: defaultdict(lambda g=g: dict.fromkeys(wanted[g], 0)) for g in wanted}
-
-    def add(rows, members) -> None:
-        for row in rows:
-            for grouping in members:
-                counts = result[grouping][_key(row[f"k_{grouping}"])]
-                for name in wanted[grouping]:
-                    counts[name] += row[name] or 0
-
+    tally = _Tally(wanted)
     settled = facts.filter(latest_on__lte=ask.as_of)
     if connection.vendor == "postgresql" and len(groupings) > 1:
         for grouping, rows in _grouped_apart(settled, groupings, names, ask.as_of).items():
-            add(rows, [grouping])
+            tally.add(rows, 1, [grouping])
     else:  # one pass each: grouped by all keys at once, the rows would multiply
         for grouping, group in groupings.items():
-            add(settled.values(**{f"k_{grouping}": group.fact_key})
-                .annotate(**{n: _as_of(n, ask.as_of) for n in wanted[grouping]}), [grouping])
+            tally.add(settled.values(**{f"k_{grouping}": group.fact_key})
+                      .annotate(**{n: _as_of(n, ask.as_of) for n in wanted[grouping]}), 1, [grouping])
     if id_list is None:
         late = list(facts.filter(_late(ask.as_of)).values_list("problem_id", flat=True))
     else:  # by the latest_on index (as of today: none), then kept if visible; the id array would be read again
         candidates = _narrow(KpiFact.objects.filter(_late(ask.as_of)), ask, [], region_path)
         late = list(set(candidates.values_list("problem_id", flat=True)).intersection(id_list))
     if late:
-        live_counts = {name: Count("pk", filter=kpis.counted(name, ask.as_of)) for name in names}
-        add(live.filter(pk__in=_ids(sorted(late)))
-            .values(**{f"k_{g}": groupings[g].live_key for g in groupings}).annotate(**live_counts), list(groupings))
-    return {g: dict(counts) for g, counts in result.items()}
+        tally.add(_recounted(live, ask, groupings, names, late), 1, list(groupings))
+    return tally.counts()
 
 
 def _grouped_apart(facts: QuerySet, groupings: dict[str, Grouping], names: tuple[str, ...],
