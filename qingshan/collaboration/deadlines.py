@@ -8,6 +8,7 @@ from qingshan.access.collaboration import visible_partner_transfers, visible_tas
 from qingshan.core.deadlines import DeadlineKind
 from qingshan.orgs.choices import HEAD_ROLES
 from qingshan.orgs.models import Membership
+from qingshan.problems.choices import TERMINAL_STATES
 
 from .choices import PartnerTransferState, TaskState
 from .models import PartnerTransfer, Task
@@ -57,11 +58,15 @@ DEADLINE_KINDS = [
         default_blue_days=2, default_escalate_after_days=3,
     ),
     # 移送协作单位: the partner is reminded before its feedback is due and chased once overdue; the sending body's heads
-    # receive the escalation. A transfer sent back for more is watched again with its new deadline.
+    # receive the escalation. A transfer sent back for more is watched again with its new deadline. Once its problem
+    # is closed or merged the chase stops (the transfer stays listed and can still be answered): the body that sent
+    # it has concluded, and the shares made before transfers existed (collaboration 0004), mostly of long-closed
+    # problems, would otherwise all be chased on the first sweep after an upgrade.
     DeadlineKind(
         code="collaboration.partner_transfer", label="移送协作单位反馈期限",
-        watched=lambda: PartnerTransfer.objects.filter(state__in=[PartnerTransferState.SENT,
-                                                                  PartnerTransferState.RECEIVED]),
+        watched=lambda: (PartnerTransfer.objects
+                         .filter(state__in=[PartnerTransferState.SENT, PartnerTransferState.RECEIVED])
+                         .exclude(problem__state__in=TERMINAL_STATES)),
         deadline_field="feedback_deadline",
         title=lambda t: f"移送反馈：{t.number}（{t.partner}）",
         url=lambda t: reverse("collaboration:partner_transfer", args=[t.pk]),

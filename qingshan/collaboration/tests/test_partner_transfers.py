@@ -200,3 +200,25 @@ def test_the_problem_pages_own_transfer_step_sends_a_partner_transfer(w):
 
         PROBLEM_ACTIONS.run("share", actor=w.officer, target=problem, data={"partner": w.partner, "reason": "再次"})
     assert PartnerTransfer.objects.count() == 1
+
+
+def test_the_chase_stops_once_the_problem_is_closed_or_merged(w):
+    """A transfer whose problem has been concluded (办结 or 并单) is no longer chased, as for the shares backfilled from
+    before transfers existed; it stays listed for the partner, who can still sign and answer it."""
+    from qingshan.problems.choices import State as ProblemState
+    from qingshan.problems.models import Problem
+
+    closed, closed_problem = send(w)
+    merged, merged_problem = send(w)
+    open_one, _ = send(w)
+    Problem.objects.filter(pk=closed_problem.pk).update(state=ProblemState.CLOSED,
+                                                        closed_at=dt.datetime(2026, 3, 5, 9, tzinfo=TZ))
+    Problem.objects.filter(pk=merged_problem.pk).update(state=ProblemState.MERGED)
+    run_sweep(dt.datetime(2026, 3, 10, 9, 0, tzinfo=TZ))
+    chased = set(Reminder.objects.filter(kind="collaboration.partner_transfer").values_list("object_id", flat=True))
+    assert chased == {open_one.pk}
+    assert set(visible_partner_transfers(w.partner_staff)) == {closed, merged, open_one}
+    services.partner_transfer_sign(actor=w.partner_staff, transfer=closed)
+    services.partner_transfer_feedback(actor=w.partner_staff, transfer=closed, result="已查处")
+    closed.refresh_from_db()
+    assert closed.state == State.RETURNED

@@ -11,7 +11,7 @@ from qingshan.api.testing import issue_test_token
 from qingshan.audit.models import AuditEvent
 from qingshan.collaboration import partners
 from qingshan.collaboration.models import PartnerTransfer
-from qingshan.core.errors import ServiceError
+from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.problems.choices import State as ProblemState
 from qingshan.problems.models import Share
 from qingshan.problems.testing.flows import drive_to
@@ -96,6 +96,16 @@ def test_the_service_checks_the_date_itself(w):
         partners.problem_share_transfer(actor=w.officer, problem=problem, partner=w.partner, reason="请依法查处",
                                         feedback_deadline=dt.date(2026, 2, 27))
     assert refused.value.field == "feedback_deadline"
+    _nothing_written(problem, events)
+
+
+def test_someone_who_may_not_transfer_is_refused_before_the_date_is_looked_at(w):
+    """The unit handling the problem is told it may not transfer, whatever date it sends: not the date's rule."""
+    problem = drive_to(w, ProblemState.DISPATCHED)
+    events = AuditEvent.objects.count()
+    with pytest.raises(PermissionRefused, match="只有负责督办该问题的纪检监察机构人员可以移送协作单位"):
+        partners.problem_share_transfer(actor=w.eco_handler, problem=problem, partner=w.partner, reason="请依法查处",
+                                        feedback_deadline=dt.date(2026, 2, 27))
     _nothing_written(problem, events)
 
 
