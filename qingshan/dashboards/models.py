@@ -51,7 +51,12 @@ class KpiFact(models.Model):
 
 class KpiSnapshot(models.Model):
     """The sum of the facts of unrestricted problems received on one day in one district, split by one dimension:
-    dim "" (the district only), "unit" (lead unit, 0 none), "source" or "category" (dim_value the id)."""
+    dim "" (the district only), "unit" (lead unit, 0 none), "source" or "category" (dim_value the id).
+
+    A key may have several rows, whose sum is the key's count: a transition appends its change as rows rather than
+    updating the key's row in place, so it takes no lock on a row that every transition of that day and district
+    shares, and writes no new version of it. Readers sum by key anyway; compaction (snapshots.compact_snapshots,
+    run by the worker) folds a key's rows back into one."""
 
     received_on = models.DateField()
     district_path = models.CharField(max_length=255)
@@ -60,8 +65,6 @@ class KpiSnapshot(models.Model):
     locals().update({f"n_{name}": models.IntegerField(default=0) for name in COUNTED_NAMES})
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["received_on", "district_path", "dim", "dim_value"],
-                                               name="kpisnapshot_key")]
         indexes = [models.Index(fields=["dim", "received_on", "district_path"], name="kpisnapshot_dim_day_idx")]
 
 

@@ -6,14 +6,22 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F
+from django.db.models import Count, F
 
 from qingshan.audit.models import AuditEvent
 from qingshan.dashboards import counting
 from qingshan.dashboards.counting import GROUPINGS, Ask, grouped_counts
 from qingshan.dashboards.models import COUNTED_NAMES, KpiFact, KpiSnapshot
 from qingshan.dashboards.selectors import _period_problems, kpi_table
-from qingshan.dashboards.snapshots import COUNTED, check_snapshots, rebuild_snapshots, upkeep_paused
+from qingshan.dashboards.snapshots import (
+    COUNTED,
+    SNAPSHOT_KEY,
+    check_snapshots,
+    compact_snapshots,
+    rebuild_snapshots,
+    snapshot_totals,
+    upkeep_paused,
+)
 from qingshan.problems import kpis, services
 from qingshan.problems.choices import Action, State
 from qingshan.problems.models import Problem
@@ -173,9 +181,7 @@ def test_a_restricted_problem_is_counted_for_a_group_only_when_it_is_named(histo
 
 
 def _snapshot_rows():
-    fields = ["received_on", "district_path", "dim", "dim_value", *(f"n_{n}" for n in COUNTED)]
-    rows = KpiSnapshot.objects.values_list(*fields)
-    return sorted(r for r in rows if any(r[4:]))
+    return sorted(snapshot_totals().items())
 
 
 def _facts():
@@ -241,7 +247,7 @@ def test_the_nightly_sweep_repairs_writes_that_bypassed_save_and_audits_it(histo
     out = io.StringIO()
     call_command("run_scheduled", "--only", "dashboards.snapshot_check", stdout=out)
     assert out.getvalue().strip() == "指标快照核对：修复问题指标事实 1 个、快照 " \
-        f"{KpiSnapshot.objects.filter(dim='source').count()} 行（已记入审计日志）。"
+        f"{KpiSnapshot.objects.filter(dim='source').values(*SNAPSHOT_KEY).distinct().count()} 行（已记入审计日志）。"
     assert_exact(w, monkeypatch, days=[d(3, 2), d(4, 30)])
     repaired = _snapshot_rows()
     rebuild_snapshots()  # what the full rebuild from the records gives
@@ -280,6 +286,8 @@ def test_on_postgresql_writes_that_bypass_save_are_kept_by_the_trigger(history, 
     w = history
     Problem.objects.filter(pk=w.p.G.pk).update(state=State.MERGED, merged_into=w.p.A)
     Problem.objects.filter(pk=w.p.E.pk).update(urge_count=F("urge_count") + 1)
+    # One statement writing several rows, some of whose facts change (red_open), some not (closed or merged ones).
+    Problem.objects.filter(pk__in=[w.p.A.pk, w.p.B.pk, w.p.D.pk, w.p.G.pk]).update(escalation_level=3)
     assert_exact(w, monkeypatch, days=[d(3, 2), d(4, 30)])
     assert check_snapshots().drifted is False
 
@@ -300,3 +308,31 @@ def test_on_postgresql_without_the_trigger_the_save_hook_keeps_the_snapshot_exac
         approve(w.officer, w.p.D)
     assert_exact(w, monkeypatch, days=[d(4, 21), d(4, 22), d(5, 6), d(12, 31)])
     assert check_snapshots().drifted is False
+
+
+def _rows_per_key() -> list[int]:
+    return list(KpiSnapshot.objects.values(*SNAPSHOT_KEY).annotate(rows=Count("pk")).values_list("rows", flat=True))
+
+
+def test_transitions_append_their_differences_and_compaction_folds_them_without_changing_a_count(history,
+                                                                                                   monkeypatch):
+    """A transition appends its change as rows (no row of a busy day is rewritten in place); the worker's compaction
+    folds each key's rows into one and drops keys summing to nothing, and every figure stays what it was."""
+    w = history
+    with on(d(4, 25)):
+        services.problem_urge(actor=w.officer, problem=w.p.E, note="请加快")
+    assert max(_rows_per_key()) > 1  # the history's transitions appended to keys that had rows
+    totals = snapshot_totals()
+    removed = compact_snapshots()
+    assert removed > 0 and set(_rows_per_key()) == {1}
+    assert snapshot_totals() == totals
+    assert all(any(row[4:]) for row in KpiSnapshot.objects.values_list(*SNAPSHOT_KEY, *(f"n_{n}" for n in COUNTED)))
+    assert_exact(w, monkeypatch, days=[d(3, 2), d(4, 30)])
+    assert compact_snapshots() == 0  # nothing left to fold
+    with on(d(4, 26)):  # appending goes on after a fold
+        services.problem_urge(actor=w.officer, problem=w.p.D, note="请加快")
+    assert_exact(w, monkeypatch, days=[d(4, 30)])
+    out = io.StringIO()
+    call_command("run_scheduled", "--only", "dashboards.snapshot_compact", stdout=out)
+    assert out.getvalue().strip().startswith("指标快照合并：合并掉 ") and set(_rows_per_key()) == {1}
+    assert_exact(w, monkeypatch, days=[d(4, 30)])

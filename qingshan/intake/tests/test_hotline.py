@@ -128,7 +128,8 @@ def _registered() -> dict:
     """Everything an import leaves behind that a user or a report reads, keyed by problem number (ids and hashes left
     out: they depend on what ran before)."""
     from qingshan.access.crypto import decrypt
-    from qingshan.dashboards.models import KpiFact, KpiSnapshot
+    from qingshan.dashboards.models import KpiFact
+    from qingshan.dashboards.snapshots import snapshot_totals
     from qingshan.problems.models import ProblemAudience
 
     number = dict(Problem.objects.values_list("pk", "number"))
@@ -139,9 +140,7 @@ def _registered() -> dict:
     audience = sorted((number[a.problem_id], a.organisation_id, a.received_at, a.is_restricted)
                       for a in ProblemAudience.objects.all())
     facts = {number[f["problem_id"]]: {k: v for k, v in f.items() if k not in skip} for f in KpiFact.objects.values()}
-    snapshot = sorted(tuple(s.values()) for s in KpiSnapshot.objects.values(
-        "received_on", "district_path", "dim", "dim_value", *(f.name for f in KpiSnapshot._meta.fields
-                                                               if f.name.startswith("n_"))))
+    snapshot = sorted(snapshot_totals().items())  # as readers sum it: a transition appends rows of differences
     tickets = sorted((t.ticket_no, number[t.problem_id], t.received_at) for t in HotlineTicket.objects.all())
     events = [(number.get(e.object_id) if e.object_type == "problems.problem" else e.object_type, e.action,
                e.actor_id, e.actor_name, e.actor_org_id, e.actor_org_name, e.from_state, e.to_state, e.reason,
