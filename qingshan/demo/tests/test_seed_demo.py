@@ -324,6 +324,30 @@ def test_the_history_has_every_kind_of_step(db):
     assert Problem.objects.filter(is_restricted=True).exists()
 
 
+def test_every_share_of_the_history_is_a_transfer_the_partner_can_sign_and_answer(db):
+    """The history's 移送协作单位 are listed, received and chased like any transfer: each share has its transfer,
+    due 10 working days after it was sent, answered where the partner replied on the problem, and only transfers of
+    problems still open are chased."""
+    from qingshan.collaboration.choices import PartnerTransferState
+    from qingshan.collaboration.deadlines import DEADLINE_KINDS
+    from qingshan.collaboration.models import PartnerTransfer
+    from qingshan.problems.models import Share
+    from qingshan.workdays.calendar import add_working_days
+
+    shares = list(Share.objects.select_related("transfer"))
+    assert shares and all(getattr(s, "transfer", None) is not None for s in shares)
+    for share in shares:
+        transfer = share.transfer
+        assert (transfer.problem_id, transfer.partner_id, transfer.sent_at) == (share.problem_id, share.partner_id,
+                                                                                 share.shared_at)
+        assert transfer.feedback_deadline == add_working_days(timezone.localdate(share.shared_at), 10)
+    answered = problem_events().filter(action="partner_reply").values_list("object_id", flat=True)
+    assert {t.problem_id for t in PartnerTransfer.objects.filter(state=PartnerTransferState.RETURNED)} <= set(answered)
+    kind = next(k for k in DEADLINE_KINDS if k.code == "collaboration.partner_transfer")
+    assert all(t.problem.state not in (State.CLOSED, State.STAGE_CLOSED, State.REVISITED, State.MERGED)
+               for t in kind.watched().select_related("problem"))
+
+
 def test_merged_duplicates_are_linked_both_ways(db):
     for duplicate in Problem.objects.filter(state=State.MERGED).select_related("merged_into"):
         primary = duplicate.merged_into

@@ -1,5 +1,6 @@
 """manage.py seed_demo: build the demo city 青山市 and two years of problem history, deterministically from a seed."""
 import datetime as dt
+import importlib
 import random
 import time
 import unicodedata
@@ -96,6 +97,7 @@ class Command(BaseCommand):
                 stats = HistoryGenerator(city, rng=random.Random(f"qingshan-history-{seed}"), count=problems,
                                          start=start, end=end, progress=progress).run()
                 rebuild_audience()  # the history is written in bulk, past the services that keep it
+                _transfers_of_history_shares()
                 for summary in seed_parts(city=city, seed=seed, end=end, stdout=self.stdout):
                     self.stdout.write(summary)
         except BaseException:
@@ -121,3 +123,13 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(_pad(cell, widths[c]) for c, cell in enumerate(row)).rstrip())
             if i == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
+
+
+def _transfers_of_history_shares() -> None:
+    """The history writes its 移送协作单位 as bare shares, in bulk; each gets its PartnerTransfer (receipt, feedback
+    deadline, the partner's replies as its result) by the rule an upgraded database's shares got theirs, collaboration
+    0004's, so the demo's transfer lists, receipts and chasing hold the history's transfers too."""
+    from django.apps import apps
+
+    backfill = importlib.import_module("qingshan.collaboration.migrations.0004_backfill_share_transfers")
+    backfill.backfill_share_transfers(apps, None)
