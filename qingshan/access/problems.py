@@ -2,7 +2,8 @@
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import IsNull
 
 from qingshan.audit.services import record_event
 from qingshan.core.errors import NotFound, PermissionRefused, ServiceError
@@ -27,13 +28,39 @@ def problem_scope_q(user: User) -> Q:
     count reads the copy instead (`addressed_only_ids`).
     """
     profile = profile_of(user)
-    scope = Q(pk__in=[])
-    for path in profile.jurisdiction_paths:
-        scope |= Q(region_path__startswith=path)
+    scope = _jurisdiction_q(profile)
     addressed = _addressed_problem_ids(profile)
     if addressed is not None:
         scope |= Q(pk__in=addressed.values("problem_id"))
     return scope & _restriction_q(user)
+
+
+def problem_probe_scope_q(user: User) -> Q:
+    """`problem_scope_q(user)` for a query that first picks a few thousand candidate problems by their own columns (a
+    state, a pending extension): the same problems, with whether each is addressed to the user probed on the audience
+    table's (problem, organisation) key once per candidate, never read as a whole set and joined to them.
+
+    The probe is a correlated scalar subquery (`(SELECT … LIMIT 1) IS NOT NULL`), which PostgreSQL runs per row and
+    cannot flatten into a join. The uncorrelated id set (or an EXISTS, which PostgreSQL turns into the same semi-join)
+    leaves the choice to the planner: in 我的待办's one-statement counts it hash-joined a stationed group's whole
+    audience (93,105 rows at 1,000,000 problems, 22 ms) to 待审核's 2,798 candidates, which are probed in 6 ms. A probe
+    costs more than an audience row read in a set (1.4 µs against 0.2 µs): for tens of thousands of candidates, or a
+    whole list, `problem_scope_q` is the cheaper form."""
+    profile = profile_of(user)
+    scope = _jurisdiction_q(profile)
+    addressed = _addressed_problem_ids(profile)
+    if addressed is not None:
+        probe = addressed.filter(problem_id=OuterRef("pk")).values("problem_id")[:1]
+        scope |= Q(IsNull(Subquery(probe), False))
+    return scope & _restriction_q(user)
+
+
+def _jurisdiction_q(profile: ActorProfile) -> Q:
+    """The commissions' jurisdictions: region_path prefixes (nothing for everyone else)."""
+    scope = Q(pk__in=[])
+    for path in profile.jurisdiction_paths:
+        scope |= Q(region_path__startswith=path)
+    return scope
 
 
 def _restriction_q(user: User) -> Q:
@@ -93,6 +120,12 @@ def addressed_only_ids(user: User) -> QuerySet | None:
 def visible_problems(user: User) -> QuerySet[Problem]:
     """All problems `user` may see."""
     return Problem.objects.filter(problem_scope_q(user))
+
+
+def visible_candidates(user: User) -> QuerySet[Problem]:
+    """Exactly `visible_problems(user)`, for queries that narrow the problems to a few thousand by their own columns
+    before anything else: the audience is probed per candidate (problem_probe_scope_q)."""
+    return Problem.objects.filter(problem_probe_scope_q(user))
 
 
 def access_problem(user: User, pk: int | str) -> Problem:

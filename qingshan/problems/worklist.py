@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import led_problems, visible_problems
+from qingshan.access.problems import led_problems, visible_candidates, visible_problems
 from qingshan.audit.models import AuditEvent
 from qingshan.core.worklist import WorkQueue
 
@@ -24,6 +24,17 @@ def _visible(user, shared: dict) -> QuerySet:
     if "problems.visible" not in shared:
         shared["problems.visible"] = visible_problems(user).select_related(*LIST_RELATED)
     return shared["problems.visible"].all()
+
+
+def _candidates(user, shared: dict) -> QuerySet:
+    """The same problems as `_visible`, for a supervisors' queue that picks a few thousand problems at most by their
+    own columns (a state, a pending extension): whether each is addressed to the user is probed per candidate
+    (access.problems.visible_candidates), instead of joining the user's whole audience to them. For a stationed
+    group at 1,000,000 problems: 待审核's 2,798 candidates probed in 6 ms, where hashing the group's 93,105 audience
+    rows took 22 ms."""
+    if "problems.candidates" not in shared:
+        shared["problems.candidates"] = visible_candidates(user).select_related(*LIST_RELATED)
+    return shared["problems.candidates"].all()
 
 
 def _led(user, shared: dict) -> QuerySet | None:
@@ -46,12 +57,16 @@ def _unit(condition):
     return items
 
 
-def _supervising(condition):
-    """A supervisor's queue: the visible problems meeting `condition(today)`."""
+def _supervising(condition, *, few=True):
+    """A supervisor's queue: the visible problems meeting `condition(today)`. `few`: the condition alone leaves a few
+    thousand problems of the whole city at most, so each one's audience is probed (`_candidates`); otherwise the
+    user's audience is read once as a set and joined (已超期: 29,733 open problems past their deadline in the city at
+    1,000,000, whose probes cost 42 ms for a stationed group against 22 ms for hashing its 93,105 audience rows)."""
     def items(user, shared):
         if not profile_of(user).supervising:
             return None
-        return _visible(user, shared).filter(condition(timezone.localdate()))
+        start = _candidates(user, shared) if few else _visible(user, shared)
+        return start.filter(condition(timezone.localdate()))
     return items
 
 
@@ -104,6 +119,6 @@ QUEUES = [
            ordering=FEW_ORDERING),
     _queue("to_review", "待审核", 160, _supervising(_state(State.REPLIED)), _registered_by),
     _queue("extensions", "延期待审批", 170, _supervising(_pending_extension), _registered_by),
-    _queue("overdue", "已超期", 180, _supervising(kpis.overdue_now), _registered_by),
+    _queue("overdue", "已超期", 180, _supervising(kpis.overdue_now, few=False), _registered_by),
     _queue("shared", "移送本单位（未办结）", 190, _shared, ordering=FEW_ORDERING),
 ]

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db.models import OuterRef, Q
 
 from qingshan.access.actors import profile_of
-from qingshan.access.problems import visible_problems
+from qingshan.access.problems import visible_candidates, visible_problems
 from qingshan.orgs.choices import OrgKind
 from qingshan.problems import audience, services
 from qingshan.problems.choices import Action, State
@@ -65,7 +65,10 @@ def assert_audience_matches_rule(w, when: str) -> None:
     assert not drifted.exists(), (when, list(drifted.values_list("problem_id", "organisation_id", "is_restricted")))
     for role in ROLES:
         user = getattr(w, role)
-        assert set(visible_problems(user).values_list("pk", flat=True)) == reference_visible(user), (when, role)
+        expected = reference_visible(user)
+        assert set(visible_problems(user).values_list("pk", flat=True)) == expected, (when, role)
+        # The per-candidate form 我的待办's supervisors' queues start from: the same problems.
+        assert set(visible_candidates(user).values_list("pk", flat=True)) == expected, (when, role, "probed")
 
 
 @pytest.mark.parametrize(("cell", "role"), ONE_ROLE_PER_CELL, ids=["-".join(c) for c, _ in ONE_ROLE_PER_CELL])
