@@ -90,8 +90,9 @@ def problem_share_transfer(*, actor: User, problem: Problem, partner: Organisati
     this step always allowed (problems' share, its rule and event), and the transfer is a PartnerTransfer like any
     other: a receipt to sign, feedback due by the date the officer chose (else SHARE_DAYS working days from today),
     chased when overdue."""
-    # Who may first (nothing about the problem's transfers is said to anyone else), then the date, before the share,
-    # whose event (the problem's timeline) records it; the share checks the step's full rule again.
+    # The step's rule first, as every step checks it (the state, then who may), then the date, before the share,
+    # whose event (the problem's timeline) records it; the share checks the rule again under the problem's lock.
+    PROBLEM_ACTIONS.check_state(ProblemAction.SHARE, problem.state, ServiceError)
     if problem_capacity_for(actor, problem).supervisor_org is None:
         raise PermissionRefused("只有负责督办该问题的纪检监察机构人员可以移送协作单位。")
     deadline, _days = feedback_deadline_of(feedback_deadline, None)

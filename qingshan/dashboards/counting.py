@@ -5,7 +5,8 @@ Both ways give the same numbers (tests compare them on every grouping). The snap
 
     snapshot sum − facts of the problems not settled at D + those problems counted live as of D
 
-where "not settled at D" means a timestamp after D or a deadline on or after D (see snapshots.py), and restricted
+where "not settled at D" means a timestamp after D or a deadline on or after D (see snapshots.py), or written since its
+fact was last computed (listed by the PostgreSQL trigger, not yet folded: KpiDirty), and restricted
 problems are always counted live through the viewer's visibility (only those whose restriction names the viewer:
 no other can be visible). Only three small reads touch the problems table.
 """
@@ -27,7 +28,7 @@ from qingshan.problems import kpis
 from qingshan.problems.models import Problem
 
 from .grouping import district_path
-from .models import KpiFact, KpiSnapshot
+from .models import KpiDirty, KpiFact, KpiSnapshot
 from .snapshots import BEFORE_DEADLINE
 
 
@@ -118,13 +119,33 @@ def _late(as_of: dt.date) -> Q:
     return Q(latest_on__gt=as_of)
 
 
-def _fact_correction(name: str, as_of: dt.date) -> Sum:
+def _listed(dirty: list[int]) -> Q:
+    """The facts of the problems the trigger listed and the fold has not yet recomputed (snapshots.fold_dirty)."""
+    return Q(problem_id__in=_ids(dirty)) if dirty else Q(pk__in=[])
+
+
+def _late_and_listed(late: QuerySet) -> tuple[set[int], list[int]]:
+    """(the ids of the facts `late`, the ids listed by the trigger) from one query: the late ones' statement serves
+    the list too, so counting with pending problems costs no extra round trip."""
+    rows = (late.annotate(listed=Value(False)).values_list("problem_id", "listed")
+            .union(KpiDirty.objects.annotate(listed=Value(True)).values_list("problem_id", "listed"), all=True))
+    late_ids: set[int] = set()
+    listed: list[int] = []
+    for problem_id, is_listed in rows:
+        if is_listed:
+            listed.append(problem_id)
+        else:
+            late_ids.add(problem_id)
+    return late_ids, listed
+
+
+def _fact_correction(name: str, as_of: dt.date, dirty: list[int]) -> Sum:
     """What the facts of the problems unsettled at `as_of` (not restricted) add to the snapshot beyond the truth as of
-    `as_of`, for one condition. Problems with a timestamp after `as_of` are taken out whole (they are counted live).
-    The others are unsettled only because their deadline is not passed: as of `as_of` they answer as their fact
-    with the deadline not passed (snapshots.BEFORE_DEADLINE), so only the difference is taken out, and they need not
-    be read from the problems."""
-    late = _late(as_of)
+    `as_of`, for one condition. Problems with a timestamp after `as_of`, and those listed as written since their fact
+    was computed (`dirty`), are taken out whole (they are counted live). The others are unsettled only because their
+    deadline is not passed: as of `as_of` they answer as their fact with the deadline not passed
+    (snapshots.BEFORE_DEADLINE), so only the difference is taken out, and they need not be read from the problems."""
+    late = _late(as_of) | _listed(dirty) if dirty else _late(as_of)
     if name not in BEFORE_DEADLINE:  # the deadline does not matter: only the late ones are wrong
         return Sum(f"c_{name}", filter=late)
     instead = BEFORE_DEADLINE[name]
@@ -155,6 +176,9 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
     groupings = {name: _groupings()[name] for name in wanted}
     tally = _Tally(wanted)
     add = tally.add
+    # The ids are read first: given the sub-select, PostgreSQL scanned the whole period's problems instead of
+    # fetching the few late or restricted ones by primary key. With them, the problems the trigger listed (dirty).
+    recount, dirty = _late_and_listed(_narrow(KpiFact.objects.filter(_late(ask.as_of)), ask, paths, region_path))
 
     def names_of(members: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(n for g in members for n in wanted[g]))
@@ -171,18 +195,16 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
             snapshot = _narrow(KpiSnapshot.objects.filter(dim=dim), ask, paths, region_path)
             add(snapshot.values(**{f"k_{g}": groupings[g].snapshot_key for g in members})
                 .annotate(**{n: Sum(f"n_{n}") for n in names_of(members)}), 1, members)
-        facts = _narrow(KpiFact.objects.filter(_unsettled(ask.as_of), is_restricted=False), ask, paths, region_path)
+        unsettled = _unsettled(ask.as_of) | _listed(dirty) if dirty else _unsettled(ask.as_of)
+        facts = _narrow(KpiFact.objects.filter(unsettled, is_restricted=False), ask, paths, region_path)
         add(facts.values(**{f"k_{g}": groupings[g].fact_key for g in part})
-            .annotate(**{n: _fact_correction(n, ask.as_of) for n in names}), -1, part)
-    # The ids are read first: given the sub-select, PostgreSQL scanned the whole period's problems instead of
-    # fetching the few late or restricted ones by primary key. Of the restricted problems only those whose
-    # restriction names the viewer can be visible (the others would count 0): a leader named on none reads and
-    # recounts none of the 2,899 of a year at 1,000,000 problems. The viewer's named ids are read first, their
-    # facts fetched by primary key and the flag checked here: with the restriction in the statement (a sub-select,
-    # or the ids beside the flag), PostgreSQL read every restricted fact through the flag's partial index (6,000
-    # rows, 12-20 ms at 1,000,000 problems).
-    recount = set(_narrow(KpiFact.objects.filter(_late(ask.as_of)), ask, paths, region_path)
-                  .values_list("problem_id", flat=True))
+            .annotate(**{n: _fact_correction(n, ask.as_of, dirty) for n in names}), -1, part)
+    # Of the restricted problems only those whose restriction names the viewer can be visible (the others would
+    # count 0): a leader named on none reads and recounts none of the 2,899 of a year at 1,000,000 problems. The
+    # viewer's named ids are read first, their facts fetched by primary key and the flag checked here: with the
+    # restriction in the statement (a sub-select, or the ids beside the flag), PostgreSQL read every restricted fact
+    # through the flag's partial index (6,000 rows, 12-20 ms at 1,000,000 problems).
+    recount.update(dirty)  # `live` keeps those the viewer sees in the period and region, by their records
     named = [row["problem_id"] for row in named_restricted_ids(ask.user)]
     if named:
         recount.update(problem_id for problem_id, restricted in
@@ -278,7 +300,14 @@ def _fact_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str,
         id_list, visible = None, KpiFact.objects.filter(problem_id__in=ids)
     facts = _narrow(visible, ask, [], region_path)
     tally = _Tally(wanted)
-    settled = facts.filter(latest_on__lte=ask.as_of)
+    if id_list is None:  # the trigger lists nothing off PostgreSQL
+        late, dirty = set(facts.filter(_late(ask.as_of)).values_list("problem_id", flat=True)), []
+    else:  # by the latest_on index (as of today: none), then kept if visible; the id array would be read again
+        late, dirty = _late_and_listed(_narrow(KpiFact.objects.filter(_late(ask.as_of)), ask, [], region_path))
+        # listed by the trigger: their stored facts may be stale, so they are counted live
+        late = late.union(dirty).intersection(id_list)
+    settled = facts.filter(latest_on__lte=ask.as_of).exclude(_listed(dirty)) if dirty else \
+        facts.filter(latest_on__lte=ask.as_of)
     if connection.vendor == "postgresql" and len(groupings) > 1:
         for grouping, rows in _grouped_apart(settled, groupings, names, ask.as_of).items():
             tally.add(rows, 1, [grouping])
@@ -286,11 +315,6 @@ def _fact_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str,
         for grouping, group in groupings.items():
             tally.add(settled.values(**{f"k_{grouping}": group.fact_key})
                       .annotate(**{n: _as_of(n, ask.as_of) for n in wanted[grouping]}), 1, [grouping])
-    if id_list is None:
-        late = list(facts.filter(_late(ask.as_of)).values_list("problem_id", flat=True))
-    else:  # by the latest_on index (as of today: none), then kept if visible; the id array would be read again
-        candidates = _narrow(KpiFact.objects.filter(_late(ask.as_of)), ask, [], region_path)
-        late = list(set(candidates.values_list("problem_id", flat=True)).intersection(id_list))
     if late:
         tally.add(_recounted(live, ask, groupings, names, late), 1, list(groupings))
     return tally.counts()

@@ -29,7 +29,8 @@ COUNTED_NAMES = ("received", "closed", "closed_on_time", "closed_or_overdue", "o
 
 class KpiFact(models.Model):
     """What one problem contributes to the KPIs once every date it has passed (its conditions as of the far future),
-    with its grouping keys and the day from which that contribution holds. Maintained on every save of a problem."""
+    with its grouping keys and the day from which that contribution holds. Recomputed after every write of its
+    problem: by the worker's fold on PostgreSQL (KpiDirty lists the problem meanwhile), by the save hook elsewhere."""
 
     problem_id = models.BigIntegerField(primary_key=True)  # no foreign key: a fact follows its problem's saves only
     received_on = models.DateField()
@@ -49,14 +50,24 @@ class KpiFact(models.Model):
                                 condition=models.Q(is_restricted=True))]
 
 
+class KpiDirty(models.Model):
+    """A problem written since its fact was last computed. On PostgreSQL the problems' trigger lists every problem a
+    statement writes here, which is all a transition pays; the worker's fold (snapshots.fold_dirty) then recomputes
+    the listed facts and the snapshot and removes them. Until then counting treats a listed problem as late: its
+    stored fact is taken out and the problem is counted live, so every figure stays exact as of now."""
+
+    problem_id = models.BigIntegerField(primary_key=True)
+    writes = models.BigIntegerField(default=1)  # bumped by every write: the write takes the row's lock (see the fold)
+
+
 class KpiSnapshot(models.Model):
     """The sum of the facts of unrestricted problems received on one day in one district, split by one dimension:
     dim "" (the district only), "unit" (lead unit, 0 none), "source" or "category" (dim_value the id).
 
-    A key may have several rows, whose sum is the key's count: a transition appends its change as rows rather than
-    updating the key's row in place, so it takes no lock on a row that every transition of that day and district
-    shares, and writes no new version of it. Readers sum by key anyway; compaction (snapshots.compact_snapshots,
-    run by the worker) folds a key's rows back into one."""
+    A key may have several rows, whose sum is the key's count: a change is appended as rows of differences rather
+    than added to the key's row in place, so no writer waits for a row that every change of that day and district
+    shares. Readers sum by key anyway; compaction (snapshots.compact_snapshots, run by the worker) folds a key's rows
+    back into one."""
 
     received_on = models.DateField()
     district_path = models.CharField(max_length=255)

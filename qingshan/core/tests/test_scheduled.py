@@ -19,8 +19,8 @@ MONDAY = dt.datetime(2026, 3, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 def test_the_registry_finds_the_sweep_and_the_model_runs():
     assert sorted(job.code for job in scheduled_jobs()) == [
-        "core.expire_job_files", "dashboards.snapshot_check", "dashboards.snapshot_compact", "datacheck.models",
-        "intake.dedup", "rectification.warnings", "reminders.sweep"]
+        "core.expire_job_files", "dashboards.fact_fold", "dashboards.snapshot_check", "dashboards.snapshot_compact",
+        "datacheck.models", "intake.dedup", "rectification.warnings", "reminders.sweep"]
     assert {m.__name__ for m in plugins("scheduled")} >= {"qingshan.reminders.scheduled",
                                                           "qingshan.datacheck.scheduled"}
 
@@ -34,12 +34,13 @@ def _run(*args) -> str:
 def test_run_scheduled_runs_each_job_once(db, time_machine):
     time_machine.move_to(MONDAY, tick=False)
     lines = sorted(_run("run_scheduled").splitlines())
-    assert len(lines) == 7 and lines[4].startswith("本轮扫描：无新提醒")
-    assert lines[:4] == ["到期模型 0 个，已排入后台运行。", "指标快照合并：合并掉 0 行。",
-                         "指标快照核对：与实时计数一致。", "整改预警：0 个事项的预警已更新。"]
-    assert lines[5] == "疑似重复扫描：比对新问题 0 个，新发现疑似重复 0 组。"
+    assert len(lines) == 8 and lines[5].startswith("本轮扫描：无新提醒")
+    assert lines[:5] == ["到期模型 0 个，已排入后台运行。", "指标事实更新：更新问题 0 个。",
+                         "指标快照合并：合并掉 0 行。", "指标快照核对：与实时计数一致。",
+                         "整改预警：0 个事项的预警已更新。"]
+    assert lines[6] == "疑似重复扫描：比对新问题 0 个，新发现疑似重复 0 组。"
     # core's own: one sweep of the files of every registered job model
-    assert lines[6] == ("过期任务文件：删除证据包（保留 7 天）0 个，线索文件（保留 7 天）0 个，"
+    assert lines[7] == ("过期任务文件：删除证据包（保留 7 天）0 个，线索文件（保留 7 天）0 个，"
                         "台账导出文件（保留 7 天）0 个。")
 
 

@@ -129,9 +129,10 @@ def _registered() -> dict:
     out: they depend on what ran before)."""
     from qingshan.access.crypto import decrypt
     from qingshan.dashboards.models import KpiFact
-    from qingshan.dashboards.snapshots import snapshot_totals
+    from qingshan.dashboards.snapshots import fold_dirty, snapshot_totals
     from qingshan.problems.models import ProblemAudience
 
+    fold_dirty()  # PostgreSQL: the facts of the problems just registered, as the worker computes them
     number = dict(Problem.objects.values_list("pk", "number"))
     skip = {"id", "problem_id"}
     problems = {p["number"]: {k: v for k, v in p.items() if k not in skip} for p in Problem.objects.values()}
