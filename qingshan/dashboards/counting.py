@@ -12,10 +12,11 @@ no other can be visible). Only three small reads touch the problems table.
 """
 import datetime as dt
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
@@ -190,9 +191,29 @@ def grouped_counts_many(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tup
     if prefixes is None:
         addressed = _addressed_scope(ask)
         if addressed is not None:
-            return _fact_counts(live, ask, wanted, *addressed)
+            with _one_snapshot():
+                return _fact_counts(live, ask, wanted, *addressed)
         return {grouping: _live_counts(live, ask, grouping, names) for grouping, names in wanted.items()}
-    paths, region_path = prefixes
+    with _one_snapshot():
+        return _snapshot_counts(live, ask, wanted, *prefixes)
+
+
+@contextmanager
+def _one_snapshot():
+    """The snapshot way reads the snapshot and the facts in several statements (the facts way the list, then the facts):
+    on PostgreSQL they see the database at one moment (a read-only repeatable-read transaction), or the worker's
+    fold committing between them would count a minute's changes twice or not at all. Inside a transaction already
+    (a job, a test) it is that one's."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _snapshot_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str, ...]], paths: list[str],
+                     region_path: str | None) -> dict[str, dict]:
     groupings = {name: _groupings()[name] for name in wanted}
     tally = _Tally(wanted)
     add = tally.add

@@ -165,6 +165,15 @@ def trigger_sql() -> list[str]:
     return statements
 
 
+def _lock(cursor, *, shared: bool = False) -> None:
+    """The snapshots' own lock for this transaction (PostgreSQL): folds take it shared (they may run side by side,
+    claiming different problems); the nightly check, compaction and the rebuild take it alone, so no fold commits
+    between their statements (a fold between the check's two sums looked like drift, and its rows beside a rebuild's
+    sums counted a change twice)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SELECT pg_advisory_xact_lock{'_shared' if shared else ''}(hashtext(%s))", [OBJECT_TYPE])
+
+
 def fold_dirty(*, batch: int = 5000) -> int:
     """Recompute the facts and the snapshot of the problems the trigger listed, and unlist them; the number folded.
     Each batch is one transaction: its listed rows are claimed first (locked, skipping those a transaction still
@@ -178,6 +187,7 @@ def fold_dirty(*, batch: int = 5000) -> int:
     folded = 0
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
+            _lock(cursor, shared=True)  # before claiming: a fold waiting here holds no listed row
             cursor.execute(f"SELECT problem_id FROM {dirty} ORDER BY problem_id LIMIT %s FOR UPDATE SKIP LOCKED",
                            [batch])
             ids = [row[0] for row in cursor.fetchall()]
@@ -206,8 +216,16 @@ def install_trigger(**kwargs) -> None:
     if connections[using].vendor != "postgresql" or using != "default":
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        for statement in trigger_sql():
-            cursor.execute(statement)
+        cursor.execute("SELECT to_regclass(%s)", [KpiDirty._meta.db_table])
+        if cursor.fetchone()[0] is None:
+            # Migrated back before the list existed: a trigger writing to it would refuse every write of a problem;
+            # without one, the save hook keeps the facts.
+            table = connection.ops.quote_name(Problem._meta.db_table)
+            for event in TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(event)} ON {table}")
+        else:
+            for statement in trigger_sql():
+                cursor.execute(statement)
     _triggered.clear()
 
 
@@ -338,9 +356,10 @@ def rebuild_snapshots() -> int:
     select, params = fact_rows(Problem.objects.all()).query.sql_with_params()
     sums = ", ".join(f"SUM(c_{name})" for name in COUNTED)
     with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)
+        cursor.execute(f"DELETE FROM {KpiDirty._meta.db_table}")  # every fact is computed from its record below
         cursor.execute(f"DELETE FROM {snapshot}")
         cursor.execute(f"DELETE FROM {facts}")
-        cursor.execute(f"DELETE FROM {KpiDirty._meta.db_table}")  # every fact is computed from its record below
         cursor.execute(f"INSERT INTO {facts} ({', '.join(FACT_FIELDS)}) {select}", params)
         for dim, column in DIMS.items():
             value = column or "0"
@@ -438,7 +457,8 @@ OBJECT_TYPE = "dashboards.kpi_snapshot"
 
 def _drifted_facts() -> list[int]:
     """The problems whose stored fact differs from the one computed from their record now (or is missing), and the
-    facts left by problems that are gone: one comparison in the database."""
+    facts left by problems that are gone: one comparison in the database. Problems the trigger listed are pending,
+    not drifted: left out in the same statement (a writer committing meanwhile is either listed or not yet seen)."""
     select, params = _fact_sql()
     facts = KpiFact._meta.db_table
     qn = connection.ops.quote_name
@@ -450,6 +470,8 @@ def _drifted_facts() -> list[int]:
            f"SELECT n.problem_id FROM n LEFT JOIN {facts} o ON o.problem_id = n.problem_id WHERE {differs} "
            f"UNION SELECT o.problem_id FROM {facts} o WHERE NOT EXISTS (SELECT 1 FROM {problems} p "
            f"WHERE p.{qn(Problem._meta.pk.column)} = o.problem_id)")
+    sql = (f"SELECT d.problem_id FROM ({sql}) AS d WHERE NOT EXISTS (SELECT 1 FROM {KpiDirty._meta.db_table} k "
+           f"WHERE k.problem_id = d.problem_id)")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
@@ -504,7 +526,7 @@ def compact_snapshots() -> int:
     folded = f"HAVING COUNT(*) > 1 OR NOT ({nonzero})"  # the keys whose rows are replaced
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [OBJECT_TYPE])
+            _lock(cursor)
             cursor.execute(
                 f"WITH old AS (DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} GROUP BY {key} "
                 f"{folded}) RETURNING *), "
@@ -558,11 +580,9 @@ def check_snapshots(*, batch: int = 2000) -> CheckResult:
     problems the trigger listed are folded first; those listed again meanwhile are not drift, only pending."""
     fold_dirty()
     with transaction.atomic():
-        if connection.vendor == "postgresql":  # two schedulers overlapping must not both apply the same repair
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [OBJECT_TYPE])
-        pending = set(dirty_ids())
-        drifted = [pk for pk in _drifted_facts() if pk not in pending]
+        with connection.cursor() as cursor:  # alone: no other check (the same repair twice) and no fold meanwhile
+            _lock(cursor)
+        drifted = _drifted_facts()
         for start in range(0, len(drifted), batch):
             refresh_facts(drifted[start:start + batch])
         rows = _snapshot_drift()

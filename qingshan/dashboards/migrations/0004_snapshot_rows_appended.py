@@ -18,6 +18,26 @@ def drop_trigger(apps, schema_editor):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
+COUNTED = ("received", "closed", "closed_on_time", "closed_or_overdue", "overdue", "open", "dispatched",
+           "signed_on_time", "reviewed", "rejected", "urged", "duplicates", "red_open")
+
+
+def merge_rows(apps, schema_editor):
+    """Going back: one row per key again, so that the key can be unique (the sums are kept)."""
+    table = apps.get_model("dashboards", "KpiSnapshot")._meta.db_table
+    key = "received_on, district_path, dim, dim_value"
+    columns = ", ".join(f"n_{name}" for name in COUNTED)
+    sums = ", ".join(f"SUM(n_{name})" for name in COUNTED)
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {table}")
+        (last,) = cursor.fetchone()
+        if last is None:
+            return
+        cursor.execute(f"INSERT INTO {table} ({key}, {columns}) SELECT {key}, {sums} FROM {table} WHERE id <= %s "
+                       f"GROUP BY {key}", [last])
+        cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -31,4 +51,5 @@ class Migration(migrations.Migration):
             model_name="kpisnapshot",
             name="kpisnapshot_key",
         ),
+        migrations.RunPython(migrations.RunPython.noop, merge_rows),  # reversed first, before the key is unique
     ]

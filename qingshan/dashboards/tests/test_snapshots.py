@@ -371,3 +371,18 @@ def test_a_transition_only_lists_its_problem_and_the_fold_computes_the_fact(hist
         services.problem_urge(actor=w.officer, problem=w.p.E, note="请加快")
     call_command("run_scheduled", "--only", "dashboards.fact_fold", stdout=out)
     assert out.getvalue().strip() == "指标事实更新：更新问题 1 个。" and not KpiDirty.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker's fold runs on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_page_reads_the_snapshot_and_the_facts_at_one_moment():
+    """Outside a transaction (a page request) the counting statements share one read-only repeatable-read
+    transaction, so a fold committing between them cannot count a change twice; inside one it changes nothing."""
+    with counting._one_snapshot(), connection.cursor() as cursor:
+        cursor.execute("SHOW transaction_isolation")
+        assert cursor.fetchone()[0] == "repeatable read"
+        cursor.execute("SHOW transaction_read_only")
+        assert cursor.fetchone()[0] == "on"
+    with counting._one_snapshot(), connection.cursor() as cursor:  # and a later page gets its own moment again
+        cursor.execute("SHOW transaction_isolation")
+        assert cursor.fetchone()[0] == "repeatable read"
