@@ -5,7 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F
 
 from qingshan.audit.models import AuditEvent
@@ -386,3 +386,48 @@ def test_a_page_reads_the_snapshot_and_the_facts_at_one_moment():
     with counting._one_snapshot(), connection.cursor() as cursor:  # and a later page gets its own moment again
         cursor.execute("SHOW transaction_isolation")
         assert cursor.fetchone()[0] == "repeatable read"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker's fold runs on PostgreSQL")
+def test_the_nightly_check_does_not_call_a_listed_problem_drift(history):
+    """A problem written since its fact was computed is pending, not drifted: the check leaves it to the fold."""
+    from qingshan.dashboards.snapshots import _drifted_facts, dirty_ids
+
+    w = history
+    with on(d(4, 25)):
+        services.problem_escalate(actor=w.officer, problem=w.p.D, level=3, reason="超期未办结")
+    assert w.p.D.pk in dirty_ids() and w.p.D.pk not in _drifted_facts()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker's fold runs on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_fold_waits_while_the_check_holds_the_snapshots(history, monkeypatch):
+    """Another worker's fold does not commit between the nightly check's statements: it waits for the check's lock,
+    then folds, and every figure is exact."""
+    import threading
+
+    from qingshan.dashboards.snapshots import _lock, dirty_ids
+
+    w = history
+    with on(d(4, 25)):
+        services.problem_escalate(actor=w.officer, problem=w.p.D, level=3, reason="超期未办结")
+    pending = set(dirty_ids())
+    assert w.p.D.pk in pending
+    folded: list[int] = []
+
+    def other_worker():
+        try:
+            folded.append(fold_dirty())
+        finally:
+            connection.close()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor)  # as the check holds it
+        fold = threading.Thread(target=other_worker)
+        fold.start()
+        fold.join(1.5)
+        assert fold.is_alive() and folded == []  # waiting, nothing claimed
+        assert set(dirty_ids()) == pending
+    fold.join(30)
+    assert folded == [len(pending)] and dirty_ids() == []
+    assert_exact(w, monkeypatch, days=[d(4, 30)])
