@@ -125,9 +125,13 @@ def _listed(dirty: list[int]) -> Q:
     PostgreSQL as `= ANY(array)`: beside the late and deadline conditions it is one more arm of their bitmap scan (by
     the primary key), where an IN sub-select made the period's facts be scanned whole (2,000 listed problems at
     1,000,000: the leader's KPI page 22 -> 214 ms)."""
-    if connection.vendor == "postgresql":
-        return Q(RawSQL(f'"{KpiFact._meta.db_table}"."problem_id" = ANY(%s)', [dirty], output_field=BooleanField()))
-    return Q(problem_id__in=dirty)
+    return Q(_fact_among(dirty)) if connection.vendor == "postgresql" else Q(problem_id__in=dirty)
+
+
+def _fact_among(ids: list[int]) -> RawSQL:
+    """PostgreSQL: the facts of these problems, as `problem_id = ANY(array)` (one parameter, a bitmap or index scan
+    by the primary key)."""
+    return RawSQL(f'"{KpiFact._meta.db_table}"."problem_id" = ANY(%s)', [ids], output_field=BooleanField())
 
 
 def _listed_correction(name: str, as_of: dt.date) -> Sum:
@@ -345,9 +349,7 @@ def _fact_counts(live: QuerySet[Problem], ask: Ask, wanted: dict[str, tuple[str,
         late = late.union(dirty).intersection(id_list)
         listed = set(dirty)
         summed = [pk for pk in id_list if pk not in listed] if listed else id_list
-        visible = KpiFact.objects.filter(RawSQL(f'"{KpiFact._meta.db_table}"."problem_id" = ANY(%s)', [summed],
-                                                output_field=BooleanField()))
-        facts = _narrow(visible, ask, [], region_path)
+        facts = _narrow(KpiFact.objects.filter(_fact_among(summed)), ask, [], region_path)
     else:  # the trigger lists nothing off PostgreSQL
         facts = _narrow(KpiFact.objects.filter(problem_id__in=ids), ask, [], region_path)
         late = set(facts.filter(_late(ask.as_of)).values_list("problem_id", flat=True))

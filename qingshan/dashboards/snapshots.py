@@ -156,13 +156,16 @@ def trigger_sql() -> list[str]:
             f"ON CONFLICT (problem_id) DO UPDATE SET writes = {dirty}.writes + 1")
     statements = [f"CREATE OR REPLACE FUNCTION {TRIGGER_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $kpi$ "
                   f"BEGIN IF current_setting('{PAUSE_SETTING}', true) IS DISTINCT FROM 'off' THEN {body}; END IF; "
-                  f"RETURN NULL; END $kpi$"]
+                  f"RETURN NULL; END $kpi$", *_drop_trigger_sql()]
     for event, table_kind in TRIGGERS.items():
-        name = _trigger_name(event)
-        statements += [f"DROP TRIGGER IF EXISTS {name} ON {table}",
-                       f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {table_kind} TABLE AS kpi_rows "
-                       f"FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER_FUNCTION}()"]
+        statements.append(f"CREATE TRIGGER {_trigger_name(event)} AFTER {event} ON {table} REFERENCING {table_kind} "
+                          f"TABLE AS kpi_rows FOR EACH STATEMENT EXECUTE FUNCTION {TRIGGER_FUNCTION}()")
     return statements
+
+
+def _drop_trigger_sql() -> list[str]:
+    table = connection.ops.quote_name(Problem._meta.db_table)
+    return [f"DROP TRIGGER IF EXISTS {_trigger_name(event)} ON {table}" for event in TRIGGERS]
 
 
 def _lock(cursor, *, shared: bool = False) -> None:
@@ -200,13 +203,6 @@ def fold_dirty(*, batch: int = 5000) -> int:
             return folded
 
 
-def dirty_ids() -> list[int]:
-    """The problems whose stored fact may be stale (listed by the trigger, not yet folded): counted live."""
-    if connection.vendor != "postgresql":
-        return []
-    return list(KpiDirty.objects.values_list("problem_id", flat=True))
-
-
 def install_trigger(**kwargs) -> None:
     """(Re)install the trigger after every migrate (post_migrate), so its statement always follows kpis' current
     conditions and time zone; nothing on other databases, which keep the save hook."""
@@ -220,9 +216,8 @@ def install_trigger(**kwargs) -> None:
         if cursor.fetchone()[0] is None:
             # Migrated back before the list existed: a trigger writing to it would refuse every write of a problem;
             # without one, the save hook keeps the facts.
-            table = connection.ops.quote_name(Problem._meta.db_table)
-            for event in TRIGGERS:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {_trigger_name(event)} ON {table}")
+            for statement in _drop_trigger_sql():
+                cursor.execute(statement)
         else:
             for statement in trigger_sql():
                 cursor.execute(statement)

@@ -317,6 +317,13 @@ def test_on_postgresql_without_the_trigger_the_save_hook_keeps_the_snapshot_exac
     assert check_snapshots().drifted is False
 
 
+def dirty_ids() -> list[int]:
+    """The problems the trigger listed and the fold has not yet recomputed."""
+    from qingshan.dashboards.models import KpiDirty
+
+    return list(KpiDirty.objects.values_list("problem_id", flat=True))
+
+
 def _rows_per_key() -> list[int]:
     return list(KpiSnapshot.objects.values(*SNAPSHOT_KEY).annotate(rows=Count("pk")).values_list("rows", flat=True))
 
@@ -352,8 +359,6 @@ def test_a_transition_only_lists_its_problem_and_the_fold_computes_the_fact(hist
     """What a transition pays is one row in the list; until the worker's fold, the problem is counted live (every
     figure exact), after it from its new fact; a fold with nothing listed does nothing."""
     from qingshan.dashboards.models import KpiDirty
-    from qingshan.dashboards.snapshots import dirty_ids
-
     w = history
     fold_dirty()
     before = KpiFact.objects.get(problem_id=w.p.D.pk)
@@ -391,7 +396,7 @@ def test_a_page_reads_the_snapshot_and_the_facts_at_one_moment():
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the worker's fold runs on PostgreSQL")
 def test_the_nightly_check_does_not_call_a_listed_problem_drift(history):
     """A problem written since its fact was computed is pending, not drifted: the check leaves it to the fold."""
-    from qingshan.dashboards.snapshots import _drifted_facts, dirty_ids
+    from qingshan.dashboards.snapshots import _drifted_facts
 
     w = history
     with on(d(4, 25)):
@@ -406,7 +411,7 @@ def test_a_fold_waits_while_the_check_holds_the_snapshots(history, monkeypatch):
     then folds, and every figure is exact."""
     import threading
 
-    from qingshan.dashboards.snapshots import _lock, dirty_ids
+    from qingshan.dashboards.snapshots import _lock
 
     w = history
     with on(d(4, 25)):
