@@ -1,5 +1,6 @@
 """record_event(): the only way to write the audit log. Call it inside the transaction of the change it records."""
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -17,8 +18,9 @@ if TYPE_CHECKING:  # audit sits beside orgs in the layers: the types only, no im
     from qingshan.orgs.models import Organisation, User
 
 _PG_LOCK_KEY = 72_011_301  # arbitrary, fixed: the advisory lock that serialises appends to the chain
-# Batches larger than this are written as plain rows (COPY on PostgreSQL, executemany on SQLite): the ORM's
-# bulk_create prepares every value through the field machinery, ~200 µs an event, most of the cost of a large import.
+# Batches larger than this are streamed (COPY on PostgreSQL, executemany on SQLite); smaller ones are one INSERT.
+# Neither goes through the ORM's bulk_create, which prepares every value through the field machinery (~200 µs an
+# event, most of the cost of a large import).
 BULK_THRESHOLD = 50
 # The columns of a chain row, in the order the rows are built. The payload stays a dict until it is written.
 _COLUMNS = ("seq", "created_at", "actor_id", "actor_name", "actor_org_id", "object_type", "object_id", "action",
@@ -44,13 +46,23 @@ class EventSpec(NamedTuple):
     created_at: dt.datetime | None = None
 
 
-def _lock_chain() -> AuditChainHead:
-    """Serialise appenders: one chain, one writer at a time, until the surrounding transaction ends."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    return head or AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+_HEAD_TABLE = AuditChainHead._meta.db_table
+
+
+def _lock_chain() -> tuple[int, str]:
+    """Serialise appenders: one chain, one writer at a time, until the surrounding transaction ends. Returns the
+    head (seq and hash). Written out, not built by the ORM: every audited change in the system passes here."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the advisory lock first, then the head's row, in one statement
+            cursor.execute(f"SELECT h.seq, h.hash FROM (SELECT pg_advisory_xact_lock(%s)) AS l, {_HEAD_TABLE} AS h "
+                           "WHERE h.id = 1 FOR UPDATE OF h", [_PG_LOCK_KEY])
+        else:  # SQLite: one writer at a time already
+            cursor.execute(f"SELECT seq, hash FROM {_HEAD_TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
+        return 0, GENESIS
+    return row[0], row[1]
 
 
 class _Chain:
@@ -86,27 +98,30 @@ class _Chain:
             yield row
 
 
-def _write_rows(rows: Iterator[tuple]) -> None:
+def _write_rows(rows: Iterator[tuple], *, bulk: bool = True) -> None:
     """Insert chain rows as Django would store them, without preparing each value through the ORM.
 
-    On PostgreSQL the rows stream into COPY as they are hashed, so the server indexes them while Python hashes on.
+    A bulk batch streams into COPY on PostgreSQL, so the server indexes the rows while Python hashes on; a small one
+    (every user action) is one INSERT.
     """
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)  # type: ignore[union-attr, arg-type]
     dumps = json.dumps  # what JSONField stores (no encoder): the same text, so the same payload when read back
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if bulk and connection.vendor == "postgresql":
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row((*row[:_PAYLOAD], dumps(row[_PAYLOAD]), *row[_PAYLOAD + 1:]))
             return
-        # Elsewhere (SQLite) datetimes are stored as naive UTC text, as the backend's own adapter writes them.
-        marks = ", ".join(["%s"] * len(_COLUMNS))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", [
-            (*row[:_CREATED_AT], connection.ops.adapt_datetimefield_value(row[_CREATED_AT]),
-             *row[_CREATED_AT + 1:_PAYLOAD], dumps(row[_PAYLOAD]), *row[_PAYLOAD + 1:])
-            for row in rows
-        ])
+        # Datetimes as the backend's own adapter writes them (naive UTC text on SQLite).
+        values = [(*row[:_CREATED_AT], connection.ops.adapt_datetimefield_value(row[_CREATED_AT]),
+                   *row[_CREATED_AT + 1:_PAYLOAD], dumps(row[_PAYLOAD]), *row[_PAYLOAD + 1:]) for row in rows]
+        marks = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+        if bulk:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {marks}", values)
+        elif values:
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(values))}",
+                           [value for row in values for value in row])
 
 
 def _insert_models(rows: Iterator[tuple]) -> list[AuditEvent]:
@@ -118,12 +133,13 @@ def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], Any])
     """Lock the chain, write `specs` after its head with `write`, move the head; returns what `write` returned."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it records")
-    head = _lock_chain()
+    seq, last_hash = _lock_chain()
     if not specs:
         return None
-    chain = _Chain(head.seq, head.hash)
+    chain = _Chain(seq, last_hash)
     written = write(chain.rows(specs))
-    AuditChainHead.objects.filter(pk=1).update(seq=chain.seq, hash=chain.hash)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE id = 1", [chain.seq, chain.hash])
     # The chain is gap-free from seq 1, so the head's seq is also the number of events.
     transaction.on_commit(lambda: anchor_after_commit(seq=chain.seq, digest=chain.hash, count=chain.seq))
     return written
@@ -131,7 +147,7 @@ def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], Any])
 
 def record_events(specs: Sequence[EventSpec]) -> int:
     """Append several events to the chain in order, in the caller's transaction; returns how many were appended."""
-    _append(specs, _write_rows if len(specs) > BULK_THRESHOLD else _insert_models)
+    _append(specs, functools.partial(_write_rows, bulk=len(specs) > BULK_THRESHOLD))
     return len(specs)
 
 
