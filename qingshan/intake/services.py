@@ -10,13 +10,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,7 +27,7 @@ from qingshan.audit.services import EventSpec, record_event, record_events
 from qingshan.core.errors import PermissionRefused, ServiceError
 from qingshan.orgs.models import Region, User
 from qingshan.problems.choices import TERMINAL_STATES, State
-from qingshan.problems.models import Category, Problem
+from qingshan.problems.models import Category, Problem, Source
 from qingshan.problems.services import problem_create, problem_merge
 
 from .choices import AlertOutcome
@@ -55,9 +56,11 @@ class AlertInput:
 
 @dataclass(frozen=True)
 class Received:
-    """What the webhook answers: the alert, and whether this request created it (False: a retry of the same key)."""
+    """What the webhook answers: the problem's number, what became of the alert, whether this request created it
+    (False: a retry of the same key), and how many alerts the problem has had."""
 
-    alert: Alert
+    number: str
+    outcome: str
     new: bool
     recurrences: int
 
@@ -95,12 +98,49 @@ def sender_secret(sender: Sender) -> str:
     return decrypt(sender.secret_encrypted)
 
 
+# What intake reads of a sender with it, every request: the account it registers problems in, the source, default
+# category and default region (all required).
+_SENDER_PARTS = (("account", User), ("source", Source), ("default_category", Category), ("default_region", Region))
+
+
+@cache
+def _sender_sql() -> str:
+    """The active-sender read, written out once per process: built by the ORM on every request it cost three times
+    the statement itself (bench/RESULTS_intake.md)."""
+    quote = connection.ops.quote_name
+    tables = [("s", Sender), *((f"r{i}", model) for i, (_, model) in enumerate(_SENDER_PARTS))]
+    columns = ", ".join(f"{alias}.{quote(f.column)}" for alias, model in tables for f in model._meta.concrete_fields)
+    joins = " ".join(f"JOIN {quote(model._meta.db_table)} r{i} ON r{i}.id = s.{quote(name + '_id')}"
+                     for i, (name, model) in enumerate(_SENDER_PARTS))
+    return (f"SELECT {columns} FROM {quote(Sender._meta.db_table)} s {joins} "
+            "WHERE s.{column} = %s AND s.is_active ORDER BY s.id LIMIT 1")
+
+
+def _active_sender(column: str, value: str) -> Sender | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sender_sql().format(column=connection.ops.quote_name(column)), [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = iter(row)
+
+    def instance(model):
+        return model.from_db(connection.alias, None, [next(values) for _ in model._meta.concrete_fields])
+
+    sender = instance(Sender)
+    for name, model in _SENDER_PARTS:
+        setattr(sender, name, instance(model))  # sets the relation's cache: no query when it is read
+    return sender
+
+
+def sender_by_code(code: str) -> Sender | None:
+    """The active sender of this code (the webhook's X-Qingshan-Sender), with what intake reads of it."""
+    return _active_sender("code", code) if code else None
+
+
 def sender_by_api_key(api_key: str) -> Sender | None:
     """The active sender whose secret is `api_key` (Open311 identifies a client by its api_key)."""
-    if not api_key:
-        return None
-    return Sender.objects.filter(secret_sha256=secret_digest(api_key), is_active=True).select_related(
-        "account", "source", "default_category", "default_region").first()
+    return _active_sender("secret_sha256", secret_digest(api_key)) if api_key else None
 
 
 # ---------------------------------------------------------------- receiving
@@ -213,21 +253,44 @@ def _lock_alert(sender: Sender, key: str, data: AlertInput | None) -> None:
                        [v for name in names for v in (LOCK_SPACE, name)])
 
 
-def _known_or_repeated(sender: Sender, key: str, data: AlertInput | None) -> Alert | None:
+@dataclass(frozen=True)
+class Found:
+    """An alert already received: the one a retry repeats, or the open one a repeat joins."""
+
+    pk: int
+    idempotency_key: str
+    outcome: str
+    problem_id: int
+    number: str
+    recurrences: int
+
+
+# Written out (not built by the ORM on every request: this is the busiest read of intake). Table names are fixed by the
+# models; every value is a parameter.
+_FOUND_SQL = """
+SELECT a.id, a.idempotency_key, a.outcome, a.problem_id, p.number,
+       (SELECT count(*) FROM intake_alert n WHERE n.problem_id = a.problem_id) AS recurrences
+FROM intake_alert a JOIN problems_problem p ON p.id = a.problem_id
+WHERE a.sender_id = %s AND (a.idempotency_key = %s{repeat})
+ORDER BY CASE WHEN a.idempotency_key = %s THEN 0 ELSE 1 END, a.occurred_at DESC, a.id DESC
+LIMIT 1"""
+_REPEAT_SQL = (" OR (a.device = %s AND a.alert_type = %s AND a.occurred_at >= %s AND a.occurred_at <= %s"
+               f" AND p.state IN ({', '.join(['%s'] * len(OPEN_STATES))}))")
+
+
+def _known_or_repeated(sender: Sender, key: str, data: AlertInput | None) -> Found | None:
     """One indexed read for both questions: the alert already received under this idempotency key (it comes first),
     else the latest alert of the same device and type within the window whose problem is still open. Either comes
     with the count of alerts on its problem (`recurrences`)."""
-    which = Q(idempotency_key=key)
+    repeat, params = "", [sender.pk, key]
     if data is not None and data.device and settings.INTAKE_DEDUP_ENABLED:
         window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
-        which |= Q(device=data.device, alert_type=data.alert_type, occurred_at__gte=data.occurred_at - window,
-                   occurred_at__lte=data.occurred_at + window, problem__state__in=OPEN_STATES)
-    count = (Alert.objects.filter(problem=OuterRef("problem")).order_by().values("problem")
-             .annotate(n=Count("pk")).values("n"))
-    return (Alert.objects.filter(which, sender=sender).select_related("problem")
-            .annotate(recurrences=Subquery(count, output_field=IntegerField()),
-                      is_retry=Case(When(idempotency_key=key, then=Value(0)), default=Value(1)))
-            .order_by("is_retry", "-occurred_at", "-pk").first())
+        repeat = _REPEAT_SQL
+        params += [data.device, data.alert_type, data.occurred_at - window, data.occurred_at + window, *OPEN_STATES]
+    with connection.cursor() as cursor:
+        cursor.execute(_FOUND_SQL.format(repeat=repeat), [*params, key])
+        row = cursor.fetchone()
+    return Found(*row) if row else None
 
 
 def matching_rule(sender: Sender, category: Category, region: Region, lng: Decimal | None = None,
@@ -261,9 +324,8 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
     with transaction.atomic():
         _lock_alert(sender, key, data)
         found = _known_or_repeated(sender, key, data)
-        counted: int = getattr(found, "recurrences", 0)  # noqa: B009 - annotated by the lookup
         if found is not None and found.idempotency_key == key:
-            return Received(found, False, counted)
+            return Received(found.number, found.outcome, False, found.recurrences)
         if data is None:
             assert error is not None
             raise error
@@ -271,24 +333,24 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
                       occurred_at=data.occurred_at, location=data.location, lng=data.lng, lat=data.lat,
                       media_url=data.media_url, payload=payload, received_at=timezone.now())
         if found is not None:
-            alert = Alert.objects.create(problem=found.problem, outcome=AlertOutcome.JOINED, **common)
-            _audit(alert, sender, payload={"problem": found.problem.number, "outcome": alert.outcome,
+            alert = Alert.objects.create(problem_id=found.problem_id, outcome=AlertOutcome.JOINED, **common)
+            _audit(alert, sender, payload={"problem": found.number, "outcome": alert.outcome,
                                            "rule": "同一设备、同一预警类型、时间窗内且问题未办结",
                                            "window_hours": settings.INTAKE_DEDUP_WINDOW_HOURS,
                                            "score": 1.0, "joined_alert": found.pk})
-            return Received(alert, True, counted + 1)
+            return Received(found.number, alert.outcome, True, found.recurrences + 1)
         fields: dict[str, Any] = dict(
             actor=sender.account, title=(data.title or f"{data.alert_type}（{data.device or sender.name}）")[:200],
             description=_describe(sender, data), source=sender.source, category=data.category, region=data.region,
             location=data.location, lng=data.lng, lat=data.lat)
         rule = matching_rule(sender, data.category, data.region, data.lng, data.lat)
-        made: list[Alert] = []
+        made: list[tuple[Alert, str]] = []
 
         def record_alert(routed: RoutingRule | None) -> Callable[[Problem], list[EventSpec]]:
             def then(problem: Problem) -> list[EventSpec]:
                 alert = Alert.objects.create(problem=problem, outcome=AlertOutcome.CREATED, routed_by=routed,
                                              **common)
-                made.append(alert)
+                made.append((alert, problem.number))
                 return [_event(alert, sender, payload={
                     "problem": problem.number, "outcome": alert.outcome,
                     "dispatched_to": str(routed.lead_unit) if routed else "", "rule": str(routed) if routed else "",
@@ -304,7 +366,8 @@ def alert_receive(*, sender: Sender, key: str, payload: object) -> Received:
                 made.clear()
         if not made:
             problem_create(**fields, then=record_alert(None))
-        return Received(made[0], True, 1)
+        alert, number = made[0]
+        return Received(number, alert.outcome, True, 1)
 
 
 def _event(alert: Alert, sender: Sender, *, payload: dict, action: str = "receive", actor: User | None = None,

@@ -21,7 +21,7 @@ from qingshan.core.paging import BoundedPaginator
 from . import hotline, selectors, services
 from .choices import AlertOutcome, Refusal
 from .forms import HotlineImportForm
-from .models import HOTLINE_FIELDS, HotlineMapping, RefusedRequest, Sender
+from .models import HOTLINE_FIELDS, HotlineMapping, RefusedRequest
 from .signing import signature_matches
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,7 @@ def alert_webhook(request: HttpRequest) -> JsonResponse:
         return _refuse(request, 413, Refusal.TOO_LARGE, f"请求体超过 {limit} 字节。", code, len(body))
     if request.content_type != "application/json":
         return _refuse(request, 415, Refusal.CONTENT_TYPE, "内容类型应为 application/json。", code, len(body))
-    sender = Sender.objects.filter(code=code, is_active=True).select_related(
-        "account", "source", "default_category", "default_region").first() if code else None
+    sender = services.sender_by_code(code)
     if sender is None:
         return _refuse(request, 401, Refusal.UNKNOWN_SENDER, "接入方未登记或已停用。", code, len(body))
     stamp = request.headers.get("X-Qingshan-Timestamp", "").strip()
@@ -74,9 +73,8 @@ def alert_webhook(request: HttpRequest) -> JsonResponse:
         received = services.alert_receive(sender=sender, key=key, payload=payload)
     except ServiceError as exc:
         return _refuse(request, 400, Refusal.INVALID, str(exc), code, len(body))
-    alert = received.alert
-    return JsonResponse({"number": alert.problem.number, "status": alert.outcome,
-                         "status_label": AlertOutcome(alert.outcome).label, "recurrences": received.recurrences,
+    return JsonResponse({"number": received.number, "status": received.outcome,
+                         "status_label": AlertOutcome(received.outcome).label, "recurrences": received.recurrences,
                          "repeat_of_request": not received.new},
                         status=201 if received.new else 200, json_dumps_params={"ensure_ascii": False})
 

@@ -40,7 +40,8 @@ def refresh(problem: Problem) -> None:
 
 
 def fill_registered(problems: Iterable[Problem]) -> None:
-    """Write the audience of problems just registered together (no unit or partner yet, nothing to delete)."""
+    """Write the audience of problems just registered (no partner and no unit but the lead unit they may have been
+    dispatched to at once, nothing to delete)."""
     ProblemAudience.objects.bulk_create([
         ProblemAudience(problem_id=problem.pk, organisation_id=org, received_at=problem.received_at,
                         is_restricted=problem.is_restricted)

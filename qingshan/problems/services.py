@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from qingshan.access.crypto import encrypt, mask_name, mask_phone
@@ -132,11 +132,18 @@ def _next_number(year: int) -> str:
 
 def _next_numbers(year: int, count: int) -> list[str]:
     """Reserve the next `count` numbers of `year` in one step (the counter stays locked until the transaction ends)."""
-    counter, _ = NumberCounter.objects.select_for_update().get_or_create(year=year)
-    first = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return [f"QS-{year}-{n:06d}" for n in range(first, counter.last + 1)]
+    quote = connection.ops.quote_name
+    advance = (f"UPDATE {quote(NumberCounter._meta.db_table)} SET {quote('last')} = {quote('last')} + %s "
+               f"WHERE {quote('year')} = %s RETURNING {quote('last')}")
+    with connection.cursor() as cursor:
+        cursor.execute(advance, [count, year])
+        row = cursor.fetchone()
+        if row is None:  # the year's first number: create its counter (once, even when two race), then advance it
+            NumberCounter.objects.get_or_create(year=year)
+            cursor.execute(advance, [count, year])
+            row = cursor.fetchone()
+    last = row[0]
+    return [f"QS-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 def _supervising_org_for(actor: User, region: Region) -> Organisation:
@@ -200,7 +207,6 @@ def _create(*, actor: User, title: str, description: str, source: Source, catego
     supervising_org = _supervising_org_for(actor, region)
     now = timezone.now()
     problem = Problem(
-        number=_next_number(timezone.localdate(now).year),
         title=_require(title, "请填写问题标题。", "title"),
         description=_require(description, "请填写问题描述。", "description"),
         source=source, category=category, region=region, region_path=region.path, location=location.strip(),
@@ -227,10 +233,13 @@ def _create(*, actor: User, title: str, description: str, source: Source, catego
         problem.first_dispatched_at = now
         _move(problem, Action.DISPATCH)
         dispatch = capacity
+    # The number last, just before the row is written: the counter stays locked until the transaction ends, and
+    # every registration waits for it, so nothing that could be done before is done while holding it.
+    problem.number = _next_number(timezone.localdate(now).year)
     problem.save()
     if dispatch is not None:
         Assignment.objects.create(problem=problem, unit=dispatch_to, role=AssignmentRole.LEAD, assigned_at=now)
-    audience.refresh(problem)
+    audience.fill_registered([problem])  # new: its lead unit at most, no partner, nothing to delete
     if restricted:
         problem.restricted_to.set([*restricted, actor])
     if reporter_name.strip():
