@@ -46,18 +46,18 @@ class EventSpec(NamedTuple):
     created_at: dt.datetime | None = None
 
 
-_HEAD_TABLE = AuditChainHead._meta.db_table
-
-
 def _lock_chain() -> tuple[int, str]:
     """Serialise appenders: one chain, one writer at a time, until the surrounding transaction ends. Returns the
-    head (seq and hash). Written out, not built by the ORM: every audited change in the system passes here."""
+    head (seq and hash). Written out, not built by the ORM: every audited change in the system passes here.
+
+    Two statements on purpose: the head is read by a statement that starts after the lock is held, so it sees a head
+    that the previous holder created (a single statement's snapshot would be older than the lock)."""
+    head = connection.ops.quote_name(AuditChainHead._meta.db_table)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # the advisory lock first, then the head's row, in one statement
-            cursor.execute(f"SELECT h.seq, h.hash FROM (SELECT pg_advisory_xact_lock(%s)) AS l, {_HEAD_TABLE} AS h "
-                           "WHERE h.id = 1 FOR UPDATE OF h", [_PG_LOCK_KEY])
-        else:  # SQLite: one writer at a time already
-            cursor.execute(f"SELECT seq, hash FROM {_HEAD_TABLE} WHERE id = 1")
+        if connection.vendor == "postgresql":  # SQLite has one writer at a time already
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+        lock_row = f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
+        cursor.execute(f"SELECT seq, hash FROM {head} WHERE id = 1{lock_row}")
         row = cursor.fetchone()
     if row is None:
         AuditChainHead.objects.create(pk=1, seq=0, hash=GENESIS)
@@ -139,7 +139,8 @@ def _append(specs: Sequence[EventSpec], write: Callable[[Iterator[tuple]], Any])
     chain = _Chain(seq, last_hash)
     written = write(chain.rows(specs))
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_HEAD_TABLE} SET seq = %s, hash = %s WHERE id = 1", [chain.seq, chain.hash])
+        cursor.execute(f"UPDATE {connection.ops.quote_name(AuditChainHead._meta.db_table)} SET seq = %s, hash = %s "
+                       "WHERE id = 1", [chain.seq, chain.hash])
     # The chain is gap-free from seq 1, so the head's seq is also the number of events.
     transaction.on_commit(lambda: anchor_after_commit(seq=chain.seq, digest=chain.hash, count=chain.seq))
     return written

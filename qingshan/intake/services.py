@@ -104,32 +104,47 @@ _SENDER_PARTS = (("account", User), ("source", Source), ("default_category", Cat
 
 
 @cache
-def _sender_sql() -> str:
-    """The active-sender read, written out once per process: built by the ORM on every request it cost three times
-    the statement itself (bench/RESULTS_intake.md)."""
+def _sender_read() -> tuple[str, list[tuple[type, list]]]:
+    """The active-sender read, written out once per process (built by the ORM on every request it cost three times
+    the statement itself, bench/RESULTS_intake.md), and for each model read, each column's converters: the values
+    Django's own query would give (Decimal, aware datetimes on SQLite)."""
     quote = connection.ops.quote_name
-    tables = [("s", Sender), *((f"r{i}", model) for i, (_, model) in enumerate(_SENDER_PARTS))]
-    columns = ", ".join(f"{alias}.{quote(f.column)}" for alias, model in tables for f in model._meta.concrete_fields)
+    parts = [("s", Sender), *((f"r{i}", model) for i, (_, model) in enumerate(_SENDER_PARTS))]
+    columns = ", ".join(f"{alias}.{quote(f.column)}" for alias, model in parts for f in model._meta.concrete_fields)
     joins = " ".join(f"JOIN {quote(model._meta.db_table)} r{i} ON r{i}.id = s.{quote(name + '_id')}"
                      for i, (name, model) in enumerate(_SENDER_PARTS))
-    return (f"SELECT {columns} FROM {quote(Sender._meta.db_table)} s {joins} "
-            "WHERE s.{column} = %s AND s.is_active ORDER BY s.id LIMIT 1")
+    sql = (f"SELECT {columns} FROM {quote(Sender._meta.db_table)} s {joins} "
+           "WHERE s.{column} = %s AND s.is_active ORDER BY s.code LIMIT 1")  # the model's ordering, as .first() had
+    converters = []
+    for alias, model in parts:
+        cols = [field.get_col(alias) for field in model._meta.concrete_fields]
+        converters.append((model, [(col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+                                   for col in cols]))
+    return sql, converters
 
 
 def _active_sender(column: str, value: str) -> Sender | None:
+    sql, converters = _sender_read()
     with connection.cursor() as cursor:
-        cursor.execute(_sender_sql().format(column=connection.ops.quote_name(column)), [value])
+        cursor.execute(sql.format(column=connection.ops.quote_name(column)), [value])
         row = cursor.fetchone()
     if row is None:
         return None
     values = iter(row)
 
-    def instance(model):
-        return model.from_db(connection.alias, None, [next(values) for _ in model._meta.concrete_fields])
+    def instance(model, columns):
+        converted = []
+        for col, steps in columns:
+            result = next(values)
+            for step in steps:
+                result = step(result, col, connection)
+            converted.append(result)
+        return model.from_db(connection.alias, None, converted)
 
-    sender = instance(Sender)
-    for name, model in _SENDER_PARTS:
-        setattr(sender, name, instance(model))  # sets the relation's cache: no query when it is read
+    (_, own), *related = converters
+    sender = instance(Sender, own)
+    for (name, _), (model, columns) in zip(_SENDER_PARTS, related, strict=True):
+        setattr(sender, name, instance(model, columns))  # sets the relation's cache: no query when it is read
     return sender
 
 
@@ -286,7 +301,10 @@ def _known_or_repeated(sender: Sender, key: str, data: AlertInput | None) -> Fou
     if data is not None and data.device and settings.INTAKE_DEDUP_ENABLED:
         window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
         repeat = _REPEAT_SQL
-        params += [data.device, data.alert_type, data.occurred_at - window, data.occurred_at + window, *OPEN_STATES]
+        # Bounds as the backend stores datetimes (naive UTC text on SQLite: compared as text there)
+        adapt = connection.ops.adapt_datetimefield_value
+        params += [data.device, data.alert_type, adapt(data.occurred_at - window), adapt(data.occurred_at + window),
+                   *OPEN_STATES]
     with connection.cursor() as cursor:
         cursor.execute(_FOUND_SQL.format(repeat=repeat), [*params, key])
         row = cursor.fetchone()

@@ -132,18 +132,31 @@ def _next_number(year: int) -> str:
 
 def _next_numbers(year: int, count: int) -> list[str]:
     """Reserve the next `count` numbers of `year` in one step (the counter stays locked until the transaction ends)."""
-    quote = connection.ops.quote_name
-    advance = (f"UPDATE {quote(NumberCounter._meta.db_table)} SET {quote('last')} = {quote('last')} + %s "
-               f"WHERE {quote('year')} = %s RETURNING {quote('last')}")
-    with connection.cursor() as cursor:
-        cursor.execute(advance, [count, year])
-        row = cursor.fetchone()
-        if row is None:  # the year's first number: create its counter (once, even when two race), then advance it
-            NumberCounter.objects.get_or_create(year=year)
-            cursor.execute(advance, [count, year])
-            row = cursor.fetchone()
-    last = row[0]
+    last = _advance_counter(year, count)
+    if last is None:  # the year's first number: create its counter (once, even when two race), then advance it
+        NumberCounter.objects.get_or_create(year=year)
+        last = _advance_counter(year, count)
+    assert last is not None
     return [f"QS-{year}-{n:06d}" for n in range(last - count + 1, last + 1)]
+
+
+def _advance_counter(year: int, count: int) -> int | None:
+    """Add `count` to the year's counter and return its new value (None: the year has no counter yet). One statement
+    where the database returns what it updated (PostgreSQL; SQLite from 3.35, as Django's flag for INSERT …
+    RETURNING says), else the update and a read under the same write lock."""
+    quote = connection.ops.quote_name
+    table, last, year_column = quote(NumberCounter._meta.db_table), quote("last"), quote("year")
+    advance = f"UPDATE {table} SET {last} = {last} + %s WHERE {year_column} = %s"
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{advance} RETURNING {last}", [count, year])
+            row = cursor.fetchone()
+            return row[0] if row else None
+        cursor.execute(advance, [count, year])
+        if not cursor.rowcount:
+            return None
+        cursor.execute(f"SELECT {last} FROM {table} WHERE {year_column} = %s", [year])
+        return cursor.fetchone()[0]
 
 
 def _supervising_org_for(actor: User, region: Region) -> Organisation:
