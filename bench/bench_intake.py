@@ -1,13 +1,15 @@
 """Machine intake and hotline imports (issue 14) on PostgreSQL, each beside its baseline measured in the same run.
 
 Usage: .venv/bin/python bench/bench_intake.py [--open 100000] [--alerts 300] [--rounds 3] [--hotline-rows 100000]
-                                              [--clients 1] [--only webhook|hotline] [--db-url URL]
+                                              [--clients 1 | --processes 1] [--only webhook|hotline] [--db-url URL]
 1. Webhook: the benchmark database gets the test world, `--open` open problems and one earlier camera alert for each
    (the repeat check searches those), and a routing rule. Then `--rounds` rounds, alternating, post `--alerts` signed
    alerts each through the whole endpoint (Django's test client in this process: signature, parsing, dedup, problem
    registration, dispatch by rule, audit), half of them repeats of an open problem's device and type, once with
-   deduplication on and once with it off (INTAKE_DEDUP_ENABLED). Printed: alerts per second and p95 latency per
-   mode, median and range over the rounds, and the ratio on/off.
+   deduplication on and once with it off (INTAKE_DEDUP_ENABLED). `--processes N` posts each round from N forked
+   processes started together, each with its own connection, as the web server's worker processes would (threads,
+   `--clients`, share one interpreter lock). Printed: alerts per second and p95 latency per mode, median and range
+   over the rounds, and the ratios on/off.
 2. Hotline: a `--hotline-rows` CSV export (UTF-8: DuckDB reads GBK only with an extension; every other row with the
    caller's name and phone), submitted and run through the job queue as the product runs it (`hotline_run`: read,
    check, register every ticket together) beside DuckDB's `read_csv` of the same file, each `--rounds` times on a
@@ -197,7 +199,8 @@ def bench_webhook(args, connection) -> dict:
         print(f"webhook, dedup {mode:3}: {spread(rates)} alerts/s, p95 {spread(p95s)} ms  (rounds of {args.alerts}, "
               f"{max(args.processes, args.clients)} {'process' if args.processes > 1 else 'client'}(s))")
     ratio = statistics.median(summary["on"]["p95_ms"]) / statistics.median(summary["off"]["p95_ms"])
-    print(f"  p95 with dedup / without: {ratio:.2f}×")
+    rates = statistics.median(summary["on"]["rate"]) / statistics.median(summary["off"]["rate"])
+    print(f"  p95 with dedup / without: {ratio:.2f}×; alerts/s with dedup / without: {rates:.2f}×")
     return summary
 
 
