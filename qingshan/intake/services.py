@@ -17,7 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -103,8 +104,12 @@ def sender_secret(sender: Sender) -> str:
 _SENDER_PARTS = (("account", User), ("source", Source), ("default_category", Category), ("default_region", Region))
 
 
+# For each model read: its class, and each of its columns with the converters Django applies to that column's value.
+_Converters = list[tuple[type[Model], list[tuple[Col, list[Any]]]]]
+
+
 @cache
-def _sender_read() -> tuple[str, list[tuple[type, list]]]:
+def _sender_read() -> tuple[str, _Converters]:
     """The active-sender read, written out once per process (built by the ORM on every request it cost three times
     the statement itself, bench/RESULTS_intake.md), and for each model read, each column's converters: the values
     Django's own query would give (Decimal, aware datetimes on SQLite)."""
@@ -115,7 +120,7 @@ def _sender_read() -> tuple[str, list[tuple[type, list]]]:
                      for i, (name, model) in enumerate(_SENDER_PARTS))
     sql = (f"SELECT {columns} FROM {quote(Sender._meta.db_table)} s {joins} "
            "WHERE s.{column} = %s AND s.is_active ORDER BY s.code LIMIT 1")  # the model's ordering, as .first() had
-    converters = []
+    converters: _Converters = []
     for alias, model in parts:
         cols = [field.get_col(alias) for field in model._meta.concrete_fields]
         converters.append((model, [(col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
@@ -132,14 +137,14 @@ def _active_sender(column: str, value: str) -> Sender | None:
         return None
     values = iter(row)
 
-    def instance(model, columns):
+    def instance(model: type[Model], columns: list[tuple[Col, list[Any]]]) -> Any:
         converted = []
         for col, steps in columns:
             result = next(values)
             for step in steps:
                 result = step(result, col, connection)
             converted.append(result)
-        return model.from_db(connection.alias, None, converted)
+        return model.from_db(connection.alias, [col.target.attname for col, _ in columns], converted)
 
     (_, own), *related = converters
     sender = instance(Sender, own)
@@ -297,7 +302,7 @@ def _known_or_repeated(sender: Sender, key: str, data: AlertInput | None) -> Fou
     """One indexed read for both questions: the alert already received under this idempotency key (it comes first),
     else the latest alert of the same device and type within the window whose problem is still open. Either comes
     with the count of alerts on its problem (`recurrences`)."""
-    repeat, params = "", [sender.pk, key]
+    repeat, params = "", [sender.pk, key]  # type: tuple[str, list[Any]]
     if data is not None and data.device and settings.INTAKE_DEDUP_ENABLED:
         window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
         repeat = _REPEAT_SQL
