@@ -1,15 +1,17 @@
 """Machine intake and hotline imports (issue 14) on PostgreSQL, each beside its baseline measured in the same run.
 
 Usage: .venv/bin/python bench/bench_intake.py [--open 100000] [--alerts 300] [--rounds 3] [--hotline-rows 100000]
-                                              [--clients 1 | --processes 1] [--only webhook|hotline] [--db-url URL]
+                                              [--clients 1] [--processes 1 | --http WORKERS] [--only webhook|hotline]
+                                              [--db-url URL]
 1. Webhook: the benchmark database gets the test world, `--open` open problems and one earlier camera alert for each
    (the repeat check searches those), and a routing rule. Then `--rounds` rounds, alternating, post `--alerts` signed
    alerts each through the whole endpoint (Django's test client in this process: signature, parsing, dedup, problem
    registration, dispatch by rule, audit), half of them repeats of an open problem's device and type, once with
    deduplication on and once with it off (INTAKE_DEDUP_ENABLED). `--processes N` posts each round from N forked
    processes started together, each with its own connection, as the web server's worker processes would (threads,
-   `--clients`, share one interpreter lock). Printed: alerts per second and p95 latency per mode, median and range
-   over the rounds, and the ratios on/off.
+   `--clients`, share one interpreter lock). `--http W` serves the endpoint with gunicorn (W sync workers, restarted
+   per mode) and posts over HTTP from `--clients` threads on the same machine. Printed: alerts per second and p95
+   latency per mode, median and range over the rounds, and the ratios on/off.
 2. Hotline: a `--hotline-rows` CSV export (UTF-8: DuckDB reads GBK only with an extension; every other row with the
    caller's name and phone), submitted and run through the job queue as the product runs it (`hotline_run`: read,
    check, register every ticket together) beside DuckDB's `read_csv` of the same file, each `--rounds` times on a
@@ -170,6 +172,99 @@ def _process_round(sender, secret, n: int, offset: int, open_count: int, process
     return timings, max(row[2] for row in rows) - min(row[1] for row in rows)
 
 
+class _Server:
+    """gunicorn serving the benchmark database on a local port, as in production (config/gunicorn.conf.py): `workers`
+    sync workers, deduplication on or off by its environment variable (each worker reads its own settings)."""
+
+    def __init__(self, workers: int, dedup: bool, port: int = 8765):
+        import subprocess
+
+        self.port = port
+        env = {**os.environ, "QINGSHAN_BIND": f"127.0.0.1:{port}", "QINGSHAN_WORKERS": str(workers),
+               "QINGSHAN_THREADS": "1", "QINGSHAN_INTAKE_DEDUP": "on" if dedup else "off"}
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", "config/gunicorn.conf.py", "--access-logfile", "/dev/null",
+             "--error-logfile", "/dev/null", "config.wsgi"], cwd=ROOT, env=env)
+        self._wait_until_listening()
+
+    def _wait_until_listening(self) -> None:
+        import socket
+
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("gunicorn did not start")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def _http_round(sender, secret, n: int, offset: int, open_count: int, clients: int, port: int) -> list[float]:
+    """The round's alerts over HTTP from `clients` threads, each with its own connection, as senders would post."""
+    import http.client
+    import threading
+
+    from qingshan.intake.signing import signature
+
+    timings: list[float] = []
+    errors: list[str] = []
+    share = n // clients
+
+    def post(part: int) -> None:
+        for i in range(share):
+            number = offset + part * share + i
+            device = f"CAM-{number % open_count + 1:06d}" if i % 2 else f"NEW-{number:07d}"
+            body = json.dumps({"alert_type": "渣土车未密闭", "occurred_at": (NOW - dt.timedelta(minutes=5)).isoformat(),
+                               "device": device, "location": "基准点位"}, ensure_ascii=False).encode()
+            stamp = str(int(time.time()))
+            started = time.perf_counter()
+            client = http.client.HTTPConnection("127.0.0.1", port)  # gunicorn's sync workers close every connection
+            client.request("POST", "/intake/webhook/alerts", body=body, headers={
+                "Content-Type": "application/json", "X-Qingshan-Sender": sender.code, "X-Qingshan-Timestamp": stamp,
+                "X-Qingshan-Signature": signature(secret, stamp, body), "Idempotency-Key": f"k-{number}"})
+            response = client.getresponse()
+            answer = response.read()
+            timings.append(time.perf_counter() - started)
+            client.close()
+            if response.status not in (200, 201):
+                errors.append(f"{response.status} {answer[:200]!r}")
+
+    threads = [threading.Thread(target=post, args=(part,)) for part in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(f"webhook refused: {errors[0]}")
+    return timings
+
+
+def bench_webhook_http(args, connection) -> dict:
+    """The same rounds through gunicorn over HTTP; the posting threads run on the same machine, so they take CPU
+    from the server."""
+    w, sender, secret = _build(connection, args.open)
+    connection.close()
+    results: dict[str, list[tuple[float, float]]] = {"on": [], "off": []}
+    offset = 0
+    for _ in range(args.rounds):
+        for mode in ("on", "off"):
+            with _Server(args.http, dedup=mode == "on") as server:
+                offset += args.alerts
+                _http_round(sender, secret, 20, 10_000_000 + offset, args.open, 2, server.port)  # warm the workers
+                started = time.perf_counter()
+                timings = _http_round(sender, secret, args.alerts, offset, args.open, args.clients, server.port)
+                elapsed = time.perf_counter() - started
+            results[mode].append((args.alerts / elapsed, p95(timings) * 1000))
+    return _summarise(results, args, f"gunicorn {args.http} workers, {args.clients} HTTP client threads")
+
+
 def bench_webhook(args, connection) -> dict:
     from django.conf import settings
 
@@ -192,12 +287,17 @@ def bench_webhook(args, connection) -> dict:
                 elapsed = time.perf_counter() - started
             results[mode].append((args.alerts / elapsed, p95(timings) * 1000))
     settings.INTAKE_DEDUP_ENABLED = True
+    how = f"{args.processes} processes" if args.processes > 1 else f"{args.clients} client thread(s)"
+    return _summarise(results, args, how)
+
+
+def _summarise(results: dict[str, list[tuple[float, float]]], args, how: str) -> dict:
     summary = {}
     for mode, rows in results.items():
         rates, p95s = [r for r, _ in rows], [p for _, p in rows]
         summary[mode] = {"rate": rates, "p95_ms": p95s}
         print(f"webhook, dedup {mode:3}: {spread(rates)} alerts/s, p95 {spread(p95s)} ms  (rounds of {args.alerts}, "
-              f"{max(args.processes, args.clients)} {'process' if args.processes > 1 else 'client'}(s))")
+              f"{how})")
     ratio = statistics.median(summary["on"]["p95_ms"]) / statistics.median(summary["off"]["p95_ms"])
     rates = statistics.median(summary["on"]["rate"]) / statistics.median(summary["off"]["rate"])
     print(f"  p95 with dedup / without: {ratio:.2f}×; alerts/s with dedup / without: {rates:.2f}×")
@@ -255,6 +355,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1, help="concurrent clients (threads) posting each round")
     parser.add_argument("--processes", type=int, default=1,
                         help="concurrent posting processes (as the web server's workers) each round")
+    parser.add_argument("--http", type=int, default=0, metavar="WORKERS",
+                        help="post over HTTP to gunicorn with this many workers (from --clients threads)")
     parser.add_argument("--only", choices=("webhook", "hotline"), help="run one of the two benchmarks")
     parser.add_argument("--db-url", default=os.environ.get("BENCH_DATABASE_URL",
                                                            "postgres://postgres@127.0.0.1:5432/qingshan_bench_intake"))
@@ -276,7 +378,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     result: dict = {"args": vars(args)}
     if args.only != "hotline":
-        result["webhook"] = bench_webhook(args, connection)
+        result["webhook"] = (bench_webhook_http if args.http else bench_webhook)(args, connection)
     if args.only != "webhook":
         result["hotline"] = bench_hotline(args, connection, data_dir)
     print(json.dumps(result, ensure_ascii=False))
