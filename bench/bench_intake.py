@@ -90,6 +90,24 @@ def _build(connection, n: int):
     return w, sender, secret
 
 
+def _payload(number: int, i: int, open_count: int) -> dict:
+    """Alert `number` of a round: every other one repeats an open problem's camera and type, the rest are new."""
+    device = f"CAM-{number % open_count + 1:06d}" if i % 2 else f"NEW-{number:07d}"
+    return {"alert_type": "渣土车未密闭", "occurred_at": (NOW - dt.timedelta(minutes=5)).isoformat(),
+            "device": device, "location": "基准点位"}
+
+
+def _in_threads(target, count: int) -> None:
+    """Run target(part) for parts 0..count-1 in as many threads, started together; wait for all."""
+    import threading
+
+    threads = [threading.Thread(target=target, args=(part,)) for part in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def _webhook_round(sender, secret, n: int, offset: int, open_count: int) -> list[float]:
     from django.test import Client
 
@@ -97,11 +115,8 @@ def _webhook_round(sender, secret, n: int, offset: int, open_count: int) -> list
 
     client, timings = Client(), []
     for i in range(n):
-        device = f"CAM-{(offset + i) % open_count + 1:06d}" if i % 2 else f"NEW-{offset + i:07d}"
-        payload = {"alert_type": "渣土车未密闭", "occurred_at": (NOW - dt.timedelta(minutes=5)).isoformat(),
-                   "device": device, "location": "基准点位"}
         started = time.perf_counter()
-        response = signed_post(client, sender.code, secret, payload, key=f"k-{offset + i}")
+        response = signed_post(client, sender.code, secret, _payload(offset + i, i, open_count), key=f"k-{offset + i}")
         timings.append(time.perf_counter() - started)
         if response.status_code not in (200, 201):
             raise SystemExit(f"webhook refused: {response.status_code} {response.content[:200]!r}")
@@ -110,7 +125,6 @@ def _webhook_round(sender, secret, n: int, offset: int, open_count: int) -> list
 
 def _concurrent_round(sender, secret, n: int, offset: int, open_count: int, clients: int) -> list[float]:
     """The round's alerts split over `clients` threads, each its own client and database connection."""
-    import threading
 
     from django.db import connection as thread_connection
 
@@ -126,11 +140,7 @@ def _concurrent_round(sender, secret, n: int, offset: int, open_count: int, clie
         finally:
             thread_connection.close()
 
-    threads = [threading.Thread(target=post, args=(part,)) for part in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(post, clients)
     if errors:
         raise errors[0]
     return timings
@@ -209,7 +219,6 @@ class _Server:
 def _http_round(sender, secret, n: int, offset: int, open_count: int, clients: int, port: int) -> list[float]:
     """The round's alerts over HTTP from `clients` threads, each with its own connection, as senders would post."""
     import http.client
-    import threading
 
     from qingshan.intake.signing import signature
 
@@ -220,9 +229,7 @@ def _http_round(sender, secret, n: int, offset: int, open_count: int, clients: i
     def post(part: int) -> None:
         for i in range(share):
             number = offset + part * share + i
-            device = f"CAM-{number % open_count + 1:06d}" if i % 2 else f"NEW-{number:07d}"
-            body = json.dumps({"alert_type": "渣土车未密闭", "occurred_at": (NOW - dt.timedelta(minutes=5)).isoformat(),
-                               "device": device, "location": "基准点位"}, ensure_ascii=False).encode()
+            body = json.dumps(_payload(number, i, open_count), ensure_ascii=False).encode()
             stamp = str(int(time.time()))
             started = time.perf_counter()
             client = http.client.HTTPConnection("127.0.0.1", port)  # gunicorn's sync workers close every connection
@@ -236,11 +243,7 @@ def _http_round(sender, secret, n: int, offset: int, open_count: int, clients: i
             if response.status not in (200, 201):
                 errors.append(f"{response.status} {answer[:200]!r}")
 
-    threads = [threading.Thread(target=post, args=(part,)) for part in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(post, clients)
     if errors:
         raise SystemExit(f"webhook refused: {errors[0]}")
     return timings
