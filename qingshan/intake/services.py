@@ -285,13 +285,13 @@ class Found:
     recurrences: int
 
 
-# Written out (not built by the ORM on every request: this is the busiest read of intake). Table names are fixed by the
-# models; every value is a parameter.
-_FOUND_SQL = """
+# Written out (not built by the ORM on every request: this is the busiest read of intake). Table names come from the
+# models; every value is a parameter ({repeat} is _REPEAT_SQL or nothing).
+_FOUND_SQL = f"""
 SELECT a.id, a.idempotency_key, a.outcome, a.problem_id, p.number,
-       (SELECT count(*) FROM intake_alert n WHERE n.problem_id = a.problem_id) AS recurrences
-FROM intake_alert a JOIN problems_problem p ON p.id = a.problem_id
-WHERE a.sender_id = %s AND (a.idempotency_key = %s{repeat})
+       (SELECT count(*) FROM {Alert._meta.db_table} n WHERE n.problem_id = a.problem_id) AS recurrences
+FROM {Alert._meta.db_table} a JOIN {Problem._meta.db_table} p ON p.id = a.problem_id
+WHERE a.sender_id = %s AND (a.idempotency_key = %s{{repeat}})
 ORDER BY CASE WHEN a.idempotency_key = %s THEN 0 ELSE 1 END, a.occurred_at DESC, a.id DESC
 LIMIT 1"""
 _REPEAT_SQL = (" OR (a.device = %s AND a.alert_type = %s AND a.occurred_at >= %s AND a.occurred_at <= %s"
@@ -302,7 +302,8 @@ def _known_or_repeated(sender: Sender, key: str, data: AlertInput | None) -> Fou
     """One indexed read for both questions: the alert already received under this idempotency key (it comes first),
     else the latest alert of the same device and type within the window whose problem is still open. Either comes
     with the count of alerts on its problem (`recurrences`)."""
-    repeat, params = "", [sender.pk, key]  # type: tuple[str, list[Any]]
+    params: list[Any] = [sender.pk, key]
+    repeat = ""
     if data is not None and data.device and settings.INTAKE_DEDUP_ENABLED:
         window = dt.timedelta(hours=settings.INTAKE_DEDUP_WINDOW_HOURS)
         repeat = _REPEAT_SQL
