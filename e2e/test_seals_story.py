@@ -42,6 +42,8 @@ def test_leader_verifies_the_seals_and_sees_the_edited_batch(page, login, live_s
     with duckdb_connect(read_only=False) as con:
         con.execute("UPDATE ds_water_readings SET cod = 1 WHERE section = 'S02'")
     page.click("#verify-now")
+    # Reloading while the form's own navigation is under way detaches the page: wait for the answer first.
+    expect(page.locator("body")).to_contain_text("已提交校验")
     for _ in range(60):
         page.reload()
         if "未通过校验" in card.inner_text():
